@@ -1,0 +1,85 @@
+// Package endpoint decides which SendGrid API host the provider talks to, from the provider's
+// api_url and region settings, and refuses hosts that would send an API key in clear text.
+package endpoint
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Hosts of SendGrid's v3 API.
+const (
+	GlobalURL = "https://api.sendgrid.com"
+	EUURL     = "https://api.eu.sendgrid.com"
+)
+
+// Regions are the values accepted by the provider's region setting.
+var Regions = []string{"global", "eu"}
+
+// Error explains why a setting was refused and what to do instead.
+type Error struct {
+	Setting string // "api_url" or "region"
+	Summary string
+	Detail  string
+}
+
+func (e *Error) Error() string { return e.Setting + ": " + e.Summary + ": " + e.Detail }
+
+// Resolve returns the base URL (scheme and host, optional port and path prefix, no trailing
+// slash) for the given api_url and region. At most one of them may be set; with neither, the
+// global host is used.
+func Resolve(apiURL, region string) (string, error) {
+	apiURL = strings.TrimSpace(apiURL)
+	if apiURL != "" && region != "" {
+		return "", &Error{Setting: "api_url", Summary: "conflicting settings",
+			Detail: "api_url and region both choose the SendGrid host; set only one of them (region = \"eu\" for EU data residency, or api_url for a custom host such as a local emulator)."}
+	}
+	switch region {
+	case "":
+	case "global":
+		return GlobalURL, nil
+	case "eu":
+		return EUURL, nil
+	default:
+		return "", &Error{Setting: "region", Summary: "unknown region",
+			Detail: fmt.Sprintf("region must be one of %q; got %q.", Regions, region)}
+	}
+	if apiURL == "" {
+		return GlobalURL, nil
+	}
+	return CheckURL(apiURL)
+}
+
+// CheckURL validates an api_url: an absolute https URL, or http only when the host is a
+// loopback address (a local emulator), so the API key never crosses a network in clear text.
+func CheckURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", &Error{Setting: "api_url", Summary: "not an absolute http(s) URL",
+			Detail: fmt.Sprintf("api_url must look like https://api.sendgrid.com (or http://127.0.0.1:PORT for a local emulator); got %q.", raw)}
+	}
+	if u.User != nil {
+		return "", &Error{Setting: "api_url", Summary: "credentials in URL",
+			Detail: "api_url must not contain a user name or password; put the API key in api_key or the SENDGRID_API_KEY environment variable."}
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", &Error{Setting: "api_url", Summary: "query or fragment in URL",
+			Detail: "api_url is a base URL such as https://api.sendgrid.com; remove the query string and fragment."}
+	}
+	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
+		return "", &Error{Setting: "api_url", Summary: "plain http to a non-loopback host",
+			Detail: fmt.Sprintf("the API key would travel unencrypted to %q. Use https, or http only for a loopback address (127.0.0.1, ::1, localhost) such as a local SendGrid emulator.", u.Hostname())}
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
+
+// IsLoopback reports whether host names this machine: "localhost" or a loopback IP address.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

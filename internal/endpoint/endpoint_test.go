@@ -1,0 +1,56 @@
+package endpoint
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestResolve(t *testing.T) {
+	cases := []struct {
+		name, apiURL, region, want, wantSetting string
+	}{
+		{name: "default", want: GlobalURL},
+		{name: "global", region: "global", want: GlobalURL},
+		{name: "eu", region: "eu", want: EUURL},
+		{name: "https custom", apiURL: "https://sendgrid.internal.example/", want: "https://sendgrid.internal.example"},
+		{name: "https with path", apiURL: "https://proxy.example/sendgrid/", want: "https://proxy.example/sendgrid"},
+		{name: "loopback v4", apiURL: "http://127.0.0.1:8787", want: "http://127.0.0.1:8787"},
+		{name: "loopback v6", apiURL: "http://[::1]:8787", want: "http://[::1]:8787"},
+		{name: "localhost", apiURL: "http://localhost:8787", want: "http://localhost:8787"},
+		{name: "plain http remote", apiURL: "http://api.sendgrid.com", wantSetting: "api_url"},
+		{name: "plain http private", apiURL: "http://10.0.0.5:8080", wantSetting: "api_url"},
+		{name: "not a url", apiURL: "api.sendgrid.com", wantSetting: "api_url"},
+		{name: "ftp", apiURL: "ftp://api.sendgrid.com", wantSetting: "api_url"},
+		{name: "userinfo", apiURL: "https://user:secret@api.sendgrid.com", wantSetting: "api_url"},
+		{name: "query", apiURL: "https://api.sendgrid.com?x=1", wantSetting: "api_url"},
+		{name: "both", apiURL: "https://api.sendgrid.com", region: "eu", wantSetting: "api_url"},
+		{name: "bad region", region: "us", wantSetting: "region"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Resolve(tc.apiURL, tc.region)
+			if tc.wantSetting != "" {
+				var e *Error
+				if !errors.As(err, &e) || e.Setting != tc.wantSetting {
+					t.Fatalf("Resolve(%q, %q) = %q, %v; want an error about %s", tc.apiURL, tc.region, got, err, tc.wantSetting)
+				}
+				if tc.name == "userinfo" && containsSecret(e.Error()) {
+					t.Fatalf("error repeats the password: %v", e)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("Resolve(%q, %q) = %q, %v; want %q", tc.apiURL, tc.region, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func containsSecret(s string) bool {
+	for i := 0; i+6 <= len(s); i++ {
+		if s[i:i+6] == "secret" {
+			return true
+		}
+	}
+	return false
+}

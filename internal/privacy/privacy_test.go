@@ -1,0 +1,49 @@
+package privacy
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMaskEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"jane.doe@example.com":  "j***@e***.com",
+		" Bob@Mail.Example.ORG": "B***@M***.ORG",
+		"no-at-sign":            "n*** (10 chars)",
+		"@example.com":          "@*** (12 chars)",
+		"x@":                    "x*** (2 chars)",
+		"":                      "(empty)",
+	} {
+		if got := MaskEmail(in); got != want {
+			t.Errorf("MaskEmail(%q) = %q, want %q", in, got, want)
+		}
+		if in != "" && len(in) > 3 && strings.Contains(MaskEmail(in), strings.TrimSpace(in)) {
+			t.Errorf("MaskEmail(%q) reveals the value", in)
+		}
+	}
+}
+
+func TestMaskValue(t *testing.T) {
+	for in, want := range map[string]string{"Jane": "J*** (4 chars)", "é": "* (1 char)", "Zoë": "Z*** (3 chars)"} {
+		if got := MaskValue(in); got != want {
+			t.Errorf("MaskValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDerivedKeysAndFingerprints(t *testing.T) {
+	a, b := "SG.test-key-a", "SG.test-key-b"
+	if string(DeriveKey(a, PurposeSnapshot)) == string(DeriveKey(a, PurposeFingerprint)) {
+		t.Fatal("purposes must give different keys")
+	}
+	if string(DeriveKey(a, PurposeSnapshot)) == string(DeriveKey(b, PurposeSnapshot)) {
+		t.Fatal("different API keys must give different keys")
+	}
+	fa := KeyFingerprint(a)
+	if fa != KeyFingerprint(a) || fa == KeyFingerprint(b) || !strings.HasPrefix(fa, "sha256:") || len(fa) != 23 {
+		t.Fatalf("unexpected fingerprint %q", fa)
+	}
+	if strings.Contains(fa, "test-key") || KeyFingerprint("") != "" {
+		t.Fatal("fingerprint must not reveal the key; empty key has no fingerprint")
+	}
+}

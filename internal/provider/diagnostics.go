@@ -1,0 +1,51 @@
+package provider
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
+)
+
+// addEndpointError turns an endpoint.Error into an error on the provider setting it names.
+func addEndpointError(diags *diag.Diagnostics, err error) {
+	var e *endpoint.Error
+	if errors.As(err, &e) {
+		diags.AddAttributeError(path.Root(e.Setting), "Invalid provider "+e.Setting+": "+e.Summary, e.Detail)
+		return
+	}
+	diags.AddError("Invalid provider configuration", err.Error())
+}
+
+// tflogf routes the SendGrid client's request log into Terraform's log. The client never passes
+// the API key or a profile value.
+func tflogf(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Debug(ctx, msg, fields)
+}
+
+// requireClient reports, on the resource or data source at hand, that SendGrid is not configured.
+func requireClient(data *providerData, diags *diag.Diagnostics) bool {
+	if data != nil && data.client != nil {
+		return true
+	}
+	diags.AddError("SendGrid API key not configured",
+		"Set api_key in the provider block or the SENDGRID_API_KEY environment variable. The key is never written to state.")
+	return false
+}
+
+// providerDataFrom converts what Configure passed to resources and data sources.
+func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	d, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", "This is a bug in the provider; please report it.")
+		return nil
+	}
+	return d
+}

@@ -1,0 +1,191 @@
+// Package provider is the Terraform face of the product: schemas, plan-time checks and the
+// calls into the engine packages under internal/. It holds no business logic of its own.
+package provider
+
+import (
+	"context"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+)
+
+// Environment variables read when the matching setting is absent from the configuration.
+const (
+	envAPIKey = "SENDGRID_API_KEY"
+	envAPIURL = "SENDGRID_API_URL"
+	envActor  = "SENDGRIDAUDIENCE_ACTOR"
+)
+
+var (
+	_ provider.Provider                       = (*sendgridAudienceProvider)(nil)
+	_ provider.ProviderWithConfigValidators   = (*sendgridAudienceProvider)(nil)
+	_ provider.ProviderWithValidateConfig     = (*sendgridAudienceProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*sendgridAudienceProvider)(nil)
+)
+
+// New returns a constructor for the provider at the given version.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &sendgridAudienceProvider{version: version} }
+}
+
+type sendgridAudienceProvider struct {
+	version string
+}
+
+type providerModel struct {
+	APIKey types.String `tfsdk:"api_key"`
+	APIURL types.String `tfsdk:"api_url"`
+	Region types.String `tfsdk:"region"`
+	Actor  types.String `tfsdk:"actor"`
+}
+
+// providerData is what resources and data sources receive from Configure.
+type providerData struct {
+	// client is nil when no API key was configured; operations that need SendGrid report that.
+	client  *sendgrid.Client
+	apiKey  string // used only to derive hashing keys and the key fingerprint; never stored or logged
+	baseURL string
+	actor   string
+	version string
+}
+
+func (p *sendgridAudienceProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "sendgridaudience"
+	resp.Version = p.version
+}
+
+func (p *sendgridAudienceProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Exports segments of customer profiles to SendGrid Marketing Campaigns contact lists. " +
+			"Credentials stay in the provider configuration and never reach state. Use one provider alias per SendGrid account.",
+		Attributes: map[string]schema.Attribute{
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "SendGrid API key. May also come from the `" + envAPIKey + "` environment variable. " +
+					"The key needs the scopes listed on the `sendgridaudience_connection` page. It is never written to state, plans or logs.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"api_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the SendGrid v3 API. Defaults to `" + endpoint.GlobalURL + "`; may also come from `" + envAPIURL + "`. " +
+					"Must be `https://`, except `http://` on a loopback address (a local SendGrid emulator). Conflicts with `region`.",
+				Optional: true,
+				Validators: []validator.String{
+					stringvalidator.ConflictsWith(path.MatchRoot("region")),
+				},
+			},
+			"region": schema.StringAttribute{
+				MarkdownDescription: "SendGrid data residency region: `global` (" + endpoint.GlobalURL + ") or `eu` (" + endpoint.EUURL + "). " +
+					"Conflicts with `api_url`.",
+				Optional: true,
+				Validators: []validator.String{
+					stringvalidator.OneOf(endpoint.Regions...),
+				},
+			},
+			"actor": schema.StringAttribute{
+				MarkdownDescription: "Who runs Terraform, matched against a connection's `administrators` and `contributors`. " +
+					"May also come from `" + envActor + "`. Creating or changing a connection needs an administrator; running an export needs an administrator or a contributor.",
+				Optional: true,
+			},
+		},
+	}
+}
+
+func (p *sendgridAudienceProvider) ConfigValidators(context.Context) []provider.ConfigValidator {
+	return nil
+}
+
+// ValidateConfig checks api_url at validate and plan time when it is written in the configuration.
+func (p *sendgridAudienceProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if cfg.APIURL.IsUnknown() || cfg.APIURL.IsNull() {
+		return
+	}
+	if _, err := endpoint.CheckURL(cfg.APIURL.ValueString()); err != nil {
+		addEndpointError(&resp.Diagnostics, err)
+	}
+}
+
+func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for name, v := range map[string]types.String{"api_key": cfg.APIKey, "api_url": cfg.APIURL, "region": cfg.Region, "actor": cfg.Actor} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
+				"The provider's "+name+" depends on a value known only after apply. Set it from a variable or an environment variable instead.")
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	apiKey := settingOrEnv(cfg.APIKey, envAPIKey)
+	apiURL := settingOrEnv(cfg.APIURL, envAPIURL)
+	region := cfg.Region.ValueString()
+	if region != "" && cfg.APIURL.IsNull() {
+		apiURL = "" // region in the configuration wins over an api_url from the environment
+	}
+	baseURL, err := endpoint.Resolve(apiURL, region)
+	if err != nil {
+		addEndpointError(&resp.Diagnostics, err)
+		return
+	}
+
+	data := &providerData{
+		apiKey:  apiKey,
+		baseURL: baseURL,
+		actor:   settingOrEnv(cfg.Actor, envActor),
+		version: p.version,
+	}
+	if apiKey != "" {
+		client, err := sendgrid.New(sendgrid.Config{
+			APIKey:    apiKey,
+			BaseURL:   baseURL,
+			UserAgent: "terraform-provider-sendgridaudience/" + p.version,
+			Logf:      tflogf,
+		})
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("api_url"), "Cannot create the SendGrid client", err.Error())
+			return
+		}
+		data.client = client
+	}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *sendgridAudienceProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{}
+}
+
+func (p *sendgridAudienceProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{}
+}
+
+func (p *sendgridAudienceProvider) Functions(context.Context) []func() function.Function {
+	return nil
+}
+
+func settingOrEnv(v types.String, env string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	return os.Getenv(env)
+}
