@@ -1,0 +1,513 @@
+// Package snapshot holds the compact record of what an export has confirmed on a SendGrid list:
+// for every contact, a keyed 8-byte hash of its email address and a keyed 8-byte hash of its
+// uploaded content. It holds no personal data: without the API key the hashes cannot be tested
+// against guessed addresses, and the key itself is never stored (only a truncated hash of the key
+// derived from it, to notice that the API key changed).
+//
+// # Binary format (version 1)
+//
+//	offset  size  field
+//	0       4     magic "SGAS"
+//	4       1     version (1)
+//	5       1     flags (0; reserved)
+//	6       8     key check: SHA-256("sendgridaudience/snapshot-key-check/v1" || derived key)[:8]
+//	14      var   uvarint length of the list ID, then the list ID (ASCII)
+//	..      var   uvarint entry count n
+//	..      1     Rice parameter k (0..63) for the email-hash gaps
+//	..      var   email hashes, sorted ascending and unique, as gaps from the previous hash
+//	              (the first from 0), Rice-coded with parameter k: the quotient gap>>k in unary
+//	              (q one-bits, then a zero-bit), then the k low bits; bits are packed LSB-first
+//	              and padded to a whole byte
+//	..      8*n   content hashes, little-endian, in the order of the email hashes
+//	end-4   4     CRC-32 (IEEE) of everything before it
+//
+// Sorted, uniformly distributed 64-bit hashes have gaps near 2^64/n, so Rice coding stores each
+// email hash in about log2(2^64/n)+2 bits: 46 bits for a million contacts. A snapshot therefore
+// takes about 14 bytes per contact (at most 16 plus a few header bytes); general-purpose
+// compressors gain nothing on hash values and are not used.
+package snapshot
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/bits"
+	"slices"
+	"sort"
+)
+
+// Version is the format version written by Marshal.
+const Version = 1
+
+const (
+	magic        = "SGAS"
+	keyCheckSalt = "sendgridaudience/snapshot-key-check/v1"
+	maxListIDLen = 1024
+)
+
+var (
+	// ErrKeyMismatch means the snapshot was written under another API key (its key check value
+	// differs from the one derived from the current key). Its hashes cannot be compared with
+	// new ones; the caller must fall back to a full reconciliation.
+	ErrKeyMismatch = errors.New("snapshot: written under a different API key")
+	// ErrCorrupt means the bytes are not a snapshot or were damaged.
+	ErrCorrupt = errors.New("snapshot: corrupt or not a snapshot")
+	// ErrVersion means the snapshot was written by a newer format version.
+	ErrVersion = errors.New("snapshot: unsupported format version")
+)
+
+// Entry is one confirmed contact: keyed hashes of its normalized email and of its content.
+type Entry struct {
+	Email   uint64
+	Content uint64
+}
+
+// Snapshot is the set of contacts an export has confirmed on one list.
+type Snapshot struct {
+	ListID string
+	// Entries are sorted by Email, without duplicate Email values.
+	Entries []Entry
+}
+
+// Header is what can be read from a snapshot without the key.
+type Header struct {
+	Version  int
+	KeyCheck [8]byte
+	ListID   string
+	Count    int
+}
+
+// KeyCheck returns the truncated hash of a derived snapshot key stored in the header.
+func KeyCheck(key []byte) [8]byte {
+	h := sha256.New()
+	h.Write([]byte(keyCheckSalt))
+	h.Write(key)
+	var out [8]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// Len returns the number of entries.
+func (s *Snapshot) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.Entries)
+}
+
+// Find returns the content hash stored for an email hash.
+func (s *Snapshot) Find(email uint64) (content uint64, ok bool) {
+	if s == nil {
+		return 0, false
+	}
+	return Find(s.Entries, email)
+}
+
+// Find looks an email hash up in entries sorted by Email.
+func Find(entries []Entry, email uint64) (content uint64, ok bool) {
+	i := sort.Search(len(entries), func(i int) bool { return entries[i].Email >= email })
+	if i < len(entries) && entries[i].Email == email {
+		return entries[i].Content, true
+	}
+	return 0, false
+}
+
+// Sort orders entries by Email and drops later entries repeating an Email already present.
+// It returns the shortened slice.
+func Sort(entries []Entry) []Entry {
+	slices.SortStableFunc(entries, func(a, b Entry) int {
+		switch {
+		case a.Email < b.Email:
+			return -1
+		case a.Email > b.Email:
+			return 1
+		}
+		return 0
+	})
+	return slices.CompactFunc(entries, func(a, b Entry) bool { return a.Email == b.Email })
+}
+
+// Validate reports whether entries are sorted by Email without duplicates.
+func Validate(entries []Entry) error {
+	for i := 1; i < len(entries); i++ {
+		if entries[i-1].Email >= entries[i].Email {
+			return fmt.Errorf("snapshot: entries not sorted or not unique at index %d", i)
+		}
+	}
+	return nil
+}
+
+// Marshal encodes the snapshot for the given derived key (privacy.DeriveKey(apiKey,
+// privacy.PurposeSnapshot)). Entries must be sorted and unique (see Sort).
+func (s *Snapshot) Marshal(key []byte) ([]byte, error) {
+	if len(key) == 0 {
+		return nil, errors.New("snapshot: empty key")
+	}
+	if len(s.ListID) > maxListIDLen {
+		return nil, errors.New("snapshot: list ID too long")
+	}
+	if err := Validate(s.Entries); err != nil {
+		return nil, err
+	}
+	n := len(s.Entries)
+	k := riceParam(n)
+	out := make([]byte, 0, 32+len(s.ListID)+n*15)
+	out = append(out, magic...)
+	out = append(out, Version, 0)
+	kc := KeyCheck(key)
+	out = append(out, kc[:]...)
+	out = binary.AppendUvarint(out, uint64(len(s.ListID)))
+	out = append(out, s.ListID...)
+	out = binary.AppendUvarint(out, uint64(n))
+	out = append(out, byte(k))
+	w := bitWriter{buf: out}
+	var prev uint64
+	for _, e := range s.Entries {
+		gap := e.Email - prev
+		prev = e.Email
+		w.writeUnary(gap >> k)
+		w.writeBits(gap&(1<<k-1), k)
+	}
+	out = w.flush()
+	for _, e := range s.Entries {
+		out = binary.LittleEndian.AppendUint64(out, e.Content)
+	}
+	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out))
+	return out, nil
+}
+
+// ReadHeader decodes the header without the key (for diagnostics and list checks).
+func ReadHeader(data []byte) (Header, error) {
+	h, _, err := readHeader(data)
+	return h, err
+}
+
+func readHeader(data []byte) (Header, int, error) {
+	var h Header
+	if len(data) < 4+2+8+1+1+1+4 || !bytes.Equal(data[:4], []byte(magic)) {
+		return h, 0, ErrCorrupt
+	}
+	body := data[:len(data)-4]
+	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return h, 0, ErrCorrupt
+	}
+	h.Version = int(data[4])
+	if h.Version != Version {
+		if h.Version > Version {
+			return h, 0, ErrVersion
+		}
+		return h, 0, ErrCorrupt
+	}
+	copy(h.KeyCheck[:], data[6:14])
+	p := 14
+	l, m := binary.Uvarint(body[p:])
+	if m <= 0 || l > maxListIDLen || uint64(len(body)-p-m) < l {
+		return h, 0, ErrCorrupt
+	}
+	p += m
+	h.ListID = string(body[p : p+int(l)])
+	p += int(l)
+	c, m := binary.Uvarint(body[p:])
+	if m <= 0 || c > uint64(len(body)) { // every entry takes at least 8 bytes
+		return h, 0, ErrCorrupt
+	}
+	h.Count = int(c)
+	p += m
+	return h, p, nil
+}
+
+// Unmarshal decodes a snapshot written under key. With a snapshot written under another key it
+// returns the header's list ID in the snapshot and ErrKeyMismatch.
+func Unmarshal(data []byte, key []byte) (*Snapshot, error) {
+	h, p, err := readHeader(data)
+	if err != nil {
+		return nil, err
+	}
+	if h.KeyCheck != KeyCheck(key) {
+		return &Snapshot{ListID: h.ListID}, ErrKeyMismatch
+	}
+	body := data[:len(data)-4]
+	if p >= len(body) {
+		return nil, ErrCorrupt
+	}
+	k := uint(body[p])
+	p++
+	if k > 63 {
+		return nil, ErrCorrupt
+	}
+	n := h.Count
+	if len(body)-p < 8*n {
+		return nil, ErrCorrupt
+	}
+	contents := body[len(body)-8*n:]
+	r := bitReader{buf: body[p : len(body)-8*n]}
+	entries := make([]Entry, n)
+	var prev uint64
+	for i := range entries {
+		q, ok := r.readUnary()
+		if !ok || (k > 0 && q >= 1<<(64-k)) {
+			return nil, ErrCorrupt
+		}
+		low, ok := r.readBits(k)
+		if !ok {
+			return nil, ErrCorrupt
+		}
+		gap := q<<k | low
+		if i > 0 && gap == 0 {
+			return nil, ErrCorrupt
+		}
+		v := prev + gap
+		if v < prev {
+			return nil, ErrCorrupt
+		}
+		prev = v
+		entries[i] = Entry{Email: v, Content: binary.LittleEndian.Uint64(contents[8*i:])}
+	}
+	if !r.paddingOK() {
+		return nil, ErrCorrupt
+	}
+	return &Snapshot{ListID: h.ListID, Entries: entries}, nil
+}
+
+// riceParam picks k near log2 of the mean gap between n uniformly spread 64-bit values.
+func riceParam(n int) uint {
+	if n <= 1 {
+		return 63
+	}
+	// mean gap = 2^64 / n; k = floor(log2(mean gap)) - 0 keeps the unary part short (mean 1-2 bits).
+	k := 64 - bits.Len64(uint64(n))
+	if k < 0 {
+		k = 0
+	}
+	if k > 63 {
+		k = 63
+	}
+	return uint(k)
+}
+
+type bitWriter struct {
+	buf  []byte
+	acc  uint64
+	nacc uint
+}
+
+func (w *bitWriter) writeBits(v uint64, n uint) {
+	for n > 0 {
+		take := min(n, 64-w.nacc)
+		var part uint64
+		if take == 64 {
+			part = v
+		} else {
+			part = v & (1<<take - 1)
+		}
+		w.acc |= part << w.nacc
+		w.nacc += take
+		n -= take
+		if take < 64 {
+			v >>= take
+		} else {
+			v = 0
+		}
+		for w.nacc >= 8 {
+			w.buf = append(w.buf, byte(w.acc))
+			w.acc >>= 8
+			w.nacc -= 8
+		}
+	}
+}
+
+func (w *bitWriter) writeUnary(q uint64) {
+	for q >= 32 {
+		w.writeBits(1<<32-1, 32)
+		q -= 32
+	}
+	w.writeBits(1<<q-1, uint(q)) // q one-bits
+	w.writeBits(0, 1)
+}
+
+func (w *bitWriter) flush() []byte {
+	if w.nacc > 0 {
+		w.buf = append(w.buf, byte(w.acc))
+		w.acc, w.nacc = 0, 0
+	}
+	return w.buf
+}
+
+type bitReader struct {
+	buf []byte
+	pos uint // bit position
+}
+
+func (r *bitReader) bit() (uint64, bool) {
+	if r.pos>>3 >= uint(len(r.buf)) {
+		return 0, false
+	}
+	b := uint64(r.buf[r.pos>>3]>>(r.pos&7)) & 1
+	r.pos++
+	return b, true
+}
+
+func (r *bitReader) readUnary() (uint64, bool) {
+	var q uint64
+	for {
+		// Fast path: count ones in the current byte.
+		if r.pos&7 == 0 && r.pos>>3 < uint(len(r.buf)) && r.buf[r.pos>>3] == 0xff {
+			q += 8
+			r.pos += 8
+			if q > 1<<40 {
+				return 0, false
+			}
+			continue
+		}
+		b, ok := r.bit()
+		if !ok {
+			return 0, false
+		}
+		if b == 0 {
+			return q, true
+		}
+		q++
+	}
+}
+
+func (r *bitReader) readBits(n uint) (uint64, bool) {
+	var v uint64
+	var got uint
+	for got < n {
+		idx := r.pos >> 3
+		if idx >= uint(len(r.buf)) {
+			return 0, false
+		}
+		off := r.pos & 7
+		avail := 8 - off
+		take := min(avail, n-got)
+		chunk := uint64(r.buf[idx]>>off) & (1<<take - 1)
+		v |= chunk << got
+		got += take
+		r.pos += take
+	}
+	return v, true
+}
+
+// paddingOK checks that the reader stopped within the last byte and the padding bits are zero.
+func (r *bitReader) paddingOK() bool {
+	total := uint(len(r.buf)) * 8
+	if total-r.pos >= 8 {
+		return false
+	}
+	for r.pos < total {
+		b, _ := r.bit()
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Change classifies an email hash when comparing two entry sets.
+type Change uint8
+
+// The kinds of change Diff reports.
+const (
+	Unchanged Change = iota
+	Added
+	Updated
+	Removed
+)
+
+// String names the change.
+func (c Change) String() string {
+	switch c {
+	case Added:
+		return "add"
+	case Updated:
+		return "update"
+	case Removed:
+		return "remove"
+	}
+	return "unchanged"
+}
+
+// DiffCounts counts the changes between two entry sets.
+type DiffCounts struct {
+	Add, Update, Remove, Unchanged int64
+}
+
+// Diff walks two entry sets sorted by Email and calls fn (when not nil) for every email hash in
+// either: Added (only in cur), Updated (content differs), Removed (only in prev), Unchanged.
+// For Removed the entry passed is prev's; otherwise cur's.
+func Diff(prev, cur []Entry, fn func(Change, Entry)) DiffCounts {
+	var c DiffCounts
+	i, j := 0, 0
+	for i < len(prev) || j < len(cur) {
+		switch {
+		case j >= len(cur) || (i < len(prev) && prev[i].Email < cur[j].Email):
+			c.Remove++
+			if fn != nil {
+				fn(Removed, prev[i])
+			}
+			i++
+		case i >= len(prev) || cur[j].Email < prev[i].Email:
+			c.Add++
+			if fn != nil {
+				fn(Added, cur[j])
+			}
+			j++
+		default:
+			if prev[i].Content != cur[j].Content {
+				c.Update++
+				if fn != nil {
+					fn(Updated, cur[j])
+				}
+			} else {
+				c.Unchanged++
+				if fn != nil {
+					fn(Unchanged, cur[j])
+				}
+			}
+			i++
+			j++
+		}
+	}
+	return c
+}
+
+// Advance returns prev with the confirmed changes applied: entries in set replace or add the
+// entry with the same Email, and email hashes in del are dropped. set and del need not be
+// sorted; prev must be. The result is sorted and unique; prev is not modified.
+func Advance(prev []Entry, set []Entry, del []uint64) []Entry {
+	set = Sort(slices.Clone(set))
+	del = slices.Clone(del)
+	slices.Sort(del)
+	del = slices.Compact(del)
+	out := make([]Entry, 0, len(prev)+len(set))
+	i, j, d := 0, 0, 0
+	deleted := func(h uint64) bool {
+		for d < len(del) && del[d] < h {
+			d++
+		}
+		return d < len(del) && del[d] == h
+	}
+	for i < len(prev) || j < len(set) {
+		var e Entry
+		switch {
+		case j >= len(set) || (i < len(prev) && prev[i].Email < set[j].Email):
+			e = prev[i]
+			i++
+		case i >= len(prev) || set[j].Email < prev[i].Email:
+			e = set[j]
+			j++
+		default:
+			e = set[j]
+			i++
+			j++
+		}
+		if !deleted(e.Email) {
+			out = append(out, e)
+		}
+	}
+	return out
+}

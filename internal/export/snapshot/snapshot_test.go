@@ -1,0 +1,163 @@
+package snapshot
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+var (
+	testKey  = bytes.Repeat([]byte{7}, 32)
+	otherKey = bytes.Repeat([]byte{9}, 32)
+)
+
+func randomEntries(n int, seed uint64) []Entry {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	es := make([]Entry, n)
+	for i := range es {
+		es[i] = Entry{Email: r.Uint64(), Content: r.Uint64()}
+	}
+	return Sort(es)
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 17, 1000, 100000} {
+		s := &Snapshot{ListID: "7f1c2a9e-0000-4000-8000-000000000001", Entries: randomEntries(n, uint64(n))}
+		data, err := s.Marshal(testKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n >= 1000 {
+			per := float64(len(data)) / float64(n)
+			if per > 16 {
+				t.Errorf("n=%d: %.2f bytes per contact, want <= 16", n, per)
+			}
+		}
+		got, err := Unmarshal(data, testKey)
+		if err != nil {
+			t.Fatalf("n=%d: %v", n, err)
+		}
+		if got.ListID != s.ListID || !slices.Equal(got.Entries, s.Entries) {
+			t.Fatalf("n=%d: round trip differs", n)
+		}
+		h, err := ReadHeader(data)
+		if err != nil || h.Count != n || h.ListID != s.ListID || h.Version != Version {
+			t.Fatalf("header = %+v, %v", h, err)
+		}
+	}
+}
+
+func TestExtremeHashes(t *testing.T) {
+	s := &Snapshot{ListID: "l", Entries: []Entry{{0, 1}, {1, 2}, {1 << 63, 3}, {^uint64(0) - 1, 4}, {^uint64(0), 5}}}
+	data, err := s.Marshal(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Unmarshal(data, testKey)
+	if err != nil || !slices.Equal(got.Entries, s.Entries) {
+		t.Fatalf("got %v, %v", got, err)
+	}
+}
+
+func TestKeyMismatch(t *testing.T) {
+	s := &Snapshot{ListID: "list-a", Entries: randomEntries(10, 1)}
+	data, _ := s.Marshal(testKey)
+	got, err := Unmarshal(data, otherKey)
+	if !errors.Is(err, ErrKeyMismatch) {
+		t.Fatalf("err = %v, want ErrKeyMismatch", err)
+	}
+	if got == nil || got.ListID != "list-a" || len(got.Entries) != 0 {
+		t.Fatalf("mismatch result = %+v", got)
+	}
+}
+
+func TestCorruption(t *testing.T) {
+	s := &Snapshot{ListID: "list-a", Entries: randomEntries(50, 2)}
+	data, _ := s.Marshal(testKey)
+	for i := range data {
+		bad := slices.Clone(data)
+		bad[i] ^= 0x10
+		if _, err := Unmarshal(bad, testKey); err == nil {
+			t.Fatalf("flipping byte %d went unnoticed", i)
+		}
+	}
+	for _, cut := range []int{0, 3, 10, len(data) - 1} {
+		if _, err := Unmarshal(data[:cut], testKey); err == nil {
+			t.Fatalf("truncation to %d went unnoticed", cut)
+		}
+	}
+	if _, err := Unmarshal([]byte("not a snapshot at all, really"), testKey); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMarshalRejectsUnsorted(t *testing.T) {
+	s := &Snapshot{Entries: []Entry{{5, 0}, {3, 0}}}
+	if _, err := s.Marshal(testKey); err == nil {
+		t.Fatal("unsorted entries accepted")
+	}
+	s = &Snapshot{Entries: []Entry{{5, 0}, {5, 1}}}
+	if _, err := s.Marshal(testKey); err == nil {
+		t.Fatal("duplicate entries accepted")
+	}
+}
+
+func TestDiffAndAdvance(t *testing.T) {
+	prev := []Entry{{1, 10}, {2, 20}, {3, 30}, {5, 50}}
+	cur := []Entry{{2, 20}, {3, 31}, {4, 40}, {6, 60}}
+	var seen []string
+	c := Diff(prev, cur, func(ch Change, e Entry) { seen = append(seen, ch.String()) })
+	if c != (DiffCounts{Add: 2, Update: 1, Remove: 2, Unchanged: 1}) {
+		t.Fatalf("counts = %+v", c)
+	}
+	if want := []string{"remove", "unchanged", "update", "add", "remove", "add"}; !slices.Equal(seen, want) {
+		t.Fatalf("order = %v, want %v", seen, want)
+	}
+	// Confirm the update of 3, the add of 6 and the removal of 1; 4 and 5 stay unconfirmed.
+	got := Advance(prev, []Entry{{6, 60}, {3, 31}}, []uint64{1})
+	want := []Entry{{2, 20}, {3, 31}, {5, 50}, {6, 60}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Advance = %v, want %v", got, want)
+	}
+	if !slices.Equal(prev, []Entry{{1, 10}, {2, 20}, {3, 30}, {5, 50}}) {
+		t.Fatal("Advance modified prev")
+	}
+	// With everything confirmed the result equals cur.
+	if got := Advance(prev, cur, []uint64{1, 5}); !slices.Equal(got, cur) {
+		t.Fatalf("full Advance = %v", got)
+	}
+}
+
+func TestSortKeepsFirst(t *testing.T) {
+	got := Sort([]Entry{{3, 1}, {1, 1}, {3, 2}, {1, 2}})
+	if !slices.Equal(got, []Entry{{1, 1}, {3, 1}}) {
+		t.Fatalf("Sort = %v", got)
+	}
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	for _, n := range []int{0, 1, 5, 40} {
+		data, _ := (&Snapshot{ListID: "x", Entries: randomEntries(n, uint64(n))}).Marshal(testKey)
+		f.Add(data)
+	}
+	f.Add([]byte("SGAS"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Unmarshal(data, testKey)
+		if err != nil {
+			return
+		}
+		if Validate(s.Entries) != nil {
+			t.Fatal("decoded entries not sorted/unique")
+		}
+		again, err := s.Marshal(testKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := Unmarshal(again, testKey)
+		if err != nil || !slices.Equal(s2.Entries, s.Entries) {
+			t.Fatal("re-encoding differs")
+		}
+	})
+}
