@@ -1,0 +1,552 @@
+// Package sendgrid is a small, typed client for the parts of the Twilio SendGrid v3 API that a
+// Marketing Campaigns audience export needs: key scopes and account, lists, custom field
+// definitions, contact upserts (JSON and CSV import), async job status, search by email,
+// list-membership removal, counts and contact exports.
+//
+// Requests are built with sendgrid-go's GetRequest and sent through github.com/sendgrid/rest
+// with an *http.Client this package controls. Every non-2xx answer becomes an *APIError carrying
+// SendGrid's own messages. Retries are done here, not by sendgrid-go: a 429 waits until
+// X-RateLimit-Reset; 5xx answers and broken connections back off exponentially with jitter; the
+// number of attempts is bounded; every wait ends when the context does; and only requests that
+// are safe to repeat are repeated after an ambiguous failure. When X-RateLimit-Remaining reaches
+// zero the client waits for the reset before sending the next request to that endpoint.
+//
+// The API key is sent only to the configured base URL (never to upload or download URLs) and
+// never appears in errors or log fields.
+package sendgrid
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/sendgrid/rest"
+	sgo "github.com/sendgrid/sendgrid-go"
+)
+
+// Base URLs of SendGrid's v3 API.
+const (
+	DefaultBaseURL = "https://api.sendgrid.com"
+	EUBaseURL      = "https://api.eu.sendgrid.com"
+)
+
+// SendGrid's documented limits that callers batch by.
+const (
+	// MaxUpsertContacts is the most contacts one PUT /v3/marketing/contacts accepts.
+	MaxUpsertContacts = 30000
+	// MaxUpsertBytes is the largest PUT /v3/marketing/contacts body ("6 MB", read as the
+	// lower, decimal value).
+	MaxUpsertBytes = 6_000_000
+	// MaxSearchEmails is the most addresses one POST /v3/marketing/contacts/search/emails takes.
+	MaxSearchEmails = 100
+	// MaxURLLength keeps request URLs (list-membership removal) well inside what proxies accept.
+	MaxURLLength = 8000
+	// MaxListsPerContact is how many lists one contact may belong to.
+	MaxListsPerContact = 250
+	// MaxCustomFields is how many custom field definitions an account may have.
+	MaxCustomFields = 500
+	// MaxImportContacts is the most rows one CSV import may carry.
+	MaxImportContacts = 1_000_000
+)
+
+// Scopes an API key needs for the operations of this package.
+const (
+	ScopeMarketingRead = "marketing.read"
+	ScopeMarketingSend = "marketing.send"
+	ScopeUsernameRead  = "user.username.read"
+	ScopeAccountRead   = "user.account.read"
+	ScopeProfileRead   = "user.profile.read"
+)
+
+// RequiredScopes returns the scopes an audience export needs (reading and writing Marketing
+// Campaigns contacts, lists and fields, and reading the account's identity). The profile scope is
+// optional and not listed.
+func RequiredScopes() []string {
+	return []string{ScopeMarketingRead, ScopeMarketingSend, ScopeUsernameRead, ScopeAccountRead}
+}
+
+// Config configures a Client.
+type Config struct {
+	APIKey     string
+	BaseURL    string       // default DefaultBaseURL
+	HTTPClient *http.Client // default: a client with sane timeouts; tests pass the emulator's
+	UserAgent  string
+	// MaxAttempts is the total number of attempts for a retryable request (default 6).
+	MaxAttempts int
+	// MaxWait caps one backoff or rate-limit wait (default 60s).
+	MaxWait time.Duration
+	// BaseBackoff is the first backoff after a 5xx or a broken connection (default 500ms); it
+	// doubles with every attempt, with jitter.
+	BaseBackoff time.Duration
+	// Logf, when set, is called for every attempt and wait with method, path, status and attempt
+	// only: never the key, a body or a query string.
+	Logf func(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Stats are counters of what a Client did, for tests and benchmarks.
+type Stats struct {
+	Requests       int64 // HTTP requests sent (every attempt)
+	Retries        int64 // attempts after the first
+	RateLimitWaits int64 // waits for a rate-limit reset (after a 429 or when Remaining hit 0)
+	BytesSent      int64 // request body bytes sent
+}
+
+// Client talks to SendGrid's v3 API. It is safe for concurrent use.
+type Client struct {
+	key       string
+	base      string // scheme://host[:port] without trailing slash
+	baseURL   *url.URL
+	userAgent string
+	rc        *rest.Client
+	hc        *http.Client
+	maxAtt    int
+	maxWait   time.Duration
+	backoff   time.Duration
+	logf      func(ctx context.Context, msg string, fields map[string]any)
+
+	requests, retries, rlWaits, bytesSent atomic.Int64
+
+	paceMu sync.Mutex
+	pace   map[string]*paceState // by route
+}
+
+type paceState struct {
+	remaining int // -1 unknown
+	reset     time.Time
+}
+
+// New validates cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, errors.New("sendgrid: an API key is required")
+	}
+	if strings.ContainsAny(cfg.APIKey, "\r\n") {
+		return nil, errors.New("sendgrid: the API key contains a line break")
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("sendgrid: base URL %q is not an http(s) URL", base)
+	}
+	if u.User != nil {
+		return nil, errors.New("sendgrid: the base URL must not contain credentials")
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = DefaultHTTPClient()
+	}
+	c := &Client{
+		key:       cfg.APIKey,
+		base:      strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"),
+		baseURL:   u,
+		userAgent: cfg.UserAgent,
+		rc:        &rest.Client{HTTPClient: hc},
+		hc:        hc,
+		maxAtt:    cfg.MaxAttempts,
+		maxWait:   cfg.MaxWait,
+		backoff:   cfg.BaseBackoff,
+		logf:      cfg.Logf,
+		pace:      map[string]*paceState{},
+	}
+	if c.maxAtt <= 0 {
+		c.maxAtt = 6
+	}
+	if c.maxWait <= 0 {
+		c.maxWait = 60 * time.Second
+	}
+	if c.backoff <= 0 {
+		c.backoff = 500 * time.Millisecond
+	}
+	return c, nil
+}
+
+// DefaultHTTPClient returns the client used when Config.HTTPClient is nil: its own transport
+// (connections are kept alive and reused across requests), connect and TLS handshake timeouts,
+// a response-header timeout, and an overall limit per attempt.
+func DefaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 64
+	t.MaxIdleConnsPerHost = 16
+	t.IdleConnTimeout = 90 * time.Second
+	t.TLSHandshakeTimeout = 15 * time.Second
+	t.ResponseHeaderTimeout = 2 * time.Minute
+	t.ExpectContinueTimeout = time.Second
+	t.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	return &http.Client{Transport: t, Timeout: 10 * time.Minute}
+}
+
+// Stats returns a snapshot of the client's counters.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Requests:       c.requests.Load(),
+		Retries:        c.retries.Load(),
+		RateLimitWaits: c.rlWaits.Load(),
+		BytesSent:      c.bytesSent.Load(),
+	}
+}
+
+// BaseURL returns the API base URL the client sends to.
+func (c *Client) BaseURL() string { return c.base }
+
+// request describes one API call.
+type request struct {
+	method rest.Method
+	route  string // template, e.g. "GET /v3/marketing/lists/{id}" (pacing and logs)
+	path   string // actual path below the base URL
+	query  map[string]string
+	body   []byte
+	header map[string]string
+	// safe: the request may be repeated after an ambiguous failure (idempotent).
+	safe bool
+	// absURL: send to this absolute URL without the API key (upload and download URLs).
+	absURL string
+}
+
+// response is a completed HTTP exchange with a 2xx status.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
+	if c.logf != nil {
+		c.logf(ctx, msg, fields)
+	}
+}
+
+func (r *request) logPath() string {
+	if r.absURL != "" {
+		return r.route
+	}
+	return r.path
+}
+
+// buildRest builds the sendgrid-go / rest request for one attempt.
+func (c *Client) buildRest(r *request) rest.Request {
+	var rr rest.Request
+	if r.absURL != "" {
+		rr = rest.Request{BaseURL: r.absURL, Headers: map[string]string{}}
+		if c.userAgent != "" {
+			rr.Headers["User-Agent"] = c.userAgent
+		}
+	} else {
+		rr = sgo.GetRequest(c.key, r.path, c.base)
+		if c.userAgent != "" {
+			rr.Headers["User-Agent"] = c.userAgent
+		}
+	}
+	rr.Method = r.method
+	rr.QueryParams = r.query
+	rr.Body = r.body
+	for k, v := range r.header {
+		rr.Headers[k] = v
+	}
+	return rr
+}
+
+// do sends r with retries and returns a 2xx response, an *APIError, or a transport/context error.
+func (c *Client) do(ctx context.Context, r *request) (*response, error) {
+	var res *response
+	err := c.exchange(ctx, r, func(resp *http.Response) (bool, error) {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return false, err
+		}
+		res = &response{status: resp.StatusCode, header: resp.Header, body: b}
+		return false, nil
+	})
+	return res, err
+}
+
+// exchange runs the retry loop. onOK is called with a 2xx response; it returns keep=true when it
+// took ownership of the body. An error it returns counts as a broken connection (retried for
+// safe requests).
+func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.Response) (keep bool, err error)) error {
+	method := string(r.method)
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := c.waitPace(ctx, r); err != nil {
+			return err
+		}
+		if attempt > 1 {
+			c.retries.Add(1)
+		}
+		c.requests.Add(1)
+		c.bytesSent.Add(int64(len(r.body)))
+
+		var wrote atomic.Bool
+		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			WroteHeaders: func() { wrote.Store(true) },
+			WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+		})
+		req, err := rest.BuildRequestObject(c.buildRest(r))
+		if err != nil {
+			return fmt.Errorf("sendgrid: %s %s: %w", method, r.logPath(), err)
+		}
+		req = req.WithContext(tctx)
+		resp, err := c.rc.MakeRequest(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			retry := c.transportRetryable(r, err, wrote.Load())
+			c.log(ctx, "sendgrid request failed", map[string]any{
+				"method": method, "path": r.logPath(), "attempt": attempt, "error": errClass(err), "will_retry": retry && attempt < c.maxAtt,
+			})
+			if !retry || attempt >= c.maxAtt {
+				return &TransportError{Method: method, Path: r.logPath(), Attempts: attempt, Err: err, Sent: wrote.Load()}
+			}
+			if err := c.sleep(ctx, c.backoffFor(attempt)); err != nil {
+				return err
+			}
+			continue
+		}
+		c.notePace(r, resp.Header)
+		c.log(ctx, "sendgrid response", map[string]any{
+			"method": method, "path": r.logPath(), "status": resp.StatusCode, "attempt": attempt,
+		})
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			keep, err := onOK(resp)
+			if !keep {
+				_ = resp.Body.Close()
+			}
+			if err == nil {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !r.safe || attempt >= c.maxAtt {
+				return &TransportError{Method: method, Path: r.logPath(), Attempts: attempt, Err: err, Sent: true}
+			}
+			if err := c.sleep(ctx, c.backoffFor(attempt)); err != nil {
+				return err
+			}
+			continue
+		}
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		_ = resp.Body.Close()
+		apiErr := &APIError{StatusCode: resp.StatusCode, Method: method, Path: r.logPath(), Attempts: attempt}
+		if rerr == nil {
+			apiErr.Errors = parseErrorBody(body)
+		}
+		var wait time.Duration
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			// A 429 was not processed: every request may be repeated.
+			apiErr.RetryAfter = rateLimitWait(resp.Header, time.Now())
+			wait = apiErr.RetryAfter
+			if wait <= 0 {
+				wait = c.backoffFor(attempt)
+			}
+			if wait > c.maxWait {
+				wait = c.maxWait
+			}
+			if attempt >= c.maxAtt {
+				return apiErr
+			}
+			c.rlWaits.Add(1)
+		case resp.StatusCode >= 500 && r.safe:
+			if attempt >= c.maxAtt {
+				return apiErr
+			}
+			wait = c.backoffFor(attempt)
+		default:
+			return apiErr
+		}
+		c.log(ctx, "sendgrid retry wait", map[string]any{
+			"method": method, "path": r.logPath(), "status": resp.StatusCode, "attempt": attempt, "wait_ms": wait.Milliseconds(),
+		})
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// TransportError is a failure to get an HTTP response (connection refused, reset, timeout).
+// Sent reports whether the request may have reached SendGrid.
+type TransportError struct {
+	Method, Path string
+	Attempts     int
+	Sent         bool
+	Err          error
+}
+
+func (e *TransportError) Error() string {
+	s := fmt.Sprintf("sendgrid: %s %s: %v", e.Method, e.Path, scrub(e.Err.Error()))
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	if e.Sent && e.Method == "POST" {
+		s += " (the request may have been processed; check before repeating it)"
+	}
+	return s
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// transportRetryable decides whether a failed attempt may be repeated: safe requests always;
+// others only when the request provably never left (nothing written, or the connection was
+// refused).
+func (c *Client) transportRetryable(r *request, err error, wrote bool) bool {
+	if r.safe {
+		return true
+	}
+	if !wrote {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+func errClass(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timeout"
+	}
+	return "transport error"
+}
+
+// rateLimitWait reads how long to wait from X-RateLimit-Reset (Unix seconds) or Retry-After.
+func rateLimitWait(h http.Header, now time.Time) time.Duration {
+	if v := h.Get("X-RateLimit-Reset"); v != "" {
+		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+			if d := time.Unix(n, 0).Sub(now); d > 0 {
+				return d
+			}
+			return 0
+		}
+	}
+	if v := h.Get("Retry-After"); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+			return time.Duration(n) * time.Second
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			if d := t.Sub(now); d > 0 {
+				return d
+			}
+		}
+	}
+	return 0
+}
+
+// backoffFor returns the wait after the given failed attempt: BaseBackoff·2^(attempt-1), capped at
+// MaxWait, with "equal jitter" (half fixed, half random).
+func (c *Client) backoffFor(attempt int) time.Duration {
+	d := c.backoff
+	for i := 1; i < attempt && d < c.maxWait; i++ {
+		d *= 2
+	}
+	if d > c.maxWait {
+		d = c.maxWait
+	}
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half+1)
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func paceKey(r *request) string {
+	if r.absURL != "" {
+		return ""
+	}
+	return r.route
+}
+
+// notePace records X-RateLimit-Remaining / Reset for the request's endpoint.
+func (c *Client) notePace(r *request, h http.Header) {
+	k := paceKey(r)
+	if k == "" {
+		return
+	}
+	rem, err1 := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Remaining")))
+	reset, err2 := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	c.paceMu.Lock()
+	defer c.paceMu.Unlock()
+	st := c.pace[k]
+	if st == nil {
+		st = &paceState{}
+		c.pace[k] = st
+	}
+	st.remaining = rem
+	st.reset = time.Unix(reset, 0)
+}
+
+// waitPace waits for the endpoint's rate-limit reset when the last response said no requests
+// remain in the current window.
+func (c *Client) waitPace(ctx context.Context, r *request) error {
+	k := paceKey(r)
+	if k == "" {
+		return nil
+	}
+	c.paceMu.Lock()
+	st := c.pace[k]
+	var wait time.Duration
+	if st != nil && st.remaining == 0 {
+		wait = time.Until(st.reset)
+		if wait <= 0 {
+			st.remaining = -1
+		}
+	}
+	c.paceMu.Unlock()
+	if wait <= 0 {
+		return nil
+	}
+	if wait > c.maxWait {
+		wait = c.maxWait
+	}
+	c.rlWaits.Add(1)
+	c.log(ctx, "sendgrid rate limit pause", map[string]any{"method": string(r.method), "path": r.logPath(), "wait_ms": wait.Milliseconds()})
+	if err := c.sleep(ctx, wait); err != nil {
+		return err
+	}
+	c.paceMu.Lock()
+	if st.remaining == 0 && !time.Now().Before(st.reset) {
+		st.remaining = -1
+	}
+	c.paceMu.Unlock()
+	return nil
+}

@@ -1,0 +1,163 @@
+package sendgrid
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Export states.
+const (
+	ExportPending = "pending"
+	ExportReady   = "ready"
+	ExportFailure = "failure"
+)
+
+// Export is the state of a contacts export.
+type Export struct {
+	ID      string
+	Status  string // pending | ready | failure
+	URLs    []string
+	Message string
+	// ContactCount is the number of exported contacts when SendGrid reports it.
+	ContactCount int64
+}
+
+// StartExport starts an export of the contacts on listIDs (all contacts when empty) as "csv"
+// (default) or "json" (POST /v3/marketing/contacts/exports).
+func (c *Client) StartExport(ctx context.Context, listIDs []string, fileType string) (string, error) {
+	if fileType == "" {
+		fileType = "csv"
+	}
+	if fileType != "csv" && fileType != "json" {
+		return "", fmt.Errorf("sendgrid: export file type %q is not csv or json", fileType)
+	}
+	body, err := json.Marshal(struct {
+		ListIDs  []string `json:"list_ids,omitempty"`
+		FileType string   `json:"file_type"`
+	}{listIDs, fileType})
+	if err != nil {
+		return "", err
+	}
+	r := &request{method: "POST", route: "POST /v3/marketing/contacts/exports", path: "/v3/marketing/contacts/exports", body: body, safe: true}
+	res, err := c.do(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := decode(res, "POST", r.path, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", errors.New("sendgrid: POST /v3/marketing/contacts/exports: response has no id")
+	}
+	return out.ID, nil
+}
+
+// ExportStatus reads an export's state (GET /v3/marketing/contacts/exports/{id}).
+func (c *Client) ExportStatus(ctx context.Context, id string) (Export, error) {
+	if err := checkID("export", id); err != nil {
+		return Export{}, err
+	}
+	r := &request{method: "GET", route: "GET /v3/marketing/contacts/exports/{id}", path: "/v3/marketing/contacts/exports/" + id, safe: true}
+	res, err := c.do(ctx, r)
+	if err != nil {
+		return Export{}, err
+	}
+	var out struct {
+		ID           string   `json:"id"`
+		Status       string   `json:"status"`
+		URLs         []string `json:"urls"`
+		Message      string   `json:"message"`
+		ContactCount int64    `json:"contact_count"`
+	}
+	if err := decode(res, "GET", r.path, &out); err != nil {
+		return Export{}, err
+	}
+	return Export{ID: out.ID, Status: out.Status, URLs: out.URLs, Message: scrub(out.Message), ContactCount: out.ContactCount}, nil
+}
+
+// WaitExport polls an export until it is ready or failed (backing off ×1.5 from poll, at most 10 s
+// between polls). A failed export is returned with an error carrying SendGrid's message.
+func (c *Client) WaitExport(ctx context.Context, id string, poll time.Duration) (Export, error) {
+	if poll <= 0 {
+		poll = 250 * time.Millisecond
+	}
+	maxPoll := 10 * time.Second
+	if poll > maxPoll {
+		maxPoll = poll
+	}
+	for {
+		e, err := c.ExportStatus(ctx, id)
+		if err != nil {
+			return e, err
+		}
+		switch e.Status {
+		case ExportReady:
+			return e, nil
+		case ExportFailure:
+			return e, fmt.Errorf("sendgrid: export %s failed: %s", id, e.Message)
+		}
+		if err := c.sleep(ctx, poll); err != nil {
+			return e, err
+		}
+		poll = nextPoll(poll, maxPoll)
+	}
+}
+
+// DownloadExport opens one of an export's URLs. The stream is decompressed when the file is
+// gzip-compressed. The API key is not sent. The caller closes the reader.
+func (c *Client) DownloadExport(ctx context.Context, url string) (io.ReadCloser, error) {
+	return c.download(ctx, "GET export_url", url)
+}
+
+type readCloser struct {
+	io.Reader
+	closers []io.Closer
+}
+
+func (r *readCloser) Close() error {
+	var first error
+	for _, c := range r.closers {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// download GETs an absolute URL (export file, errors file) with retries, returning the body as a
+// stream, transparently gunzipped.
+func (c *Client) download(ctx context.Context, route, rawURL string) (io.ReadCloser, error) {
+	if err := checkOutsideURL(rawURL); err != nil {
+		return nil, err
+	}
+	var out io.ReadCloser
+	r := &request{method: "GET", route: route, absURL: rawURL, safe: true}
+	err := c.exchange(ctx, r, func(resp *http.Response) (bool, error) {
+		br := bufio.NewReaderSize(resp.Body, 64<<10)
+		head, _ := br.Peek(2)
+		if isGzip(head) {
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				return false, err
+			}
+			out = &readCloser{Reader: zr, closers: []io.Closer{zr, resp.Body}}
+			return true, nil
+		}
+		out = &readCloser{Reader: br, closers: []io.Closer{resp.Body}}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
