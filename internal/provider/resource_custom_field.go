@@ -1,0 +1,284 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+)
+
+var (
+	_ resource.Resource                = (*customFieldResource)(nil)
+	_ resource.ResourceWithConfigure   = (*customFieldResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*customFieldResource)(nil)
+	_ resource.ResourceWithImportState = (*customFieldResource)(nil)
+)
+
+// customFieldTypes are SendGrid's custom field types.
+var customFieldTypes = []string{string(sendgrid.FieldText), string(sendgrid.FieldNumber), string(sendgrid.FieldDate)}
+
+func NewCustomFieldResource() resource.Resource { return &customFieldResource{} }
+
+type customFieldResource struct {
+	data *providerData
+}
+
+type customFieldModel struct {
+	ID      types.String `tfsdk:"id"`
+	FieldID types.String `tfsdk:"field_id"`
+	Name    types.String `tfsdk:"name"`
+	Type    types.String `tfsdk:"type"`
+}
+
+func (r *customFieldResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_custom_field"
+}
+
+func (r *customFieldResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A SendGrid Marketing Campaigns custom field definition, so that an export can map profile columns " +
+			"to it (`data_matching.custom_fields`). Exports send values by the field's `field_id`.\n\n" +
+			"The plan checks SendGrid's rules before anything is created: the name's characters, that no existing custom or " +
+			"reserved field has the same name ignoring letter case, and the limit of " + fmt.Sprint(sendgrid.MaxCustomFields) +
+			" custom fields per account. Renaming is done in place; changing `type` replaces the field, which **deletes its " +
+			"values from every contact**.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The field's SendGrid ID (same as `field_id`).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"field_id": schema.StringAttribute{
+				MarkdownDescription: "The field's SendGrid ID, which contact uploads use as the key of `custom_fields`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The field's name: 1 to 100 characters of `A`–`Z`, `a`–`z`, `0`–`9` and `_`, starting with a " +
+					"letter or `_`; unique in the account ignoring letter case. Changing it renames the field in place.",
+				Required: true,
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(1, 100),
+					stringvalidator.RegexMatches(fieldNamePattern,
+						"may contain only letters A-Z and a-z, digits 0-9 and _, and must start with a letter or _ (SendGrid's rule for custom field names)"),
+				},
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "The field's type: `Text`, `Number` or `Date`. SendGrid cannot change a field's type, so changing " +
+					"it deletes the field (and its values on every contact) and creates a new one.",
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(customFieldTypes...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+		},
+	}
+}
+
+func (r *customFieldResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan checks a new or renamed field's name against the account's fields, and the
+// account's custom field limit, while planning.
+func (r *customFieldResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.data == nil {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
+		var state customFieldModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		resp.Diagnostics.AddWarning("Deleting a SendGrid custom field",
+			fmt.Sprintf("Custom field %q (%s) is deleted, with its values on every contact of the account.",
+				state.Name.ValueString(), state.ID.ValueString()))
+		return
+	}
+	var plan customFieldModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
+		return
+	}
+	var state customFieldModel
+	exists := !req.State.Raw.IsNull()
+	if exists {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	replacing := exists && resp.RequiresReplace.Contains(path.Root("type"))
+	renaming := exists && !replacing && !plan.Name.Equal(state.Name)
+	if exists && !replacing && !renaming {
+		return
+	}
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	custom, reserved, err := r.data.client.Fields(ctx)
+	if err != nil {
+		if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+			addKeyError(&resp.Diagnostics, err)
+		} else {
+			resp.Diagnostics.AddError("Cannot read SendGrid custom fields", err.Error())
+		}
+		return
+	}
+	selfID := ""
+	if exists {
+		selfID = state.ID.ValueString() // replaced or renamed: its own name is not a clash
+	}
+	if summary, detail := fieldNameClash(plan.Name.ValueString(), selfID, custom, reserved); summary != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), summary, detail)
+		return
+	}
+	if !exists && len(custom) >= sendgrid.MaxCustomFields {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "SendGrid custom field limit reached",
+			fmt.Sprintf("The SendGrid account already has %d custom fields, SendGrid's limit is %d, so %q cannot be created. "+
+				"Delete custom fields you no longer use (in SendGrid, or by removing their sendgridaudience_custom_field resources), "+
+				"or reuse an existing field by importing it.", len(custom), sendgrid.MaxCustomFields, plan.Name.ValueString()))
+	}
+}
+
+// fieldNameClash reports a field other than selfID whose name equals name ignoring case.
+func fieldNameClash(name, selfID string, custom, reserved []sendgrid.Field) (summary, detail string) {
+	for _, f := range reserved {
+		if strings.EqualFold(f.Name, name) {
+			return "Custom field name is reserved by SendGrid",
+				fmt.Sprintf("%q is the name of SendGrid's reserved field %q (%s). Reserved fields are mapped by the export's "+
+					"data_matching directly; choose another name for a custom field.", name, f.Name, f.Type)
+		}
+	}
+	for _, f := range custom {
+		if f.ID != selfID && strings.EqualFold(f.Name, name) {
+			return "Custom field already exists",
+				fmt.Sprintf("The SendGrid account already has a custom field %q (type %s, id %s); names are unique ignoring letter case. "+
+					"Manage that field with terraform import sendgridaudience_custom_field.<name> %s, or choose another name.",
+					f.Name, f.Type, f.ID, f.ID)
+		}
+	}
+	return "", ""
+}
+
+func (m *customFieldModel) fill(f sendgrid.Field) {
+	m.ID = types.StringValue(f.ID)
+	m.FieldID = types.StringValue(f.ID)
+	m.Name = types.StringValue(f.Name)
+	m.Type = types.StringValue(string(f.Type))
+}
+
+func (r *customFieldResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan customFieldModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	f, err := r.data.client.CreateField(ctx, plan.Name.ValueString(), sendgrid.FieldType(plan.Type.ValueString()))
+	if err != nil {
+		if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+			addKeyError(&resp.Diagnostics, err)
+			return
+		}
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Cannot create SendGrid custom field",
+			fmt.Sprintf("Creating custom field %q (%s) failed: %v", plan.Name.ValueString(), plan.Type.ValueString(), err))
+		return
+	}
+	plan.fill(f)
+	tflog.Info(ctx, "custom field created", map[string]any{"field_id": f.ID})
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Read refreshes name and type; a field deleted outside Terraform leaves the state with a warning.
+func (r *customFieldResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state customFieldModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	custom, _, err := r.data.client.Fields(ctx)
+	if err != nil {
+		if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+			addKeyError(&resp.Diagnostics, err)
+		} else {
+			resp.Diagnostics.AddError("Cannot read SendGrid custom fields", err.Error())
+		}
+		return
+	}
+	id := state.ID.ValueString()
+	for _, f := range custom {
+		if f.ID == id {
+			state.fill(f)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
+	}
+	resp.Diagnostics.AddWarning("SendGrid custom field deleted outside Terraform",
+		fmt.Sprintf("Custom field %q (%s) no longer exists in SendGrid, so it was removed from the state; the plan creates it again.",
+			state.Name.ValueString(), id))
+	resp.State.RemoveResource(ctx)
+}
+
+// Update renames the field in place.
+func (r *customFieldResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state customFieldModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	id := state.ID.ValueString()
+	f, err := r.data.client.RenameField(ctx, id, plan.Name.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Cannot rename SendGrid custom field",
+			fmt.Sprintf("Renaming custom field %s from %q to %q failed: %v", id, state.Name.ValueString(), plan.Name.ValueString(), err))
+		return
+	}
+	if f.Type == "" {
+		f.Type = sendgrid.FieldType(state.Type.ValueString())
+	}
+	if f.ID == "" {
+		f.ID = id
+	}
+	plan.fill(f)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *customFieldResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state customFieldModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	err := r.data.client.DeleteField(ctx, state.ID.ValueString())
+	if err != nil && !sendgrid.IsNotFound(err) {
+		resp.Diagnostics.AddError("Cannot delete SendGrid custom field",
+			fmt.Sprintf("Deleting custom field %q (%s) failed: %v", state.Name.ValueString(), state.ID.ValueString(), err))
+		return
+	}
+	tflog.Info(ctx, "custom field deleted", map[string]any{"field_id": state.ID.ValueString()})
+}
+
+// ImportState adopts an existing custom field by its SendGrid ID; Read fills name and type.
+func (r *customFieldResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := strings.TrimSpace(req.ID)
+	if id == "" || strings.ContainsAny(id, "/?#% ") {
+		resp.Diagnostics.AddError("Invalid custom field ID",
+			fmt.Sprintf("Import a custom field by its SendGrid ID (field_id, e.g. e1_T); got %q.", req.ID))
+		return
+	}
+	if strings.HasPrefix(id, "_rf") {
+		resp.Diagnostics.AddError("Reserved fields cannot be imported",
+			fmt.Sprintf("%s is one of SendGrid's reserved fields, which cannot be managed; map it in an export's data_matching instead.", id))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+}
