@@ -1,0 +1,288 @@
+package profile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+)
+
+// jsonlSource is a JSON Lines file: one JSON object per line. See Options.InferLines for how
+// its columns and their types are determined.
+type jsonlSource struct {
+	path  string
+	cols  []Column
+	index map[string]int
+	infer int
+}
+
+// keyInfo collects what the inference lines hold under one key.
+type keyInfo struct {
+	sawBool, sawInt, sawFrac, sawString bool
+}
+
+func openJSONL(path string, infer int) (Source, error) {
+	if infer <= 0 {
+		infer = DefaultInferLines
+	}
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	lr := newLineReader(f)
+	var (
+		p     flatJSON
+		cols  []Column
+		infos []keyInfo
+		index = map[string]int{}
+		seen  []int64 // line on which each key was last seen, to find duplicates
+	)
+	for n := 0; n < infer; {
+		line, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, jsonlReadError(path, lr, err)
+		}
+		if isBlank(line) {
+			continue
+		}
+		n++
+		pos := Pos{File: path, Line: lr.line, Row: int64(n)}
+		err = p.parse(line, func(m *jsonMember) error {
+			i, ok := index[string(m.key)]
+			if !ok {
+				name := string(m.key)
+				if name == "" {
+					return &Error{Pos: pos, Msg: "an object key is empty", Hint: "give every key a name"}
+				}
+				i = len(cols)
+				index[name] = i
+				cols = append(cols, Column{Name: name})
+				infos = append(infos, keyInfo{})
+				seen = append(seen, 0)
+			}
+			if seen[i] == pos.Line {
+				return duplicateKey(pos, cols[i].Name)
+			}
+			seen[i] = pos.Line
+			in := &infos[i]
+			switch m.kind {
+			case jsonBool:
+				in.sawBool = true
+			case jsonNumber:
+				if m.integral && fitsInt64(m.num) {
+					in.sawInt = true
+				} else {
+					in.sawFrac = true
+				}
+			case jsonString:
+				in.sawString = true
+			case jsonObject, jsonArray:
+				return nested(pos, cols[i].Name, m.kind)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, jsonLineError(pos, err)
+		}
+	}
+	if len(cols) == 0 {
+		return nil, &Error{Pos: Pos{File: path}, Msg: "the file holds no JSON objects with keys, so it has no columns",
+			Hint: "write one profile per line as a JSON object, e.g. {\"email\":\"user000001@example.com\",\"first_name\":\"Ada\"}"}
+	}
+	for i := range cols {
+		in := infos[i]
+		kinds := 0
+		for _, b := range []bool{in.sawBool, in.sawInt || in.sawFrac, in.sawString} {
+			if b {
+				kinds++
+			}
+		}
+		switch {
+		case kinds != 1:
+			cols[i].Type = TypeString
+		case in.sawBool:
+			cols[i].Type = TypeBool
+		case in.sawFrac:
+			cols[i].Type = TypeDouble
+		case in.sawInt:
+			cols[i].Type = TypeInt
+		default:
+			cols[i].Type = TypeString
+		}
+	}
+	return &jsonlSource{path: path, cols: cols, index: index, infer: infer}, nil
+}
+
+func isBlank(line []byte) bool {
+	for _, c := range line {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// fitsInt64 reports whether an integral number literal fits in an int64.
+func fitsInt64(num []byte) bool {
+	_, ok := parseInt(num)
+	return ok
+}
+
+func duplicateKey(pos Pos, col string) *Error {
+	return &Error{Pos: pos, Column: col, Msg: "the key appears twice in the object", Hint: "write each key once per line"}
+}
+
+func nested(pos Pos, col string, k jsonKind) *Error {
+	return &Error{Pos: pos, Column: col, Msg: "the value is a JSON " + k.String() + "; profile values must be strings, numbers, booleans or null",
+		Hint: "flatten nested values into their own keys (for example \"address_city\") before exporting"}
+}
+
+func jsonLineError(pos Pos, err error) error {
+	switch e := err.(type) {
+	case *Error:
+		return e
+	case *jsonSyntaxError:
+		if e.msg == errInvalidUTF8 {
+			return &Error{Pos: pos, Msg: fmt.Sprintf("invalid UTF-8 at column %d of the line", e.col),
+				Hint: "save the file as UTF-8; it may be in a legacy encoding such as Latin-1 or Windows-1252"}
+		}
+		return &Error{Pos: pos, Msg: "invalid JSON at column " + strconv.Itoa(e.col) + ": " + e.msg,
+			Hint: "each line must hold one complete JSON object, e.g. {\"email\":\"user000001@example.com\",\"plan\":\"pro\"}"}
+	}
+	return err
+}
+
+func jsonlReadError(path string, lr *lineReader, err error) error {
+	if err == errLineTooLong {
+		return lineTooLong(Pos{File: path, Line: lr.line})
+	}
+	return &Error{Pos: Pos{File: path, Line: lr.line + 1}, Msg: "reading the file failed: " + errText(err), Err: err,
+		Hint: "check that the file is readable and not being replaced while Terraform runs"}
+}
+
+func (s *jsonlSource) Kind() Kind        { return KindJSONL }
+func (s *jsonlSource) Columns() []Column { return s.cols }
+func (s *jsonlSource) Close() error      { return nil }
+
+func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
+	f, err := openFile(s.path)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	lr := newLineReader(f)
+	var p flatJSON
+	ncol := len(s.cols)
+	row := &Row{Values: make([]any, ncol)}
+	row.Pos.File = s.path
+	seen := make([]int64, ncol)
+	intern := newInterner(ncol)
+	member := func(m *jsonMember) error {
+		i, ok := s.index[string(m.key)]
+		if !ok {
+			return &Error{Pos: row.Pos, Column: string(m.key),
+				Msg:  fmt.Sprintf("the key first appears on this line, after the first %d lines that determine the columns", s.infer),
+				Hint: "add the key to one of the early lines (a null value is enough), or move a line that has it near the top of the file"}
+		}
+		if seen[i] == row.Pos.Row {
+			return duplicateKey(row.Pos, s.cols[i].Name)
+		}
+		seen[i] = row.Pos.Row
+		v, err := jsonValue(m, s.cols[i].Type, intern, i)
+		if err != nil {
+			err.Pos, err.Column = row.Pos, s.cols[i].Name
+			if err.Hint == "" {
+				err.Hint = fmt.Sprintf("the first %d lines made this column %s; fix the value, or make the column's type clear in an early line", s.infer, s.cols[i].Type)
+			}
+			return err
+		}
+		row.Values[i] = v
+		return nil
+	}
+	for n := int64(0); ; {
+		line, err := lr.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return jsonlReadError(s.path, lr, err)
+		}
+		if isBlank(line) {
+			continue
+		}
+		n++
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		row.Pos.Line, row.Pos.Row = lr.line, n
+		clear(row.Values)
+		if err := p.parse(line, member); err != nil {
+			return jsonLineError(row.Pos, err)
+		}
+		if err := fn(row); err != nil {
+			if err == ErrStop {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// jsonValue converts a member's value to the column type t (see Options.InferLines). The
+// error, if any, lacks Pos and Column.
+func jsonValue(m *jsonMember, t Type, in *interner, col int) (any, *Error) {
+	switch m.kind {
+	case jsonNull:
+		return nil, nil
+	case jsonObject, jsonArray:
+		e := nested(Pos{}, "", m.kind)
+		return nil, e
+	}
+	switch t {
+	case TypeString:
+		switch m.kind {
+		case jsonString:
+			return in.str(col, m.str), nil
+		case jsonNumber:
+			return in.str(col, m.num), nil
+		default:
+			if m.b {
+				return "true", nil
+			}
+			return "false", nil
+		}
+	case TypeBool:
+		if m.kind == jsonBool {
+			return m.b, nil
+		}
+	case TypeInt:
+		if m.kind == jsonNumber {
+			if m.integral {
+				if v, ok := parseInt(m.num); ok {
+					return v, nil
+				}
+				return nil, &Error{Msg: "the number is too large for an int column"}
+			}
+			if f, err := strconv.ParseFloat(string(m.num), 64); err == nil && f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
+				return int64(f), nil
+			}
+			return nil, &Error{Msg: "the number is not whole, but the column is int"}
+		}
+	case TypeDouble:
+		if m.kind == jsonNumber {
+			f, err := strconv.ParseFloat(string(m.num), 64)
+			if err != nil {
+				return nil, &Error{Msg: "the number is out of range for a double"}
+			}
+			return f, nil
+		}
+	}
+	return nil, &Error{Msg: fmt.Sprintf("the value is a %s, but the column is %s", m.kind, t)}
+}

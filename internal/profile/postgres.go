@@ -1,0 +1,357 @@
+package profile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// pgSource runs a query on a PostgreSQL server over one connection and streams its result rows
+// (the rows are read from the connection as the scan consumes them, never buffered whole).
+// The session is read-only (default_transaction_read_only=on): a segment never writes.
+type pgSource struct {
+	desc  string // postgres://user@host:port/db, without parameters, for messages and Pos.File
+	query string
+	conn  *pgconn.PgConn
+	tmap  *pgtype.Map
+	cols  []Column
+	oids  []uint32
+	fmts  []int16 // result format per column: binary for numbers, booleans and times, text otherwise
+}
+
+// pgConnectTimeout bounds connecting when the URL sets no connect_timeout.
+const pgConnectTimeout = 15 * time.Second
+
+func openPostgres(ctx context.Context, rawURL string, opts Options) (Source, error) {
+	desc := pgDescription(rawURL)
+	cfg, err := pgconn.ParseConfig(rawURL)
+	if err != nil {
+		// ParseConfig errors can quote the connection string; show none of it.
+		return nil, &Error{Pos: Pos{File: desc}, Msg: "the PostgreSQL URL is not valid",
+			Hint: "write postgres://user@host:5432/database?sslmode=require; see the libpq connection URI documentation for parameters"}
+	}
+	if opts.Password != "" {
+		cfg.Password = opts.Password
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = pgConnectTimeout
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "terraform-provider-sendgridaudience"
+	}
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, pgConnectError(desc, cfg, err)
+	}
+	s := &pgSource{desc: desc, query: opts.Query, conn: conn, tmap: pgtype.NewMap()}
+	if s.query == "" {
+		s.query = DefaultQuery
+	}
+	fields, err := s.prepare(ctx)
+	if err != nil {
+		_ = conn.Close(context.Background())
+		return nil, err
+	}
+	s.cols = make([]Column, len(fields))
+	s.oids = make([]uint32, len(fields))
+	s.fmts = make([]int16, len(fields))
+	for i, f := range fields {
+		t, binary := pgColumnType(f.DataTypeOID)
+		s.cols[i] = Column{Name: f.Name, Type: t}
+		s.oids[i] = f.DataTypeOID
+		if binary {
+			s.fmts[i] = pgtype.BinaryFormatCode
+		}
+	}
+	if err := checkColumnNames(Pos{File: desc}, s.cols); err != nil {
+		_ = conn.Close(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+// pgDescription returns scheme://user@host:port/database from a URL, without parameters.
+func pgDescription(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "postgres://"
+	}
+	d := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	if u.User != nil {
+		d.User = url.User(u.User.Username())
+	}
+	return d.String()
+}
+
+// pgColumnType maps a PostgreSQL type to a Type, and says whether the column is read in
+// binary format:
+//
+//	boolean                                   bool
+//	smallint, integer, bigint, oid            int
+//	real, double precision, numeric           double
+//	date, timestamp, timestamp with time zone timestamp (UTC; a date is midnight UTC)
+//	anything else (text, varchar, char, uuid, json, enums, arrays, ...)
+//	                                          string, as PostgreSQL writes it as text
+func pgColumnType(oid uint32) (Type, bool) {
+	switch oid {
+	case pgtype.BoolOID:
+		return TypeBool, true
+	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.OIDOID:
+		return TypeInt, true
+	case pgtype.Float4OID, pgtype.Float8OID, pgtype.NumericOID:
+		return TypeDouble, true
+	case pgtype.DateOID, pgtype.TimestampOID, pgtype.TimestamptzOID:
+		return TypeTimestamp, true
+	}
+	return TypeString, false
+}
+
+func (s *pgSource) prepare(ctx context.Context) ([]pgconn.FieldDescription, error) {
+	sd, err := s.conn.Prepare(ctx, "", s.query, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, s.queryError(err, 0)
+	}
+	if len(sd.ParamOIDs) > 0 {
+		return nil, &Error{Pos: Pos{File: s.desc}, InQuery: true, Msg: fmt.Sprintf("the query has %d parameter placeholder(s) ($1, ...)", len(sd.ParamOIDs)),
+			Hint: "write the values into the query itself; segment queries take no parameters"}
+	}
+	return sd.Fields, nil
+}
+
+func (s *pgSource) Kind() Kind        { return KindPostgres }
+func (s *pgSource) Columns() []Column { return s.cols }
+
+func (s *pgSource) Close() error {
+	if s.conn == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.conn.Close(ctx)
+	s.conn = nil
+	return err
+}
+
+func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
+	if s.conn == nil {
+		return &Error{Pos: Pos{File: s.desc}, Msg: "the source is closed"}
+	}
+	if s.conn.IsClosed() {
+		return &Error{Pos: Pos{File: s.desc}, Msg: "the connection to PostgreSQL was lost", Hint: "check the server and the network, then run again"}
+	}
+	fields, err := s.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	if len(fields) != len(s.cols) {
+		return &Error{Pos: Pos{File: s.desc}, InQuery: true, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
+	}
+	for i, f := range fields {
+		if f.DataTypeOID != s.oids[i] || f.Name != s.cols[i].Name {
+			return &Error{Pos: Pos{File: s.desc}, InQuery: true, Column: s.cols[i].Name, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
+		}
+	}
+	ncol := len(s.cols)
+	plans := make([]pgtype.ScanPlan, ncol)
+	var (
+		i64 int64
+		f64 float64
+		b   bool
+		ts  time.Time
+	)
+	for i, c := range s.cols {
+		if s.fmts[i] != pgtype.BinaryFormatCode {
+			continue
+		}
+		var target any
+		switch c.Type {
+		case TypeInt:
+			target = &i64
+		case TypeDouble:
+			target = &f64
+		case TypeBool:
+			target = &b
+		case TypeTimestamp:
+			target = &ts
+		}
+		plans[i] = s.tmap.PlanScan(s.oids[i], pgtype.BinaryFormatCode, target)
+	}
+	rr := s.conn.ExecPrepared(ctx, "", nil, nil, s.fmts)
+	row := &Row{Values: make([]any, ncol)}
+	row.Pos.File = s.desc
+	intern := newInterner(ncol)
+	var fnErr error
+	for n := int64(1); rr.NextRow(); n++ {
+		row.Pos.Row = n
+		vals := rr.Values()
+		for i, raw := range vals {
+			if raw == nil {
+				row.Values[i] = nil
+				continue
+			}
+			var err error
+			switch s.cols[i].Type {
+			case TypeString:
+				if !utf8.Valid(raw) {
+					err = errors.New("invalid UTF-8")
+				}
+				row.Values[i] = intern.str(i, raw)
+			case TypeInt:
+				err = plans[i].Scan(raw, &i64)
+				row.Values[i] = i64
+			case TypeDouble:
+				err = plans[i].Scan(raw, &f64)
+				row.Values[i] = f64
+			case TypeBool:
+				err = plans[i].Scan(raw, &b)
+				row.Values[i] = b
+			case TypeTimestamp:
+				err = plans[i].Scan(raw, &ts)
+				row.Values[i] = ts.UTC()
+			}
+			if err != nil {
+				fnErr = &Error{Pos: row.Pos, Column: s.cols[i].Name, Msg: "the value cannot be read as " + string(s.cols[i].Type),
+					Hint: "convert the column in the query (for example CAST(x AS text)); infinite dates and timestamps cannot be exported"}
+				break
+			}
+		}
+		if fnErr == nil {
+			fnErr = fn(row)
+		}
+		if fnErr != nil {
+			break
+		}
+	}
+	_, err = rr.Close()
+	if fnErr != nil {
+		if fnErr == ErrStop {
+			fnErr = nil
+		}
+		// Stopping early leaves the rest of the result unread; Close above has read and
+		// discarded it (or the context cancelled the query).
+		return fnErr
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return s.queryError(err, 0)
+	}
+	return nil
+}
+
+// queryError turns a failure of the query into *Error, masking any data values the server quoted.
+func (s *pgSource) queryError(err error, row int64) error {
+	pos := Pos{File: s.desc, Row: row}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		msg := sanitizeMessage(pe.Message, s.query)
+		e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + msg + " (SQLSTATE " + pe.Code + ")", Err: err,
+			Hint: "check the query against the database's tables and columns"}
+		if pe.Position > 0 {
+			e.Msg += "\n" + pointAt(s.query, int(pe.Position))
+		}
+		if pe.Hint != "" {
+			e.Hint = sanitizeMessage(pe.Hint, s.query)
+		}
+		switch {
+		case pe.Code == "42P01" && s.query == DefaultQuery:
+			e.Msg = "the database has no table named profiles, which is read when no query is given (SQLSTATE 42P01)"
+			e.Hint = "set the query, for example SELECT * FROM customers"
+		case pe.Code == "25006":
+			e.Hint = "segment queries run in a read-only session; write a SELECT"
+		case pe.Code == "42601" && strings.Contains(pe.Message, "multiple commands"):
+			e.Hint = "write a single SELECT statement"
+		case strings.HasPrefix(pe.Code, "42501"):
+			e.Hint = "grant the database user SELECT on the tables the query reads"
+		}
+		return e
+	}
+	if s.conn.IsClosed() {
+		return &Error{Pos: pos, Msg: "the connection to PostgreSQL was lost: " + sanitizeMessage(err.Error(), s.query), Err: err,
+			Hint: "check the server and the network, then run again"}
+	}
+	return &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + sanitizeMessage(err.Error(), s.query), Err: err}
+}
+
+// pointAt shows the line of query holding the 1-based character position pos, with a caret.
+func pointAt(query string, pos int) string {
+	runes := []rune(query)
+	if pos < 1 || pos > len(runes)+1 {
+		return ""
+	}
+	line, col := 1, 1
+	start := 0
+	for i := 0; i < pos-1 && i < len(runes); i++ {
+		if runes[i] == '\n' {
+			line++
+			col = 1
+			start = i + 1
+			continue
+		}
+		col++
+	}
+	end := start
+	for end < len(runes) && runes[end] != '\n' {
+		end++
+	}
+	return fmt.Sprintf("query:%d:%d:\n | %s\n | %s^", line, col, string(runes[start:end]), strings.Repeat(".", col-1))
+}
+
+func pgConnectError(desc string, cfg *pgconn.Config, err error) error {
+	pos := Pos{File: desc}
+	where := net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
+	if strings.HasPrefix(cfg.Host, "/") {
+		where = cfg.Host
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "28P01", "28000":
+			return &Error{Pos: pos, Msg: fmt.Sprintf("PostgreSQL at %s rejected the login of user %q (SQLSTATE %s)", where, cfg.User, pe.Code), Err: err,
+				Hint: "supply the password with PGPASSWORD, a ~/.pgpass file (PGPASSFILE) or the provider configuration, and check the server's pg_hba.conf"}
+		case "3D000":
+			return &Error{Pos: pos, Msg: fmt.Sprintf("PostgreSQL at %s has no database %q (SQLSTATE 3D000)", where, cfg.Database), Err: err,
+				Hint: "check the database name in the URL's path"}
+		}
+		return &Error{Pos: pos, Msg: fmt.Sprintf("PostgreSQL at %s refused the connection: %s (SQLSTATE %s)", where, pe.Message, pe.Code), Err: err,
+			Hint: "check the URL, the user and the server's settings"}
+	}
+	cause := err.Error()
+	var ne net.Error
+	var oe *net.OpError
+	switch {
+	case errors.As(err, &oe) && oe.Err != nil:
+		cause = oe.Err.Error()
+		if se := errors.Unwrap(oe.Err); se != nil {
+			cause = se.Error()
+		}
+	case errors.As(err, &ne) && ne.Timeout():
+		cause = "timed out"
+	}
+	if strings.Contains(cause, "password") {
+		// pgconn reports "no password supplied" and "server requested a password".
+		return &Error{Pos: pos, Msg: fmt.Sprintf("PostgreSQL at %s asks for a password, and none was supplied", where), Err: err,
+			Hint: "supply it with PGPASSWORD, a ~/.pgpass file (PGPASSFILE) or the provider configuration; never in the URL"}
+	}
+	return &Error{Pos: pos, Msg: fmt.Sprintf("cannot connect to PostgreSQL at %s: %s", where, cause), Err: err,
+		Hint: "check that the server is running and reachable from this machine (host, port, firewall, sslmode); the connection is tried for at most " + pgConnectTimeout.String() + " unless the URL sets connect_timeout"}
+}

@@ -1,0 +1,357 @@
+// Package profile reads customer profiles from the sources a segment can name: CSV files, JSON
+// Lines files, SQLite database files and PostgreSQL servers. It knows nothing about Terraform.
+//
+// Every source streams: rows are read one at a time, so peak memory does not grow with the number
+// of rows. The columns and their types are known when Open returns, before any row is read.
+//
+// # Source strings
+//
+//	customers.csv, csv:path           CSV with a header row (RFC 4180)
+//	customers.jsonl, .ndjson, jsonl:path
+//	                                   JSON Lines: one JSON object per line
+//	sqlite:path, path.sqlite, .sqlite3, .db
+//	                                   SQLite database file, opened read-only
+//	postgres://user@host:port/db?sslmode=...  (or postgresql://)
+//	                                   PostgreSQL; the password comes from Options.Password,
+//	                                   PGPASSWORD or ~/.pgpass, never from the URL
+//
+// A query (Options.Query) is allowed for database sources only; without one a database source
+// reads `SELECT * FROM profiles`.
+//
+// # Types
+//
+// Column types are CEL-friendly: string, int (int64), double (float64), bool and timestamp
+// (time.Time). Row.Values[i] holds a value of Columns()[i].Type, or nil for NULL / missing.
+//
+//   - CSV carries no types: every column is a string unless its header names a type with a
+//     suffix, as in "lifetime_value:double", "age:int", "opt_in:bool", "signed_up:timestamp"
+//     (the suffix is removed from the column name). An empty field is "" in a string column and
+//     NULL in a typed column. Booleans are true/false/1/0/yes/no (any case); timestamps are
+//     RFC 3339 or YYYY-MM-DD (midnight UTC).
+//   - JSON Lines: see OpenWith's documentation of Options.InferLines.
+//   - SQLite: from the declared column types, by SQLite's affinity rules (see sqliteType);
+//     result columns without a declared type (expressions) are strings.
+//   - PostgreSQL: from the result's field descriptions (see pgColumnType).
+//
+// # Errors
+//
+// Every problem with a source is reported as *Error, naming the file and line (or row), the
+// column, what is wrong and what to do. Messages never contain profile values; where a value
+// must be shown it is masked with internal/privacy.
+package profile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Type is the type of a column. The names are CEL's.
+type Type string
+
+// The column types.
+const (
+	TypeString    Type = "string"
+	TypeInt       Type = "int"
+	TypeDouble    Type = "double"
+	TypeBool      Type = "bool"
+	TypeTimestamp Type = "timestamp"
+)
+
+// ParseType returns the Type named s ("string", "int", "double", "bool", "timestamp").
+func ParseType(s string) (Type, bool) {
+	switch t := Type(s); t {
+	case TypeString, TypeInt, TypeDouble, TypeBool, TypeTimestamp:
+		return t, true
+	}
+	return "", false
+}
+
+// Column describes one column of a source.
+type Column struct {
+	Name string
+	Type Type
+}
+
+// Pos says where a row (or a problem) is: a file and line for files, a row number for
+// databases. Line and Row count from 1; zero means unknown.
+type Pos struct {
+	File string // path of the file as given, or a description of the database ("sqlite:x.db", "postgres://host:5432/db")
+	Line int64  // line in the file where the row starts (files)
+	Row  int64  // number of the row in the source: data rows for files, result rows for queries
+}
+
+// String returns "customers.csv line 12", "sqlite:x.db row 12", or whatever part is known.
+func (p Pos) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	switch {
+	case p.Line > 0:
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("line ")
+		b.WriteString(strconv.FormatInt(p.Line, 10))
+	case p.Row > 0:
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("row ")
+		b.WriteString(strconv.FormatInt(p.Row, 10))
+	}
+	return b.String()
+}
+
+// Row is one profile. Values[i] belongs to Columns()[i]; it is nil (NULL or missing), or a
+// string, int64, float64, bool or time.Time as the column's type says.
+//
+// Sources reuse the Row and its Values slice from one call of the Scan callback to the next:
+// a callback must not retain the *Row or the Values slice after it returns. The values
+// themselves (strings, numbers, times) are immutable and may be kept.
+type Row struct {
+	Pos    Pos
+	Values []any
+}
+
+// Source is an open profile source.
+type Source interface {
+	// Kind says what kind of source this is.
+	Kind() Kind
+	// Columns returns the columns, known before any row is read. The caller must not modify the slice.
+	Columns() []Column
+	// Scan calls fn for each row, in source order, until the rows end, fn returns an error,
+	// ctx is done, or the source fails. It returns nil at the end of the rows; fn's error as
+	// it is, except ErrStop which ends the scan with nil; ctx.Err() when ctx is done; and an
+	// *Error when the source fails (a ragged row, an unreachable database, ...).
+	//
+	// Scan may be called again after it returns; each call reads the source from the start
+	// (files are reopened, queries are run again). Calls must not overlap.
+	// fn must not retain the *Row or its Values slice (see Row).
+	Scan(ctx context.Context, fn func(*Row) error) error
+	// Close releases the source (open files, database connections). It is safe to call twice.
+	Close() error
+}
+
+// ErrStop, returned by a Scan callback, ends the scan early without an error.
+var ErrStop = errors.New("profile: stop scan")
+
+// Kind is the kind of a source.
+type Kind string
+
+// The kinds of sources.
+const (
+	KindCSV      Kind = "csv"
+	KindJSONL    Kind = "jsonl"
+	KindSQLite   Kind = "sqlite"
+	KindPostgres Kind = "postgres"
+)
+
+// IsDatabase reports whether the source runs SQL queries (SQLite, PostgreSQL).
+func (k Kind) IsDatabase() bool { return k == KindSQLite || k == KindPostgres }
+
+// Options adjust how a source is opened. The zero value is fine.
+type Options struct {
+	// Query is the SQL query to run; database sources only. Empty: SELECT * FROM profiles.
+	Query string
+
+	// Password is the PostgreSQL password, for callers that hold it in configuration (such
+	// as the provider's). Without it PostgreSQL sources use PGPASSWORD or ~/.pgpass (PGPASSFILE),
+	// as libpq does. A password in the URL itself is always rejected, so that it never reaches
+	// Terraform state.
+	Password string
+
+	// InferLines is how many lines from the start of a JSON Lines file determine its columns
+	// and their types (default DefaultInferLines). The file is read once more from the start
+	// to produce the rows, so memory stays bounded. Rules:
+	//
+	//   - The columns are the keys of the objects on those lines, in order of first appearance.
+	//   - A column whose non-null values there are all booleans is bool; all whole numbers
+	//     (no fraction or exponent, within int64) is int; all numbers is double; all strings,
+	//     only nulls, or a mix of kinds is string (numbers and booleans become their JSON text).
+	//   - A key first seen after those lines is an error naming the line and the key: add the
+	//     key (null is fine) to an early line, or raise InferLines.
+	//   - A later value that does not fit its column (a fraction in an int column, a string in
+	//     a bool column, ...) is an error naming the line and the column.
+	//   - A key missing from a line, or null, is NULL. Nested objects and arrays are errors.
+	//   - Blank lines are skipped; a UTF-8 byte order mark and CRLF line ends are accepted.
+	InferLines int
+}
+
+// DefaultInferLines is the default of Options.InferLines.
+const DefaultInferLines = 1000
+
+// DefaultQuery is the query a database source runs when none is given.
+const DefaultQuery = "SELECT * FROM profiles"
+
+// Open opens the source named by spec (see the package documentation) with an optional SQL
+// query, which is allowed only for database sources. It is OpenWith(ctx, spec, Options{Query: query}).
+func Open(ctx context.Context, spec, query string) (Source, error) {
+	return OpenWith(ctx, spec, Options{Query: query})
+}
+
+// OpenWith opens the source named by spec. When it returns, the source's columns are known
+// (a database source has connected and described its query; a JSON Lines file has been read up
+// to Options.InferLines lines). All errors are *Error.
+func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
+	kind, loc, err := parseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Query != "" && !kind.IsDatabase() {
+		return nil, &Error{
+			Pos:     Pos{File: loc},
+			InQuery: true,
+			Msg:     fmt.Sprintf("a SQL query cannot be used with a %s file", kindLabel(kind)),
+			Hint:    "remove the query, and select profiles with a filter instead; queries are for sqlite: and postgres:// sources",
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	switch kind {
+	case KindCSV:
+		return openCSV(loc)
+	case KindJSONL:
+		return openJSONL(loc, opts.InferLines)
+	case KindSQLite:
+		return openSQLite(ctx, loc, opts.Query)
+	default:
+		return openPostgres(ctx, loc, opts)
+	}
+}
+
+// CheckSpec validates a source string without touching the file or database: its form, a
+// known file extension or scheme, and no password in a URL. It returns the source's kind.
+// The error is an *Error.
+func CheckSpec(spec string) (Kind, error) {
+	k, _, err := parseSpec(spec)
+	return k, err
+}
+
+func kindLabel(k Kind) string {
+	switch k {
+	case KindCSV:
+		return "CSV"
+	case KindJSONL:
+		return "JSON Lines"
+	case KindSQLite:
+		return "SQLite"
+	case KindPostgres:
+		return "PostgreSQL"
+	}
+	return string(k)
+}
+
+// parseSpec splits a source string into its kind and location (a path, or a URL).
+func parseSpec(spec string) (Kind, string, error) {
+	s := strings.TrimSpace(spec)
+	if s == "" {
+		return "", "", &Error{Msg: "the source is empty",
+			Hint: "name a CSV or JSON Lines file (customers.csv, customers.jsonl), a SQLite file (sqlite:customers.db) or a PostgreSQL URL (postgres://user@host:5432/db)"}
+	}
+	lower := strings.ToLower(s)
+	switch {
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		if err := checkPostgresURL(s); err != nil {
+			return "", "", err
+		}
+		return KindPostgres, s, nil
+	case strings.HasPrefix(lower, "sqlite:"):
+		p := strings.TrimPrefix(s[len("sqlite:"):], "//")
+		if p == "" {
+			return "", "", &Error{Pos: Pos{File: s}, Msg: "the SQLite source names no file", Hint: `write sqlite:path/to/profiles.db`}
+		}
+		return KindSQLite, p, nil
+	case strings.HasPrefix(lower, "csv:"):
+		return fileKind(KindCSV, s[len("csv:"):], s)
+	case strings.HasPrefix(lower, "jsonl:"):
+		return fileKind(KindJSONL, s[len("jsonl:"):], s)
+	case strings.Contains(s, "://"):
+		scheme := s[:strings.Index(s, "://")]
+		return "", "", &Error{Msg: fmt.Sprintf("unsupported source scheme %q", scheme),
+			Hint: "use postgres:// (or postgresql://) for PostgreSQL, sqlite:path for SQLite, or a path to a .csv or .jsonl file"}
+	}
+	switch strings.ToLower(filepath.Ext(s)) {
+	case ".csv":
+		return KindCSV, s, nil
+	case ".jsonl", ".ndjson":
+		return KindJSONL, s, nil
+	case ".sqlite", ".sqlite3", ".db":
+		return KindSQLite, s, nil
+	}
+	return "", "", &Error{Pos: Pos{File: s}, Msg: "cannot tell the kind of source from the file name",
+		Hint: "use a .csv, .jsonl or .ndjson file, prefix the path with csv:, jsonl: or sqlite:, or give a postgres:// URL"}
+}
+
+func fileKind(k Kind, p, spec string) (Kind, string, error) {
+	if p == "" {
+		return "", "", &Error{Pos: Pos{File: spec}, Msg: "the source names no file", Hint: "write " + string(k) + ":path/to/file"}
+	}
+	return k, p, nil
+}
+
+// checkPostgresURL rejects URLs that cannot be parsed or carry a password. The error never
+// repeats the URL, which may hold the secret.
+func checkPostgresURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return &Error{Msg: "the PostgreSQL URL cannot be parsed",
+			Hint: "write postgres://user@host:5432/database?sslmode=require (percent-encode special characters)"}
+	}
+	_, hasPw := u.User.Password()
+	if !hasPw {
+		for k := range u.Query() {
+			if strings.EqualFold(k, "password") {
+				hasPw = true
+			}
+		}
+	}
+	if hasPw {
+		return &Error{Msg: "the PostgreSQL URL contains a password; the source string is stored in Terraform state, so it must not hold a secret",
+			Hint: "remove the password from the URL and supply it with the PGPASSWORD environment variable, a ~/.pgpass file (PGPASSFILE), or the provider configuration"}
+	}
+	if u.Host == "" && u.Query().Get("host") == "" {
+		return &Error{Msg: "the PostgreSQL URL names no host", Hint: "write postgres://user@host:5432/database"}
+	}
+	return nil
+}
+
+// Error is a problem with a source: where it is, which column, what is wrong and what to do.
+// Msg and Hint never contain profile values.
+type Error struct {
+	Pos     Pos    // file and line, or row; zero when the problem is not tied to a row
+	Column  string // column name, when the problem is about one column
+	Msg     string // what is wrong
+	Hint    string // what to do about it
+	InQuery bool   // the problem is with the SQL query (as opposed to the source string or the data)
+	Err     error  // underlying error (for errors.Is / errors.As), not shown by Error
+}
+
+// Error returns "where, column "x": msg; hint".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Pos.String())
+	if e.Column != "" {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("column ")
+		b.WriteString(strconv.Quote(e.Column))
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }

@@ -1,0 +1,401 @@
+package profile
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go)
+)
+
+// sqliteSource is a SQLite database file, opened read-only.
+type sqliteSource struct {
+	path  string
+	query string
+	db    *sql.DB
+	cols  []Column
+}
+
+func openSQLite(ctx context.Context, path, query string) (Source, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	if st.IsDir() {
+		return nil, &Error{Pos: Pos{File: path}, Msg: "the source is a directory, not a SQLite database file", Hint: "name the database file itself"}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	var magic [16]byte
+	n, _ := f.Read(magic[:])
+	_ = f.Close()
+	if n > 0 && (n < len(magic) || string(magic[:]) != "SQLite format 3\x00") {
+		return nil, &Error{Pos: Pos{File: path}, Msg: "the file is not a SQLite database",
+			Hint: "sqlite: sources name a SQLite 3 database file; CSV and JSON Lines files are named by their path (.csv, .jsonl)"}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(abs))
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: path}, Msg: "the SQLite database cannot be opened", Err: err, Hint: "check the file"}
+	}
+	// One connection: a scan holds it, and there is nothing to run in parallel.
+	db.SetMaxOpenConns(1)
+	s := &sqliteSource{path: path, query: query, db: db}
+	if s.query == "" {
+		s.query = DefaultQuery
+	}
+	rows, err := s.run(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s.cols, err = sqliteColumns(rows)
+	_ = rows.Close()
+	if err != nil {
+		_ = db.Close()
+		return nil, &Error{Pos: Pos{File: path}, InQuery: true, Msg: "the query's columns cannot be read: " + sanitizeMessage(err.Error(), query), Err: err}
+	}
+	if err := checkColumnNames(Pos{File: path}, s.cols); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN builds a read-only file: URI for path.
+func sqliteDSN(path string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + r.Replace(filepath.ToSlash(path)) + "?mode=ro&_pragma=busy_timeout(5000)"
+}
+
+// checkColumnNames rejects results with an empty or repeated column name, which no filter or
+// mapping could address.
+func checkColumnNames(pos Pos, cols []Column) error {
+	if len(cols) == 0 {
+		return &Error{Pos: pos, InQuery: true, Msg: "the query returns no columns", Hint: "write a SELECT that returns the profile columns"}
+	}
+	seen := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		if c.Name == "" {
+			return &Error{Pos: pos, InQuery: true, Msg: "a result column has no name", Hint: "name every expression in the SELECT list with AS"}
+		}
+		if seen[c.Name] {
+			return &Error{Pos: pos, InQuery: true, Column: c.Name, Msg: "the query returns two columns with this name",
+				Hint: "give every result column a distinct name (SELECT a.email AS email, b.email AS other_email ...)"}
+		}
+		seen[c.Name] = true
+	}
+	return nil
+}
+
+func (s *sqliteSource) run(ctx context.Context) (*sql.Rows, error) {
+	rows, err := s.db.QueryContext(ctx, s.query)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, s.queryError(ctx, err)
+	}
+	return rows, nil
+}
+
+func (s *sqliteSource) queryError(ctx context.Context, err error) error {
+	msg := err.Error()
+	pos := Pos{File: s.path}
+	switch {
+	case strings.Contains(msg, "file is not a database"):
+		return &Error{Pos: pos, Msg: "the file is not a SQLite database", Err: err,
+			Hint: "sqlite: sources name a SQLite 3 database file"}
+	case strings.Contains(msg, "unable to open database file"):
+		return &Error{Pos: pos, Msg: "the SQLite database cannot be opened", Err: err,
+			Hint: "check that the file exists and that its directory is readable"}
+	case strings.Contains(msg, "database is locked"):
+		return &Error{Pos: pos, Msg: "the SQLite database is locked by another program", Err: err,
+			Hint: "wait for the writer to finish, or export from a copy of the file"}
+	}
+	e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + sanitizeMessage(strings.TrimPrefix(msg, "SQL logic error: "), s.query), Err: err,
+		Hint: "check the query against the database's tables and columns"}
+	if s.query == DefaultQuery && strings.Contains(msg, "no such table") {
+		e.Msg = "the database has no table named profiles, which is read when no query is given"
+		e.Hint = "set the query, for example SELECT * FROM customers"
+		if tables := s.tables(ctx); len(tables) > 0 {
+			e.Hint += "; the database holds: " + strings.Join(tables, ", ")
+		}
+	}
+	return e
+}
+
+// tables lists the database's tables and views (names only, at most 20).
+func (s *sqliteSource) tables(ctx context.Context) []string {
+	rows, err := s.db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 20")
+	if err != nil {
+		return nil
+	}
+	defer func() { _ = rows.Close() }()
+	var out []string
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// sqliteColumns types the result columns by their declared types.
+func sqliteColumns(rows *sql.Rows) ([]Column, error) {
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]Column, len(cts))
+	for i, ct := range cts {
+		cols[i] = Column{Name: ct.Name(), Type: sqliteType(ct.DatabaseTypeName())}
+	}
+	return cols, nil
+}
+
+// sqliteType maps a declared column type to a Type, following SQLite's affinity rules
+// (https://www.sqlite.org/datatype3.html#determination_of_column_affinity) with two additions
+// for types SQLite itself does not have:
+//
+//	contains BOOL                      bool   (0/1 or true/false)
+//	contains INT                       int
+//	contains CHAR, CLOB or TEXT        string
+//	contains BLOB, or no declared type string (expressions in a query have none)
+//	contains REAL, FLOA or DOUB        double
+//	contains DATE or TIME              timestamp (text as RFC 3339 or YYYY-MM-DD[ HH:MM:SS], integers as Unix seconds)
+//	anything else (NUMERIC, DECIMAL)   double
+func sqliteType(decl string) Type {
+	d := strings.ToUpper(decl)
+	has := func(s string) bool { return strings.Contains(d, s) }
+	switch {
+	case has("BOOL"):
+		return TypeBool
+	case has("INT"):
+		return TypeInt
+	case has("CHAR"), has("CLOB"), has("TEXT"):
+		return TypeString
+	case d == "", has("BLOB"):
+		return TypeString
+	case has("REAL"), has("FLOA"), has("DOUB"):
+		return TypeDouble
+	case has("DATE"), has("TIME"):
+		return TypeTimestamp
+	}
+	return TypeDouble
+}
+
+func (s *sqliteSource) Kind() Kind        { return KindSQLite }
+func (s *sqliteSource) Columns() []Column { return s.cols }
+
+func (s *sqliteSource) Close() error {
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	return err
+}
+
+func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
+	if s.db == nil {
+		return &Error{Pos: Pos{File: s.path}, Msg: "the source is closed"}
+	}
+	rows, err := s.run(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	cols, err := sqliteColumns(rows)
+	if err != nil || len(cols) != len(s.cols) {
+		return &Error{Pos: Pos{File: s.path}, InQuery: true, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
+	}
+	ncol := len(s.cols)
+	raw := make([]any, ncol)
+	ptrs := make([]any, ncol)
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	row := &Row{Values: make([]any, ncol)}
+	row.Pos.File = s.path
+	for n := int64(1); rows.Next(); n++ {
+		if err := rows.Scan(ptrs...); err != nil {
+			return &Error{Pos: Pos{File: s.path, Row: n}, Msg: "reading the row failed: " + sanitizeMessage(err.Error(), s.query), Err: err}
+		}
+		row.Pos.Row = n
+		for i, v := range raw {
+			c, err := sqlValue(v, s.cols[i].Type)
+			if err != nil {
+				err.Pos, err.Column = row.Pos, s.cols[i].Name
+				return err
+			}
+			row.Values[i] = c
+		}
+		if err := fn(row); err != nil {
+			if err == ErrStop {
+				return nil
+			}
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return s.queryError(ctx, err)
+	}
+	return nil
+}
+
+// sqlValue converts a value from database/sql (nil, int64, float64, bool, []byte, string,
+// time.Time) to the column type t. The error lacks Pos and Column and never holds the value.
+func sqlValue(v any, t Type) (any, *Error) {
+	if v == nil {
+		return nil, nil
+	}
+	if b, ok := v.([]byte); ok {
+		if !utf8.Valid(b) {
+			return nil, &Error{Msg: "the value is binary data (a BLOB that is not UTF-8 text)", Hint: "select text columns only, or convert the value in the query (e.g. hex(x))"}
+		}
+		v = string(b)
+	}
+	switch t {
+	case TypeString:
+		switch x := v.(type) {
+		case string:
+			if !utf8.ValidString(x) {
+				return nil, &Error{Msg: "the text is not valid UTF-8", Hint: "store text as UTF-8"}
+			}
+			return v, nil
+		case int64:
+			return strconv.FormatInt(x, 10), nil
+		case float64:
+			return strconv.FormatFloat(x, 'g', -1, 64), nil
+		case bool:
+			return strconv.FormatBool(x), nil
+		case time.Time:
+			return x.UTC().Format(time.RFC3339Nano), nil
+		}
+	case TypeInt:
+		switch x := v.(type) {
+		case int64:
+			return v, nil
+		case float64:
+			if x == math.Trunc(x) && x >= -(1<<63) && x < 1<<63 {
+				return int64(x), nil
+			}
+		case bool:
+			if x {
+				return int64(1), nil
+			}
+			return int64(0), nil
+		case string:
+			if i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+				return i, nil
+			}
+		}
+		return nil, typeMismatch(v, t)
+	case TypeDouble:
+		switch x := v.(type) {
+		case float64:
+			return v, nil
+		case int64:
+			return float64(x), nil
+		case string:
+			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+				return f, nil
+			}
+		}
+		return nil, typeMismatch(v, t)
+	case TypeBool:
+		switch x := v.(type) {
+		case bool:
+			return v, nil
+		case int64:
+			if x == 0 || x == 1 {
+				return x == 1, nil
+			}
+		case string:
+			if b, ok := parseBool([]byte(strings.TrimSpace(x))); ok {
+				return b, nil
+			}
+		}
+		return nil, typeMismatch(v, t)
+	case TypeTimestamp:
+		switch x := v.(type) {
+		case time.Time:
+			return x.UTC(), nil
+		case int64:
+			return time.Unix(x, 0).UTC(), nil
+		case string:
+			if ts, ok := parseTime(strings.TrimSpace(x)); ok {
+				return ts, nil
+			}
+		}
+		return nil, typeMismatch(v, t)
+	}
+	return nil, typeMismatch(v, t)
+}
+
+func typeMismatch(v any, t Type) *Error {
+	kind := "a value"
+	switch v.(type) {
+	case string:
+		kind = "text"
+	case int64:
+		kind = "an integer"
+	case float64:
+		kind = "a real number"
+	case bool:
+		kind = "a boolean"
+	case time.Time:
+		kind = "a timestamp"
+	}
+	return &Error{Msg: fmt.Sprintf("the column is declared %s but this row holds %s that cannot be read as %s", t, kind, t),
+		Hint: "correct the data, or convert the value in the query (a result column without a declared type reads as a string)"}
+}
+
+// sanitizeMessage masks quoted text in a database error message unless the text occurs in the
+// query or the source description: database messages may quote a data value (for example
+// `invalid input syntax for type integer: "jane@example.com"`), but also quote table and
+// column names, which come from the query and are worth showing.
+func sanitizeMessage(msg, known string) string {
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		c := msg[i]
+		if c != '"' && c != '\'' {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		j := strings.IndexByte(msg[i+1:], c)
+		if j < 0 {
+			b.WriteString(msg[i:])
+			break
+		}
+		inner := msg[i+1 : i+1+j]
+		b.WriteByte(c)
+		if inner == "" || strings.Contains(known, inner) || strings.Contains(strings.ToLower(known), strings.ToLower(inner)) {
+			b.WriteString(inner)
+		} else {
+			b.WriteString(privacy.MaskValue(inner))
+		}
+		b.WriteByte(c)
+		i += j + 2
+	}
+	return b.String()
+}

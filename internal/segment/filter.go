@@ -1,0 +1,355 @@
+package segment
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/ext"
+	"cel.dev/cel-go/interpreter"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
+)
+
+// profileVar is the name of the map that holds every column.
+const profileVar = "profile"
+
+// filter is a compiled filter and the activation it evaluates rows with.
+type filter struct {
+	spec Spec
+	prg  cel.Program
+	act  *activation
+	refs []int // columns the expression references, for the NULL hint of evaluation errors
+}
+
+// activation resolves the filter's variables from the current row without copying it.
+type activation struct {
+	cols    []profile.Column
+	index   map[string]int // variable name -> column
+	mapName string         // "profile" when the map is declared, else ""
+	row     *profile.Row
+	m       map[string]any // the profile map, rebuilt for each row that uses it
+	mRow    *profile.Row
+	mBuilt  bool
+}
+
+var _ interpreter.Activation = (*activation)(nil)
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	if i, ok := a.index[name]; ok {
+		v := a.row.Values[i]
+		if v == nil {
+			return types.NullValue, true
+		}
+		return v, true
+	}
+	if name == a.mapName && a.mapName != "" {
+		if !a.mBuilt {
+			if a.m == nil {
+				a.m = make(map[string]any, len(a.cols))
+			}
+			for i, c := range a.cols {
+				a.m[c.Name] = a.row.Values[i]
+			}
+			a.mBuilt = true
+		}
+		return a.m, true
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+var reserved = map[string]bool{
+	"true": true, "false": true, "null": true, "in": true, "as": true, "break": true, "const": true,
+	"continue": true, "else": true, "for": true, "function": true, "if": true, "import": true,
+	"let": true, "loop": true, "package": true, "namespace": true, "return": true, "var": true,
+	"void": true, "while": true,
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// IsIdentifier reports whether a column name can be used as a CEL variable in a filter.
+// Other columns are reached through the profile map: profile["first name"].
+func IsIdentifier(name string) bool { return identRE.MatchString(name) && !reserved[name] }
+
+func celType(t profile.Type) *cel.Type {
+	switch t {
+	case profile.TypeInt:
+		return cel.NullableType(cel.IntType)
+	case profile.TypeDouble:
+		return cel.NullableType(cel.DoubleType)
+	case profile.TypeBool:
+		return cel.NullableType(cel.BoolType)
+	case profile.TypeTimestamp:
+		return cel.TimestampType // timestamps are nullable in CEL already
+	}
+	return cel.NullableType(cel.StringType)
+}
+
+func baseEnvOptions() []cel.EnvOption {
+	return []cel.EnvOption{
+		cel.CrossTypeNumericComparisons(true),
+		ext.Strings(),
+	}
+}
+
+// newEnv declares the columns as variables (see the package documentation).
+func newEnv(cols []profile.Column) (*cel.Env, *activation, error) {
+	act := &activation{cols: cols, index: make(map[string]int, len(cols))}
+	opts := baseEnvOptions()
+	for i, c := range cols {
+		if !IsIdentifier(c.Name) {
+			continue
+		}
+		act.index[c.Name] = i
+		opts = append(opts, cel.Variable(c.Name, celType(c.Type)))
+	}
+	if _, taken := act.index[profileVar]; !taken {
+		act.mapName = profileVar
+		opts = append(opts, cel.Variable(profileVar, cel.MapType(cel.StringType, cel.DynType)))
+	}
+	env, err := cel.NewEnv(opts...)
+	return env, act, err
+}
+
+// parseFilter checks the filter's syntax only.
+func parseFilter(spec Spec) error {
+	env, err := cel.NewEnv(baseEnvOptions()...)
+	if err != nil {
+		return &Error{Segment: spec.Name, Attribute: "filter", Msg: "cannot set up CEL: " + err.Error()}
+	}
+	_, iss := env.ParseSource(common.NewStringSource(spec.Filter, "filter"))
+	if iss.Err() != nil {
+		return issuesError(spec, iss, nil)
+	}
+	return nil
+}
+
+// compileFilter parses and type-checks the filter against cols and prepares its program.
+func compileFilter(spec Spec, cols []profile.Column) (*filter, error) {
+	env, act, err := newEnv(cols)
+	if err != nil {
+		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "cannot declare the columns to CEL: " + err.Error()}
+	}
+	src := common.NewStringSource(spec.Filter, "filter")
+	ast, iss := env.CompileSource(src)
+	if iss.Err() != nil {
+		return nil, issuesError(spec, iss, cols)
+	}
+	out := ast.OutputType()
+	if !out.IsExactType(cel.BoolType) && !out.IsExactType(cel.NullableType(cel.BoolType)) && !out.IsExactType(cel.DynType) {
+		return nil, &Error{Segment: spec.Name, Attribute: "filter",
+			Msg:  fmt.Sprintf("filter:1:1: the filter must evaluate to a bool, but it evaluates to %s\n | %s\n | ^", typeName(out), firstLine(spec.Filter)),
+			Hint: "write a condition, such as country == \"US\" && lifetime_value > 100.0"}
+	}
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "the filter cannot be prepared: " + sanitize(err.Error(), spec.Filter)}
+	}
+	f := &filter{spec: spec, prg: prg, act: act}
+	seen := map[int]bool{}
+	for _, r := range ast.NativeRep().ReferenceMap() {
+		if i, ok := act.index[r.Name]; ok && !seen[i] {
+			seen[i] = true
+			f.refs = append(f.refs, i)
+		}
+		if r.Name == act.mapName && act.mapName != "" {
+			for i := range cols {
+				if !seen[i] {
+					seen[i] = true
+					f.refs = append(f.refs, i)
+				}
+			}
+		}
+	}
+	sort.Ints(f.refs)
+	return f, nil
+}
+
+func typeName(t *cel.Type) string {
+	s := t.String()
+	if strings.HasPrefix(s, "wrapper(") {
+		return "nullable " + strings.TrimSuffix(strings.TrimPrefix(s, "wrapper("), ")")
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+var wrapperRE = regexp.MustCompile(`wrapper\((\w+)\)`)
+
+var undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']*)'`)
+
+// issuesError formats CEL's issues: "filter:LINE:COL: message", the line of the filter and a
+// caret, for each issue; the hint suggests column names for unknown references.
+func issuesError(spec Spec, iss *cel.Issues, cols []profile.Column) error {
+	src := common.NewStringSource(spec.Filter, "filter")
+	var msgs []string
+	var hints []string
+	for _, e := range iss.Errors() {
+		msgs = append(msgs, wrapperRE.ReplaceAllString(strings.TrimPrefix(e.ToDisplayString(src), "ERROR: "), "$1"))
+		switch m := undeclaredRE.FindStringSubmatch(e.Message); {
+		case m != nil && cols != nil:
+			hints = append(hints, suggest(m[1], cols))
+		case strings.Contains(e.Message, "no matching overload"):
+			hints = append(hints, "check the operand types: CEL does not mix int and double in arithmetic (write 1.0, or convert with double(x) or int(x)), and compares strings only with strings")
+		}
+	}
+	e := &Error{Segment: spec.Name, Attribute: "filter", Msg: strings.Join(msgs, "\n")}
+	if len(hints) > 0 {
+		e.Hint = strings.Join(hints, "; ")
+	} else if cols != nil {
+		e.Hint = "the columns are " + columnList(cols)
+	}
+	return e
+}
+
+func columnList(cols []profile.Column) string {
+	parts := make([]string, 0, len(cols))
+	for _, c := range cols {
+		if IsIdentifier(c.Name) {
+			parts = append(parts, c.Name+" ("+string(c.Type)+")")
+		} else {
+			parts = append(parts, fmt.Sprintf("profile[%q] (%s)", c.Name, c.Type))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// suggest names the column closest to an unknown name.
+func suggest(name string, cols []profile.Column) string {
+	best, bestD := "", 1<<30
+	for _, c := range cols {
+		d := editDistance(strings.ToLower(name), strings.ToLower(c.Name))
+		if d < bestD {
+			best, bestD = c.Name, d
+		}
+	}
+	limit := max(2, len(name)/3)
+	if best != "" && bestD <= limit {
+		ref := best
+		if !IsIdentifier(best) {
+			ref = fmt.Sprintf("profile[%q]", best)
+		}
+		return fmt.Sprintf("%q is not a column; did you mean %s?", name, ref)
+	}
+	return fmt.Sprintf("%q is not a column; the columns are %s", name, columnList(cols))
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// eval evaluates the filter on a row.
+func (f *filter) eval(r *profile.Row) (bool, error) {
+	f.act.row = r
+	f.act.mBuilt = false
+	out, _, err := f.prg.Eval(f.act)
+	if err != nil {
+		return false, f.evalError(r, sanitize(err.Error(), f.spec.Filter))
+	}
+	switch v := out.(type) {
+	case types.Bool:
+		return bool(v), nil
+	case types.Null:
+		return false, nil
+	}
+	return false, f.evalError(r, fmt.Sprintf("the filter evaluated to a %s, not a bool", typeOf(out)))
+}
+
+func typeOf(v ref.Val) string {
+	if v == nil || v.Type() == nil {
+		return "value"
+	}
+	return v.Type().TypeName()
+}
+
+func (f *filter) evalError(r *profile.Row, msg string) error {
+	e := &Error{Segment: f.spec.Name, Attribute: "filter", Pos: r.Pos, Msg: "evaluating the filter failed: " + msg}
+	var nulls []string
+	for _, i := range f.refs {
+		if r.Values[i] == nil {
+			nulls = append(nulls, f.act.cols[i].Name)
+		}
+	}
+	if len(nulls) > 0 {
+		guard := nulls[0]
+		if !IsIdentifier(guard) {
+			guard = fmt.Sprintf("profile[%q]", guard)
+		}
+		e.Hint = fmt.Sprintf("on this row %s NULL; test for NULL before using a value, for example %s != null && ...",
+			describeNulls(nulls), guard)
+	} else {
+		e.Hint = "make the filter work for every row's values (guard conversions such as int(x) and divisions by zero)"
+	}
+	return e
+}
+
+func describeNulls(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) == 1 {
+		return "column " + q[0] + " is"
+	}
+	return "columns " + strings.Join(q, ", ") + " are"
+}
+
+// sanitize masks quoted text in a CEL message unless it occurs in the filter itself: runtime
+// messages can quote values (a string that does not convert to a number, for example).
+func sanitize(msg, known string) string {
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		c := msg[i]
+		if c != '"' && c != '\'' {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		j := strings.IndexByte(msg[i+1:], c)
+		if j < 0 {
+			b.WriteString(msg[i:])
+			break
+		}
+		inner := msg[i+1 : i+1+j]
+		b.WriteByte(c)
+		if inner == "" || strings.Contains(known, inner) {
+			b.WriteString(inner)
+		} else {
+			b.WriteString(privacy.MaskValue(inner))
+		}
+		b.WriteByte(c)
+		i += j + 2
+	}
+	return b.String()
+}

@@ -1,0 +1,251 @@
+// Package segment selects profiles: a segment is a profile source (see internal/profile), an
+// optional SQL query (database sources only, run where the data lives) and an optional CEL
+// filter evaluated on each profile. It knows nothing about Terraform.
+//
+// # Filters
+//
+// A filter is a CEL expression (https://cel.dev) that must evaluate to a bool. It is compiled
+// and type-checked against the source's columns when the segment is opened, so a misspelt
+// column or a type error fails before any row is read, with the line and column in the
+// expression, the message, and the line of the expression with a caret under the problem.
+//
+// Each column is a CEL variable of its type, under its own name:
+//
+//	string → string, int → int, double → double, bool → bool, timestamp → google.protobuf.Timestamp
+//
+// String, int, double and bool columns are declared nullable (CEL wrapper types), so that
+// `col == null` and `col != null` type-check. A column whose name is not a CEL identifier
+// ("first name", "e-mail", a reserved word such as "in") is no variable; every column, whatever
+// its name, is also in the map `profile` (map(string, dyn)): profile["first name"]. (A column
+// named "profile" takes the name, and the map is then not declared.)
+//
+// Besides the standard library the filter has CEL's string extensions (lowerAscii,
+// upperAscii, trim, split, ...) and compares numbers across types (lifetime_value > 100 works
+// for a double column).
+//
+// # NULL
+//
+// A NULL (or missing) value is CEL's null. `col == null` tests for it. Using a NULL value in
+// any other operation (`lifetime_value > 100.0` on a row where it is NULL) is an evaluation
+// error that stops the scan with an error naming the row and the NULL columns; guard such
+// columns: `lifetime_value != null && lifetime_value > 100.0`. CEL's && and || absorb errors
+// when the other side decides the result, as in that example. A filter that evaluates to null
+// (a nullable bool column used alone, such as `marketing_opt_in`) does not select the row.
+// In CSV sources an empty field of a string column is "" (not NULL).
+package segment
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
+)
+
+// Spec describes a segment.
+type Spec struct {
+	// Name identifies the segment in messages.
+	Name string
+	// Source names the profile source: a .csv or .jsonl file, sqlite:path or a postgres:// URL
+	// without password (see internal/profile).
+	Source string
+	// Query is an optional SQL query; database sources only.
+	Query string
+	// Filter is an optional CEL expression over each profile's columns (see the package documentation).
+	Filter string
+	// Password is an optional PostgreSQL password from provider configuration; without it
+	// PGPASSWORD or ~/.pgpass is used. It is never part of messages.
+	Password string
+}
+
+// Error is a problem with a segment, naming the attribute at fault: "source", "query" or
+// "filter". Err is the *profile.Error of a source or query problem.
+type Error struct {
+	Segment   string      // Spec.Name
+	Attribute string      // "source", "query" or "filter"
+	Pos       profile.Pos // the row, for problems found while scanning
+	Msg       string      // what is wrong (for source and query errors: Err's message)
+	Hint      string      // what to do
+	Err       error
+}
+
+// Error returns `segment "name": attribute: [where: ]msg; hint`.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("segment")
+	if e.Segment != "" {
+		b.WriteString(" ")
+		b.WriteString(strconv.Quote(e.Segment))
+	}
+	b.WriteString(": ")
+	if e.Attribute != "" {
+		b.WriteString(e.Attribute)
+		b.WriteString(": ")
+	}
+	if e.Msg == "" && e.Err != nil {
+		b.WriteString(e.Err.Error())
+		return b.String()
+	}
+	if p := e.Pos.String(); p != "" {
+		b.WriteString(p)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		if strings.Contains(e.Msg, "\n") {
+			b.WriteString("\n")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Segment is an open segment. It is not safe for concurrent use.
+type Segment struct {
+	spec Spec
+	src  profile.Source
+	flt  *filter
+}
+
+// Check validates a spec without opening the source: the source string (its form and no
+// password in a URL), a query only for database sources, and the filter's syntax (its types
+// need the columns, which only Open knows). It is meant for plan-time validation of values
+// that are known. The error is an *Error.
+func Check(spec Spec) error {
+	kind, err := profile.CheckSpec(spec.Source)
+	if err != nil {
+		return sourceError(spec, err)
+	}
+	if err := checkQuery(spec, kind); err != nil {
+		return err
+	}
+	if strings.TrimSpace(spec.Filter) != "" {
+		if err := parseFilter(spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkQuery(spec Spec, kind profile.Kind) error {
+	if strings.TrimSpace(spec.Query) != "" && !kind.IsDatabase() {
+		return &Error{Segment: spec.Name, Attribute: "query",
+			Msg:  fmt.Sprintf("a SQL query applies only to database sources (sqlite:, postgres://), and this source is a %s file", kindName(kind)),
+			Hint: "remove the query and select profiles with the filter attribute (a CEL expression), or load the file into SQLite"}
+	}
+	return nil
+}
+
+func kindName(k profile.Kind) string {
+	if k == profile.KindJSONL {
+		return "JSON Lines"
+	}
+	return strings.ToUpper(string(k))
+}
+
+// Open opens the segment's source (connecting to a database and describing the query), and
+// compiles and type-checks the filter against the source's columns. The caller must Close the
+// segment. All errors are *Error (or ctx.Err()).
+func Open(ctx context.Context, spec Spec) (*Segment, error) {
+	kind, err := profile.CheckSpec(spec.Source)
+	if err != nil {
+		return nil, sourceError(spec, err)
+	}
+	if err := checkQuery(spec, kind); err != nil {
+		return nil, err
+	}
+	src, err := profile.OpenWith(ctx, spec.Source, profile.Options{Query: strings.TrimSpace(spec.Query), Password: spec.Password})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, sourceError(spec, err)
+	}
+	s := &Segment{spec: spec, src: src}
+	if strings.TrimSpace(spec.Filter) != "" {
+		s.flt, err = compileFilter(spec, src.Columns())
+		if err != nil {
+			_ = src.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// sourceError wraps a *profile.Error as *Error, attributed to the query or the source.
+func sourceError(spec Spec, err error) error {
+	pe, ok := err.(*profile.Error)
+	if !ok {
+		return err
+	}
+	attr := "source"
+	if pe.InQuery && spec.Query != "" {
+		attr = "query"
+	}
+	return &Error{Segment: spec.Name, Attribute: attr, Pos: pe.Pos, Err: pe}
+}
+
+// Spec returns the spec the segment was opened with.
+func (s *Segment) Spec() Spec { return s.spec }
+
+// Kind returns the kind of the segment's source.
+func (s *Segment) Kind() profile.Kind { return s.src.Kind() }
+
+// Columns returns the source's columns (the caller must not modify the slice).
+func (s *Segment) Columns() []profile.Column { return s.src.Columns() }
+
+// Scan calls fn with each profile the filter selects (every profile without a filter), in
+// source order. fn must not retain the *Row or its Values slice (see profile.Row); returning
+// profile.ErrStop ends the scan with nil, any other error ends it with that error, unchanged.
+// Problems with the source or the filter are *Error. Scan may be called again; each call
+// reads the source from the start.
+func (s *Segment) Scan(ctx context.Context, fn func(*profile.Row) error) error {
+	return s.scan(ctx, func(r *profile.Row, selected bool) error {
+		if !selected {
+			return nil
+		}
+		return fn(r)
+	})
+}
+
+// ScanAll calls fn with every profile of the source and whether the filter selects it (true
+// for all without a filter). Otherwise it is Scan.
+func (s *Segment) ScanAll(ctx context.Context, fn func(row *profile.Row, selected bool) error) error {
+	return s.scan(ctx, fn)
+}
+
+func (s *Segment) scan(ctx context.Context, fn func(*profile.Row, bool) error) error {
+	var fnErr error
+	err := s.src.Scan(ctx, func(r *profile.Row) error {
+		sel := true
+		if s.flt != nil {
+			var ferr error
+			if sel, ferr = s.flt.eval(r); ferr != nil {
+				return ferr
+			}
+		}
+		if err := fn(r, sel); err != nil {
+			if err != profile.ErrStop {
+				fnErr = err
+			}
+			return err
+		}
+		return nil
+	})
+	if err == nil || (fnErr != nil && err == fnErr) {
+		return err
+	}
+	if _, ok := err.(*profile.Error); ok {
+		return sourceError(s.spec, err)
+	}
+	return err
+}
+
+// Close closes the source.
+func (s *Segment) Close() error { return s.src.Close() }
