@@ -1,0 +1,709 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// upsertContact is one validated contact of an upsert or import, applied when its job runs.
+type upsertContact struct {
+	email  string
+	vals   [nFields]string
+	set    uint8 // bit i: vals[i] was given
+	custom map[string]any
+	err    string // row error found while reading (CSV imports)
+}
+
+type contactIn struct {
+	Email               *string        `json:"email"`
+	FirstName           *string        `json:"first_name"`
+	LastName            *string        `json:"last_name"`
+	Country             *string        `json:"country"`
+	StateProvinceRegion *string        `json:"state_province_region"`
+	City                *string        `json:"city"`
+	PostalCode          *string        `json:"postal_code"`
+	AddressLine1        *string        `json:"address_line_1"`
+	AddressLine2        *string        `json:"address_line_2"`
+	AlternateEmails     []string       `json:"alternate_emails"`
+	ExternalID          *string        `json:"external_id"`
+	AnonymousID         *string        `json:"anonymous_id"`
+	PhoneNumberID       *string        `json:"phone_number_id"`
+	CustomFields        map[string]any `json:"custom_fields"`
+}
+
+// ValidEmail is the emulator's email check: one @, a local part of at most 64 characters from
+// the RFC 5322 atom set (dots not leading, trailing or doubled), a domain of at least two labels
+// of letters, digits and hyphens (not leading or trailing), a top-level label of letters, and
+// at most 254 characters in all. Case does not matter.
+func ValidEmail(s string) bool {
+	if len(s) < 3 || len(s) > 254 {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || at > 64 || at == len(s)-1 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+		return false
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if isAlnum(c) || strings.IndexByte("!#$%&'*+/=?^_`{|}~.-", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if !isAlnum(l[i]) && l[i] != '-' {
+				return false
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 {
+		return false
+	}
+	for i := 0; i < len(tld); i++ {
+		if !(tld[i] >= 'a' && tld[i] <= 'z' || tld[i] >= 'A' && tld[i] <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' || s[i] >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+type errList struct {
+	items []errItem
+	max   int
+}
+
+func (l *errList) add(field, msg string) bool {
+	if len(l.items) < l.max {
+		l.items = append(l.items, fieldErr(field, msg))
+	}
+	return len(l.items) < l.max
+}
+
+func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	if r.ContentLength > MaxUpsertBytes {
+		writeErrors(w, http.StatusRequestEntityTooLarge, fieldErr("", fmt.Sprintf("request body is larger than the 6 MB limit (%d bytes)", MaxUpsertBytes)))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxUpsertBytes+1))
+	if err != nil {
+		writeErrors(w, http.StatusBadRequest, fieldErr("", "could not read the request body"))
+		return
+	}
+	if len(body) > MaxUpsertBytes {
+		writeErrors(w, http.StatusRequestEntityTooLarge, fieldErr("", fmt.Sprintf("request body is larger than the 6 MB limit (%d bytes)", MaxUpsertBytes)))
+		return
+	}
+	var in struct {
+		ListIDs  []string    `json:"list_ids"`
+		Contacts []contactIn `json:"contacts"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&in); err != nil {
+		writeErrors(w, http.StatusBadRequest, fieldErr("", "request body is not valid JSON: "+jsonErrMsg(err)))
+		return
+	}
+	if len(in.Contacts) == 0 {
+		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", "at least one contact is required"))
+		return
+	}
+	if len(in.Contacts) > MaxUpsertContacts {
+		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", fmt.Sprintf("a request may upsert at most %d contacts, this one has %d", MaxUpsertContacts, len(in.Contacts))))
+		return
+	}
+	a := ri.acct
+	errs := errList{max: 100}
+	a.mu.Lock()
+	for i, id := range in.ListIDs {
+		if _, ok := a.lists[id]; !ok {
+			errs.add(fmt.Sprintf("list_ids[%d]", i), "list ID does not exist")
+		}
+	}
+	fieldTypes := make(map[string]string, len(a.fields))
+	for id, f := range a.fields {
+		fieldTypes[id] = f.typ
+	}
+	a.mu.Unlock()
+	if len(in.ListIDs) > MaxListsPerContact {
+		errs.add("list_ids", fmt.Sprintf("a contact can be on at most %d lists", MaxListsPerContact))
+	}
+
+	out := make([]upsertContact, len(in.Contacts))
+	for i := range in.Contacts {
+		c := &in.Contacts[i]
+		p := "contacts[" + strconv.Itoa(i) + "]"
+		uc := &out[i]
+		if c.Email == nil || *c.Email == "" {
+			if c.ExternalID != nil || c.AnonymousID != nil || c.PhoneNumberID != nil {
+				errs.add(p+".email", "this emulator identifies contacts by email only; email is required")
+			} else {
+				errs.add(p+".email", "at least one identifier is required: email")
+			}
+			continue
+		}
+		em := *c.Email
+		if utf8.RuneCountInString(em) > 254 {
+			errs.add(p+".email", "email must be at most 254 characters")
+			continue
+		}
+		if !ValidEmail(em) {
+			errs.add(p+".email", "email is not a valid email address")
+			continue
+		}
+		uc.email = lower(em)
+		for k, v := range [nFields]*string{c.FirstName, c.LastName, c.Country, c.StateProvinceRegion, c.City, c.PostalCode} {
+			if v == nil {
+				continue
+			}
+			if m := storedFieldMax[k]; m > 0 && utf8.RuneCountInString(*v) > m {
+				errs.add(p+"."+storedFieldNames[k], fmt.Sprintf("%s must be at most %d characters", storedFieldNames[k], m))
+				continue
+			}
+			uc.vals[k] = *v
+			uc.set |= 1 << k
+		}
+		for name, v := range map[string]*string{"address_line_1": c.AddressLine1, "address_line_2": c.AddressLine2} {
+			if v != nil && utf8.RuneCountInString(*v) > 100 {
+				errs.add(p+"."+name, name+" must be at most 100 characters")
+			}
+		}
+		if len(c.AlternateEmails) > 5 {
+			errs.add(p+".alternate_emails", "at most 5 alternate emails are allowed")
+		}
+		if len(c.CustomFields) > 0 {
+			for id := range c.CustomFields {
+				if _, ok := fieldTypes[id]; !ok {
+					if _, rf := reservedByID(id); rf {
+						errs.add(p+".custom_fields."+id, "reserved fields are set by name, not in custom_fields")
+					} else {
+						errs.add(p+".custom_fields."+id, "custom field ID does not exist")
+					}
+				}
+			}
+			uc.custom = c.CustomFields
+		}
+	}
+	if len(errs.items) > 0 {
+		writeErrors(w, http.StatusBadRequest, errs.items...)
+		return
+	}
+	e.count(func(c *Counters) {
+		c.UpsertRequests++
+		c.UpsertSizes = append(c.UpsertSizes, len(out))
+		c.ContactsUpserted += int64(len(out))
+	})
+	j := e.newJob(a, "upsert")
+	j.upsert = out
+	j.listIDs = in.ListIDs
+	j.requested = int64(len(out))
+	e.schedule(a, j, true)
+	writeJSON(w, http.StatusAccepted, map[string]string{"job_id": j.id})
+}
+
+func jsonErrMsg(err error) string {
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+// newJob creates a job with its fault decisions made now (deterministic for a seed).
+func (e *Emulator) newJob(a *account, kind string) *job {
+	f := e.currentFaults()
+	now := e.clock()
+	j := &job{id: e.newID(), kind: kind, created: now, status: "pending", stuck: f.JobStuck, errRatio: f.JobErrorRatio}
+	j.fail = e.roll(f.JobFailRatio)
+	return j
+}
+
+// schedule registers j; with start it becomes due after JobDelay (+ JobSlow).
+func (e *Emulator) schedule(a *account, j *job, start bool) {
+	f := e.currentFaults()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if start {
+		j.due = j.created.Add(e.cfg.JobDelay + f.JobSlow)
+	}
+	a.jobs[j.id] = j
+	a.pending = append(a.pending, j)
+}
+
+// process runs every due job of the account, oldest first. The caller holds a.mu.
+func (e *Emulator) process(a *account, now time.Time) {
+	if len(a.pending) == 0 {
+		return
+	}
+	keep := a.pending[:0]
+	changed := false
+	for _, j := range a.pending {
+		if j.stuck || j.due.IsZero() || now.Before(j.due) {
+			keep = append(keep, j)
+			continue
+		}
+		e.run(a, j, now)
+		changed = true
+	}
+	for i := len(keep); i < len(a.pending); i++ {
+		a.pending[i] = nil
+	}
+	a.pending = keep
+	if changed {
+		e.dirty.Store(true)
+	}
+}
+
+// completeAll runs every job that is waiting only for time (used on Close and by tests).
+func (e *Emulator) completeAll(a *account) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	keep := a.pending[:0]
+	for _, j := range a.pending {
+		if j.stuck || j.due.IsZero() {
+			keep = append(keep, j)
+			continue
+		}
+		e.run(a, j, e.clock())
+	}
+	a.pending = keep
+	e.dirty.Store(true)
+}
+
+func (e *Emulator) rowErrored(j *job, idx int) bool {
+	if j.errRatio <= 0 {
+		return false
+	}
+	h := fnv.New64a()
+	_, _ = fmt.Fprintf(h, "%d/%s/%d", e.cfg.Seed, j.id, idx)
+	return float64(h.Sum64()%1_000_000)/1_000_000 < j.errRatio
+}
+
+func (e *Emulator) run(a *account, j *job, now time.Time) {
+	j.started = j.created
+	j.finished = now
+	if j.fail {
+		j.errored = j.requested
+		j.status = "failed"
+		for _, uc := range j.upsert {
+			j.errs = append(j.errs, jobError{Email: uc.email, Message: "the job failed as a whole (injected fault); nothing was applied"})
+		}
+		if len(j.upsert) == 0 {
+			j.errs = append(j.errs, jobError{Message: "the job failed as a whole (injected fault); nothing was applied"})
+		}
+		e.finishJob(j)
+		return
+	}
+	switch {
+	case j.upsert != nil:
+		e.applyUpsert(a, j, now)
+	case j.removeList != "":
+		if l := a.lists[j.removeList]; l != nil {
+			for _, id := range j.removeIDs {
+				if c := a.byID[id]; c != nil && a.removeFromList(c, l.id) {
+					j.deleted++
+				}
+			}
+		}
+	case j.deleteContacts != nil:
+		for _, em := range j.deleteContacts {
+			if c := a.contacts[em]; c != nil {
+				a.deleteContact(c)
+				j.deleted++
+			}
+		}
+	}
+	j.upsert = nil
+	j.removeIDs = nil
+	j.deleteContacts = nil
+	e.finishJob(j)
+}
+
+func (e *Emulator) finishJob(j *job) {
+	switch {
+	case j.status == "failed":
+	case j.errored == 0:
+		j.status = "completed"
+	case j.errored >= j.requested:
+		j.status = "failed"
+	default:
+		j.status = "errored"
+	}
+	if len(j.errs) > 0 {
+		j.errToken = e.newToken()
+	}
+	e.count(func(c *Counters) {
+		switch j.status {
+		case "completed":
+			c.JobsCompleted++
+		case "errored":
+			c.JobsErrored++
+		case "failed":
+			c.JobsFailed++
+		}
+	})
+}
+
+func (e *Emulator) applyUpsert(a *account, j *job, now time.Time) {
+	var lists []*list
+	for _, id := range j.listIDs {
+		if l := a.lists[id]; l != nil {
+			lists = append(lists, l)
+		}
+	}
+	ts := now.Unix()
+	for idx := range j.upsert {
+		uc := &j.upsert[idx]
+		fail := func(msg string) {
+			j.errored++
+			j.errs = append(j.errs, jobError{Email: uc.email, Message: msg})
+		}
+		if uc.err != "" {
+			fail(uc.err)
+			continue
+		}
+		if e.rowErrored(j, idx) {
+			fail("the contact could not be processed (injected fault)")
+			continue
+		}
+		var custom map[string]any
+		bad := ""
+		for id, v := range uc.custom {
+			f := a.fields[id]
+			if f == nil {
+				bad = "custom field " + id + " does not exist"
+				break
+			}
+			cv, msg := convertCustom(f.typ, v)
+			if msg != "" {
+				bad = "custom field " + f.name + " (" + id + "): " + msg
+				break
+			}
+			if custom == nil {
+				custom = make(map[string]any, len(uc.custom))
+			}
+			custom[id] = cv
+		}
+		if bad != "" {
+			fail(bad)
+			continue
+		}
+		c := a.contacts[uc.email]
+		newLists := 0
+		for _, l := range lists {
+			if c == nil || !c.onList(l.id) {
+				newLists++
+			}
+		}
+		have := 0
+		if c != nil {
+			have = len(c.lists)
+		}
+		if have+newLists > MaxListsPerContact {
+			fail(fmt.Sprintf("a contact can be on at most %d lists", MaxListsPerContact))
+			continue
+		}
+		if c == nil {
+			c = &contact{id: e.uniqueContactID(a), email: uc.email, created: ts}
+			a.contacts[uc.email] = c
+			a.byID[c.id] = c
+			j.createdN++
+		} else {
+			j.updated++
+		}
+		c.updated = ts
+		for k := 0; k < nFields; k++ {
+			if uc.set&(1<<k) != 0 {
+				c.fields[k] = uc.vals[k]
+			}
+		}
+		for id, v := range custom {
+			if c.custom == nil {
+				c.custom = make(map[string]any, len(custom))
+			}
+			if s, ok := v.(string); ok && s == "" {
+				delete(c.custom, id)
+				continue
+			}
+			c.custom[id] = v
+		}
+		for _, l := range lists {
+			a.addToList(c, l)
+		}
+	}
+}
+
+func (e *Emulator) uniqueContactID(a *account) [16]byte {
+	for {
+		id := e.newRaw()
+		if _, taken := a.byID[id]; !taken {
+			return id
+		}
+	}
+}
+
+var dateLayouts = []string{"01/02/2006", "2006-01-02", time.RFC3339, "2006-01-02T15:04:05Z", "2006-01-02T15:04:05.000Z"}
+
+// convertCustom checks a custom field value against the field's type and returns the value to
+// store (Number as float64) or a message.
+func convertCustom(typ string, v any) (any, string) {
+	switch typ {
+	case "Number":
+		switch x := v.(type) {
+		case json.Number:
+			f, err := x.Float64()
+			if err != nil {
+				return nil, "expected a number"
+			}
+			return f, ""
+		case float64:
+			return x, ""
+		case string:
+			if x == "" {
+				return "", ""
+			}
+			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if err != nil {
+				return nil, "expected a number"
+			}
+			return f, ""
+		default:
+			return nil, "expected a number"
+		}
+	case "Date":
+		s, ok := v.(string)
+		if !ok {
+			return nil, "expected a date string (MM/DD/YYYY or ISO 8601)"
+		}
+		if s == "" {
+			return "", ""
+		}
+		for _, l := range dateLayouts {
+			if _, err := time.Parse(l, s); err == nil {
+				return s, ""
+			}
+		}
+		return nil, "expected a date (MM/DD/YYYY or ISO 8601)"
+	default: // Text
+		s, ok := v.(string)
+		if !ok {
+			return nil, "expected a string"
+		}
+		if utf8.RuneCountInString(s) > 1000 {
+			return nil, "text values may have at most 1000 characters"
+		}
+		return s, ""
+	}
+}
+
+// ---- job status and errors file ----
+
+func (e *Emulator) hImportStatus(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	a := ri.acct
+	id := r.PathValue("id")
+	a.mu.Lock()
+	e.process(a, e.clock())
+	j := a.jobs[id]
+	if j == nil {
+		a.mu.Unlock()
+		writeErrors(w, http.StatusNotFound, fieldErr("id", "job not found"))
+		return
+	}
+	results := map[string]any{
+		"requested_count": j.requested,
+		"created_count":   j.createdN,
+		"updated_count":   j.updated,
+		"deleted_count":   j.deleted,
+		"errored_count":   j.errored,
+	}
+	if j.errToken != "" {
+		results["errors_url"] = ri.base + "/_emulator/errors/" + j.id + "?token=" + j.errToken
+	}
+	jobType := "upsert"
+	if j.kind == "delete" {
+		jobType = "delete"
+	}
+	resp := map[string]any{
+		"id":         j.id,
+		"status":     j.status,
+		"job_type":   jobType,
+		"results":    results,
+		"started_at": isoTime(j.created),
+	}
+	if !j.finished.IsZero() {
+		resp["finished_at"] = isoTime(j.finished)
+	}
+	a.mu.Unlock()
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (e *Emulator) hErrorsFile(w http.ResponseWriter, r *http.Request) {
+	id, tok := r.PathValue("id"), r.URL.Query().Get("token")
+	j, a := e.findJob(id)
+	if j == nil || tok == "" {
+		writeErrors(w, http.StatusNotFound, nullErr("not found"))
+		return
+	}
+	a.mu.Lock()
+	if j.errToken != tok {
+		a.mu.Unlock()
+		writeErrors(w, http.StatusForbidden, nullErr("invalid token"))
+		return
+	}
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	_ = cw.Write([]string{"email", "message"})
+	for _, je := range j.errs {
+		_ = cw.Write([]string{je.Email, je.Message})
+	}
+	cw.Flush()
+	a.mu.Unlock()
+	w.Header().Set("Content-Type", "text/csv")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (e *Emulator) findJob(id string) (*job, *account) {
+	e.acctMu.Lock()
+	accts := make([]*account, 0, len(e.accounts))
+	for _, a := range e.accounts {
+		accts = append(accts, a)
+	}
+	e.acctMu.Unlock()
+	for _, a := range accts {
+		a.mu.Lock()
+		j := a.jobs[id]
+		a.mu.Unlock()
+		if j != nil {
+			return j, a
+		}
+	}
+	return nil, nil
+}
+
+// ---- counts and search ----
+
+func (e *Emulator) hContactCount(w http.ResponseWriter, r *http.Request) {
+	a := info(r).acct
+	a.mu.Lock()
+	e.process(a, e.clock())
+	n := int64(len(a.contacts))
+	a.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"contact_count": n, "billable_count": n})
+}
+
+func (e *Emulator) contactJSON(a *account, c *contact, base string) map[string]any {
+	custom := map[string]any{}
+	for id, v := range c.custom {
+		if f := a.fields[id]; f != nil {
+			custom[f.name] = v
+		}
+	}
+	lists := append([]string{}, c.lists...)
+	sort.Strings(lists)
+	id := formatUUID(c.id)
+	return map[string]any{
+		"id":                    id,
+		"email":                 c.email,
+		"first_name":            c.fields[fFirst],
+		"last_name":             c.fields[fLast],
+		"country":               c.fields[fCountry],
+		"state_province_region": c.fields[fState],
+		"city":                  c.fields[fCity],
+		"postal_code":           c.fields[fPostal],
+		"address_line_1":        "",
+		"address_line_2":        "",
+		"alternate_emails":      []string{},
+		"list_ids":              lists,
+		"segment_ids":           []string{},
+		"custom_fields":         custom,
+		"created_at":            isoTime(time.Unix(c.created, 0)),
+		"updated_at":            isoTime(time.Unix(c.updated, 0)),
+		"_metadata":             map[string]string{"self": base + "/v3/marketing/contacts/" + id},
+	}
+}
+
+func (e *Emulator) hSearchEmails(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	var in struct {
+		Emails []string `json:"emails"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&in); err != nil {
+		writeErrors(w, http.StatusBadRequest, fieldErr("", "request body is not valid JSON"))
+		return
+	}
+	if in.Emails == nil {
+		writeErrors(w, http.StatusBadRequest, fieldErr("emails", "emails is required"))
+		return
+	}
+	if len(in.Emails) > MaxSearchEmails {
+		writeErrors(w, http.StatusBadRequest, fieldErr("emails", fmt.Sprintf("at most %d emails may be searched at once", MaxSearchEmails)))
+		return
+	}
+	for i, em := range in.Emails {
+		if em != "" && !ValidEmail(em) {
+			writeErrors(w, http.StatusBadRequest, fieldErr(fmt.Sprintf("emails[%d]", i), "email is not a valid email address"))
+			return
+		}
+	}
+	a := ri.acct
+	result := map[string]any{}
+	found := 0
+	a.mu.Lock()
+	e.process(a, e.clock())
+	for _, em := range in.Emails {
+		if em == "" {
+			continue
+		}
+		key := lower(em)
+		if c := a.contacts[key]; c != nil {
+			result[key] = map[string]any{"contact": e.contactJSON(a, c, ri.base)}
+			found++
+		} else {
+			result[key] = map[string]any{"error": "contact not found"}
+		}
+	}
+	a.mu.Unlock()
+	if found == 0 {
+		writeErrors(w, http.StatusNotFound, fieldErr("emails", "no contacts found"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"result": result})
+}

@@ -1,0 +1,90 @@
+// Package emulator is an in-memory stand-in for the Twilio SendGrid v3 API endpoints that an
+// audience export uses, with SendGrid's documented behaviour and limits, rate limiting, and
+// deterministic fault injection. It is an http.Handler: tests serve it in-process with
+// NewTestServer; demos and end-to-end runs use the sendgrid-emulator command.
+//
+// # Endpoints
+//
+//	GET    /v3/scopes                                   any valid key
+//	GET    /v3/user/username | /v3/user/account | /v3/user/profile
+//	                                                    user.username.read | user.account.read | user.profile.read
+//	POST   /v3/marketing/lists                          marketing.send (201; name 1–100 chars, unique; ≤1000 lists)
+//	GET    /v3/marketing/lists?page_size=&page_token=   marketing.read (page_size 1–1000, _metadata.next)
+//	GET    /v3/marketing/lists/{id}                     marketing.read
+//	PATCH  /v3/marketing/lists/{id}                     marketing.send
+//	DELETE /v3/marketing/lists/{id}?delete_contacts=    marketing.send (204, or 200 {job_id} when deleting contacts)
+//	DELETE /v3/marketing/lists/{id}/contacts?contact_ids=a,b
+//	                                                    marketing.send (202 {job_id}; applied when the job runs)
+//	GET    /v3/marketing/lists/{id}/contacts/count      marketing.read
+//	GET    /v3/marketing/field_definitions              marketing.read (custom + SendGrid's reserved fields)
+//	POST   /v3/marketing/field_definitions              marketing.send (≤500; names A–Z a–z 0–9 _, starting
+//	                                                    with a letter or _, unique ignoring case; Text|Number|Date)
+//	PATCH  /v3/marketing/field_definitions/{id}         marketing.send
+//	DELETE /v3/marketing/field_definitions/{id}         marketing.send
+//	PUT    /v3/marketing/contacts                       marketing.send (202 {job_id}; ≤30,000 contacts (400) and
+//	                                                    ≤6,000,000 bytes (413); emails validated and lower-cased;
+//	                                                    email 254, first/last name 50, city 60, country 50,
+//	                                                    state_province_region 50, address lines 100 characters;
+//	                                                    postal_code has no documented maximum; list IDs and
+//	                                                    custom field IDs must exist)
+//	GET    /v3/marketing/contacts/count                 marketing.read
+//	POST   /v3/marketing/contacts/search/emails         marketing.read (≤100 emails; 404 when none is found)
+//	PUT    /v3/marketing/contacts/imports               marketing.send (CSV import: upload_uri + upload_headers)
+//	GET    /v3/marketing/contacts/imports/{id}          marketing.read (job status of upserts, imports, removals)
+//	POST   /v3/marketing/contacts/exports               marketing.read (202 {id})
+//	GET    /v3/marketing/contacts/exports/{id}          marketing.read (pending → ready with urls | failure)
+//
+// Keys are sent as "Authorization: Bearer KEY". An unknown key gets 401 {"errors":[{"field":null,
+// "message":"authorization required"}]}; a key without the endpoint's scope gets 403 whose message
+// names the missing scope. Every response carries X-RateLimit-Limit, X-RateLimit-Remaining and
+// X-RateLimit-Reset (Unix seconds); over the limit (per key and endpoint per window) the answer is
+// 429 {"errors":[{"field":null,"message":"too many requests"}]}. Error bodies are
+// {"errors":[{"field":…,"message":…}]}.
+//
+// Accounts belong to a key's UserID (several keys may share one). Contacts are keyed by
+// lower-cased email. Upserts, imports and removals are async jobs: pending for Config.JobDelay,
+// then applied in creation order and reported as completed, errored (some rows failed: custom
+// field value of the wrong type, more than 250 lists, injected row errors) or failed (every row,
+// or an injected job failure). A job's errors_url serves a CSV "email,message".
+//
+// The emulator also serves, under /_emulator/, what SendGrid serves from presigned storage URLs:
+// the CSV upload target of an import (PUT, plain or gzip; authorised by the token in the URL,
+// a repeated upload is accepted and ignored), errors files, and export files (gzip-compressed CSV
+// with EMAIL, FIRST_NAME, LAST_NAME, CITY, STATE_PROVINCE_REGION, POSTAL_CODE, COUNTRY,
+// CONTACT_ID, LIST_IDS, CREATED_AT, UPDATED_AT and one column per custom field by name; or JSON
+// lines). GET /_emulator/lists/{id}/members (bearer key) shows a list's members, masked unless
+// ?unmask=1.
+//
+// # Faults
+//
+// Config.Faults (or SetFaults) adds latency, 429 storms (every N requests, for a number of
+// requests or a duration, with X-RateLimit-Reset ahead), a ratio of 500/503 answers, a ratio of
+// dropped connections (hijacked and closed, after processing by default: the ambiguous case),
+// and slow, stuck, failing or partly-errored jobs. Random choices come from a generator seeded
+// with Config.Seed, as do IDs. Counters report requests per endpoint, statuses, 429s served,
+// injected faults, contacts received per upsert and per import, and job outcomes.
+//
+// # The sendgrid-emulator command
+//
+//	go run ./internal/emulator/cmd/sendgrid-emulator [flags]
+//
+//	-addr 127.0.0.1:8787        listen address (use loopback)
+//	-key KEY[@ACCOUNT][:s1,s2]  API key, its account number (default 1) and scopes (default: the
+//	                            scopes an export needs plus user.profile.read); repeatable. With no
+//	                            -key the key is SG.emulator-test-key.
+//	-seed-list NAME             create the list in the first key's account unless one of that name
+//	                            exists; prints `list "NAME" id=ID`; repeatable
+//	-state FILE                 load at start, save (debounced, at most once a second) after
+//	                            changes and at exit, so separate terraform runs see the same account
+//	-url-file FILE              write the base URL (useful with -addr 127.0.0.1:0)
+//	-print-list LISTID          with -state: print the list's name, count and members (masked;
+//	                            -unmask shows addresses, for synthetic data) and exit
+//	-seed N                     seed for IDs and faults (default 1)
+//	-rate-limit N -rate-window D
+//	-latency D -fault-5xx R -fault-drop R -drop-before
+//	-storm-every N -storm-requests N -storm-for D -storm-reset D
+//	-job-delay D -job-slow D -job-stuck -job-fail R -job-error R
+//
+// It prints "sendgrid-emulator listening on http://ADDR" and stops gracefully on SIGINT or
+// SIGTERM (in-flight requests finish, the state file is written).
+package emulator

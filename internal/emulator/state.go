@@ -1,0 +1,294 @@
+package emulator
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Limits SendGrid documents, enforced by the emulator.
+const (
+	MaxUpsertContacts  = 30000
+	MaxUpsertBytes     = 6_000_000
+	MaxImportRows      = 1_000_000
+	MaxSearchEmails    = 100
+	MaxListsPerContact = 250
+	MaxCustomFields    = 500
+	MaxLists           = 1000
+	MaxPageSize        = 1000
+	MaxListNameLen     = 100
+	MaxFieldNameLen    = 100
+)
+
+// Reserved fields, as SendGrid lists them in GET /v3/marketing/field_definitions.
+type reservedField struct {
+	ID, Name, Type string
+	ReadOnly       bool
+	MaxLen         int // 0 = no documented maximum
+}
+
+var reservedFields = []reservedField{
+	{"_rf0_T", "first_name", "Text", false, 50},
+	{"_rf1_T", "last_name", "Text", false, 50},
+	{"_rf2_T", "email", "Text", false, 254},
+	{"_rf3_T", "alternate_emails", "Text", false, 0},
+	{"_rf4_T", "address_line_1", "Text", false, 100},
+	{"_rf5_T", "address_line_2", "Text", false, 100},
+	{"_rf6_T", "city", "Text", false, 60},
+	{"_rf7_T", "state_province_region", "Text", false, 50},
+	{"_rf8_T", "postal_code", "Text", false, 0},
+	{"_rf9_T", "country", "Text", false, 50},
+	{"_rf10_T", "phone_number", "Text", false, 0},
+	{"_rf11_T", "whatsapp", "Text", false, 0},
+	{"_rf12_T", "line", "Text", false, 0},
+	{"_rf13_T", "facebook", "Text", false, 0},
+	{"_rf14_T", "unique_name", "Text", false, 0},
+	{"_rf15_T", "email_domains", "Text", true, 0},
+	{"_rf16_D", "last_clicked", "Date", true, 0},
+	{"_rf17_D", "last_opened", "Date", true, 0},
+	{"_rf18_D", "last_emailed", "Date", true, 0},
+	{"_rf19_T", "singlesend_id", "Text", true, 0},
+	{"_rf20_T", "automation_id", "Text", true, 0},
+	{"_rf21_D", "created_at", "Date", true, 0},
+	{"_rf22_D", "updated_at", "Date", true, 0},
+	{"_rf23_T", "contact_id", "Text", true, 0},
+}
+
+func reservedByID(id string) (reservedField, bool) {
+	for _, f := range reservedFields {
+		if f.ID == id {
+			return f, true
+		}
+	}
+	return reservedField{}, false
+}
+
+// Indexes into contact.fields for the reserved fields the emulator stores.
+const (
+	fFirst = iota
+	fLast
+	fCountry
+	fState
+	fCity
+	fPostal
+	nFields
+)
+
+var storedFieldNames = [nFields]string{"first_name", "last_name", "country", "state_province_region", "city", "postal_code"}
+var storedFieldMax = [nFields]int{50, 50, 50, 50, 60, 0}
+var storedFieldRF = [nFields]string{"_rf0_T", "_rf1_T", "_rf9_T", "_rf7_T", "_rf6_T", "_rf8_T"}
+
+type list struct {
+	id      string
+	name    string
+	created time.Time
+	count   int64
+}
+
+type field struct {
+	id   string
+	name string
+	typ  string // Text | Number | Date
+}
+
+type contact struct {
+	id      [16]byte
+	email   string
+	fields  [nFields]string
+	custom  map[string]any // field ID -> string | float64
+	lists   []string       // list IDs (shared strings from list.id)
+	created int64          // Unix seconds
+	updated int64
+}
+
+func (c *contact) onList(id string) bool {
+	for _, l := range c.lists {
+		if l == id {
+			return true
+		}
+	}
+	return false
+}
+
+type jobError struct {
+	Email   string
+	Message string
+}
+
+type job struct {
+	id       string
+	kind     string // upsert | delete
+	created  time.Time
+	due      time.Time // zero: waiting (CSV import without upload)
+	stuck    bool
+	fail     bool
+	errRatio float64
+	status   string
+	started  time.Time
+	finished time.Time
+
+	// payloads
+	upsert  []upsertContact
+	listIDs []string
+	// removal from a list
+	removeList string
+	removeIDs  [][16]byte
+	// deletion of a list's contacts (DELETE list with delete_contacts=true)
+	deleteContacts []string // emails
+
+	// CSV import
+	importMappings []string
+	uploaded       bool
+	uploadToken    string
+
+	requested, createdN, updated, deleted, errored int64
+	errs                                           []jobError
+	errToken                                       string
+}
+
+type export struct {
+	id        string
+	listIDs   []string
+	fileType  string
+	created   time.Time
+	due       time.Time
+	stuck     bool
+	fail      bool
+	status    string
+	files     [][]byte
+	tokens    []string
+	count     int64
+	completed time.Time
+}
+
+type account struct {
+	mu        sync.Mutex
+	userID    int64
+	lists     map[string]*list
+	fields    map[string]*field // by ID
+	nextField int
+	contacts  map[string]*contact // by lower-case email
+	byID      map[[16]byte]*contact
+	jobs      map[string]*job
+	pending   []*job // in creation order
+	exports   map[string]*export
+}
+
+func newAccount(userID int64) *account {
+	return &account{
+		userID:    userID,
+		lists:     map[string]*list{},
+		fields:    map[string]*field{},
+		nextField: 1,
+		contacts:  map[string]*contact{},
+		byID:      map[[16]byte]*contact{},
+		jobs:      map[string]*job{},
+		exports:   map[string]*export{},
+	}
+}
+
+func (e *Emulator) accountFor(userID int64) *account {
+	e.acctMu.Lock()
+	defer e.acctMu.Unlock()
+	a := e.accounts[userID]
+	if a == nil {
+		a = newAccount(userID)
+		e.accounts[userID] = a
+	}
+	return a
+}
+
+func (e *Emulator) accountForKey(apiKey string) *account {
+	e.keysMu.RLock()
+	k, ok := e.keys[apiKey]
+	e.keysMu.RUnlock()
+	if !ok {
+		return nil
+	}
+	return e.accountFor(k.UserID)
+}
+
+func (a *account) sortedLists() []*list {
+	out := make([]*list, 0, len(a.lists))
+	for _, l := range a.lists {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].created.Equal(out[j].created) {
+			return out[i].created.Before(out[j].created)
+		}
+		return out[i].id < out[j].id
+	})
+	return out
+}
+
+func (a *account) sortedFields() []*field {
+	out := make([]*field, 0, len(a.fields))
+	for _, f := range a.fields {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return fieldNum(out[i].id) < fieldNum(out[j].id) })
+	return out
+}
+
+func fieldNum(id string) int {
+	s := strings.TrimPrefix(id, "e")
+	if i := strings.IndexByte(s, '_'); i >= 0 {
+		s = s[:i]
+	}
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func (a *account) fieldByName(name string) *field {
+	for _, f := range a.fields {
+		if strings.EqualFold(f.name, name) {
+			return f
+		}
+	}
+	return nil
+}
+
+func (a *account) addToList(c *contact, l *list) bool {
+	if c.onList(l.id) {
+		return true
+	}
+	if len(c.lists) >= MaxListsPerContact {
+		return false
+	}
+	c.lists = append(c.lists, l.id)
+	l.count++
+	return true
+}
+
+func (a *account) removeFromList(c *contact, listID string) bool {
+	for i, l := range c.lists {
+		if l == listID {
+			c.lists = append(c.lists[:i], c.lists[i+1:]...)
+			if lst := a.lists[listID]; lst != nil {
+				lst.count--
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (a *account) deleteContact(c *contact) {
+	for _, l := range c.lists {
+		if lst := a.lists[l]; lst != nil {
+			lst.count--
+		}
+	}
+	delete(a.contacts, c.email)
+	delete(a.byID, c.id)
+}
+
+func isoTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
