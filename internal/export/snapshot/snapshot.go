@@ -11,7 +11,10 @@
 //	4       1     version (1)
 //	5       1     flags (0; reserved)
 //	6       8     key check: SHA-256("sendgridaudience/snapshot-key-check/v1" || derived key)[:8]
-//	14      var   uvarint length of the list ID, then the list ID (ASCII)
+//	14      8     fields check: the exporter's hash of the SendGrid field IDs the content was
+//	              uploaded under (a field deleted and re-created gets a new ID, and every
+//	              contact must be uploaded again)
+//	22      var   uvarint length of the list ID, then the list ID (ASCII)
 //	..      var   uvarint entry count n
 //	..      1     Rice parameter k (0..63) for the email-hash gaps
 //	..      var   email hashes, sorted ascending and unique, as gaps from the previous hash
@@ -68,6 +71,8 @@ type Entry struct {
 // Snapshot is the set of contacts an export has confirmed on one list.
 type Snapshot struct {
 	ListID string
+	// Fields identifies the field definitions the content hashes were uploaded under.
+	Fields [8]byte
 	// Entries are sorted by Email, without duplicate Email values.
 	Entries []Entry
 }
@@ -76,6 +81,7 @@ type Snapshot struct {
 type Header struct {
 	Version  int
 	KeyCheck [8]byte
+	Fields   [8]byte
 	ListID   string
 	Count    int
 }
@@ -159,6 +165,7 @@ func (s *Snapshot) Marshal(key []byte) ([]byte, error) {
 	out = append(out, Version, 0)
 	kc := KeyCheck(key)
 	out = append(out, kc[:]...)
+	out = append(out, s.Fields[:]...)
 	out = binary.AppendUvarint(out, uint64(len(s.ListID)))
 	out = append(out, s.ListID...)
 	out = binary.AppendUvarint(out, uint64(n))
@@ -187,7 +194,7 @@ func ReadHeader(data []byte) (Header, error) {
 
 func readHeader(data []byte) (Header, int, error) {
 	var h Header
-	if len(data) < 4+2+8+1+1+1+4 || !bytes.Equal(data[:4], []byte(magic)) {
+	if len(data) < 4+2+8+8+1+1+1+4 || !bytes.Equal(data[:4], []byte(magic)) {
 		return h, 0, ErrCorrupt
 	}
 	body := data[:len(data)-4]
@@ -202,7 +209,8 @@ func readHeader(data []byte) (Header, int, error) {
 		return h, 0, ErrCorrupt
 	}
 	copy(h.KeyCheck[:], data[6:14])
-	p := 14
+	copy(h.Fields[:], data[14:22])
+	p := 22
 	l, m := binary.Uvarint(body[p:])
 	if m <= 0 || l > maxListIDLen || uint64(len(body)-p-m) < l {
 		return h, 0, ErrCorrupt
@@ -227,7 +235,7 @@ func Unmarshal(data []byte, key []byte) (*Snapshot, error) {
 		return nil, err
 	}
 	if h.KeyCheck != KeyCheck(key) {
-		return &Snapshot{ListID: h.ListID}, ErrKeyMismatch
+		return &Snapshot{ListID: h.ListID, Fields: h.Fields}, ErrKeyMismatch
 	}
 	body := data[:len(data)-4]
 	if p >= len(body) {
@@ -269,7 +277,7 @@ func Unmarshal(data []byte, key []byte) (*Snapshot, error) {
 	if !r.paddingOK() {
 		return nil, ErrCorrupt
 	}
-	return &Snapshot{ListID: h.ListID, Entries: entries}, nil
+	return &Snapshot{ListID: h.ListID, Fields: h.Fields, Entries: entries}, nil
 }
 
 // riceParam picks k near log2 of the mean gap between n uniformly spread 64-bit values.

@@ -24,7 +24,7 @@ func randomEntries(n int, seed uint64) []Entry {
 
 func TestRoundTrip(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 3, 17, 1000, 100000} {
-		s := &Snapshot{ListID: "7f1c2a9e-0000-4000-8000-000000000001", Entries: randomEntries(n, uint64(n))}
+		s := &Snapshot{ListID: "7f1c2a9e-0000-4000-8000-000000000001", Fields: [8]byte{1, 2, 3}, Entries: randomEntries(n, uint64(n))}
 		data, err := s.Marshal(testKey)
 		if err != nil {
 			t.Fatal(err)
@@ -39,7 +39,7 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
-		if got.ListID != s.ListID || !slices.Equal(got.Entries, s.Entries) {
+		if got.ListID != s.ListID || got.Fields != s.Fields || !slices.Equal(got.Entries, s.Entries) {
 			t.Fatalf("n=%d: round trip differs", n)
 		}
 		h, err := ReadHeader(data)

@@ -1,0 +1,268 @@
+package export
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+)
+
+// Mapping is the data matching: which profile column feeds which SendGrid contact field.
+// Email is required; the other reserved fields are optional ("" = not mapped). Custom maps a
+// SendGrid custom field name to a column.
+type Mapping struct {
+	Email               string
+	FirstName           string
+	LastName            string
+	Country             string
+	StateProvinceRegion string
+	City                string
+	PostalCode          string
+	Custom              map[string]string
+}
+
+// PendingField is a custom field definition not yet in SendGrid but managed in the same
+// configuration (it will exist at apply). Plan accepts mappings to it.
+type PendingField struct {
+	Name string
+	Type FieldType
+}
+
+// Field is a SendGrid field definition (reserved or custom).
+type Field = sendgrid.Field
+
+// slot is one mapped contact field, in canonical order: email, the reserved fields in the order
+// of reservedSpecs, then custom fields by name.
+type slot struct {
+	name     string // SendGrid field name ("first_name", or the custom field's name in SendGrid)
+	custom   bool
+	typ      FieldType
+	maxLen   int
+	column   string
+	id       string // SendGrid field ID; "" while a pending field does not exist yet
+	pending  bool
+	path     Path
+	jsonName string // JSON member name: reserved name, or the custom field ID
+}
+
+type reservedSpec struct {
+	attr   string
+	maxLen int
+	get    func(*Mapping) string
+}
+
+// reservedSpecs lists the reserved fields in canonical order; attr is also SendGrid's field name.
+var reservedSpecs = []reservedSpec{
+	{"email", MaxEmailLength, func(m *Mapping) string { return m.Email }},
+	{"first_name", MaxFirstNameLength, func(m *Mapping) string { return m.FirstName }},
+	{"last_name", MaxLastNameLength, func(m *Mapping) string { return m.LastName }},
+	{"country", MaxCountryLength, func(m *Mapping) string { return m.Country }},
+	{"state_province_region", MaxStateProvinceRegionLength, func(m *Mapping) string { return m.StateProvinceRegion }},
+	{"city", MaxCityLength, func(m *Mapping) string { return m.City }},
+	{"postal_code", 0, func(m *Mapping) string { return m.PostalCode }},
+}
+
+var dataMatching = Path{{Name: AttrDataMatching}}
+
+// resolveSlots builds the slots from the mapping and SendGrid's field definitions. Custom field
+// names match SendGrid's case-insensitively (SendGrid keeps them unique ignoring case). A field
+// missing in SendGrid but listed in pending gets a slot without ID when allowPending is set.
+func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, allowPending bool, maxText int) ([]slot, ConfigErrors) {
+	var errs ConfigErrors
+	var slots []slot
+	reservedIDs := map[string]string{}
+	for _, f := range reserved {
+		reservedIDs[strings.ToLower(f.Name)] = f.ID
+	}
+	for _, rs := range reservedSpecs {
+		col := strings.TrimSpace(rs.get(m))
+		p := dataMatching.Attr(rs.attr)
+		if col == "" {
+			if rs.attr == "email" {
+				errs = append(errs, &ConfigError{Path: p, Summary: "Email must be mapped",
+					Detail: "SendGrid identifies contacts by email: set data_matching.email to the column that holds the email address."})
+			}
+			continue
+		}
+		slots = append(slots, slot{name: rs.attr, typ: FieldText, maxLen: rs.maxLen, column: col,
+			id: reservedIDs[rs.attr], path: p, jsonName: rs.attr})
+	}
+	names := make([]string, 0, len(m.Custom))
+	for n := range m.Custom {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	byName := map[string]Field{}
+	for _, f := range custom {
+		byName[strings.ToLower(f.Name)] = f
+	}
+	pend := map[string]PendingField{}
+	for _, f := range pending {
+		pend[strings.ToLower(f.Name)] = f
+	}
+	seen := map[string]string{}
+	for _, n := range names {
+		col := strings.TrimSpace(m.Custom[n])
+		p := dataMatching.Attr(AttrCustomFields).MapKey(n)
+		low := strings.ToLower(n)
+		if prev, dup := seen[low]; dup {
+			errs = append(errs, &ConfigError{Path: p, Summary: "Duplicate custom field",
+				Detail: fmt.Sprintf("custom fields %q and %q name the same SendGrid field (names are compared ignoring case); keep one.", prev, n)})
+			continue
+		}
+		seen[low] = n
+		if isReservedName(low, reserved) {
+			errs = append(errs, &ConfigError{Path: p, Summary: "Reserved field in custom_fields",
+				Detail: fmt.Sprintf("%q is a SendGrid reserved field, not a custom field; map it with its own data_matching attribute.", n)})
+			continue
+		}
+		if col == "" {
+			errs = append(errs, &ConfigError{Path: p, Summary: "Missing column",
+				Detail: fmt.Sprintf("custom field %q maps to an empty column name; name the profile column that feeds it.", n)})
+			continue
+		}
+		s := slot{name: n, custom: true, column: col, path: p, maxLen: maxText}
+		if f, ok := byName[low]; ok {
+			s.name, s.id, s.typ = f.Name, f.ID, f.Type
+		} else if pf, ok := pend[low]; ok && allowPending {
+			s.name, s.typ, s.pending = pf.Name, pf.Type, true
+		} else {
+			detail := fmt.Sprintf("SendGrid has no custom field named %q. Create it (for example with a custom field resource in this configuration) or fix the name.", n)
+			if sug := suggest(n, fieldNames(custom)); sug != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", sug)
+			}
+			errs = append(errs, &ConfigError{Path: p, Summary: "Unknown custom field", Detail: detail})
+			continue
+		}
+		switch s.typ {
+		case FieldText, FieldNumber, FieldDate:
+		default:
+			errs = append(errs, &ConfigError{Path: p, Summary: "Unsupported custom field type",
+				Detail: fmt.Sprintf("custom field %q has type %q; the export supports Text, Number and Date.", n, s.typ)})
+			continue
+		}
+		if s.typ != FieldText {
+			s.maxLen = 0
+		}
+		s.jsonName = s.id
+		slots = append(slots, s)
+	}
+	return slots, errs
+}
+
+func isReservedName(low string, reserved []Field) bool {
+	for _, rs := range reservedSpecs {
+		if rs.attr == low {
+			return true
+		}
+	}
+	for _, f := range reserved {
+		if strings.ToLower(f.Name) == low {
+			return true
+		}
+	}
+	return false
+}
+
+func fieldNames(fs []Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Column is a profile column as the mapping sees it.
+type Column struct {
+	Name string
+	Type string // profile.Type: "string", "int", "double", "bool", "timestamp" ("" = unknown)
+}
+
+// bindColumns finds each slot's column among a segment's columns. It checks types that can
+// never fit (an email column that is not text, a Number field fed by a bool column, ...).
+func bindColumns(slots []slot, cols []Column, segName string) ([]int, ConfigErrors) {
+	idx := make([]int, len(slots))
+	var errs ConfigErrors
+	byName := make(map[string]int, len(cols))
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		byName[c.Name] = i
+		names[i] = c.Name
+	}
+	for i, s := range slots {
+		j, ok := byName[s.column]
+		if !ok {
+			detail := fmt.Sprintf("segment %q has no column %q.", segName, s.column)
+			if sug := suggest(s.column, names); sug != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", sug)
+			}
+			detail += " Columns: " + listNames(names, 20) + "."
+			errs = append(errs, &ConfigError{Path: s.path, Summary: "Unknown column", Detail: detail})
+			continue
+		}
+		idx[i] = j
+		t := cols[j].Type
+		var bad bool
+		switch {
+		case s.name == "email" && !s.custom:
+			bad = t != "" && t != "string"
+		case s.typ == FieldNumber:
+			bad = t == "bool" || t == "timestamp"
+		case s.typ == FieldDate:
+			bad = t == "bool" || t == "int" || t == "double"
+		}
+		if bad {
+			errs = append(errs, &ConfigError{Path: s.path, Summary: "Incompatible column type",
+				Detail: fmt.Sprintf("column %q of segment %q has type %s, which cannot feed SendGrid field %q (%s).",
+					s.column, segName, t, s.name, s.typ)})
+		}
+	}
+	return idx, errs
+}
+
+func listNames(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:n], ", ") + fmt.Sprintf(", … (%d more)", len(names)-n)
+}
+
+// suggest returns the candidate closest to name by edit distance (ignoring case), when close
+// enough to be a likely typo: at most 2 edits, or a third of the name's length.
+func suggest(name string, candidates []string) string {
+	best, bestD := "", -1
+	ln := strings.ToLower(name)
+	for _, c := range candidates {
+		d := levenshtein(ln, strings.ToLower(c))
+		if bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := max(2, len([]rune(name))/3)
+	if bestD < 0 || bestD > limit {
+		return ""
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,254 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
+)
+
+// SegmentError is a segment that could not be opened or read. Path is segments[i].
+type SegmentError struct {
+	Path  Path
+	Index int
+	Name  string
+	Err   error
+}
+
+func (e *SegmentError) Error() string {
+	return fmt.Sprintf("segment %q: %v", e.Name, e.Err)
+}
+
+func (e *SegmentError) Unwrap() error { return e.Err }
+
+// scan reads every segment once: it maps and validates each selected row, merges duplicate
+// emails (the first valid occurrence wins: segments in the order given, rows in source order),
+// and keeps, per exported contact, only its two hashes (cur). With apply set it also keeps the
+// records of contacts that must be uploaded (spool).
+type scan struct {
+	e     *Engine
+	req   *Request
+	slots []slot
+	codec *codec
+	h     *hasher
+	inv   *InvalidReport
+	apply bool
+	prog  *progress
+
+	fields        [8]byte
+	prev          []snapshot.Entry // usable previous snapshot, sorted (nil when none)
+	fieldsChanged bool
+	mirror        bool
+
+	seen map[uint64]struct{}
+	cur  []snapshot.Entry // exported contacts; sorted by email hash after run
+
+	rows, selected, dups int64
+	perSeg               []SegmentCount
+
+	// Contacts to upload: count, and the PUT batches they need (simulated with the batching
+	// rule, so Plan and Apply agree on the method).
+	changed    int64
+	batchSim   batchSim
+	spool      spool
+	trackKnown bool
+	// known maps email hashes in prev to emails seen in the sources but not exported (filtered
+	// out, or invalid): leavers whose email is known can be looked up by search.
+	known map[uint64]string
+
+	rec, jsonBuf []byte
+}
+
+func (s *scan) run(ctx context.Context) error {
+	open := s.e.open()
+	type opened struct {
+		seg  Segment
+		name string
+		idx  []int
+	}
+	segs := make([]opened, 0, len(s.req.Segments))
+	defer func() {
+		for _, o := range segs {
+			_ = o.seg.Close()
+		}
+	}()
+	var cerrs ConfigErrors
+	for i, spec := range s.req.Segments {
+		name := spec.Name
+		if name == "" {
+			name = "segments[" + strconv.Itoa(i) + "]"
+		}
+		seg, err := open(ctx, spec)
+		if err != nil {
+			return &SegmentError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: name, Err: err}
+		}
+		segs = append(segs, opened{seg: seg, name: name})
+		pcols := seg.Columns()
+		cols := make([]Column, len(pcols))
+		for j, c := range pcols {
+			cols[j] = Column{Name: c.Name, Type: string(c.Type)}
+		}
+		idx, errs := bindColumns(s.slots, cols, name)
+		cerrs = append(cerrs, errs...)
+		segs[len(segs)-1].idx = idx
+	}
+	if len(cerrs) > 0 {
+		return cerrs
+	}
+	s.seen = make(map[uint64]struct{})
+	s.trackKnown = s.apply && s.mirror && len(s.prev) > 0
+	if s.trackKnown {
+		s.known = map[uint64]string{}
+	}
+	s.batchSim = newBatchSim(s.req.ListID, s.e.maxBatchContacts(), s.e.maxBatchBytes())
+	s.prog.update(func(p *Progress) { p.Phase = "scan" })
+	for i, o := range segs {
+		sc := SegmentCount{Name: o.name}
+		idx := o.idx
+		err := o.seg.ScanAll(ctx, func(row *profile.Row, selected bool) error {
+			return s.onRow(&sc, o.name, idx, row, selected)
+		})
+		s.perSeg = append(s.perSeg, sc)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &SegmentError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: o.name, Err: err}
+		}
+	}
+	s.seen = nil
+	s.cur = snapshot.Sort(s.cur)
+	if s.known != nil {
+		for eh := range s.known {
+			if _, ok := snapshot.Find(s.cur, eh); ok {
+				delete(s.known, eh)
+			}
+		}
+	}
+	s.prog.update(func(p *Progress) { p.Rows = s.rows })
+	return nil
+}
+
+func slotLabel(sl *slot) string {
+	if sl.custom {
+		return AttrCustomFields + "[" + strconv.Quote(sl.name) + "]"
+	}
+	return sl.name
+}
+
+func (s *scan) invalid(seg string, pos profile.Pos, field string, r Reason, masked, detail string) {
+	s.inv.add(InvalidRow{Segment: seg, Pos: pos.String(), Field: field, Reason: r, Masked: masked, Detail: detail})
+}
+
+// noteKnown remembers the email of a row present in the sources but not exported, when its
+// hash is in the previous snapshot (a possible leaver).
+func (s *scan) noteKnown(email string) {
+	eh := s.h.email(email)
+	if _, ok := snapshot.Find(s.prev, eh); ok {
+		s.known[eh] = email
+	}
+}
+
+func rawText(v any) string {
+	t, _ := textValue(v)
+	if t == "" && v != nil {
+		return fmt.Sprint(v)
+	}
+	return t
+}
+
+func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, selected bool) error {
+	s.rows++
+	sc.Rows++
+	if s.rows&0xffff == 0 {
+		rows := s.rows
+		s.prog.update(func(p *Progress) { p.Rows = rows })
+	}
+	rawEmail := row.Values[idx[0]]
+	emailText, r := textValue(rawEmail)
+	email := ""
+	if r == "" {
+		email, r = NormalizeEmail(emailText)
+	} else {
+		r = ReasonEmailInvalid
+	}
+	if !selected {
+		if s.trackKnown && r == "" {
+			s.noteKnown(email)
+		}
+		return nil
+	}
+	s.selected++
+	sc.Selected++
+	if r != "" {
+		detail := ""
+		if r == ReasonEmailTooLong {
+			detail = fmt.Sprintf("%d characters, at most %d", len(emailText), MaxEmailLength)
+		}
+		s.invalid(seg, row.Pos, "email", r, privacy.MaskEmail(rawText(rawEmail)), detail)
+		return nil
+	}
+	rec := appendValue(s.rec[:0], email)
+	for i := 1; i < len(s.slots); i++ {
+		sl := &s.slots[i]
+		v := row.Values[idx[i]]
+		var str string
+		var r Reason
+		switch sl.typ {
+		case FieldNumber:
+			str, r = numberValue(v)
+		case FieldDate:
+			str, r = dateValue(v)
+		default:
+			str, r = textValue(v)
+		}
+		detail := ""
+		if r == "" && sl.maxLen > 0 && len(str) > sl.maxLen {
+			if n := utf8.RuneCountInString(str); n > sl.maxLen {
+				r = ReasonTooLong
+				detail = fmt.Sprintf("%d characters, at most %d", n, sl.maxLen)
+			}
+		}
+		if r != "" {
+			switch r {
+			case ReasonNotNumber:
+				detail = "SendGrid field " + strconv.Quote(sl.name) + " is a Number"
+			case ReasonNotDate:
+				detail = "SendGrid field " + strconv.Quote(sl.name) + " is a Date: use YYYY-MM-DD, RFC 3339 or MM/DD/YYYY"
+			}
+			s.invalid(seg, row.Pos, slotLabel(sl), r, privacy.MaskValue(rawText(v)), detail)
+			if s.trackKnown {
+				s.noteKnown(email)
+			}
+			s.rec = rec
+			return nil
+		}
+		rec = appendValue(rec, str)
+	}
+	s.rec = rec
+	sc.Valid++
+	eh := s.h.email(email)
+	if _, dup := s.seen[eh]; dup {
+		s.dups++
+		return nil
+	}
+	s.seen[eh] = struct{}{}
+	ch := s.h.content(rec)
+	s.cur = append(s.cur, snapshot.Entry{Email: eh, Content: ch})
+	if !s.fieldsChanged {
+		if pc, ok := snapshot.Find(s.prev, eh); ok && pc == ch {
+			return nil // unchanged
+		}
+	}
+	s.changed++
+	s.jsonBuf = s.codec.appendJSON(s.jsonBuf[:0], rec)
+	s.batchSim.add(len(s.jsonBuf))
+	if s.apply {
+		s.spool.add(snapshot.Entry{Email: eh, Content: ch}, len(s.jsonBuf), rec)
+	}
+	return nil
+}

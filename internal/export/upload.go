@@ -1,0 +1,576 @@
+package export
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+)
+
+// applier uploads the spooled changes and removes leavers, and records what SendGrid confirmed.
+type applier struct {
+	e    *Engine
+	s    *scan
+	req  *Request
+	rep  *Report
+	prog *progress
+	mem  *membership
+	up   uploadPlan
+
+	base []snapshot.Entry // previous snapshot entries the new one starts from
+
+	mu            sync.Mutex
+	confirmed     []snapshot.Entry // uploads SendGrid confirmed
+	removedHashes []uint64         // leavers confirmed off the list
+	todo          int64            // changes to make (uploads + removals)
+	done          int64            // changes confirmed
+	problems      map[string]int64
+	problemOrder  []string
+}
+
+func (a *applier) problem(msg string, n int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.problems == nil {
+		a.problems = map[string]int64{}
+	}
+	if _, ok := a.problems[msg]; !ok {
+		a.problemOrder = append(a.problemOrder, msg)
+	}
+	a.problems[msg] += n
+}
+
+func (a *applier) status() Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.rep.Problems = a.rep.Problems[:0]
+	for _, m := range a.problemOrder {
+		a.rep.Problems = append(a.rep.Problems, fmt.Sprintf("%s (%d)", m, a.problems[m]))
+	}
+	switch {
+	case a.todo == 0:
+		return StatusNoChanges
+	case a.done >= a.todo:
+		return StatusSucceeded
+	case a.done > 0:
+		return StatusPartial
+	}
+	return StatusFailed
+}
+
+func (a *applier) addJob(id string) {
+	if id == "" {
+		return
+	}
+	a.mu.Lock()
+	a.rep.JobIDs = append(a.rep.JobIDs, id)
+	a.mu.Unlock()
+}
+
+func (a *applier) run(ctx context.Context) error {
+	a.todo = int64(a.s.spool.n)
+	var removals *removalSet
+	if a.s.mirror {
+		var err error
+		removals, err = a.planRemovals(ctx)
+		if err != nil {
+			return err
+		}
+		a.todo += int64(removals.total())
+	}
+	if a.s.spool.n > 0 {
+		a.rep.Method = a.up.method
+		var err error
+		if a.up.method == "csv" {
+			err = a.uploadCSV(ctx)
+		} else {
+			err = a.uploadPUT(ctx)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if removals != nil && removals.total() > 0 {
+		return a.remove(ctx, removals)
+	}
+	return nil
+}
+
+// scrubMessage removes anything that looks like an email address from a SendGrid message.
+func scrubMessage(m string) string {
+	if !strings.Contains(m, "@") {
+		return m
+	}
+	f := strings.Fields(m)
+	for i, w := range f {
+		if strings.Contains(w, "@") {
+			f[i] = privacy.MaskEmail(strings.Trim(w, `"'<>(),;:`))
+		}
+	}
+	return strings.Join(f, " ")
+}
+
+func errMessage(err error) string {
+	var ae *sendgrid.APIError
+	if errors.As(err, &ae) {
+		return scrubMessage(ae.Error())
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return "interrupted: " + err.Error()
+	}
+	return scrubMessage(err.Error())
+}
+
+// settle records a finished job for the contacts in entries: completed confirms all, errored
+// all but the rows in the job's errors file, failed none.
+func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.Entry, eh func(string) uint64) {
+	job, err := a.e.Client.WaitImport(ctx, jobID, a.e.pollInterval())
+	if err != nil {
+		a.problem("job "+jobID+" not confirmed: "+errMessage(err), int64(len(entries)))
+		a.count(0, 0, int64(len(entries)))
+		return
+	}
+	a.prog.update(func(p *Progress) { p.JobsDone++ })
+	switch job.Status {
+	case sendgrid.JobCompleted:
+		a.confirm(entries)
+		a.count(job.Created, job.Updated, 0)
+	case sendgrid.JobErrored:
+		rows, err := a.e.Client.ImportErrors(ctx, job.ErrorsURL)
+		if err != nil {
+			// Without the rows we cannot tell which contacts failed: confirm none, so the next
+			// run sends them all again (an upsert is idempotent).
+			a.problem("job "+jobID+" errored and its errors file could not be read: "+errMessage(err), int64(len(entries)))
+			a.count(job.Created, job.Updated, int64(len(entries)))
+			return
+		}
+		bad := make(map[uint64]struct{}, len(rows))
+		for _, r := range rows {
+			email, reason := NormalizeEmail(r.Email)
+			if reason != "" {
+				email = strings.ToLower(strings.TrimSpace(r.Email))
+			}
+			bad[eh(email)] = struct{}{}
+			msg := scrubMessage(r.Message)
+			if msg == "" {
+				msg = "rejected by SendGrid"
+			}
+			a.problem("SendGrid rejected contact: "+msg, 1)
+		}
+		ok := make([]snapshot.Entry, 0, len(entries))
+		for _, e := range entries {
+			if _, isBad := bad[e.Email]; !isBad {
+				ok = append(ok, e)
+			}
+		}
+		errored := int64(len(entries) - len(ok))
+		if len(rows) == 0 && job.Errored > 0 {
+			// The job reports errors but names no rows: confirm none.
+			ok = nil
+			errored = int64(len(entries))
+			a.problem("job "+jobID+" errored without naming the rows", errored)
+		}
+		a.confirm(ok)
+		a.count(job.Created, job.Updated, errored)
+	default:
+		a.problem("job "+jobID+" "+job.Status, int64(len(entries)))
+		a.count(0, 0, int64(len(entries)))
+	}
+}
+
+func (a *applier) confirm(entries []snapshot.Entry) {
+	a.mu.Lock()
+	a.confirmed = append(a.confirmed, entries...)
+	a.done += int64(len(entries))
+	n := a.done
+	a.mu.Unlock()
+	a.prog.update(func(p *Progress) { p.ConfirmedSoFar = n })
+}
+
+func (a *applier) count(created, updated, errored int64) {
+	a.mu.Lock()
+	a.rep.Created += created
+	a.rep.Updated += updated
+	a.rep.Errored += errored
+	a.mu.Unlock()
+}
+
+type putBatch struct {
+	body    []byte
+	entries []snapshot.Entry
+}
+
+// uploadPUT sends the spooled contacts as JSON upserts, Concurrency requests in flight, each
+// job polled to its end in the background.
+func (a *applier) uploadPUT(ctx context.Context) error {
+	e := a.e
+	maxC, maxB := e.maxBatchContacts(), e.maxBatchBytes()
+	prefix := bodyPrefix(a.req.ListID)
+	total := a.up.putBatches
+	a.prog.update(func(p *Progress) {
+		p.Phase = "upload"
+		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = total, int64(a.s.spool.n), total
+	})
+
+	pool := sync.Pool{New: func() any { b := make([]byte, 0, maxB); return &b }}
+	batches := make(chan putBatch, 1)
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// Producer: serialize records into bodies, cutting at the limits.
+	go func() {
+		defer close(batches)
+		var cur putBatch
+		start := func() {
+			bp := pool.Get().(*[]byte)
+			cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n))}
+		}
+		emit := func() bool {
+			cur.body = append(cur.body, bodySuffix...)
+			select {
+			case batches <- cur:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		start()
+		ok := true
+		a.s.spool.each(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
+			if !fits(len(cur.entries), len(cur.body), jsonLen, maxC, maxB) {
+				if ok = emit(); !ok {
+					return false
+				}
+				start()
+			}
+			if len(cur.entries) > 0 {
+				cur.body = append(cur.body, ',')
+			}
+			cur.body = a.s.codec.appendJSON(cur.body, rec)
+			cur.entries = append(cur.entries, en)
+			return true
+		})
+		if ok && len(cur.entries) > 0 {
+			emit()
+		}
+	}()
+
+	var wg, jobs sync.WaitGroup
+	waiters := make(chan struct{}, 16)
+	for range e.concurrency() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				jobID, err := e.Client.UpsertContactsJSON(ctx, b.body)
+				body := b.body[:0]
+				pool.Put(&body)
+				n := int64(len(b.entries))
+				if err != nil {
+					a.problem("upsert not accepted: "+errMessage(err), n)
+					a.count(0, 0, n)
+					continue
+				}
+				a.addJob(jobID)
+				a.mu.Lock()
+				a.rep.Requested += n
+				a.mu.Unlock()
+				a.prog.update(func(p *Progress) { p.BatchesSent++; p.ContactsSent += n })
+				jobs.Add(1)
+				waiters <- struct{}{}
+				go func(b putBatch, jobID string) {
+					defer jobs.Done()
+					defer func() { <-waiters }()
+					a.settle(ctx, jobID, b.entries, a.s.h.clone().email)
+				}(b, jobID)
+			}
+		}()
+	}
+	wg.Wait()
+	jobs.Wait()
+	return parent.Err()
+}
+
+// uploadCSV sends the spooled contacts as gzip-compressed CSV imports of up to
+// MaxImportContacts contacts each.
+func (a *applier) uploadCSV(ctx context.Context) error {
+	e := a.e
+	names, ids, _ := a.s.codec.csvHeader()
+	maxI := e.maxImportContacts()
+	a.prog.update(func(p *Progress) {
+		p.Phase = "upload"
+		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = a.up.csvChunks, int64(a.s.spool.n), a.up.csvChunks
+	})
+	var jobs sync.WaitGroup
+	defer jobs.Wait()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	line := make([]byte, 0, 1024)
+	var entries []snapshot.Entry
+	send := func() error {
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		body := slices.Clone(buf.Bytes())
+		n := int64(len(entries))
+		ents := entries
+		entries = nil
+		buf.Reset()
+		zw.Reset(&buf)
+		imp, err := e.Client.StartCSVImport(ctx, []string{a.req.ListID}, ids, true)
+		if err != nil {
+			a.problem("CSV import not started: "+errMessage(err), n)
+			a.count(0, 0, n)
+			return nil
+		}
+		if err := e.Client.UploadCSV(ctx, imp, body); err != nil {
+			a.problem("CSV file not uploaded: "+errMessage(err), n)
+			a.count(0, 0, n)
+			return nil
+		}
+		a.addJob(imp.JobID)
+		a.mu.Lock()
+		a.rep.Requested += n
+		a.mu.Unlock()
+		a.prog.update(func(p *Progress) { p.BatchesSent++; p.ContactsSent += n })
+		jobs.Add(1)
+		go func() {
+			defer jobs.Done()
+			a.settle(ctx, imp.JobID, ents, a.s.h.clone().email)
+		}()
+		return nil
+	}
+	header := appendCSVHeader(nil, names)
+	var werr error
+	a.s.spool.each(func(en snapshot.Entry, _ int, rec []byte) bool {
+		if len(entries) == 0 {
+			if _, werr = zw.Write(header); werr != nil {
+				return false
+			}
+		}
+		line = a.s.codec.appendCSV(line[:0], rec)
+		if _, werr = zw.Write(line); werr != nil {
+			return false
+		}
+		entries = append(entries, en)
+		if len(entries) >= maxI {
+			if werr = send(); werr != nil || ctx.Err() != nil {
+				return false
+			}
+		}
+		return true
+	})
+	if werr == nil && len(entries) > 0 && ctx.Err() == nil {
+		werr = send()
+	}
+	if werr != nil {
+		return werr
+	}
+	jobs.Wait()
+	return ctx.Err()
+}
+
+// removalSet is the leavers to take off the list.
+type removalSet struct {
+	ids    []string // contact IDs
+	hashes []uint64 // their email hashes (parallel to ids)
+	gone   []uint64 // leavers already off the list (confirmed without a request)
+}
+
+func (r *removalSet) total() int { return len(r.ids) + len(r.gone) }
+
+// planRemovals finds the contact IDs of the contacts that left the segments. With a usable
+// snapshot the leavers are the snapshot's contacts no longer exported: those whose email the
+// sources still show (filtered out, or invalid) are looked up by email search, 100 per request;
+// the others (deleted from the sources) are found in a contacts export of the list. Without a
+// usable snapshot the export was already read (membership).
+func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
+	rs := &removalSet{}
+	var emails []string
+	var emailHashes []uint64
+	if a.mem != nil {
+		for _, m := range a.mem.leavers {
+			switch {
+			case m.id != "":
+				rs.ids = append(rs.ids, m.id)
+				rs.hashes = append(rs.hashes, m.eh)
+			case m.email != "":
+				emails = append(emails, m.email)
+				emailHashes = append(emailHashes, m.eh)
+			}
+		}
+	} else {
+		unknown := map[uint64]struct{}{}
+		snapshot.Diff(a.s.prev, a.s.cur, func(c snapshot.Change, en snapshot.Entry) {
+			if c != snapshot.Removed {
+				return
+			}
+			if email, ok := a.s.known[en.Email]; ok {
+				emails = append(emails, email)
+				emailHashes = append(emailHashes, en.Email)
+			} else {
+				unknown[en.Email] = struct{}{}
+			}
+		})
+		if len(unknown) > 0 {
+			a.prog.update(func(p *Progress) { p.Phase = "membership" })
+			found := map[uint64]bool{}
+			err := a.e.eachMember(ctx, a.req.ListID, a.s.h, func(m member) error {
+				if _, ok := unknown[m.eh]; !ok || found[m.eh] {
+					return nil
+				}
+				found[m.eh] = true
+				if m.id != "" {
+					rs.ids = append(rs.ids, m.id)
+					rs.hashes = append(rs.hashes, m.eh)
+				} else {
+					emails = append(emails, m.email)
+					emailHashes = append(emailHashes, m.eh)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
+			}
+			for h := range unknown {
+				if !found[h] {
+					rs.gone = append(rs.gone, h) // not on the list any more
+				}
+			}
+		}
+	}
+	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
+		j := min(i+sendgrid.MaxSearchEmails, len(emails))
+		found, err := a.e.Client.SearchEmails(ctx, emails[i:j])
+		if err != nil {
+			return nil, fmt.Errorf("searching contacts by email: %w", err)
+		}
+		for k := i; k < j; k++ {
+			ref, ok := found[emails[k]]
+			if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, a.req.ListID)) {
+				rs.gone = append(rs.gone, emailHashes[k])
+				continue
+			}
+			rs.ids = append(rs.ids, ref.ID)
+			rs.hashes = append(rs.hashes, emailHashes[k])
+		}
+	}
+	// Stable order: makes request batches deterministic.
+	idx := make([]int, len(rs.ids))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(x, y int) bool { return rs.ids[idx[x]] < rs.ids[idx[y]] })
+	ids, hs := make([]string, len(idx)), make([]uint64, len(idx))
+	for i, k := range idx {
+		ids[i], hs[i] = rs.ids[k], rs.hashes[k]
+	}
+	rs.ids, rs.hashes = ids, hs
+	return rs, nil
+}
+
+// urlLength is implemented by *sendgrid.Client.
+type urlLengther interface {
+	RemoveListContactsURLLength(listID string, contactIDs []string) int
+}
+
+// removeURLLength is the URL length of a removal request; without the client's own count it
+// assumes a 100-character base URL.
+func (a *applier) removeURLLength(ids []string) int {
+	if ul, ok := a.e.Client.(urlLengther); ok {
+		return ul.RemoveListContactsURLLength(a.req.ListID, ids)
+	}
+	return 100 + len("/v3/marketing/lists/") + len(a.req.ListID) + len("/contacts?contact_ids=") + len(url.QueryEscape(strings.Join(ids, ",")))
+}
+
+// remove takes the leavers off the list in URL-safe batches (< sendgrid.MaxURLLength
+// characters), each removal job polled to its end.
+func (a *applier) remove(ctx context.Context, rs *removalSet) error {
+	if len(rs.gone) > 0 {
+		a.mu.Lock()
+		a.removedHashes = append(a.removedHashes, rs.gone...)
+		a.done += int64(len(rs.gone))
+		a.mu.Unlock()
+	}
+	if len(rs.ids) == 0 {
+		return nil
+	}
+	// Cut batches: grow while the URL stays under the limit.
+	var cuts [][2]int
+	start := 0
+	budget := sendgrid.MaxURLLength
+	base := a.removeURLLength(nil)
+	length := base
+	for i, id := range rs.ids {
+		add := len(url.QueryEscape(id))
+		if i > start {
+			add += len(url.QueryEscape(","))
+		}
+		if i > start && length+add > budget {
+			cuts = append(cuts, [2]int{start, i})
+			start, length = i, base
+			add = len(url.QueryEscape(id))
+		}
+		length += add
+	}
+	cuts = append(cuts, [2]int{start, len(rs.ids)})
+	total := int64(len(rs.ids))
+	a.prog.update(func(p *Progress) { p.Phase = "remove"; p.RemovalsTotal = total })
+	var jobs sync.WaitGroup
+	sem := make(chan struct{}, a.e.concurrency())
+	for _, c := range cuts {
+		ids, hs := rs.ids[c[0]:c[1]], rs.hashes[c[0]:c[1]]
+		if a.removeURLLength(ids) > budget {
+			return fmt.Errorf("internal error: removal batch URL too long")
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			jobs.Wait()
+			return ctx.Err()
+		}
+		jobs.Add(1)
+		go func() {
+			defer jobs.Done()
+			defer func() { <-sem }()
+			n := int64(len(ids))
+			jobID, err := a.e.Client.RemoveListContacts(ctx, a.req.ListID, ids)
+			if err != nil {
+				a.problem("removal not accepted: "+errMessage(err), n)
+				return
+			}
+			a.addJob(jobID)
+			if jobID != "" {
+				job, err := a.e.Client.WaitImport(ctx, jobID, a.e.pollInterval())
+				if err != nil && !sendgrid.IsNotFound(err) {
+					a.problem("removal job "+jobID+" not confirmed: "+errMessage(err), n)
+					return
+				}
+				if err == nil && job.Status != sendgrid.JobCompleted {
+					a.problem("removal job "+jobID+" "+job.Status, n)
+					return
+				}
+			}
+			a.mu.Lock()
+			a.removedHashes = append(a.removedHashes, hs...)
+			a.done += n
+			a.rep.Removed += n
+			done := a.rep.Removed
+			a.mu.Unlock()
+			a.prog.update(func(p *Progress) { p.RemovalsDone = done })
+		}()
+	}
+	jobs.Wait()
+	return ctx.Err()
+}
