@@ -172,11 +172,17 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 }
 
 func (p *sendgridAudienceProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewConnectionResource,
+		NewListBindingResource,
+		NewCustomFieldResource,
+	}
 }
 
 func (p *sendgridAudienceProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewListDataSource,
+	}
 }
 
 func (p *sendgridAudienceProvider) Functions(context.Context) []func() function.Function {

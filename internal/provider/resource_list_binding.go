@@ -186,6 +186,18 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 		}
 	}
 	newList := !binding || !plan.ListID.Equal(state.ListID)
+	creating := !binding && plan.Create.ValueBool()
+	renaming := binding && !newList && !config.Name.IsNull() && !plan.Name.Equal(state.Name)
+	if (creating || renaming) && !plan.Name.IsUnknown() {
+		// SendGrid refuses a second list with the same name: say so while planning.
+		if !requireClient(r.data, &resp.Diagnostics) {
+			return
+		}
+		r.checkNameFree(ctx, plan.Name.ValueString(), state.ID.ValueString(), &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
 	if !newList || plan.Create.IsUnknown() || plan.Create.ValueBool() || plan.ListID.IsUnknown() || plan.ListID.IsNull() {
 		return
 	}
@@ -204,6 +216,28 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 	plan.ID = types.StringValue(l.ID)
 	plan.ContactCount = types.Int64Unknown()
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// checkNameFree reports an error on name when another list of the account (not selfID) already
+// has that name.
+func (r *listBindingResource) checkNameFree(ctx context.Context, name, selfID string, diags *diag.Diagnostics) {
+	lists, err := r.data.client.Lists(ctx)
+	if err != nil {
+		if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+			addKeyError(diags, err)
+		} else {
+			diags.AddError("Cannot read SendGrid lists", err.Error())
+		}
+		return
+	}
+	for _, l := range lists {
+		if l.ID != selfID && l.Name == name {
+			diags.AddAttributeError(path.Root("name"), "A SendGrid list with this name already exists",
+				fmt.Sprintf("List %q already exists (id %s, %d contacts) and SendGrid list names are unique. To export to it, bind it: "+
+					"list_id = %q without create = true. Otherwise choose another name.", l.Name, l.ID, l.ContactCount, l.ID))
+			return
+		}
+	}
 }
 
 // addListLookupError explains why a list could not be read.
