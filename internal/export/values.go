@@ -16,10 +16,10 @@ type Reason string
 
 // Reasons a profile is invalid.
 const (
-	ReasonEmailMissing Reason = "missing"     // no email value (NULL, empty or blank)
-	ReasonEmailInvalid Reason = "invalid"     // not an address SendGrid accepts (see NormalizeEmail)
-	ReasonEmailTooLong Reason = "too_long"    // more than 254 characters
-	ReasonTooLong      Reason = "too_long"    // longer than the field's maximum length
+	ReasonEmailMissing Reason = "missing"      // no email value (NULL, empty or blank)
+	ReasonEmailInvalid Reason = "invalid"      // not an address SendGrid accepts (see NormalizeEmail)
+	ReasonEmailTooLong Reason = "too_long"     // more than 254 characters
+	ReasonTooLong      Reason = "too_long"     // longer than the field's maximum length
 	ReasonNotText      Reason = "invalid_text" // invalid UTF-8, a NUL character, NaN/Inf, or a value with no text form
 	ReasonNotNumber    Reason = "not_a_number"
 	ReasonNotDate      Reason = "not_a_date"
