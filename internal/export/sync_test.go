@@ -1,0 +1,288 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
+)
+
+// TestMirrorIncremental changes a few profiles, deletes some from the source and filters some
+// out: only the changes go up, and the leavers come off the list.
+func TestMirrorIncremental(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 1000)
+	path := v.file("p.csv", ps)
+	spec := segment.Spec{Name: "p", Source: path, Filter: `country != "XX"`}
+	req := v.request(spec)
+	req.SyncMode = SyncMirror
+	res := v.mustApply(req)
+	v.assertMembers(emailsOf(ps))
+
+	// A contact on the list that the export never put there stays (its hash is not in the
+	// snapshot): mirror removes only what the export added.
+	v.emu.SeedContact(v.key, "outsider@example.org", nil, v.listID)
+
+	// Change 10, delete 5 (gone from the source), filter 7 out (still in the source), add 3.
+	for i := 0; i < 10; i++ {
+		ps[i*7].City = "Changed"
+	}
+	deleted := ps[500:505]
+	filtered := []int{600, 601, 602, 603, 604, 605, 606}
+	for _, i := range filtered {
+		ps[i].Country = "XX"
+	}
+	next := append(append([]prof{}, ps[:500]...), ps[505:]...)
+	next = append(next, genProfiles(5000, 3)...)
+	writeProfiles(t, path, next)
+
+	req.Previous = res.Snapshot
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.ToAdd != 3 || plan.ToUpdate != 10 || plan.ToRemove != 12 || plan.Unchanged != 1000-10-12 {
+		t.Fatalf("plan = add %d update %d remove %d unchanged %d", plan.ToAdd, plan.ToUpdate, plan.ToRemove, plan.Unchanged)
+	}
+	before := v.emu.Counters()
+	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := v.emu.Counters()
+	if sent := after.ContactsUpserted - before.ContactsUpserted; sent != 13 {
+		t.Fatalf("sent %d contacts, want the 13 changed", sent)
+	}
+	if res.Report.Removed != 12 || res.Report.Status != StatusSucceeded {
+		t.Fatalf("report = %+v", res.Report)
+	}
+	// Known leavers (filtered out) are found by search; deleted ones through a contacts export.
+	if n := after.Requests["POST /v3/marketing/contacts/search/emails"] - before.Requests["POST /v3/marketing/contacts/search/emails"]; n != 1 {
+		t.Errorf("%d searches, want 1 (7 emails)", n)
+	}
+	if n := after.Requests["POST /v3/marketing/contacts/exports"] - before.Requests["POST /v3/marketing/contacts/exports"]; n != 1 {
+		t.Errorf("%d exports, want 1 (for the 5 deleted profiles)", n)
+	}
+	var kept []prof
+	for _, p := range next {
+		if p.Country != "XX" {
+			kept = append(kept, p)
+		}
+	}
+	want := append(emailsOf(kept), "outsider@example.org")
+	v.assertMembers(sortStrings(want))
+	c, _ := v.emu.Contact(v.key, ps[7].Email)
+	if c["city"] != "Changed" {
+		t.Fatalf("update not applied: city = %v", c["city"])
+	}
+	// The removed contacts still exist (removed from the list, not deleted).
+	if _, ok := v.emu.Contact(v.key, deleted[0].Email); !ok {
+		t.Fatal("a leaver was deleted instead of removed from the list")
+	}
+
+	// And a third run has nothing to do.
+	req.Previous = res.Snapshot
+	sent := v.contactsSent()
+	res, err = v.apply(req)
+	if err != nil || res.Report.Status != StatusNoChanges || v.contactsSent() != sent {
+		t.Fatalf("third run: %v, %+v", err, res.Report)
+	}
+}
+
+func sortStrings(s []string) []string {
+	out := append([]string{}, s...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func TestUpsertModeKeepsLeavers(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 100)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	res := v.mustApply(req)
+	writeProfiles(t, path, ps[:60])
+	req.Previous = res.Snapshot
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.ToRemove != 0 || plan.HasChanges() {
+		t.Fatalf("upsert plan = %+v", plan)
+	}
+	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	if err != nil || res.Report.Status != StatusNoChanges {
+		t.Fatalf("apply: %v %+v", err, res.Report)
+	}
+	v.assertMembers(emailsOf(ps))
+}
+
+func TestFingerprintMismatchUploadsNothing(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 50)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps[3].First = "Edited"
+	writeProfiles(t, path, ps)
+	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	if !errors.Is(err, ErrSegmentChanged) || res != nil {
+		t.Fatalf("err = %v, res = %v", err, res)
+	}
+	if !strings.Contains(err.Error(), "run plan again") {
+		t.Fatalf("message %q does not say what to do", err)
+	}
+	if n := v.emu.Counters().Requests["PUT /v3/marketing/contacts"]; n != 0 {
+		t.Fatalf("%d upserts after a fingerprint mismatch", n)
+	}
+	// A mapping change changes the fingerprint too.
+	plan2, _ := v.eng.Plan(context.Background(), req)
+	req.Mapping.City = ""
+	if _, err := v.eng.Apply(context.Background(), req, plan2.Fingerprint); !errors.Is(err, ErrSegmentChanged) {
+		t.Fatalf("mapping change: err = %v", err)
+	}
+}
+
+func TestCapsRefuseBeforeUpload(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 120)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	req.MaxProfiles = 100
+	_, err := v.eng.Plan(context.Background(), req)
+	var ce *CapError
+	if !errors.As(err, &ce) || ce.Which != "max_profiles" || ce.Wanted != 120 || ce.Path.String() != "max_profiles" {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := v.eng.Apply(context.Background(), req, ""); !errors.As(err, &ce) {
+		t.Fatalf("apply err = %v", err)
+	}
+
+	// The account already holds 50 contacts (30 of them on the list through an earlier run).
+	req.MaxProfiles = 1000
+	first := v.mustApply(Request{Segments: []segment.Spec{{Name: "p", Source: v.file("first.csv", ps[:30])}},
+		Mapping: fullMapping(), ListID: v.listID, APIKey: v.key})
+	for _, p := range genProfiles(9000, 20) {
+		v.emu.SeedContact(v.key, p.Email, nil)
+	}
+	req.Previous = first.Snapshot
+	req.ConnectionCap = 139 // 50 held + 90 new = 140
+	_, err = v.eng.Plan(context.Background(), req)
+	if !errors.As(err, &ce) || ce.Which != "connection_cap" || ce.Wanted != 140 {
+		t.Fatalf("err = %v", err)
+	}
+	sent := v.contactsSent()
+	if _, err := v.eng.Apply(context.Background(), req, ""); !errors.As(err, &ce) || v.contactsSent() != sent {
+		t.Fatalf("apply over the cap: %v, sent %d", err, v.contactsSent()-sent)
+	}
+	req.ConnectionCap = 140
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil || plan.AccountContacts != 50 || plan.ProjectedContacts != 140 {
+		t.Fatalf("at the cap: %v, %+v", err, plan)
+	}
+}
+
+func TestInvalidPolicyFail(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 40)
+	ps[5].Email = "jane.doe@@example.com"
+	ps[9].Signup = "31/12/2024"
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	req.InvalidPolicy = InvalidFail
+	plan, err := v.eng.Plan(context.Background(), req)
+	var ie *InvalidProfilesError
+	if !errors.As(err, &ie) || ie.Invalid.Total != 2 || plan == nil {
+		t.Fatalf("err = %v", err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "jane.doe") || strings.Contains(msg, "31/12/2024") {
+		t.Fatalf("message shows a value: %s", msg)
+	}
+	if !strings.Contains(msg, "line 7") || !strings.Contains(msg, "email: invalid") || !strings.Contains(msg, "not_a_date") {
+		t.Fatalf("message does not locate the rows: %s", msg)
+	}
+	if _, err := v.eng.Apply(context.Background(), req, ""); !errors.As(err, &ie) || v.contactsSent() != 0 {
+		t.Fatalf("apply: %v", err)
+	}
+	req.InvalidPolicy = InvalidSkip
+	res := v.mustApply(req)
+	if res.Report.SkippedInvalid != 2 || res.Report.Requested != 38 {
+		t.Fatalf("skip: %+v", res.Report)
+	}
+}
+
+// TestKeyRotation: the snapshot was written under another API key, so its hashes are useless.
+// The export falls back to a full upload and, in mirror mode, reads the list's members from
+// SendGrid to remove those no longer in the segments.
+func TestKeyRotation(t *testing.T) {
+	k1, k2 := "SG.key-one", "SG.key-two"
+	cfg := emulatorConfig()
+	cfg.Keys = map[string]emulator.Key{
+		k1: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
+		k2: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
+	}
+	v := newTestEnv(t, cfg)
+	v.key = k1
+	v.client = v.newClient(k1)
+	v.eng.Client = v.client
+	ps := genProfiles(0, 200)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	req.APIKey = k1
+	req.SyncMode = SyncMirror
+	res := v.mustApply(req)
+
+	writeProfiles(t, path, ps[:150])
+	v.key = k2
+	v.eng.Client = v.newClient(k2)
+	req.APIKey = k2
+	req.Previous = res.Snapshot
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Snapshot != SnapshotKeyChanged || !plan.MembershipRead || plan.ToRemove != 50 || plan.ToUpdate != 150 || plan.ToAdd != 0 {
+		t.Fatalf("plan after key change = %+v", plan)
+	}
+	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Requested != 150 || res.Report.Removed != 50 {
+		t.Fatalf("report = %+v", res.Report)
+	}
+	v.assertMembers(emailsOf(ps[:150]))
+	// Converged under the new key.
+	req.Previous = res.Snapshot
+	res, err = v.apply(req)
+	if err != nil || res.Report.Status != StatusNoChanges {
+		t.Fatalf("rerun: %v %+v", err, res.Report)
+	}
+}
+
+func TestListChangeStartsOver(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 30)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	res := v.mustApply(req)
+	other := v.emu.SeedList(v.key, "Other")
+	req.ListID, req.Previous = other, res.Snapshot
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil || plan.Snapshot != SnapshotOtherList || plan.ToAdd != 30 {
+		t.Fatalf("plan for another list: %v %+v", err, plan)
+	}
+	req.Previous = []byte("garbage")
+	plan, err = v.eng.Plan(context.Background(), req)
+	if err != nil || plan.Snapshot != SnapshotCorrupt || plan.ToAdd != 30 {
+		t.Fatalf("plan with a corrupt snapshot: %v %+v", err, plan)
+	}
+}
