@@ -199,12 +199,11 @@ func checkRole(actor string, conn connectionRef, need role) error {
 	if actorRole(actor, conn) >= need {
 		return nil
 	}
-	allowed := append([]string(nil), conn.Administrators...)
+	candidates := conn.Administrators
 	if need == roleContributor {
-		allowed = append(allowed, conn.Contributors...)
+		candidates = append(append([]string(nil), conn.Administrators...), conn.Contributors...)
 	}
-	sort.Strings(allowed)
-	allowed = dedupeFold(allowed)
+	allowed := dedupeFold(candidates)
 	name := conn.DisplayName
 	if name == "" {
 		name = conn.ID
@@ -212,13 +211,18 @@ func checkRole(actor string, conn connectionRef, need role) error {
 	return &ActorError{Actor: strings.TrimSpace(actor), Connection: name, Need: need, Allowed: allowed}
 }
 
+// dedupeFold returns the distinct actors of in (the first spelling wins), sorted ignoring case.
 func dedupeFold(in []string) []string {
-	out := in[:0]
+	seen := map[string]bool{}
+	var out []string
 	for _, s := range in {
-		if len(out) > 0 && sameActor(out[len(out)-1], s) {
+		k := strings.ToLower(strings.TrimSpace(s))
+		if seen[k] {
 			continue
 		}
-		out = append(out, s)
+		seen[k] = true
+		out = append(out, strings.TrimSpace(s))
 	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
 	return out
 }

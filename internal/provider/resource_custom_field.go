@@ -137,36 +137,55 @@ func (r *customFieldResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if exists {
 		selfID = state.ID.ValueString() // replaced or renamed: its own name is not a clash
 	}
-	if summary, detail := fieldNameClash(plan.Name.ValueString(), selfID, custom, reserved); summary != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), summary, detail)
+	name, typ := plan.Name.ValueString(), plan.Type.ValueString()
+	clash, reservedClash := findFieldNameClash(name, selfID, custom, reserved)
+	count := len(custom)
+	switch {
+	case clash == nil:
+	case reservedClash:
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Custom field name is reserved by SendGrid",
+			fmt.Sprintf("%q is the name of SendGrid's reserved field %q (%s). Reserved fields are mapped by the export's "+
+				"data_matching directly; choose another name for a custom field.", name, clash.Name, clash.Type))
+		return
+	case !exists && !plan.Type.IsUnknown() && string(clash.Type) != typ:
+		// Terraform plans the new half of a replacement (a type change) without the old state, so
+		// a field of the same name and another type may be this resource's own field, which is
+		// deleted before the new one is created. Say what happens either way.
+		resp.Diagnostics.AddAttributeWarning(path.Root("name"), "Custom field with this name exists with another type",
+			fmt.Sprintf("SendGrid has custom field %q of type %s (id %s). If this plan replaces that field to change its type, "+
+				"it is deleted first, with its values on every contact. Otherwise the apply fails because names are unique: "+
+				"import it with terraform import sendgridaudience_custom_field.<name> %s, or choose another name.",
+				clash.Name, clash.Type, clash.ID, clash.ID))
+		count--
+	default:
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Custom field already exists",
+			fmt.Sprintf("The SendGrid account already has a custom field %q (type %s, id %s); names are unique ignoring letter case. "+
+				"Manage that field with terraform import sendgridaudience_custom_field.<name> %s, or choose another name.",
+				clash.Name, clash.Type, clash.ID, clash.ID))
 		return
 	}
-	if !exists && len(custom) >= sendgrid.MaxCustomFields {
+	if !exists && count >= sendgrid.MaxCustomFields {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "SendGrid custom field limit reached",
 			fmt.Sprintf("The SendGrid account already has %d custom fields, SendGrid's limit is %d, so %q cannot be created. "+
 				"Delete custom fields you no longer use (in SendGrid, or by removing their sendgridaudience_custom_field resources), "+
-				"or reuse an existing field by importing it.", len(custom), sendgrid.MaxCustomFields, plan.Name.ValueString()))
+				"or reuse an existing field by importing it.", len(custom), sendgrid.MaxCustomFields, name))
 	}
 }
 
-// fieldNameClash reports a field other than selfID whose name equals name ignoring case.
-func fieldNameClash(name, selfID string, custom, reserved []sendgrid.Field) (summary, detail string) {
-	for _, f := range reserved {
-		if strings.EqualFold(f.Name, name) {
-			return "Custom field name is reserved by SendGrid",
-				fmt.Sprintf("%q is the name of SendGrid's reserved field %q (%s). Reserved fields are mapped by the export's "+
-					"data_matching directly; choose another name for a custom field.", name, f.Name, f.Type)
+// findFieldNameClash returns a reserved field, or a custom field other than selfID, whose name
+// equals name ignoring case.
+func findFieldNameClash(name, selfID string, custom, reserved []sendgrid.Field) (f *sendgrid.Field, isReserved bool) {
+	for i := range reserved {
+		if strings.EqualFold(reserved[i].Name, name) {
+			return &reserved[i], true
 		}
 	}
-	for _, f := range custom {
-		if f.ID != selfID && strings.EqualFold(f.Name, name) {
-			return "Custom field already exists",
-				fmt.Sprintf("The SendGrid account already has a custom field %q (type %s, id %s); names are unique ignoring letter case. "+
-					"Manage that field with terraform import sendgridaudience_custom_field.<name> %s, or choose another name.",
-					f.Name, f.Type, f.ID, f.ID)
+	for i := range custom {
+		if custom[i].ID != selfID && strings.EqualFold(custom[i].Name, name) {
+			return &custom[i], false
 		}
 	}
-	return "", ""
+	return nil, false
 }
 
 func (m *customFieldModel) fill(f sendgrid.Field) {

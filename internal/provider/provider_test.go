@@ -1,0 +1,263 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+)
+
+// Acceptance-test harness shared by every resource and data source test of this package.
+//
+// Tests run against an in-process SendGrid emulator started per test (testAccNewEnv) and the
+// provider served in-process (testAccProtoV6ProviderFactories), under whichever CLI
+// TF_ACC_TERRAFORM_PATH names (Terraform or OpenTofu). Test HCL never declares
+// required_providers: the harness serves the provider under the CLI's default namespace.
+
+// testAccProtoV6ProviderFactories serves the provider in-process to the CLI.
+var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"sendgridaudience": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// Actors and account used by the acceptance tests (synthetic values only).
+const (
+	testAccAdmin       = "admin@example.com"
+	testAccContributor = "analyst@example.com"
+	testAccOutsider    = "intern@example.org"
+	testAccUserID      = int64(1001)
+	testAccUsername    = "acme-marketing"
+)
+
+// testAccEnv is one emulator on a loopback httptest server, with an API key that has the
+// default scopes (emulator.DefaultScopes) on account testAccUserID.
+type testAccEnv struct {
+	URL      string             // base URL of the emulator, http://127.0.0.1:PORT
+	Key      string             // API key with the default scopes
+	Emulator *emulator.Emulator // for seeding and inspection
+}
+
+// testAccNewEnv starts an emulator for one test; it stops when the test ends.
+func testAccNewEnv(t *testing.T) *testAccEnv {
+	t.Helper()
+	key := "SG.acctest-" + strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
+	emu, srv := emulator.NewTestServer(t, emulator.Config{
+		Seed: 1,
+		Keys: map[string]emulator.Key{
+			key: {UserID: testAccUserID, Username: testAccUsername, Scopes: emulator.DefaultScopes()},
+		},
+	})
+	return &testAccEnv{URL: srv.URL, Key: key, Emulator: emu}
+}
+
+// AddKey registers another API key on the emulator and returns it: userID chooses the account
+// (testAccUserID for the same one), scopes what it may do.
+func (e *testAccEnv) AddKey(t *testing.T, userID int64, username string, scopes []string) string {
+	t.Helper()
+	key := fmt.Sprintf("SG.acctest-extra-%d-%d", userID, len(scopes))
+	for i := 0; i < len(scopes); i++ {
+		key += "-" + strings.ReplaceAll(scopes[i], ".", "_")
+	}
+	e.Emulator.AddKey(key, emulator.Key{UserID: userID, Username: username, Scopes: scopes})
+	return key
+}
+
+// Client returns a SendGrid client on the emulator with the test key, for changes "behind
+// Terraform's back" and for assertions.
+func (e *testAccEnv) Client(t *testing.T) *sendgrid.Client {
+	t.Helper()
+	c, err := sendgrid.New(sendgrid.Config{APIKey: e.Key, BaseURL: e.URL, MaxAttempts: 2})
+	if err != nil {
+		t.Fatalf("sendgrid client: %v", err)
+	}
+	return c
+}
+
+// ProviderConfig renders the provider block for the emulator with the test key and actor.
+func (e *testAccEnv) ProviderConfig(actor string) string {
+	return testAccProviderConfig(e.URL, e.Key, actor)
+}
+
+// ProviderConfigWithKey renders the provider block for the emulator with another key.
+func (e *testAccEnv) ProviderConfigWithKey(key, actor string) string {
+	return testAccProviderConfig(e.URL, key, actor)
+}
+
+// testAccProviderConfig renders a provider block. Empty arguments are left out (so the
+// environment, or nothing, supplies them).
+func testAccProviderConfig(apiURL, apiKey, actor string) string {
+	var b strings.Builder
+	b.WriteString("provider \"sendgridaudience\" {\n")
+	if apiURL != "" {
+		fmt.Fprintf(&b, "  api_url = %q\n", apiURL)
+	}
+	if apiKey != "" {
+		fmt.Fprintf(&b, "  api_key = %q\n", apiKey)
+	}
+	if actor != "" {
+		fmt.Fprintf(&b, "  actor   = %q\n", actor)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// testAccConnectionConfig renders a sendgridaudience_connection "test" with the given
+// administrators and contributors and consent = true.
+func testAccConnectionConfig(displayName string, admins, contributors []string, extra string) string {
+	return fmt.Sprintf(`
+resource "sendgridaudience_connection" "test" {
+  display_name         = %q
+  administrators       = %s
+  contributors         = %s
+  data_privacy_consent = true
+%s
+}
+`, displayName, hclStrings(admins), hclStrings(contributors), extra)
+}
+
+// hclStrings renders a list of strings as an HCL tuple.
+func hclStrings(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// wordsRe matches the words of s in order, whatever white space or line wrapping the CLI puts
+// between them (Terraform and OpenTofu wrap diagnostic text).
+func wordsRe(s string) *regexp.Regexp {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(words, `\s+`))
+}
+
+// allWordsRe matches when every phrase appears, in the given order, anywhere in the output.
+func allWordsRe(phrases ...string) *regexp.Regexp {
+	parts := make([]string, len(phrases))
+	for i, p := range phrases {
+		parts[i] = strings.TrimPrefix(wordsRe(p).String(), "(?s)")
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(parts, `.*`))
+}
+
+func TestWordsRe(t *testing.T) {
+	re := wordsRe("invalid or revoked (401)")
+	if !re.MatchString("the key is invalid or\n  revoked (401) now") {
+		t.Error("wordsRe must match across a wrapped line")
+	}
+	if re.MatchString("invalid or not revoked (401)") {
+		t.Error("wordsRe must keep the words in order and adjacent")
+	}
+	all := allWordsRe("Data privacy", "lawful basis")
+	if !all.MatchString("Error: Data privacy consent\n...\nhas a lawful\nbasis") || all.MatchString("lawful basis ... Data privacy") {
+		t.Error("allWordsRe must match phrases in order across lines")
+	}
+}
+
+// testAccListDataConfig is a configuration that needs SendGrid: a list lookup by name.
+const testAccListDataConfig = `
+data "sendgridaudience_list" "test" {
+  name = "Newsletter"
+}
+`
+
+func TestAccProvider_validConfigWorksAgainstEmulator(t *testing.T) {
+	env := testAccNewEnv(t)
+	id := env.Emulator.SeedList(env.Key, "Newsletter")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: env.ProviderConfig(testAccAdmin) + testAccListDataConfig,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("id"), knownvalue.StringExact(id)),
+				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("name"), knownvalue.StringExact("Newsletter")),
+			},
+		}},
+	})
+}
+
+func TestAccProvider_plainHTTPToRemoteHostRefused(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      testAccProviderConfig("http://sendgrid-proxy.example.net", "SG.not-sent", testAccAdmin) + testAccListDataConfig,
+			PlanOnly:    true,
+			ExpectError: allWordsRe("Invalid provider api_url: plain http to a non-loopback host", "sendgrid-proxy.example.net"),
+		}},
+	})
+}
+
+func TestAccProvider_apiURLAndRegionConflict(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+provider "sendgridaudience" {
+  api_url = "https://api.sendgrid.com"
+  region  = "eu"
+  api_key = "SG.not-sent"
+  actor   = "admin@example.com"
+}
+` + testAccListDataConfig,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Attribute\s+"region"\s+cannot\s+be\s+specified\s+when\s+"api_url"\s+is\s+specified`),
+		}},
+	})
+}
+
+func TestAccProvider_unknownRegion(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+provider "sendgridaudience" {
+  region  = "mars"
+  api_key = "SG.not-sent"
+}
+` + testAccListDataConfig,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Attribute\s+region\s+value\s+must\s+be\s+one\s+of:\s+\["global"\s+"eu"\],\s+got:\s+"mars"`),
+		}},
+	})
+}
+
+func TestAccProvider_missingAPIKeySaysHowToSetIt(t *testing.T) {
+	env := testAccNewEnv(t)
+	t.Setenv(envAPIKey, "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      testAccProviderConfig(env.URL, "", testAccAdmin) + testAccListDataConfig,
+			ExpectError: allWordsRe("SendGrid API key not configured", "Set api_key in the provider block or the SENDGRID_API_KEY environment variable"),
+		}},
+	})
+}
+
+func TestAccProvider_apiKeyFromEnvironment(t *testing.T) {
+	env := testAccNewEnv(t)
+	id := env.Emulator.SeedList(env.Key, "Newsletter")
+	t.Setenv(envAPIKey, env.Key)
+	t.Setenv(envAPIURL, env.URL)
+	t.Setenv(envActor, testAccAdmin)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `provider "sendgridaudience" {}` + testAccListDataConfig,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("id"), knownvalue.StringExact(id)),
+			},
+		}},
+	})
+}
