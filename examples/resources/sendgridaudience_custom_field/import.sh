@@ -1,0 +1,4 @@
+# A custom field is imported by its SendGrid field ID (field_id), e.g. from
+# GET /v3/marketing/field_definitions. SendGrid's reserved fields (IDs starting with _rf) cannot
+# be imported; map them in an export's data_matching instead.
+terraform import sendgridaudience_custom_field.loyalty_tier e1_T
