@@ -23,6 +23,7 @@ var (
 	_ datasource.DataSourceWithConfigValidators = (*listDataSource)(nil)
 )
 
+// NewListDataSource returns the sendgridaudience_list data source.
 func NewListDataSource() datasource.DataSource { return &listDataSource{} }
 
 type listDataSource struct {

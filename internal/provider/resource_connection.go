@@ -65,6 +65,7 @@ const (
 // nowUTC is the clock for consented_at.
 var nowUTC = func() time.Time { return time.Now().UTC() }
 
+// NewConnectionResource returns the sendgridaudience_connection resource.
 func NewConnectionResource() resource.Resource { return &connectionResource{} }
 
 type connectionResource struct {

@@ -28,6 +28,7 @@ var (
 // customFieldTypes are SendGrid's custom field types.
 var customFieldTypes = []string{string(sendgrid.FieldText), string(sendgrid.FieldNumber), string(sendgrid.FieldDate)}
 
+// NewCustomFieldResource returns the sendgridaudience_custom_field resource.
 func NewCustomFieldResource() resource.Resource { return &customFieldResource{} }
 
 type customFieldResource struct {

@@ -29,6 +29,7 @@ var (
 	_ resource.ResourceWithImportState    = (*listBindingResource)(nil)
 )
 
+// NewListBindingResource returns the sendgridaudience_list_binding resource.
 func NewListBindingResource() resource.Resource { return &listBindingResource{} }
 
 type listBindingResource struct {

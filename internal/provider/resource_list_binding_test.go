@@ -300,3 +300,61 @@ func TestPickListByName(t *testing.T) {
 		t.Errorf("empty account: %q / %q", summary, detail)
 	}
 }
+
+func TestAccListBinding_deleteListAndContactsOnDestroy(t *testing.T) {
+	env := testAccNewEnv(t)
+	other := env.Emulator.SeedList(env.Key, "Everyone")
+	env.Emulator.SeedContact(env.Key, "user000001@example.com", nil, other)
+	cfg := func(deleteContacts bool) string {
+		return env.ProviderConfig(testAccAdmin) + fmt.Sprintf(`
+resource "sendgridaudience_list_binding" "test" {
+  create                     = true
+  name                       = "Trial users"
+  delete_list_on_destroy     = true
+  delete_contacts_on_destroy = %v
+}
+`, deleteContacts)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(false),
+				Check: func(s *terraform.State) error {
+					id := s.RootModule().Resources[testAccBinding].Primary.ID
+					env.Emulator.SeedContact(env.Key, "user000002@example.com", nil, id)
+					env.Emulator.SeedContact(env.Key, "user000003@example.com", nil, id, other)
+					return nil
+				},
+			},
+			{
+				// The refresh reads the contacts added meanwhile; turning on contact deletion is an
+				// in-place change that touches nothing in SendGrid.
+				Config: cfg(true),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccBinding, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccBinding, tfjsonpath.New("contact_count"), knownvalue.Int64Exact(2)),
+				},
+				Check: func(*terraform.State) error {
+					if n := env.Emulator.ContactCount(env.Key); n != 3 {
+						return fmt.Errorf("account holds %d contacts, want 3", n)
+					}
+					return nil
+				},
+			},
+		},
+		// The list's two contacts are deleted from the account; the other list's own contact stays.
+		CheckDestroy: func(*terraform.State) error {
+			env.Emulator.FlushJobs()
+			if n := env.Emulator.ContactCount(env.Key); n != 1 {
+				return fmt.Errorf("account holds %d contacts after destroy, want 1", n)
+			}
+			if _, ok := env.Emulator.Contact(env.Key, "user000001@example.com"); !ok {
+				return fmt.Errorf("the contact of another list was deleted")
+			}
+			return nil
+		},
+	})
+}
