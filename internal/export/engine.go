@@ -19,6 +19,7 @@ import (
 // SendGrid is the part of the SendGrid client the engine calls; *sendgrid.Client satisfies it.
 type SendGrid interface {
 	Fields(ctx context.Context) (custom []sendgrid.Field, reserved []sendgrid.Field, err error)
+	ListContactCount(ctx context.Context, listID string) (int64, error)
 	ContactCount(ctx context.Context) (total, billable int64, err error)
 	UpsertContactsJSON(ctx context.Context, body []byte) (jobID string, err error)
 	WaitImport(ctx context.Context, jobID string, poll time.Duration) (sendgrid.ImportJob, error)
@@ -456,7 +457,9 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 			return out, fmt.Errorf("reading the account's contact count: %w", err)
 		}
 		plan.AccountContacts = total
-		plan.ProjectedContacts = total + plan.ToAdd
+		// Contacts sent by an interrupted run without confirmation may not exist yet: count
+		// them as new (an upper bound).
+		plan.ProjectedContacts = total + plan.ToAdd + s.unsureInCur
 		if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap && mem == nil && state != SnapshotOK {
 			// Without a snapshot every profile counts as new; read the list to count those
 			// already on it before refusing.
@@ -468,6 +471,7 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 			plan.MembershipRead = true
 			plan.ToAdd, plan.ToUpdate = int64(len(s.cur))-mem.inCur, mem.inCur
 			plan.ProjectedContacts = total + plan.ToAdd
+			s.unsureInCur = 0
 		}
 		if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap {
 			return out, &CapError{Which: "connection_cap", Limit: req.ConnectionCap, Wanted: plan.ProjectedContacts,
@@ -507,7 +511,7 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 	rep.FinishedAt = e.now()
 
 	next := &snapshot.Snapshot{ListID: req.ListID, Fields: s.fields,
-		Entries: snapshot.Advance(a.base, a.confirmed, a.removedHashes)}
+		Entries: a.next()}
 	data, err := next.Marshal(key)
 	if err != nil {
 		return out, fmt.Errorf("encoding the snapshot: %w", err)

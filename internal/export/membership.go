@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
 // member is one contact on the list, read from a contacts export.
@@ -30,6 +31,12 @@ type membership struct {
 // /v3/marketing/contacts/exports, wait, download) and compares them with the exported contacts.
 func (e *Engine) readMembership(ctx context.Context, listID string, s *scan, keepLeavers bool) (*membership, error) {
 	m := &membership{}
+	// An empty list has no members to read.
+	if n, err := e.Client.ListContactCount(ctx, listID); err != nil {
+		return nil, err
+	} else if n == 0 {
+		return m, nil
+	}
 	err := e.eachMember(ctx, listID, s.h, func(mb member) error {
 		m.members++
 		if _, ok := snapshot.Find(s.cur, mb.eh); ok {
@@ -49,16 +56,27 @@ func (e *Engine) readMembership(ctx context.Context, listID string, s *scan, kee
 	return m, nil
 }
 
+// exportAttempts is how many times a contacts export that fails (as a job) is started again.
+const exportAttempts = 4
+
 // eachMember streams the members of a list from a contacts export. The export's CSV has a
 // header; the email column is "email" and the contact ID column "contact_id" or "id" (any case).
+// An export that fails as a job is started again (up to exportAttempts times); fn sees the
+// members of one export only.
 func (e *Engine) eachMember(ctx context.Context, listID string, h *hasher, fn func(member) error) error {
-	id, err := e.Client.StartExport(ctx, []string{listID}, "csv")
-	if err != nil {
-		return err
-	}
-	exp, err := e.Client.WaitExport(ctx, id, e.pollInterval())
-	if err != nil {
-		return err
+	var exp sendgrid.Export
+	for attempt := 1; ; attempt++ {
+		id, err := e.Client.StartExport(ctx, []string{listID}, "csv")
+		if err != nil {
+			return err
+		}
+		exp, err = e.Client.WaitExport(ctx, id, e.pollInterval())
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || exp.Status != sendgrid.ExportFailure || attempt >= exportAttempts {
+			return err
+		}
 	}
 	for _, u := range exp.URLs {
 		if err := e.readExportFile(ctx, u, h, fn); err != nil {

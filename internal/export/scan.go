@@ -48,6 +48,7 @@ type scan struct {
 	cur  []snapshot.Entry // exported contacts; sorted by email hash after run
 
 	rows, selected, dups int64
+	unsureInCur          int64 // exported contacts the snapshot marks as sent without confirmation
 	perSeg               []SegmentCount
 
 	// Contacts to upload: count, and the PUT batches they need (simulated with the batching
@@ -239,9 +240,12 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 	s.seen[eh] = struct{}{}
 	ch := s.h.content(rec)
 	s.cur = append(s.cur, snapshot.Entry{Email: eh, Content: ch})
-	if !s.fieldsChanged {
-		if pc, ok := snapshot.Find(s.prev, eh); ok && pc == ch {
+	if pc, ok := snapshot.Find(s.prev, eh); ok {
+		if pc == ch && !s.fieldsChanged {
 			return nil // unchanged
+		}
+		if pc == 0 {
+			s.unsureInCur++
 		}
 	}
 	s.changed++

@@ -29,11 +29,16 @@ type applier struct {
 
 	base []snapshot.Entry // previous snapshot entries the new one starts from
 
-	mu            sync.Mutex
-	confirmed     []snapshot.Entry // uploads SendGrid confirmed
-	removedHashes []uint64         // leavers confirmed off the list
-	todo          int64            // changes to make (uploads + removals)
-	done          int64            // changes confirmed
+	mu        sync.Mutex
+	confirmed []snapshot.Entry // uploads SendGrid confirmed
+	// unsure holds contacts whose upload or removal may or may not have been applied (a request
+	// or job whose outcome is unknown). They go into the snapshot with content hash 0, which
+	// matches no content: the next run uploads them again if they are still exported, and
+	// checks the list for them (and removes them) if they are not.
+	unsure        []uint64
+	removedHashes []uint64 // leavers confirmed off the list
+	todo          int64    // changes to make (uploads + removals)
+	done          int64    // changes confirmed
 	problems      map[string]int64
 	problemOrder  []string
 }
@@ -138,6 +143,7 @@ func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.E
 	if err != nil {
 		a.problem("job "+jobID+" not confirmed: "+errMessage(err), int64(len(entries)))
 		a.count(0, 0, int64(len(entries)))
+		a.markUnsure(entries)
 		return
 	}
 	a.prog.update(func(p *Progress) { p.JobsDone++ })
@@ -152,6 +158,7 @@ func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.E
 			// run sends them all again (an upsert is idempotent).
 			a.problem("job "+jobID+" errored and its errors file could not be read: "+errMessage(err), int64(len(entries)))
 			a.count(job.Created, job.Updated, int64(len(entries)))
+			a.markUnsure(entries)
 			return
 		}
 		bad := make(map[uint64]struct{}, len(rows))
@@ -168,24 +175,59 @@ func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.E
 			a.problem("SendGrid rejected contact: "+msg, 1)
 		}
 		ok := make([]snapshot.Entry, 0, len(entries))
+		var rejected []snapshot.Entry
 		for _, e := range entries {
 			if _, isBad := bad[e.Email]; !isBad {
 				ok = append(ok, e)
+			} else {
+				rejected = append(rejected, e)
 			}
 		}
+		// A rejected row was not applied by this job, but an earlier attempt of the same request
+		// (repeated after a broken connection) may have applied it: unsure.
+		a.markUnsure(rejected)
 		errored := int64(len(entries) - len(ok))
 		if len(rows) == 0 && job.Errored > 0 {
 			// The job reports errors but names no rows: confirm none.
 			ok = nil
 			errored = int64(len(entries))
 			a.problem("job "+jobID+" errored without naming the rows", errored)
+			a.markUnsure(entries)
 		}
 		a.confirm(ok)
 		a.count(job.Created, job.Updated, errored)
 	default:
 		a.problem("job "+jobID+" "+job.Status, int64(len(entries)))
 		a.count(0, 0, int64(len(entries)))
+		// Nothing of this job was applied, but an earlier attempt of the same request may have
+		// been: unsure.
+		a.markUnsure(entries)
 	}
+}
+
+func (a *applier) markUnsure(entries []snapshot.Entry) {
+	a.mu.Lock()
+	for _, e := range entries {
+		a.unsure = append(a.unsure, e.Email)
+	}
+	a.mu.Unlock()
+}
+
+func (a *applier) markUnsureHashes(hs []uint64) {
+	a.mu.Lock()
+	a.unsure = append(a.unsure, hs...)
+	a.mu.Unlock()
+}
+
+// next returns the entries of the new snapshot: the base with confirmed uploads and removals
+// applied, and unsure contacts marked with content hash 0.
+func (a *applier) next() []snapshot.Entry {
+	set := make([]snapshot.Entry, 0, len(a.confirmed)+len(a.unsure))
+	set = append(set, a.confirmed...)
+	for _, h := range a.unsure {
+		set = append(set, snapshot.Entry{Email: h})
+	}
+	return snapshot.Advance(a.base, set, a.removedHashes)
 }
 
 func (a *applier) confirm(entries []snapshot.Entry) {
@@ -278,8 +320,9 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 				pool.Put(&body)
 				n := int64(len(b.entries))
 				if err != nil {
-					a.problem("upsert not accepted: "+errMessage(err), n)
+					a.problem("upsert not confirmed: "+errMessage(err), n)
 					a.count(0, 0, n)
+					a.markUnsure(b.entries)
 					continue
 				}
 				a.addJob(jobID)
@@ -337,6 +380,7 @@ func (a *applier) uploadCSV(ctx context.Context) error {
 		if err := e.Client.UploadCSV(ctx, imp, body); err != nil {
 			a.problem("CSV file not uploaded: "+errMessage(err), n)
 			a.count(0, 0, n)
+			a.markUnsure(ents)
 			return nil
 		}
 		a.addJob(imp.JobID)
@@ -547,7 +591,8 @@ func (a *applier) remove(ctx context.Context, rs *removalSet) error {
 			n := int64(len(ids))
 			jobID, err := a.e.Client.RemoveListContacts(ctx, a.req.ListID, ids)
 			if err != nil {
-				a.problem("removal not accepted: "+errMessage(err), n)
+				a.problem("removal not confirmed: "+errMessage(err), n)
+				a.markUnsureHashes(hs)
 				return
 			}
 			a.addJob(jobID)
@@ -555,10 +600,12 @@ func (a *applier) remove(ctx context.Context, rs *removalSet) error {
 				job, err := a.e.Client.WaitImport(ctx, jobID, a.e.pollInterval())
 				if err != nil && !sendgrid.IsNotFound(err) {
 					a.problem("removal job "+jobID+" not confirmed: "+errMessage(err), n)
+					a.markUnsureHashes(hs)
 					return
 				}
 				if err == nil && job.Status != sendgrid.JobCompleted {
 					a.problem("removal job "+jobID+" "+job.Status, n)
+					a.markUnsureHashes(hs)
 					return
 				}
 			}
