@@ -67,7 +67,7 @@ func (p *csvParser) read() (int64, error) {
 	start := p.lr.line
 	pos := 0
 	for {
-		fieldLine := p.lr.line
+		fieldLine, fieldCol := p.lr.line, pos+1
 		if pos < len(line) && line[pos] == '"' {
 			pos++
 			for {
@@ -82,7 +82,7 @@ func (p *csvParser) read() (int64, error) {
 					}
 					next, err := p.lr.next()
 					if err == io.EOF {
-						return start, &csvSyntaxError{startLine: start, line: fieldLine, col: 1,
+						return start, &csvSyntaxError{startLine: start, line: fieldLine, col: fieldCol,
 							msg:  fmt.Sprintf("unterminated quoted field: the quote opened on line %d is never closed", fieldLine),
 							hint: "add the closing double quote (\"); a quote inside a quoted field is written twice (\"\")"}
 					}

@@ -52,6 +52,10 @@ func (lr *lineReader) next() ([]byte, error) {
 			b, err = lr.br.ReadSlice('\n')
 			lr.long = append(lr.long, b...)
 		}
+		if len(lr.long) > maxLineBytes {
+			lr.line++
+			return nil, errLineTooLong
+		}
 		b = lr.long
 	}
 	if err != nil {
@@ -70,6 +74,9 @@ func (lr *lineReader) next() ([]byte, error) {
 	}
 	if n := len(b); n >= 2 && b[n-1] == '\n' && b[n-2] == '\r' {
 		b[n-2] = '\n'
+		b = b[:n-1]
+	} else if lr.eof && n > 0 && b[n-1] == '\r' {
+		// A CR at the very end of the file ends the last line, as encoding/csv has it.
 		b = b[:n-1]
 	}
 	return b, nil

@@ -52,7 +52,7 @@ func openJSONL(path string, infer int) (Source, error) {
 		}
 		n++
 		pos := Pos{File: path, Line: lr.line, Row: int64(n)}
-		err = p.parse(line, func(m *jsonMember) error {
+		err = p.parse(trimEOL(line), func(m *jsonMember) error {
 			i, ok := index[string(m.key)]
 			if !ok {
 				name := string(m.key)
@@ -125,6 +125,14 @@ func isBlank(line []byte) bool {
 		}
 	}
 	return true
+}
+
+// trimEOL removes the line break at the end of a line.
+func trimEOL(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		return line[:n-1]
+	}
+	return line
 }
 
 // fitsInt64 reports whether an integral number literal fits in an int64.
@@ -223,7 +231,7 @@ func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		}
 		row.Pos.Line, row.Pos.Row = lr.line, n
 		clear(row.Values)
-		if err := p.parse(line, member); err != nil {
+		if err := p.parse(trimEOL(line), member); err != nil {
 			return jsonLineError(row.Pos, err)
 		}
 		if err := fn(row); err != nil {

@@ -122,6 +122,9 @@ func (s *sqliteSource) queryError(ctx context.Context, err error) error {
 	case strings.Contains(msg, "unable to open database file"):
 		return &Error{Pos: pos, Msg: "the SQLite database cannot be opened", Err: err,
 			Hint: "check that the file exists and that its directory is readable"}
+	case strings.Contains(msg, "readonly database"):
+		return &Error{Pos: pos, InQuery: true, Msg: "the query tries to change the database, which a segment opens read-only", Err: err,
+			Hint: "write a SELECT that returns the profiles"}
 	case strings.Contains(msg, "database is locked"):
 		return &Error{Pos: pos, Msg: "the SQLite database is locked by another program", Err: err,
 			Hint: "wait for the writer to finish, or export from a copy of the file"}
