@@ -226,9 +226,9 @@ func TestPostgresMissingPassword(t *testing.T) {
 		}
 		defer func() { _ = c.Close() }()
 		buf := make([]byte, 1024)
-		_, _ = c.Read(buf)                                // startup message
+		_, _ = c.Read(buf)                                  // startup message
 		_, _ = c.Write([]byte{'R', 0, 0, 0, 8, 0, 0, 0, 3}) // AuthenticationCleartextPassword
-		_, _ = c.Read(buf) // password message
+		_, _ = c.Read(buf)                                  // password message
 		var body []byte
 		for _, f := range []string{"SFATAL", "VFATAL", "C28P01", `Mpassword authentication failed for user "app"`} {
 			body = append(append(body, f...), 0)
