@@ -46,21 +46,22 @@ var (
 // exactly this list.
 var connectionRequiredScopes = sendgrid.RequiredScopes()
 
-// Consent. Changing consentText means changing consentVersion, which makes every connection
-// record consent again on its next apply.
-const (
-	consentVersion = "2025-01"
-	consentText    = "By setting data_privacy_consent = true you confirm, on behalf of your organisation, that:\n" +
-		"1. Personal data from the customer profiles of the segments exported through this connection " +
-		"(email addresses, first and last names, locations such as country, state or region, city and postal code, " +
-		"and every mapped custom field) will be sent to, and stored by, the SendGrid account identified by the " +
-		"provider's API key; Twilio SendGrid processes it on your behalf and may process it outside your country.\n" +
-		"2. Your organisation has a lawful basis (such as the consent of the people concerned, or a legitimate " +
-		"interest) to send that data to SendGrid and to use it for email marketing, and it honours opt-outs, " +
-		"objections and erasure requests, including in SendGrid.\n" +
-		"3. Only the administrators and contributors named on this connection run exports through it, and your " +
-		"organisation controls who may run Terraform with this configuration and who may read its state."
-)
+// consentVersion names the current consentText. Changing the text means changing the version,
+// which makes every connection record consent again on its next apply. (A variable only so that
+// tests can simulate a new text.)
+var consentVersion = "2025-01"
+
+// consentText is what data_privacy_consent = true agrees to; a plan without consent shows it.
+const consentText = "By setting data_privacy_consent = true you confirm, on behalf of your organisation, that:\n" +
+	"1. Personal data from the customer profiles of the segments exported through this connection " +
+	"(email addresses, first and last names, locations such as country, state or region, city and postal code, " +
+	"and every mapped custom field) will be sent to, and stored by, the SendGrid account identified by the " +
+	"provider's API key; Twilio SendGrid processes it on your behalf and may process it outside your country.\n" +
+	"2. Your organisation has a lawful basis (such as the consent of the people concerned, or a legitimate " +
+	"interest) to send that data to SendGrid and to use it for email marketing, and it honours opt-outs, " +
+	"objections and erasure requests, including in SendGrid.\n" +
+	"3. Only the administrators and contributors named on this connection run exports through it, and your " +
+	"organisation controls who may run Terraform with this configuration and who may read its state."
 
 // nowUTC is the clock for consented_at.
 var nowUTC = func() time.Time { return time.Now().UTC() }
@@ -118,6 +119,9 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"the actor is whoever the provider configuration says it is, so these checks guard against mistakes, while " +
 			"who may run `terraform apply` and who may read the state (which holds no key and no profile data) is decided by " +
 			"your version control, CI and state backend permissions.\n\n" +
+			"**Import.** `terraform import` takes the connection's `id`. The refresh fills the account identity; `display_name`, " +
+			"`administrators`, `contributors`, `data_privacy_consent` and `profile_cap` come from the configuration on the next " +
+			"apply, which records consent again.\n\n" +
 			"**Consent text** (version `" + consentVersion + "`):\n\n> " + strings.ReplaceAll(consentText, "\n", "\n>\n> "),
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{

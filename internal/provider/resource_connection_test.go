@@ -346,3 +346,40 @@ func TestNeedsConsentRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestAccConnection_newConsentTextIsAgreedAgain changes the consent text's version between two
+// steps. It does not run in parallel: it changes a package variable the provider reads.
+func TestAccConnection_newConsentTextIsAgreedAgain(t *testing.T) {
+	env := testAccNewEnv(t)
+	cfg := env.ProviderConfig(testAccAdmin) + testAccConnectionConfig("SendGrid", []string{testAccAdmin}, nil, "")
+	previous := consentVersion
+	t.Cleanup(func() { consentVersion = previous })
+	consentedAt := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					consentedAt.AddStateValue(testAccConnection, tfjsonpath.New("consented_at")),
+				},
+			},
+			{
+				PreConfig: func() {
+					consentVersion = "2099-01"
+					time.Sleep(1100 * time.Millisecond) // consented_at has one-second resolution
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccConnection, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("consent_version"), knownvalue.StringExact("2099-01")),
+					plancheck.ExpectUnknownValue(testAccConnection, tfjsonpath.New("consented_at")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					consentedAt.AddStateValue(testAccConnection, tfjsonpath.New("consented_at")),
+					statecheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("consent_version"), knownvalue.StringExact("2099-01")),
+				},
+			},
+		},
+	})
+}
