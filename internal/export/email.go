@@ -27,7 +27,8 @@ const (
 //     dots, not starting or ending with a dot (quoted local parts are not accepted);
 //   - the domain has at least two labels separated by dots; each label is 1-63 letters, digits or
 //     hyphens, not starting or ending with a hyphen; the last label (top-level domain) is at
-//     least two characters and not all digits (so IP-address literals are refused).
+//     least two letters (so IP-address literals, and internationalized top-level domains in
+//     their xn-- form, are refused, as SendGrid refuses them).
 func NormalizeEmail(s string) (string, Reason) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -99,7 +100,7 @@ func validDomain(d string) bool {
 	}
 	labels := 0
 	start := 0
-	lastAllDigits := false
+	lastLetters := false
 	lastLen := 0
 	for i := 0; i <= len(d); i++ {
 		if i < len(d) && d[i] != '.' {
@@ -109,23 +110,21 @@ func validDomain(d string) bool {
 		if len(label) == 0 || len(label) > maxEmailLabel || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
-		digits := true
+		letters := true
 		for j := 0; j < len(label); j++ {
 			c := label[j]
 			switch {
 			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-				digits = false
-			case c >= '0' && c <= '9':
-			case c == '-':
-				digits = false
+			case c >= '0' && c <= '9', c == '-':
+				letters = false
 			default:
 				return false
 			}
 		}
 		labels++
-		lastAllDigits = digits
+		lastLetters = letters
 		lastLen = len(label)
 		start = i + 1
 	}
-	return labels >= 2 && !lastAllDigits && lastLen >= 2
+	return labels >= 2 && lastLetters && lastLen >= 2
 }

@@ -240,10 +240,23 @@ func suggest(name string, candidates []string) string {
 		}
 	}
 	limit := max(2, len([]rune(name))/3)
-	if bestD < 0 || bestD > limit {
-		return ""
+	if bestD >= 0 && bestD <= limit {
+		return best
 	}
-	return best
+	// A unique candidate containing the name ("country" → "country_code").
+	if len(ln) >= 4 {
+		found := ""
+		for _, c := range candidates {
+			if strings.Contains(strings.ToLower(c), ln) {
+				if found != "" {
+					return ""
+				}
+				found = c
+			}
+		}
+		return found
+	}
+	return ""
 }
 
 func levenshtein(a, b string) int {

@@ -1,0 +1,257 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
+)
+
+func TestNormalizeEmail(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	for in, want := range map[string]struct {
+		out string
+		r   Reason
+	}{
+		"user@example.com":             {"user@example.com", ""},
+		"  User.Name+tag@Example.COM ": {"user.name+tag@example.com", ""},
+		"o'brien@example.org":          {"o'brien@example.org", ""},
+		long + "@example.com":          {long + "@example.com", ""},
+		long + "a@example.com":         {"", ReasonEmailInvalid}, // local part > 64
+		"a@xn--bcher-kva.example":      {"a@xn--bcher-kva.example", ""},
+		"":                             {"", ReasonEmailMissing},
+		"   ":                          {"", ReasonEmailMissing},
+		"no-at.example.com":            {"", ReasonEmailInvalid},
+		"two@@example.com":             {"", ReasonEmailInvalid},
+		"a@b@example.com":              {"", ReasonEmailInvalid},
+		"@example.com":                 {"", ReasonEmailInvalid},
+		"user@":                        {"", ReasonEmailInvalid},
+		"user@localhost":               {"", ReasonEmailInvalid}, // no dot in the domain
+		"user@example.c":               {"", ReasonEmailInvalid}, // one-letter TLD
+		"user@192.168.0.1":             {"", ReasonEmailInvalid},
+		"user@-example.com":            {"", ReasonEmailInvalid},
+		"user@example..com":            {"", ReasonEmailInvalid},
+		".user@example.com":            {"", ReasonEmailInvalid},
+		"us..er@example.com":           {"", ReasonEmailInvalid},
+		"us er@example.com":            {"", ReasonEmailInvalid},
+		"user\x00@example.com":         {"", ReasonEmailInvalid},
+		"usér@example.com":             {"", ReasonEmailInvalid},
+		"\"quoted\"@example.com":       {"", ReasonEmailInvalid},
+		"user@exa_mple.com":            {"", ReasonEmailInvalid},
+		strings.Repeat("a", 60) + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 63) + ".com": {"", ReasonEmailTooLong},
+	} {
+		out, r := NormalizeEmail(in)
+		if out != want.out || r != want.r {
+			t.Errorf("NormalizeEmail(%q) = %q, %q; want %q, %q", in, out, r, want.out, want.r)
+		}
+	}
+}
+
+// The engine and the emulator (which enforces SendGrid's rules on what it receives) must agree:
+// every address the engine accepts, SendGrid accepts too.
+func FuzzNormalizeEmail(f *testing.F) {
+	for _, s := range []string{"user@example.com", " A@B.CO ", "a..b@c.de", "x@y", "ü@example.com", "a@b.c-d.com", "a+b@[1.2.3.4]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, r := NormalizeEmail(s)
+		if r != "" {
+			if out != "" {
+				t.Fatal("invalid address with output")
+			}
+			return
+		}
+		if out != strings.ToLower(strings.TrimSpace(s)) || len(out) > MaxEmailLength {
+			t.Fatalf("normalization of %q gave %q", s, out)
+		}
+		if !emulator.ValidEmail(out) {
+			t.Fatalf("engine accepts %q, SendGrid (emulator) refuses it", out)
+		}
+		again, r2 := NormalizeEmail(out)
+		if again != out || r2 != "" {
+			t.Fatal("not idempotent")
+		}
+	})
+}
+
+func TestValueConversions(t *testing.T) {
+	ts := time.Date(2024, 3, 9, 23, 30, 0, 0, time.FixedZone("X", -5*3600))
+	nums := []struct {
+		in   any
+		want string
+		r    Reason
+	}{
+		{int64(42), "42", ""}, {3.5, "3.5", ""}, {float64(1e20), "1e+20", ""}, {" -7 ", "-7", ""}, {"2.50", "2.5", ""},
+		{"1e3", "1000", ""}, {".5", "0.5", ""}, {"", "", ""}, {nil, "", ""},
+		{"0x10", "", ReasonNotNumber}, {"1_000", "", ReasonNotNumber}, {"NaN", "", ReasonNotNumber}, {"Inf", "", ReasonNotNumber},
+		{math.NaN(), "", ReasonNotNumber}, {math.Inf(1), "", ReasonNotNumber}, {true, "", ReasonNotNumber}, {"12abc", "", ReasonNotNumber},
+		{"1e999", "", ReasonNotNumber}, {ts, "", ReasonNotNumber},
+	}
+	for _, c := range nums {
+		got, r := numberValue(c.in)
+		if got != c.want || r != c.r {
+			t.Errorf("numberValue(%v) = %q, %q; want %q, %q", c.in, got, r, c.want, c.r)
+		}
+	}
+	dates := []struct {
+		in   any
+		want string
+		r    Reason
+	}{
+		{"2024-03-09", "03/09/2024", ""}, {"03/09/2024", "03/09/2024", ""}, {"3/9/2024", "03/09/2024", ""},
+		{"2024-03-09T23:30:00-05:00", "03/10/2024", ""}, {ts, "03/10/2024", ""}, {"", "", ""},
+		{"09.03.2024", "", ReasonNotDate}, {"2024-13-01", "", ReasonNotDate}, {"31/12/2024", "", ReasonNotDate},
+		{int64(20240309), "", ReasonNotDate}, {"tomorrow", "", ReasonNotDate},
+	}
+	for _, c := range dates {
+		got, r := dateValue(c.in)
+		if got != c.want || r != c.r {
+			t.Errorf("dateValue(%v) = %q, %q; want %q, %q", c.in, got, r, c.want, c.r)
+		}
+	}
+	texts := []struct {
+		in   any
+		want string
+		r    Reason
+	}{
+		{"Zoë", "Zoë", ""}, {int64(7), "7", ""}, {2.0, "2", ""}, {true, "true", ""}, {ts, "2024-03-10T04:30:00Z", ""},
+		{"bad\xffutf8", "", ReasonNotText}, {"nul\x00", "", ReasonNotText}, {math.NaN(), "", ReasonNotText},
+	}
+	for _, c := range texts {
+		got, r := textValue(c.in)
+		if got != c.want || r != c.r {
+			t.Errorf("textValue(%v) = %q, %q; want %q, %q", c.in, got, r, c.want, c.r)
+		}
+	}
+}
+
+func FuzzJSONContact(f *testing.F) {
+	f.Add("Zoë \"Z\" \\ \n\t\u2028", "12.5")
+	f.Add("\x01\x1f", "-0")
+	f.Fuzz(func(t *testing.T, text, num string) {
+		if !utf8.ValidString(text) {
+			return
+		}
+		n, r := numberValue(num)
+		if r != "" || n == "" {
+			n = "1"
+		}
+		slots := []slot{{name: "email"}, {name: "first_name", typ: FieldText}, {name: "t", custom: true, id: "e1_T", typ: FieldText},
+			{name: "n", custom: true, id: "e2_N", typ: FieldNumber}}
+		c := newCodec(slots)
+		rec := appendValue(nil, "user@example.com")
+		rec = appendValue(rec, text)
+		rec = appendValue(rec, text)
+		rec = appendValue(rec, n)
+		out := c.appendJSON(nil, rec)
+		var got struct {
+			Email        string         `json:"email"`
+			FirstName    string         `json:"first_name"`
+			CustomFields map[string]any `json:"custom_fields"`
+		}
+		if err := jsonUnmarshal(out, &got); err != nil {
+			t.Fatalf("invalid JSON %q: %v", out, err)
+		}
+		if got.Email != "user@example.com" || got.FirstName != text || (text != "" && got.CustomFields["e1_T"] != text) {
+			t.Fatalf("round trip of %q gave %+v", text, got)
+		}
+		if _, ok := got.CustomFields["e2_N"].(float64); !ok {
+			t.Fatalf("number %q not a JSON number in %s", n, out)
+		}
+	})
+}
+
+func TestMappingErrors(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	path := v.file("p.csv", genProfiles(0, 5))
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	req.Mapping.FirstName = "frist_name"
+	req.Mapping.Custom["tire"] = "tier"
+	req.Mapping.Custom["loyalty_points"] = "score"
+	req.Mapping.Custom["first_name"] = "first_name"
+	_, err := v.eng.Plan(context.Background(), req)
+	var ces ConfigErrors
+	if !errors.As(err, &ces) {
+		t.Fatalf("err = %v", err)
+	}
+	want := map[string]string{
+		`data_matching.custom_fields["tire"]`:           `Did you mean "tier"?`,
+		`data_matching.custom_fields["loyalty_points"]`: `no custom field named "loyalty_points"`,
+		`data_matching.custom_fields["first_name"]`:     "reserved field",
+	}
+	for _, ce := range ces {
+		if w, ok := want[ce.Path.String()]; ok && strings.Contains(ce.Error(), w) {
+			delete(want, ce.Path.String())
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("missing errors %v in %v", want, err)
+	}
+
+	// Field definitions are fixed; now the column.
+	req.Mapping = fullMapping()
+	req.Mapping.FirstName = "frist_name"
+	_, err = v.eng.Plan(context.Background(), req)
+	if !errors.As(err, &ces) || len(ces) != 1 || ces[0].Path.String() != "data_matching.first_name" ||
+		!strings.Contains(ces[0].Detail, `Did you mean "first_name"?`) {
+		t.Fatalf("err = %v", err)
+	}
+
+	// A pending custom field (defined in the same configuration) is accepted at plan time,
+	// and must exist at apply time.
+	req.Mapping = fullMapping()
+	req.Mapping.Custom["vip"] = "tier"
+	req.PendingFields = []PendingField{{Name: "vip", Type: FieldText}}
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil || plan.ToAdd != 5 {
+		t.Fatalf("pending field: %v", err)
+	}
+	if _, err := v.eng.Apply(context.Background(), req, plan.Fingerprint); !errors.As(err, &ces) ||
+		ces[0].Path.String() != `data_matching.custom_fields["vip"]` {
+		t.Fatalf("apply without the field: %v", err)
+	}
+	id := v.emu.SeedField(v.key, "vip", "Text")
+	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	if err != nil || res.Report.Requested != 5 {
+		t.Fatalf("apply once created: %v", err)
+	}
+	c, _ := v.emu.Contact(v.key, "user000001@example.com")
+	if c["custom_fields"].(map[string]any)[id] != "silver" {
+		t.Fatalf("vip = %v", c["custom_fields"])
+	}
+
+	// Email must be mapped, to a text column.
+	req.Mapping.Email = ""
+	if _, err := v.eng.Plan(context.Background(), req); !errors.As(err, &ces) || ces[0].Path.String() != "data_matching.email" {
+		t.Fatalf("no email: %v", err)
+	}
+}
+
+func TestIncompatibleColumnType(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	path := v.dir + "/typed.csv"
+	writeFile(t, path, "email,score:bool,signup:int\nuser1@example.com,true,3\n")
+	req := Request{Segments: []segment.Spec{{Name: "t", Source: path}}, ListID: v.listID, APIKey: v.key,
+		Mapping: Mapping{Email: "email", Custom: map[string]string{"score": "score", "signup": "signup"}}}
+	_, err := v.eng.Plan(context.Background(), req)
+	var ces ConfigErrors
+	if !errors.As(err, &ces) || len(ces) != 2 || !strings.Contains(ces[0].Detail, "type bool") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	cols := []string{"email", "first_name", "last_name", "country_code", "zip"}
+	for in, want := range map[string]string{"emial": "email", "FirstName": "first_name", "firstname": "first_name", "Email": "email",
+		"country": "country_code", "postcode": "", "lastname": "last_name"} {
+		if got := suggest(in, cols); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
