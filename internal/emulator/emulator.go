@@ -74,6 +74,8 @@ type RateStorm struct {
 	// Reset is how far ahead X-RateLimit-Reset points during a storm (default 1 s; rounded up to
 	// whole seconds as the header carries Unix seconds).
 	Reset time.Duration
+	// Max is the most storms (0 = no limit): Every 1, Max 1 answers only the first request 429.
+	Max int
 }
 
 // Faults injects failures. Random choices come from the seeded generator, so a run with the
@@ -82,11 +84,13 @@ type Faults struct {
 	Latency  time.Duration // added to every request (ends early if the client goes away)
 	Storm429 RateStorm
 	Ratio5xx float64 // fraction of API requests answered 500/503 before processing
+	Max5xx   int     // the most 5xx answers to inject (0 = no limit)
 	// DropRatio is the fraction of API requests whose connection is closed without an answer
 	// after the request was processed (the worst, ambiguous case). With DropBeforeProcessing the
 	// connection is closed before processing instead.
 	DropRatio            float64
 	DropBeforeProcessing bool
+	MaxDrops             int // the most connections to drop (0 = no limit)
 	JobStuck             bool          // async jobs stay pending forever
 	JobSlow              time.Duration // added to JobDelay
 	JobFailRatio         float64       // fraction of jobs that fail as a whole (nothing applied)
@@ -133,6 +137,9 @@ type Emulator struct {
 	nreq    int64     // API requests seen (for storms)
 	storm   int       // requests left in the current storm
 	stormTo time.Time // end of a timed storm
+	storms  int       // storms started
+	n5xx    int       // 5xx injected
+	ndrops  int       // connections dropped
 
 	idMu sync.Mutex
 	irng *rand.Rand
@@ -228,6 +235,7 @@ func (e *Emulator) SetFaults(f Faults) {
 	e.faults = f
 	e.storm = 0
 	e.stormTo = time.Time{}
+	e.storms, e.n5xx, e.ndrops, e.nreq = 0, 0, 0, 0
 	e.faultMu.Unlock()
 }
 
@@ -506,7 +514,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		e.rateHeaders(w, "", pattern, false)
 	}
-	if faultable && f.Ratio5xx > 0 && e.roll(f.Ratio5xx) {
+	if faultable && f.Ratio5xx > 0 && e.rollCapped(f.Ratio5xx, f.Max5xx, &e.n5xx) {
 		e.count(func(c *Counters) { c.Faults5xx++ })
 		code := http.StatusInternalServerError
 		if e.roll(0.5) {
@@ -515,7 +523,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, code, map[string]any{"errors": []map[string]string{{"message": "internal error (injected)"}}})
 		return
 	}
-	drop := faultable && f.DropRatio > 0 && e.roll(f.DropRatio)
+	drop := faultable && f.DropRatio > 0 && e.rollCapped(f.DropRatio, f.MaxDrops, &e.ndrops)
 	if drop && f.DropBeforeProcessing {
 		e.dropConn(w)
 		return
@@ -568,6 +576,23 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// rollCapped is roll with a cap on how many times it may come up true.
+func (e *Emulator) rollCapped(p float64, maxN int, n *int) bool {
+	if p <= 0 {
+		return false
+	}
+	e.faultMu.Lock()
+	defer e.faultMu.Unlock()
+	if maxN > 0 && *n >= maxN {
+		return false
+	}
+	if e.frng.Float64() < p {
+		*n++
+		return true
+	}
+	return false
+}
+
 func (e *Emulator) roll(p float64) bool {
 	if p <= 0 {
 		return false
@@ -591,9 +616,10 @@ func (e *Emulator) stormHit(f Faults) bool {
 		e.storm--
 		return true
 	}
-	if s.Every <= 0 || e.nreq%int64(s.Every) != 0 {
+	if s.Every <= 0 || e.nreq%int64(s.Every) != 0 || (s.Max > 0 && e.storms >= s.Max) {
 		return false
 	}
+	e.storms++
 	if s.For > 0 {
 		e.stormTo = now.Add(s.For)
 		return true

@@ -352,6 +352,7 @@ func checkErrorBody(header http.Header, body []byte) string {
 // Problem is one contract violation seen by a Recorder.
 type Problem struct {
 	Route   string // "METHOD /path/{template}"
+	Kind    string // "request" or "response"
 	Message string
 }
 
@@ -396,14 +397,24 @@ func (r *Recorder) Summary() string {
 	return b.String()
 }
 
-func (r *Recorder) add(route string, msgs []string) {
+// Take returns the violations seen so far and forgets them (for tests that send a request the
+// contract forbids on purpose and check that the contract does forbid it).
+func (r *Recorder) Take() []Problem {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.problems
+	r.problems = nil
+	return p
+}
+
+func (r *Recorder) add(route, kind string, msgs []string) {
 	if len(msgs) == 0 {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, m := range msgs {
-		r.problems = append(r.problems, Problem{Route: route, Message: m})
+		r.problems = append(r.problems, Problem{Route: route, Kind: kind, Message: m})
 	}
 }
 
@@ -455,14 +466,17 @@ func (s *Spec) Middleware(next http.Handler) (http.Handler, *Recorder) {
 		}
 		route := s.Route(r.Method, r.URL.Path)
 		if route == "" {
-			route = r.Method + " " + r.URL.Path
+			// Not an endpoint of the contract: one request problem, no response check.
+			rec.add(r.Method+" "+r.URL.Path, "request", []string{r.Method + " " + r.URL.Path + ": no such path in the OpenAPI files"})
+			next.ServeHTTP(w, r)
+			return
 		}
 		body, err := io.ReadAll(r.Body)
 		_ = r.Body.Close()
 		if err != nil {
-			rec.add(route, []string{"reading request body: " + err.Error()})
+			rec.add(route, "request", []string{"reading request body: " + err.Error()})
 		}
-		rec.add(route, s.ValidateRequest(r, body))
+		rec.add(route, "request", s.ValidateRequest(r, body))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		cw := &captureWriter{ResponseWriter: w}
 		hijacked := false
@@ -486,7 +500,7 @@ func (s *Spec) Middleware(next http.Handler) (http.Handler, *Recorder) {
 		}
 		vreq := r.Clone(r.Context())
 		msgs := s.ValidateResponse(vreq, status, w.Header(), cw.buf.Bytes())
-		rec.add(route, msgs)
+		rec.add(route, "response", msgs)
 		rec.mu.Lock()
 		rec.checked[route+" "+strconv.Itoa(status)]++
 		rec.mu.Unlock()
