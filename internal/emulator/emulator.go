@@ -90,7 +90,7 @@ type Faults struct {
 	// connection is closed before processing instead.
 	DropRatio            float64
 	DropBeforeProcessing bool
-	MaxDrops             int // the most connections to drop (0 = no limit)
+	MaxDrops             int           // the most connections to drop (0 = no limit)
 	JobStuck             bool          // async jobs stay pending forever
 	JobSlow              time.Duration // added to JobDelay
 	JobFailRatio         float64       // fraction of jobs that fail as a whole (nothing applied)

@@ -576,8 +576,8 @@ func TestCSVImport(t *testing.T) {
 	})
 	expect(t, r, 200)
 	var imp struct {
-		JobID         string `json:"job_id"`
-		UploadURI     string `json:"upload_uri"`
+		JobID         string                           `json:"job_id"`
+		UploadURI     string                           `json:"upload_uri"`
 		UploadHeaders []struct{ Header, Value string } `json:"upload_headers"`
 	}
 	r.json(t, &imp)
