@@ -373,41 +373,49 @@ type runOutcome struct {
 	result *Result
 }
 
-func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected string) (*runOutcome, error) {
+// prepare resolves the mapping against SendGrid's fields, loads the previous snapshot and
+// scans the segments.
+func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *progress) (*scan, SnapshotState, error) {
 	if e.Client == nil {
-		return nil, errors.New("export: no SendGrid client")
+		return nil, "", errors.New("export: no SendGrid client")
 	}
 	if err := req.normalize(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	started := e.now()
 	key := privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot)
-	fpKey := privacy.DeriveKey(req.APIKey, privacy.PurposeFingerprint)
-
 	custom, reserved, err := e.Client.Fields(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading SendGrid field definitions: %w", err)
+		return nil, "", fmt.Errorf("reading SendGrid field definitions: %w", err)
 	}
 	slots, cerrs := resolveSlots(&req.Mapping, custom, reserved, req.PendingFields, !apply, e.maxText())
 	if len(cerrs) > 0 {
-		return nil, cerrs
+		return nil, "", cerrs
 	}
-
 	prev, state := loadPrevious(req.Previous, key, req.ListID)
-	prog := &progress{fn: e.Progress}
 	s := &scan{
 		e: e, req: req, slots: slots, codec: newCodec(slots), h: newHasher(key, slots),
 		inv: newInvalidReport(e.sampleLimit()), apply: apply, prog: prog,
-		fields: fieldsCheck(slots),
+		fields: fieldsCheck(slots), mirror: req.SyncMode == SyncMirror,
 	}
 	if prev != nil {
 		s.prev = prev.Entries
 		s.fieldsChanged = prev.Fields != s.fields
 	}
-	s.mirror = req.SyncMode == SyncMirror
 	if err := s.run(ctx); err != nil {
+		return nil, "", err
+	}
+	return s, state, nil
+}
+
+func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected string) (*runOutcome, error) {
+	started := e.now()
+	prog := &progress{fn: e.Progress}
+	s, state, err := e.prepare(ctx, req, apply, prog)
+	if err != nil {
 		return nil, err
 	}
+	key := privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot)
+	fpKey := privacy.DeriveKey(req.APIKey, privacy.PurposeFingerprint)
 
 	plan := &Plan{
 		Rows: s.rows, Selected: s.selected, Profiles: int64(len(s.cur)), Duplicates: s.dups,

@@ -1,0 +1,127 @@
+// Package export is the export engine: it reads segments of customer profiles, maps them to
+// SendGrid contact fields, validates every value, merges duplicates, checks the profile caps,
+// compares the result with a compact snapshot of what the previous run confirmed, and uploads
+// only the changes to a SendGrid list. It knows nothing about Terraform; the provider's
+// sendgridaudience_export resource calls it.
+//
+// # Use
+//
+//	eng := &export.Engine{Client: client}            // *sendgrid.Client
+//	req := export.Request{Segments: specs, Mapping: m, SyncMode: export.SyncMirror,
+//	    InvalidPolicy: export.InvalidSkip, MaxProfiles: 100000, ConnectionCap: 100000,
+//	    ListID: listID, APIKey: key, Previous: snapshotFromState, PendingFields: pending}
+//	plan, err := eng.Plan(ctx, req)                  // terraform plan: counts, fingerprint
+//	res, err := eng.Apply(ctx, req, plan.Fingerprint) // terraform apply
+//	// whenever res != nil, store res.Snapshot (even with err != nil) and res.Report
+//
+// Plan uploads nothing. Apply reads the segments again and fails with a *FingerprintError
+// (errors.Is(err, ErrSegmentChanged): "segment changed since plan; run plan again") before
+// uploading anything when the content differs from the planned fingerprint.
+//
+// # Errors
+//
+// Configuration problems are ConfigErrors, each a *ConfigError with the attribute Path to blame
+// (data_matching.first_name, data_matching.custom_fields["tier"], ...), a summary and a
+// detail that says what to do (unknown columns come with a did-you-mean). A segment that
+// cannot be opened or read is a *SegmentError (Path segments[i]) wrapping the segment's
+// error. A cap is a *CapError; invalid profiles under InvalidFail are an
+// *InvalidProfilesError; both are found before anything is uploaded. A run in which SendGrid
+// did not confirm every change returns its Result together with a *RunError (status partial
+// or failed), or with the context's error when it was interrupted.
+//
+// # Mapping and validation
+//
+// Email is required; first_name, last_name, country, state_province_region, city and
+// postal_code are optional reserved fields; custom fields are named by their SendGrid name
+// (matched ignoring case, as SendGrid keeps names unique ignoring case) and sent by field ID.
+// A custom field missing in SendGrid is accepted by Plan when listed in PendingFields (it is
+// defined in the same configuration); Apply needs it to exist.
+//
+// Every value is checked before anything is sent (see NormalizeEmail for the email rule):
+// reserved fields' maximum lengths in characters (first_name, last_name, country,
+// state_province_region 50; city 60; email 254; postal_code has no documented maximum), Text
+// custom fields at most MaxTextLength characters (default 1000), valid UTF-8 without NUL. A
+// Number field takes a finite number or a decimal string (sent as a JSON number); a Date
+// field takes a timestamp or a string in the forms SendGrid accepts for dates — YYYY-MM-DD,
+// RFC 3339 date-time, MM/DD/YYYY — and is sent as MM/DD/YYYY (the UTC date of a timestamp).
+// NULL and empty values are left out of the upload: SendGrid keeps what it holds (the export
+// never clears a field), in JSON upserts and CSV imports alike.
+//
+// An invalid profile is skipped and reported (InvalidSkip) or fails the plan (InvalidFail).
+// The report counts invalid profiles per "<field>: <reason>" — a profile is counted once,
+// under its first invalid field in the order email, reserved fields, custom fields by name —
+// and keeps the first SampleLimit rows with their position (file and line, or row), field,
+// reason and the value masked by internal/privacy (never a full email or value).
+//
+// # Duplicates
+//
+// Emails are compared after normalization (trimmed, lower-cased). The first valid occurrence
+// wins entirely: segments in the order given, and within a segment rows in source order. Later
+// rows with the same email are counted as duplicates and ignored, even when they carry values
+// the first lacks (values are never merged across rows). Invalid rows take no part: an invalid
+// first occurrence does not hide a valid later one.
+//
+// # Caps
+//
+// Before any upload: the distinct profiles must not exceed MaxProfiles, and the account's
+// contact count (ContactCount) plus the contacts this run adds must not exceed ConnectionCap.
+// Contacts the snapshot shows on the list are updates, not additions; without a usable
+// snapshot, when the estimate exceeds the cap, the list's members are read from SendGrid to
+// count those already there. Profiles that exist in the account but not on the list count as
+// additions (an upper bound). Exceeding either cap is a *CapError and nothing is uploaded.
+//
+// # Snapshot and change detection
+//
+// The snapshot (package snapshot) holds, per contact on the list, an 8-byte keyed hash of the
+// email and an 8-byte keyed hash of the uploaded content, with keys derived from
+// privacy.DeriveKey(apiKey, privacy.PurposeSnapshot); a header carries the format version, a
+// key check value, a hash of the field IDs and the list ID. About 14 bytes per contact; no
+// personal data. Comparing the exported contacts with it gives the contacts to add, to update,
+// to remove (mirror) and unchanged; an unchanged segment plans no change and uploads nothing.
+// A mapping change changes every content hash; a field re-created under a new ID changes the
+// field check: both re-upload every contact.
+//
+// A snapshot written under another API key (key check mismatch), for another list, or
+// unreadable, is not used: every contact is uploaded again, and in mirror mode the list's
+// members are read back from SendGrid through a contacts export, and members not in the
+// segments are removed.
+//
+// # Upload
+//
+// Only the changes are uploaded. The JSON upsert (PUT /v3/marketing/contacts) batches are cut
+// as large as SendGrid allows: contacts are serialized one by one into the body, and the batch
+// is cut before it would exceed 30,000 contacts or 6,000,000 bytes. The CSV import (PUT
+// /v3/marketing/contacts/imports, then the gzip-compressed file to its upload URI) takes up
+// to 1,000,000 contacts in two requests. Rule: the CSV import is used when it needs strictly
+// fewer requests than the JSON upserts — three or more upsert batches — and every mapped
+// field's ID is known; otherwise the JSON upsert. Engine.Transfer forces one.
+//
+// Up to Concurrency (default 3) upload requests are in flight; the client paces them by
+// SendGrid's rate-limit headers and retries transient failures. Every job is polled to its end
+// with backoff. Rows listed in a job's errors file are summarised in the report and excluded
+// from the snapshot.
+//
+// In mirror mode the contacts that left the segments are removed from the list (never
+// deleted). Those whose email the sources still show (filtered out, or invalid) are found by
+// searching by email, 100 per request; the others (deleted from the sources) through a
+// contacts export of the list. Removals go in batches whose URL stays under 8,000 characters,
+// each job polled to its end.
+//
+// # Exactly-once effect
+//
+// The snapshot advances only for what SendGrid confirmed: contacts of jobs that completed, and
+// of jobs that errored minus the rows in their errors file; removals whose job completed.
+// Contacts whose upload or removal was attempted without a known outcome (an interrupted
+// request, a job that failed or could not be followed, rows rejected in a job after a repeated
+// request) are kept in the snapshot with content hash 0: the next run uploads them again if
+// they are still exported, and checks the list for them (removing them in mirror mode) if not.
+// An interrupted, cancelled or partly failed run therefore returns a partial snapshot and a
+// report, and the next run converges: the list's members equal the segments.
+//
+// # Memory
+//
+// Plan keeps, per exported contact, its two hashes (16 bytes) in a slice and its email hash in
+// a set; rows are not kept. Apply additionally keeps the normalized values of the contacts to
+// upload (about their size plus 20 bytes each) between the scan and the upload, because the
+// fingerprint must match before the first request.
+package export
