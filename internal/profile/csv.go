@@ -236,6 +236,9 @@ func (s *csvSource) Columns() []Column { return s.cols }
 func (s *csvSource) Close() error      { return nil }
 
 func (s *csvSource) Scan(ctx context.Context, fn func(*Row) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	f, err := openFile(s.path)
 	if err != nil {
 		return err

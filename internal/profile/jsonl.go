@@ -178,6 +178,9 @@ func (s *jsonlSource) Columns() []Column { return s.cols }
 func (s *jsonlSource) Close() error      { return nil }
 
 func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	f, err := openFile(s.path)
 	if err != nil {
 		return err

@@ -151,6 +151,9 @@ func (s *pgSource) Close() error {
 }
 
 func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if s.conn == nil {
 		return &Error{Pos: Pos{File: s.desc}, Msg: "the source is closed"}
 	}

@@ -215,6 +215,9 @@ func (s *sqliteSource) Close() error {
 }
 
 func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if s.db == nil {
 		return &Error{Pos: Pos{File: s.path}, Msg: "the source is closed"}
 	}

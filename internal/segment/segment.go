@@ -221,6 +221,9 @@ func (s *Segment) ScanAll(ctx context.Context, fn func(row *profile.Row, selecte
 }
 
 func (s *Segment) scan(ctx context.Context, fn func(*profile.Row, bool) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	var fnErr error
 	err := s.src.Scan(ctx, func(r *profile.Row) error {
 		sel := true
