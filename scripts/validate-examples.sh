@@ -22,7 +22,7 @@ cat > "$work/cli.tfrc" <<CFG
 provider_installation {
   filesystem_mirror {
     path    = "$work/mirror"
-    include = ["*/sendgridaudience/sendgridaudience"]
+    include = ["registry.terraform.io/sendgridaudience/sendgridaudience", "registry.opentofu.org/sendgridaudience/sendgridaudience"]
   }
 }
 CFG

@@ -28,10 +28,10 @@ const (
 )
 
 var (
-	_ provider.Provider                       = (*sendgridAudienceProvider)(nil)
-	_ provider.ProviderWithConfigValidators   = (*sendgridAudienceProvider)(nil)
-	_ provider.ProviderWithValidateConfig     = (*sendgridAudienceProvider)(nil)
-	_ provider.ProviderWithFunctions          = (*sendgridAudienceProvider)(nil)
+	_ provider.Provider                     = (*sendgridAudienceProvider)(nil)
+	_ provider.ProviderWithConfigValidators = (*sendgridAudienceProvider)(nil)
+	_ provider.ProviderWithValidateConfig   = (*sendgridAudienceProvider)(nil)
+	_ provider.ProviderWithFunctions        = (*sendgridAudienceProvider)(nil)
 )
 
 // New returns a constructor for the provider at the given version.
@@ -176,12 +176,14 @@ func (p *sendgridAudienceProvider) Resources(context.Context) []func() resource.
 		NewConnectionResource,
 		NewListBindingResource,
 		NewCustomFieldResource,
+		NewExportResource,
 	}
 }
 
 func (p *sendgridAudienceProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewListDataSource,
+		NewSegmentDataSource,
 	}
 }
 

@@ -1,0 +1,676 @@
+package provider
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+)
+
+var (
+	_ resource.Resource                = (*exportResource)(nil)
+	_ resource.ResourceWithConfigure   = (*exportResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*exportResource)(nil)
+	_ resource.ResourceWithImportState = (*exportResource)(nil)
+)
+
+// Keys of the export's private state. Values are JSON, as the framework requires.
+const (
+	privateSnapshot = "snapshot" // base64 of the engine's snapshot: keyed hashes, no personal data
+	privateList     = "list"     // what the last run left on the list, for cheap drift detection
+)
+
+// listMark is what the last run left on the list: its contact count right after the run and
+// how many of those contacts the export's snapshot accounts for.
+type listMark struct {
+	Count   int64 `json:"count"`
+	Members int64 `json:"members"`
+}
+
+// NewExportResource returns the sendgridaudience_export resource.
+func NewExportResource() resource.Resource { return &exportResource{} }
+
+type exportResource struct {
+	data *providerData
+	// engine builds the export engine; tests may replace it to tune batching.
+	engine func(*sendgrid.Client) *export.Engine
+}
+
+func (r *exportResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_export"
+}
+
+func (r *exportResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
+	var e *export.Engine
+	if r.engine != nil {
+		e = r.engine(r.data.client)
+	} else {
+		e = &export.Engine{Client: r.data.client}
+	}
+	last := time.Time{}
+	e.Progress = func(p export.Progress) {
+		if p.Phase != "done" && time.Since(last) < 2*time.Second {
+			return
+		}
+		last = time.Now()
+		tflog.Info(ctx, "export progress", map[string]any{
+			"phase": p.Phase, "rows_read": p.Rows,
+			"batches_sent": p.BatchesSent, "batches_total": p.BatchesTotal,
+			"contacts_sent": p.ContactsSent, "contacts_total": p.ContactsTotal,
+			"jobs_done": p.JobsDone, "jobs_total": p.JobsTotal,
+			"removals_done": p.RemovalsDone, "removals_total": p.RemovalsTotal,
+			"confirmed": p.ConfirmedSoFar,
+		})
+	}
+	return e
+}
+
+// exportInputs is the configuration of an export as the engine takes it, with what is known.
+type exportInputs struct {
+	req        export.Request
+	conn       connectionRef
+	connKnown  bool
+	allKnown   bool // every value the engine needs is known
+	segmentIdx map[string]int
+}
+
+// inputs converts the model into an engine request. allKnown is false when a value the plan
+// checks need is not known yet (a connection or list created in the same apply).
+func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag.Diagnostics) exportInputs {
+	in := exportInputs{allKnown: true, segmentIdx: map[string]int{}}
+	ref, known, d := connectionRefFromObject(ctx, m.Connection)
+	diags.Append(d...)
+	in.conn, in.connKnown = ref, known
+	if !known || m.ListID.IsUnknown() || m.Segments.IsUnknown() || m.DataMatching.IsUnknown() ||
+		m.ManagedCustomFields.IsUnknown() || m.MaxProfiles.IsUnknown() {
+		in.allKnown = false
+	}
+	if cp := m.Connection.Attributes()["profile_cap"]; cp == nil || cp.IsUnknown() {
+		in.allKnown = false
+	}
+
+	req := &in.req
+	req.ListID = m.ListID.ValueString()
+	req.MaxProfiles = m.MaxProfiles.ValueInt64()
+	req.ConnectionCap = ref.ProfileCap
+	req.SyncMode = export.SyncMode(m.SyncMode.ValueString())
+	req.InvalidPolicy = export.InvalidPolicy(m.InvalidProfiles.ValueString())
+	if r.data != nil {
+		req.APIKey = r.data.apiKey
+	}
+
+	if !m.Segments.IsUnknown() && !m.Segments.IsNull() {
+		var segs []segmentRefModel
+		diags.Append(m.Segments.ElementsAs(ctx, &segs, false)...)
+		for i, s := range segs {
+			if s.Name.IsUnknown() || s.Source.IsUnknown() || s.Query.IsUnknown() || s.Filter.IsUnknown() {
+				in.allKnown = false
+			}
+			name := s.Name.ValueString()
+			if name == "" {
+				name = fmt.Sprintf("segment %d", i+1)
+			}
+			if _, dup := in.segmentIdx[name]; dup {
+				diags.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("name"), "Duplicate segment name",
+					fmt.Sprintf("Two segments are named %q; give each segment of an export its own name.", name))
+			}
+			in.segmentIdx[name] = i
+			req.Segments = append(req.Segments, segment.Spec{Name: name, Source: s.Source.ValueString(),
+				Query: s.Query.ValueString(), Filter: s.Filter.ValueString()})
+		}
+	}
+
+	if !m.DataMatching.IsUnknown() && !m.DataMatching.IsNull() {
+		var dm dataMatchingModel
+		diags.Append(m.DataMatching.As(ctx, &dm, objectAsOptions)...)
+		if dm.Email.IsUnknown() || dm.FirstName.IsUnknown() || dm.LastName.IsUnknown() || dm.Country.IsUnknown() ||
+			dm.StateProvinceRegion.IsUnknown() || dm.City.IsUnknown() || dm.PostalCode.IsUnknown() || dm.CustomFields.IsUnknown() {
+			in.allKnown = false
+		}
+		req.Mapping = export.Mapping{
+			Email: dm.Email.ValueString(), FirstName: dm.FirstName.ValueString(), LastName: dm.LastName.ValueString(),
+			Country: dm.Country.ValueString(), StateProvinceRegion: dm.StateProvinceRegion.ValueString(),
+			City: dm.City.ValueString(), PostalCode: dm.PostalCode.ValueString(),
+		}
+		if !dm.CustomFields.IsNull() && !dm.CustomFields.IsUnknown() {
+			req.Mapping.Custom = map[string]string{}
+			for k, v := range dm.CustomFields.Elements() {
+				s, _ := v.(types.String)
+				if s.IsUnknown() {
+					in.allKnown = false
+				}
+				req.Mapping.Custom[k] = s.ValueString()
+			}
+		}
+	}
+
+	if !m.ManagedCustomFields.IsNull() && !m.ManagedCustomFields.IsUnknown() {
+		var fields []customFieldRefModel
+		diags.Append(m.ManagedCustomFields.ElementsAs(ctx, &fields, false)...)
+		for _, f := range fields {
+			if f.Name.IsUnknown() || f.Type.IsUnknown() {
+				in.allKnown = false
+				continue
+			}
+			req.PendingFields = append(req.PendingFields, export.PendingField{Name: f.Name.ValueString(), Type: sendgrid.FieldType(f.Type.ValueString())})
+		}
+	}
+	return in
+}
+
+// checkGovernance applies the connection's rules: consent given, and the actor allowed.
+func (r *exportResource) checkGovernance(in exportInputs, diags *diag.Diagnostics) {
+	if !in.connKnown {
+		return
+	}
+	if !in.conn.Consent {
+		diags.AddAttributeError(path.Root("sendgrid_connection"), "Data-privacy consent not given",
+			"The connection's data_privacy_consent is not true, so no profile may be exported through it. "+
+				"An administrator must set data_privacy_consent = true on the connection (see its documentation for what is agreed to).")
+	}
+	actor := ""
+	if r.data != nil {
+		actor = r.data.actor
+	}
+	if err := checkActor(actor, in.conn); err != nil {
+		diags.AddAttributeError(path.Root("sendgrid_connection"), "Actor may not run this export", err.Error())
+	}
+}
+
+// fullRun reports whether the run must disregard the previous snapshot: on create and import,
+// when the list drifted, or when run_trigger changed (an on-demand run re-sends everything).
+func fullRun(state *exportModel, plan *exportModel) bool {
+	if state == nil {
+		return true
+	}
+	if state.InSync.IsNull() || !state.InSync.ValueBool() {
+		return true
+	}
+	return plan != nil && !plan.RunTrigger.Equal(state.RunTrigger)
+}
+
+func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		r.planDestroy(ctx, req, resp)
+		return
+	}
+	var plan exportModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var state *exportModel
+	if !req.State.Raw.IsNull() {
+		state = &exportModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	in := r.inputs(ctx, &plan, &resp.Diagnostics)
+	r.checkGovernance(in, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !in.allKnown || r.data == nil {
+		// Values known only after apply (a connection or list created in the same run): the
+		// checks run again at apply, and the outcome is shown then.
+		r.markRunUnknown(&plan)
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+
+	full := fullRun(state, &plan)
+	if !full {
+		in.req.Previous = r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
+	}
+	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
+	if engPlan != nil {
+		r.planWarnings(engPlan, &resp.Diagnostics)
+	}
+	if err != nil {
+		addEngineError(&resp.Diagnostics, in, err)
+		return
+	}
+
+	if state != nil && !full && !engPlan.HasChanges() && sameSettings(state, &plan) &&
+		state.SegmentFingerprint.ValueString() == engPlan.Fingerprint {
+		// Nothing to do: keep every computed value as it is, so the plan is empty.
+		plan.ID, plan.ProfileCount, plan.SegmentFingerprint = state.ID, state.ProfileCount, state.SegmentFingerprint
+		plan.Changes, plan.Validation, plan.InSync, plan.LastRun = state.Changes, state.Validation, state.InSync, state.LastRun
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+
+	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
+	plan.ProfileCount = types.Int64Value(engPlan.Profiles)
+	plan.SegmentFingerprint = types.StringValue(engPlan.Fingerprint)
+	plan.Changes = changesValue(engPlan)
+	plan.Validation = validationValue(engPlan)
+	plan.InSync = types.BoolUnknown()
+	plan.LastRun = types.ObjectUnknown(lastRunAttrTypes)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	tflog.Info(ctx, "export planned", map[string]any{
+		"to_add": engPlan.ToAdd, "to_update": engPlan.ToUpdate, "to_remove": engPlan.ToRemove,
+		"unchanged": engPlan.Unchanged, "invalid": invalidTotal(engPlan.Invalid), "method": engPlan.Method,
+		"requests": engPlan.Requests, "full_run": full,
+	})
+}
+
+// sameSettings reports whether the settings that shape a run are unchanged.
+func sameSettings(state, plan *exportModel) bool {
+	return state.Name.Equal(plan.Name) && state.ListID.Equal(plan.ListID) && state.Segments.Equal(plan.Segments) &&
+		state.DataMatching.Equal(plan.DataMatching) && state.ManagedCustomFields.Equal(plan.ManagedCustomFields) &&
+		state.MaxProfiles.Equal(plan.MaxProfiles) && state.SyncMode.Equal(plan.SyncMode) &&
+		state.InvalidProfiles.Equal(plan.InvalidProfiles) && state.RunTrigger.Equal(plan.RunTrigger) &&
+		state.OnDestroy.Equal(plan.OnDestroy) && state.Connection.Equal(plan.Connection)
+}
+
+func (r *exportResource) markRunUnknown(plan *exportModel) {
+	if plan.ID.IsNull() || plan.ID.IsUnknown() {
+		plan.ID = types.StringUnknown()
+		if !plan.ListID.IsUnknown() && !plan.Name.IsUnknown() {
+			plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
+		}
+	}
+	plan.ProfileCount = types.Int64Unknown()
+	plan.SegmentFingerprint = types.StringUnknown()
+	plan.Changes = types.ObjectUnknown(changesAttrTypes)
+	plan.Validation = types.ObjectUnknown(validationAttrTypes)
+	plan.InSync = types.BoolUnknown()
+	plan.LastRun = types.ObjectUnknown(lastRunAttrTypes)
+}
+
+// planWarnings shows invalid rows (masked) to the reviewer of the plan.
+func (r *exportResource) planWarnings(p *export.Plan, diags *diag.Diagnostics) {
+	if p.Invalid == nil || p.Invalid.Total == 0 {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("invalid_profiles"),
+		fmt.Sprintf("%d invalid profiles will be skipped", p.Invalid.Total),
+		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
+}
+
+func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state exportModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || state.OnDestroy.ValueString() != destroyRemove {
+		return
+	}
+	resp.Diagnostics.AddWarning("Destroying this export removes its contacts from the list",
+		fmt.Sprintf("on_destroy = %q: the contacts this export put on list %s will be removed from it (they stay in SendGrid).",
+			destroyRemove, state.ListID.ValueString()))
+}
+
+func (r *exportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan exportModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, 60*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.run(ctx, nil, nil, &plan, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+func (r *exportResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state exportModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, 60*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r.run(ctx, &state, req.Private, &plan, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+// privateGetter and privateSetter are the parts of the framework's private state the export uses.
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+type stateSetter interface {
+	Set(ctx context.Context, val any) diag.Diagnostics
+}
+
+// run applies the export and records the outcome. State and private state are written even
+// when the run fails part-way: the snapshot holds exactly what SendGrid confirmed, and the next
+// apply resumes from it.
+func (r *exportResource) run(ctx context.Context, state *exportModel, priv privateGetter, plan *exportModel,
+	out stateSetter, outPriv privateSetter, diags *diag.Diagnostics) {
+	in := r.inputs(ctx, plan, diags)
+	r.checkGovernance(in, diags)
+	if diags.HasError() || !requireClient(r.data, diags) {
+		return
+	}
+	full := fullRun(state, plan)
+	if !full && priv != nil {
+		in.req.Previous = r.readSnapshot(ctx, priv, diags)
+	}
+	expected := ""
+	if !plan.SegmentFingerprint.IsUnknown() {
+		expected = plan.SegmentFingerprint.ValueString()
+	}
+	res, err := r.newEngine(ctx).Apply(ctx, in.req, expected)
+	if res == nil {
+		if err != nil {
+			addEngineError(diags, in, err)
+		}
+		return
+	}
+
+	diags.Append(writeSnapshot(ctx, outPriv, res.Snapshot)...)
+	if n, cerr := r.data.client.ListContactCount(ctx, in.req.ListID); cerr == nil {
+		mark, _ := json.Marshal(listMark{Count: n, Members: snapshotMembers(res)})
+		diags.Append(outPriv.SetKey(ctx, privateList, mark)...)
+	}
+
+	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
+	if plan.ProfileCount.IsUnknown() {
+		plan.ProfileCount = types.Int64Value(res.Plan.Profiles)
+		plan.SegmentFingerprint = types.StringValue(res.Plan.Fingerprint)
+		plan.Changes = changesValue(res.Plan)
+		plan.Validation = validationValue(res.Plan)
+	}
+	// The snapshot records exactly what SendGrid confirmed, so even after a partial run the list
+	// holds what state says; the next plan shows the changes still to send.
+	plan.InSync = types.BoolValue(true)
+	plan.LastRun = lastRunValue(&res.Report, err)
+	diags.Append(out.Set(ctx, plan)...)
+
+	rep := res.Report
+	tflog.Info(ctx, "export finished", map[string]any{
+		"status": string(rep.Status), "requested": rep.Requested, "created": rep.Created, "updated": rep.Updated,
+		"removed": rep.Removed, "errored": rep.Errored, "skipped_invalid": rep.SkippedInvalid, "jobs": len(rep.JobIDs),
+		"method": rep.Method,
+	})
+	if err != nil {
+		addEngineError(diags, in, err)
+	}
+}
+
+func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state exportModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil || r.data.client == nil {
+		return
+	}
+	listID := state.ListID.ValueString()
+	count, err := r.data.client.ListContactCount(ctx, listID)
+	switch {
+	case sendgrid.IsNotFound(err):
+		resp.Diagnostics.AddAttributeWarning(path.Root("list_id"), "The export's list no longer exists",
+			fmt.Sprintf("SendGrid has no list %s any more; it was deleted outside Terraform. Bind or create a list and point list_id at it, "+
+				"or remove the export.", listID))
+		state.InSync = types.BoolValue(false)
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
+		return
+	default:
+		raw, d := req.Private.GetKey(ctx, privateList)
+		resp.Diagnostics.Append(d...)
+		var mark listMark
+		if len(raw) > 0 && json.Unmarshal(raw, &mark) == nil {
+			drift := count < mark.Members
+			if state.SyncMode.ValueString() == syncMirror {
+				drift = count != mark.Count
+			}
+			if drift && state.InSync.ValueBool() {
+				tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected": mark.Count})
+				resp.Diagnostics.AddAttributeWarning(path.Root("in_sync"), "The list changed outside Terraform",
+					fmt.Sprintf("List %s holds %d contacts; the last run left %d. The next apply re-runs the export to bring the list back in line with the segments.",
+						listID, count, mark.Count))
+				state.InSync = types.BoolValue(false)
+			}
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state exportModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || state.OnDestroy.ValueString() != destroyRemove {
+		return
+	}
+	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, 30*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	snap := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
+	rep, err := engineRemoveAll(ctx, r.newEngine(ctx), export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey, Previous: snap})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot remove the export's contacts from the list",
+			err.Error()+"\nThe export stays in state; fix the cause and destroy again, or set on_destroy = \"keep\".")
+		return
+	}
+	tflog.Info(ctx, "export removed its contacts from the list", map[string]any{"removed": rep.Removed})
+}
+
+// ImportState takes "<list_id>/<name>". The first apply after an import is a full run: without
+// the snapshot of earlier runs every profile is sent once more.
+func (r *exportResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	listID, name, ok := strings.Cut(req.ID, "/")
+	if !ok || !uuidPattern.MatchString(listID) || name == "" {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected <list_id>/<export name>, such as 3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a10/newsletter; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("list_id"), listID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("in_sync"), false)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("sync_mode"), syncUpsert)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("invalid_profiles"), invalidSkip)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), destroyKeep)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("max_profiles"), int64(defaultMaxProfiles))...)
+}
+
+var objectAsOptions = basetypes.ObjectAsOptions{}
+
+func exportID(listID, name string) string { return listID + "/" + name }
+
+func (r *exportResource) readSnapshot(ctx context.Context, priv privateGetter, diags *diag.Diagnostics) []byte {
+	raw, d := priv.GetKey(ctx, privateSnapshot)
+	diags.Append(d...)
+	if len(raw) == 0 {
+		return nil
+	}
+	var enc string
+	if err := json.Unmarshal(raw, &enc); err != nil {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return nil // an unreadable snapshot means a full run, which the engine reports
+	}
+	return b
+}
+
+func writeSnapshot(ctx context.Context, priv privateSetter, snap []byte) diag.Diagnostics {
+	raw, _ := json.Marshal(base64.StdEncoding.EncodeToString(snap))
+	return priv.SetKey(ctx, privateSnapshot, raw)
+}
+
+func snapshotMembers(res *export.Result) int64 {
+	if res.Plan == nil {
+		return 0
+	}
+	return res.Report.Created + res.Report.Updated + res.Plan.Unchanged
+}
+
+func invalidTotal(r *export.InvalidReport) int64 {
+	if r == nil {
+		return 0
+	}
+	return r.Total
+}
+
+func changesValue(p *export.Plan) types.Object {
+	return types.ObjectValueMust(changesAttrTypes, map[string]attr.Value{
+		"to_add":    types.Int64Value(p.ToAdd),
+		"to_update": types.Int64Value(p.ToUpdate),
+		"to_remove": types.Int64Value(p.ToRemove),
+		"unchanged": types.Int64Value(p.Unchanged),
+	})
+}
+
+func validationValue(p *export.Plan) types.Object {
+	byReason := map[string]attr.Value{}
+	samples := []attr.Value{}
+	var invalid int64
+	if p.Invalid != nil {
+		invalid = p.Invalid.Total
+		for k, v := range p.Invalid.ByReason {
+			byReason[k] = types.Int64Value(v)
+		}
+		for _, row := range p.Invalid.First {
+			samples = append(samples, types.StringValue(row.String()))
+		}
+	}
+	return types.ObjectValueMust(validationAttrTypes, map[string]attr.Value{
+		"valid":      types.Int64Value(p.Selected - invalid),
+		"invalid":    types.Int64Value(invalid),
+		"duplicates": types.Int64Value(p.Duplicates),
+		"by_reason":  types.MapValueMust(types.Int64Type, byReason),
+		"samples":    types.ListValueMust(types.StringType, samples),
+	})
+}
+
+func lastRunValue(rep *export.Report, runErr error) types.Object {
+	jobs := make([]attr.Value, 0, len(rep.JobIDs))
+	for _, id := range rep.JobIDs {
+		jobs = append(jobs, types.StringValue(id))
+	}
+	msg := fmt.Sprintf("%s: %d sent (%d created, %d updated), %d removed, %d errored, %d invalid skipped",
+		rep.Status, rep.Requested, rep.Created, rep.Updated, rep.Removed, rep.Errored, rep.SkippedInvalid)
+	if runErr != nil {
+		msg = string(rep.Status) + ": " + runErr.Error()
+	}
+	return types.ObjectValueMust(lastRunAttrTypes, map[string]attr.Value{
+		"status":          types.StringValue(string(rep.Status)),
+		"started_at":      types.StringValue(rep.StartedAt.UTC().Format(time.RFC3339)),
+		"finished_at":     types.StringValue(rep.FinishedAt.UTC().Format(time.RFC3339)),
+		"requested":       types.Int64Value(rep.Requested),
+		"created":         types.Int64Value(rep.Created),
+		"updated":         types.Int64Value(rep.Updated),
+		"removed":         types.Int64Value(rep.Removed),
+		"errored":         types.Int64Value(rep.Errored),
+		"skipped_invalid": types.Int64Value(rep.SkippedInvalid),
+		"job_ids":         types.ListValueMust(types.StringType, jobs),
+		"message":         types.StringValue(msg),
+	})
+}
+
+// addEngineError turns an engine error into diagnostics on the attribute to blame.
+func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
+	var (
+		cfgs  export.ConfigErrors
+		cfg   *export.ConfigError
+		capE  *export.CapError
+		inv   *export.InvalidProfilesError
+		fpE   *export.FingerprintError
+		segE  *segment.Error
+		runE  *export.RunError
+		apiE  *sendgrid.APIError
+		paths = func(p export.Path) path.Path { return toPath(p) }
+	)
+	switch {
+	case errors.As(err, &cfgs):
+		for _, c := range cfgs {
+			diags.AddAttributeError(paths(c.Path), c.Summary, c.Detail)
+		}
+	case errors.As(err, &cfg):
+		diags.AddAttributeError(paths(cfg.Path), cfg.Summary, cfg.Detail)
+	case errors.As(err, &capE):
+		at := path.Root("max_profiles")
+		title := "Export exceeds max_profiles"
+		if capE.Which != "max_profiles" {
+			at = path.Root("sendgrid_connection").AtName("profile_cap")
+			title = "Export exceeds the connection's profile cap"
+		}
+		diags.AddAttributeError(at, title, err.Error())
+	case errors.As(err, &inv):
+		diags.AddAttributeError(path.Root("invalid_profiles"),
+			fmt.Sprintf("%d invalid profiles (invalid_profiles = \"fail\")", inv.Invalid.Total),
+			"Nothing was uploaded. Fix these rows in the source, or set invalid_profiles = \"skip\" to leave them out. Values are masked.\n"+
+				inv.Invalid.Summary(10))
+	case errors.As(err, &fpE):
+		diags.AddError("Segments changed since the plan",
+			err.Error()+". Run terraform plan again and review the new counts.")
+	case errors.As(err, &segE):
+		base := path.Root("segments")
+		if i, ok := in.segmentIdx[segE.Segment]; ok {
+			base = base.AtListIndex(i)
+		}
+		addSegmentError(diags, base, err)
+	case errors.As(err, &runE):
+		diags.AddError("Export run "+string(runE.Status), err.Error()+
+			"\nState records what SendGrid confirmed; run terraform apply again to send the rest.")
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError("Export timed out",
+			"The run did not finish within its timeout. What SendGrid confirmed is recorded; run terraform apply again to continue, "+
+				"or raise timeouts. "+err.Error())
+	case errors.Is(err, context.Canceled):
+		diags.AddError("Export interrupted",
+			"The run was cancelled. What SendGrid confirmed is recorded; run terraform apply again to continue.")
+	case errors.As(err, &apiE):
+		diags.AddError("SendGrid refused a request", err.Error())
+	default:
+		diags.AddError("Export failed", err.Error())
+	}
+}
+
+func toPath(p export.Path) path.Path {
+	if len(p) == 0 {
+		return path.Empty()
+	}
+	out := path.Root(p[0].Name)
+	for _, s := range p[1:] {
+		switch {
+		case s.IsKey:
+			out = out.AtMapKey(s.Key)
+		case s.IsIdx:
+			out = out.AtListIndex(s.Index)
+		default:
+			out = out.AtName(s.Name)
+		}
+	}
+	return out
+}
+
+// engineRemoveAll is replaced once the engine exposes removal of a snapshot's contacts.
+var engineRemoveAll = func(context.Context, *export.Engine, export.Request) (*export.Report, error) {
+	return nil, errors.New("removing an export's contacts on destroy is not available in this build")
+}

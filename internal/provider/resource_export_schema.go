@@ -1,0 +1,340 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// exportModel is the state and plan of sendgridaudience_export.
+type exportModel struct {
+	ID                  types.String   `tfsdk:"id"`
+	Name                types.String   `tfsdk:"name"`
+	Connection          types.Object   `tfsdk:"sendgrid_connection"`
+	ListID              types.String   `tfsdk:"list_id"`
+	Segments            types.List     `tfsdk:"segments"`
+	DataMatching        types.Object   `tfsdk:"data_matching"`
+	ManagedCustomFields types.List     `tfsdk:"managed_custom_fields"`
+	MaxProfiles         types.Int64    `tfsdk:"max_profiles"`
+	SyncMode            types.String   `tfsdk:"sync_mode"`
+	InvalidProfiles     types.String   `tfsdk:"invalid_profiles"`
+	RunTrigger          types.String   `tfsdk:"run_trigger"`
+	OnDestroy           types.String   `tfsdk:"on_destroy"`
+	Timeouts            timeouts.Value `tfsdk:"timeouts"`
+
+	ProfileCount       types.Int64  `tfsdk:"profile_count"`
+	SegmentFingerprint types.String `tfsdk:"segment_fingerprint"`
+	Changes            types.Object `tfsdk:"changes"`
+	Validation         types.Object `tfsdk:"validation"`
+	InSync             types.Bool   `tfsdk:"in_sync"`
+	LastRun            types.Object `tfsdk:"last_run"`
+}
+
+// segmentRefModel is one segment. The sendgridaudience_segment data source converts to it.
+type segmentRefModel struct {
+	Name   types.String `tfsdk:"name"`
+	Source types.String `tfsdk:"source"`
+	Query  types.String `tfsdk:"query"`
+	Filter types.String `tfsdk:"filter"`
+}
+
+var segmentRefAttrTypes = map[string]attr.Type{
+	"name":   types.StringType,
+	"source": types.StringType,
+	"query":  types.StringType,
+	"filter": types.StringType,
+}
+
+// customFieldRefModel is a sendgridaudience_custom_field managed in the same configuration.
+type customFieldRefModel struct {
+	Name types.String `tfsdk:"name"`
+	Type types.String `tfsdk:"type"`
+}
+
+var customFieldRefAttrTypes = map[string]attr.Type{
+	"name": types.StringType,
+	"type": types.StringType,
+}
+
+type dataMatchingModel struct {
+	Email               types.String `tfsdk:"email"`
+	FirstName           types.String `tfsdk:"first_name"`
+	LastName            types.String `tfsdk:"last_name"`
+	Country             types.String `tfsdk:"country"`
+	StateProvinceRegion types.String `tfsdk:"state_province_region"`
+	City                types.String `tfsdk:"city"`
+	PostalCode          types.String `tfsdk:"postal_code"`
+	CustomFields        types.Map    `tfsdk:"custom_fields"`
+}
+
+type changesModel struct {
+	ToAdd     types.Int64 `tfsdk:"to_add"`
+	ToUpdate  types.Int64 `tfsdk:"to_update"`
+	ToRemove  types.Int64 `tfsdk:"to_remove"`
+	Unchanged types.Int64 `tfsdk:"unchanged"`
+}
+
+var changesAttrTypes = map[string]attr.Type{
+	"to_add":    types.Int64Type,
+	"to_update": types.Int64Type,
+	"to_remove": types.Int64Type,
+	"unchanged": types.Int64Type,
+}
+
+type validationModel struct {
+	Valid      types.Int64 `tfsdk:"valid"`
+	Invalid    types.Int64 `tfsdk:"invalid"`
+	Duplicates types.Int64 `tfsdk:"duplicates"`
+	ByReason   types.Map   `tfsdk:"by_reason"`
+	Samples    types.List  `tfsdk:"samples"`
+}
+
+var validationAttrTypes = map[string]attr.Type{
+	"valid":      types.Int64Type,
+	"invalid":    types.Int64Type,
+	"duplicates": types.Int64Type,
+	"by_reason":  types.MapType{ElemType: types.Int64Type},
+	"samples":    types.ListType{ElemType: types.StringType},
+}
+
+type lastRunModel struct {
+	Status         types.String `tfsdk:"status"`
+	StartedAt      types.String `tfsdk:"started_at"`
+	FinishedAt     types.String `tfsdk:"finished_at"`
+	Requested      types.Int64  `tfsdk:"requested"`
+	Created        types.Int64  `tfsdk:"created"`
+	Updated        types.Int64  `tfsdk:"updated"`
+	Removed        types.Int64  `tfsdk:"removed"`
+	Errored        types.Int64  `tfsdk:"errored"`
+	SkippedInvalid types.Int64  `tfsdk:"skipped_invalid"`
+	JobIDs         types.List   `tfsdk:"job_ids"`
+	Message        types.String `tfsdk:"message"`
+}
+
+var lastRunAttrTypes = map[string]attr.Type{
+	"status":          types.StringType,
+	"started_at":      types.StringType,
+	"finished_at":     types.StringType,
+	"requested":       types.Int64Type,
+	"created":         types.Int64Type,
+	"updated":         types.Int64Type,
+	"removed":         types.Int64Type,
+	"errored":         types.Int64Type,
+	"skipped_invalid": types.Int64Type,
+	"job_ids":         types.ListType{ElemType: types.StringType},
+	"message":         types.StringType,
+}
+
+const (
+	defaultMaxProfiles = 100000
+	syncUpsert         = "upsert"
+	syncMirror         = "mirror"
+	invalidSkip        = "skip"
+	invalidFail        = "fail"
+	destroyKeep        = "keep"
+	destroyRemove      = "remove_from_list"
+)
+
+func columnAttr(field, sendgridName string, maxLen int) schema.StringAttribute {
+	d := "Profile column mapped to SendGrid's `" + sendgridName + "` field"
+	if maxLen > 0 {
+		d += " (at most " + itoa(maxLen) + " characters; longer values make the profile invalid)"
+	}
+	return schema.StringAttribute{
+		MarkdownDescription: d + ". Leave unset to not send " + field + ".",
+		Optional:            true,
+		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+	}
+}
+
+func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Exports one or more segments of customer profiles to a SendGrid contact list. " +
+			"`terraform plan` reads the segments, validates every mapped value against SendGrid's rules, checks the caps, " +
+			"consent and the actor's permission, and shows how many contacts the run will add, update and remove; " +
+			"`terraform apply` uploads only those changes and records the run. State holds counts, a run report and " +
+			"keyed hashes (in private state); never an email address, a name or the API key.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Identifier of the export: `<list_id>/<name>`. Use it with `terraform import`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name of the export, unique per list. Changing it replaces the export (its snapshot is kept per name).",
+				Required:            true,
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(1, 100),
+					stringvalidator.RegexMatches(regexp.MustCompile(`^[^/]+$`), "must not contain '/'"),
+				},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"sendgrid_connection": schema.ObjectAttribute{
+				MarkdownDescription: "The connection to export through: pass the whole resource, `sendgrid_connection = sendgridaudience_connection.NAME`. " +
+					"The plan reads its consent, administrators, contributors, profile cap and SendGrid account from it.",
+				Required:       true,
+				AttributeTypes: connectionRefAttrTypes,
+			},
+			"list_id": schema.StringAttribute{
+				MarkdownDescription: "ID of the SendGrid contact list to export to, usually `sendgridaudience_list_binding.NAME.list_id`. " +
+					"Changing it replaces the export.",
+				Required: true,
+				Validators: []validator.String{
+					stringvalidator.RegexMatches(uuidPattern, "must be a SendGrid list ID (a UUID such as 3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a10)"),
+				},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"segments": schema.ListAttribute{
+				MarkdownDescription: "The segments to export, in priority order: pass `sendgridaudience_segment` data sources, " +
+					"`segments = [data.sendgridaudience_segment.a, data.sendgridaudience_segment.b]`, or objects with `name`, `source`, " +
+					"`query` and `filter`. A profile in several segments is exported once; for an email repeated within or across " +
+					"segments the first occurrence in this order wins (see the data matching guide).",
+				Required:    true,
+				ElementType: types.ObjectType{AttrTypes: segmentRefAttrTypes},
+				Validators:  []validator.List{listvalidator.SizeAtLeast(1)},
+			},
+			"data_matching": schema.SingleNestedAttribute{
+				MarkdownDescription: "Which profile column fills which SendGrid contact field. Every column must exist in every segment.",
+				Required:            true,
+				Attributes: map[string]schema.Attribute{
+					"email": schema.StringAttribute{
+						MarkdownDescription: "Profile column holding the email address (required; at most 254 characters, trimmed and lower-cased as SendGrid does).",
+						Required:            true,
+						Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+					},
+					"first_name":            columnAttr("a first name", "first_name", 50),
+					"last_name":             columnAttr("a last name", "last_name", 50),
+					"country":               columnAttr("a country or region", "country", 50),
+					"state_province_region": columnAttr("a state", "state_province_region", 50),
+					"city":                  columnAttr("a city", "city", 60),
+					"postal_code":           columnAttr("a postcode", "postal_code", 0),
+					"custom_fields": schema.MapAttribute{
+						MarkdownDescription: "SendGrid custom field name → profile column. Each field must exist in SendGrid " +
+							"(or be listed in `managed_custom_fields`); values are checked against its type (Text, Number, Date).",
+						Optional:    true,
+						ElementType: types.StringType,
+					},
+				},
+			},
+			"managed_custom_fields": schema.ListAttribute{
+				MarkdownDescription: "Custom fields created in the same configuration, `[sendgridaudience_custom_field.NAME]`, so the plan " +
+					"can check values against their type before they exist in SendGrid (and the export runs after they are created).",
+				Optional:    true,
+				ElementType: types.ObjectType{AttrTypes: customFieldRefAttrTypes},
+			},
+			"max_profiles": schema.Int64Attribute{
+				MarkdownDescription: "Most distinct profiles this export may send. The plan fails, before anything is sent, when the " +
+					"segments hold more. Default `100000`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(defaultMaxProfiles),
+				Validators: []validator.Int64{int64validator.AtLeast(1)},
+			},
+			"sync_mode": schema.StringAttribute{
+				MarkdownDescription: "`upsert` (default) adds and updates contacts; `mirror` also removes from the list the contacts " +
+					"that left the segments. Contacts are removed from the list, never deleted from SendGrid.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(syncUpsert),
+				Validators: []validator.String{stringvalidator.OneOf(syncUpsert, syncMirror)},
+			},
+			"invalid_profiles": schema.StringAttribute{
+				MarkdownDescription: "What to do with profiles whose values SendGrid would reject: `skip` (default) leaves them out " +
+					"and reports them in `validation`; `fail` fails the plan.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(invalidSkip),
+				Validators: []validator.String{stringvalidator.OneOf(invalidSkip, invalidFail)},
+			},
+			"run_trigger": schema.StringAttribute{
+				MarkdownDescription: "Any value; changing it runs the export again even when the segments did not change (an on-demand run). " +
+					"A full run re-sends every profile.",
+				Optional: true,
+			},
+			"on_destroy": schema.StringAttribute{
+				MarkdownDescription: "What destroying the export does to the list: `keep` (default) leaves the contacts on it; " +
+					"`remove_from_list` removes the contacts this export put there. Contacts are never deleted from SendGrid.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(destroyKeep),
+				Validators: []validator.String{stringvalidator.OneOf(destroyKeep, destroyRemove)},
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+
+			"profile_count": schema.Int64Attribute{
+				MarkdownDescription: "Distinct valid profiles the segments select (after merging repeated emails).",
+				Computed:            true,
+			},
+			"segment_fingerprint": schema.StringAttribute{
+				MarkdownDescription: "Keyed fingerprint of the exported content. If the segments change between plan and apply, " +
+					"the apply fails rather than upload something the plan did not show.",
+				Computed: true,
+			},
+			"changes": schema.SingleNestedAttribute{
+				MarkdownDescription: "The contacts the planned run adds, updates and removes; kept in state as the last run's plan.",
+				Computed:            true,
+				Attributes: map[string]schema.Attribute{
+					"to_add":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts new to the list."},
+					"to_update": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts on the list whose mapped values changed."},
+					"to_remove": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts that left the segments and leave the list (`mirror` only)."},
+					"unchanged": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts already up to date; nothing is sent for them."},
+				},
+			},
+			"validation": schema.SingleNestedAttribute{
+				MarkdownDescription: "What validation found: counts, counts per reason, and the first invalid rows " +
+					"(file and line or row, field and reason, with masked values).",
+				Computed: true,
+				Attributes: map[string]schema.Attribute{
+					"valid":      schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows that pass validation."},
+					"invalid":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows SendGrid would reject (skipped or failing, per `invalid_profiles`)."},
+					"duplicates": schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows whose email appeared earlier and were merged into it."},
+					"by_reason":  schema.MapAttribute{Computed: true, ElementType: types.Int64Type, MarkdownDescription: "Invalid rows per reason."},
+					"samples":    schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "The first invalid rows, masked."},
+				},
+			},
+			"in_sync": schema.BoolAttribute{
+				MarkdownDescription: "Whether the list still holds what the last run left. A refresh that finds contacts removed or the " +
+					"list changed behind Terraform's back sets it to false, and the plan then shows a reconciling run.",
+				Computed: true,
+			},
+			"last_run": schema.SingleNestedAttribute{
+				MarkdownDescription: "Report of the last run: status (`succeeded`, `partial`, `failed`, `no_changes`), start and end, " +
+					"counts and SendGrid job IDs.",
+				Computed: true,
+				Attributes: map[string]schema.Attribute{
+					"status":          schema.StringAttribute{Computed: true, MarkdownDescription: "`succeeded`, `partial`, `failed` or `no_changes`."},
+					"started_at":      schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 start time."},
+					"finished_at":     schema.StringAttribute{Computed: true, MarkdownDescription: "RFC 3339 end time."},
+					"requested":       schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts sent to SendGrid."},
+					"created":         schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts SendGrid created."},
+					"updated":         schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts SendGrid updated."},
+					"removed":         schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts removed from the list."},
+					"errored":         schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts SendGrid rejected."},
+					"skipped_invalid": schema.Int64Attribute{Computed: true, MarkdownDescription: "Invalid profiles left out."},
+					"job_ids":         schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "SendGrid job IDs of the run."},
+					"message":         schema.StringAttribute{Computed: true, MarkdownDescription: "A one-line summary, or why the run stopped."},
+				},
+			},
+		},
+	}
+}
+
+func itoa(n int) string {
+	return strconv.Itoa(n)
+}

@@ -1,0 +1,447 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
+)
+
+// exportFixture is a synthetic profile file on disk and the emulator it is exported to.
+type exportFixture struct {
+	env    *testAccEnv
+	listID string
+	path   string
+	opts   synth.Options
+}
+
+func newExportFixture(t *testing.T, opts synth.Options) *exportFixture {
+	t.Helper()
+	env := testAccNewEnv(t)
+	f := &exportFixture{
+		env:    env,
+		listID: env.Emulator.SeedList(env.Key, "Newsletter"),
+		path:   filepath.Join(t.TempDir(), "customers.csv"),
+		opts:   opts,
+	}
+	env.Emulator.SeedField(env.Key, "lifetime_value", "Number")
+	f.write(t, opts)
+	return f
+}
+
+// write (re)generates the profile file.
+func (f *exportFixture) write(t *testing.T, opts synth.Options) {
+	t.Helper()
+	g, err := synth.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.WriteFile(context.Background(), f.path, synth.CSV); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expected returns the lower-cased emails of the profiles the export must leave on the list:
+// valid, first occurrence, selected by keep.
+func expectedEmails(t *testing.T, opts synth.Options, keep func(*synth.Profile) bool) []string {
+	t.Helper()
+	g, err := synth.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	_ = g.Each(func(_ int, p *synth.Profile) error {
+		e := strings.ToLower(strings.TrimSpace(p.Email))
+		if p.Invalid != "" || seen[e] || (keep != nil && !keep(p)) {
+			return nil
+		}
+		seen[e] = true
+		return nil
+	})
+	out := make([]string, 0, len(seen))
+	for e := range seen {
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (f *exportFixture) config(actor, extra string) string {
+	return f.env.ProviderConfig(actor) + testAccConnectionConfig("Marketing", []string{testAccAdmin}, []string{testAccContributor}, "") +
+		fmt.Sprintf(`
+data "sendgridaudience_segment" "customers" {
+  name   = "customers"
+  source = %q
+}
+
+resource "sendgridaudience_export" "test" {
+  name       = "newsletter"
+  sendgrid_connection = sendgridaudience_connection.test
+  list_id    = %q
+  segments   = [data.sendgridaudience_segment.customers]
+
+  data_matching = {
+    email      = "email"
+    first_name = "first_name"
+    last_name  = "last_name"
+    city       = "city"
+    custom_fields = {
+      lifetime_value = "lifetime_value"
+    }
+  }
+%s
+}
+`, f.path, f.listID, extra)
+}
+
+func (f *exportFixture) checkMembers(t *testing.T, want []string) {
+	t.Helper()
+	got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("list holds %d contacts, want %d (the segments exactly)", len(got), len(want))
+	}
+}
+
+func contactsSent(c emulator.Counters) int64 { return c.ContactsUpserted + c.ContactsImported }
+
+// expectChanges checks the planned change counts of the export.
+func expectChanges(add, update, remove int64) plancheck.PlanCheck {
+	return plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("changes"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+		"to_add": knownvalue.Int64Exact(add), "to_update": knownvalue.Int64Exact(update),
+		"to_remove": knownvalue.Int64Exact(remove), "unchanged": knownvalue.NotNull(),
+	}))
+}
+
+func TestAccExport_incrementalRuns(t *testing.T) {
+	base := synth.Options{Count: 400, Seed: 11, InvalidFraction: 0.05, DuplicateFraction: 0.02}
+	f := newExportFixture(t, base)
+	all := expectedEmails(t, base, nil)
+	edited := base
+	edited.EditPercent = 1
+	var editedValid int64
+	g, _ := synth.New(edited)
+	_ = g.Each(func(_ int, p *synth.Profile) error {
+		if p.Edited && p.Invalid == "" && p.DuplicateOf < 0 {
+			editedValid++
+		}
+		return nil
+	})
+	if editedValid == 0 {
+		t.Fatal("the 1 % edit must touch at least one valid profile")
+	}
+	var sentBefore int64
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{ // First apply uploads every valid profile once; the plan shows the counts.
+				Config: f.config(testAccAdmin, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionCreate),
+					expectChanges(int64(len(all)), 0, 0),
+					plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("validation").AtMapKey("invalid"), knownvalue.Int64Exact(20)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("status"), knownvalue.StringExact("succeeded")),
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("requested"), knownvalue.Int64Exact(int64(len(all)))),
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("profile_count"), knownvalue.Int64Exact(int64(len(all)))),
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("in_sync"), knownvalue.Bool(true)),
+				},
+				Check: func(*terraform.State) error {
+					f.checkMembers(t, all)
+					if got := contactsSent(f.env.Emulator.Counters()); got != int64(len(all)) {
+						return fmt.Errorf("first run sent %d contacts, want %d", got, len(all))
+					}
+					sentBefore = contactsSent(f.env.Emulator.Counters())
+					return nil
+				},
+			},
+			{ // Unchanged data: an empty plan, nothing sent (a contributor may run the export).
+				Config: f.config(testAccContributor, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: func(*terraform.State) error {
+					if got := contactsSent(f.env.Emulator.Counters()) - sentBefore; got != 0 {
+						return fmt.Errorf("an unchanged run sent %d contacts", got)
+					}
+					return nil
+				},
+			},
+			{ // 1 % of the profiles edited: the plan shows exactly those updates and apply sends only them.
+				PreConfig: func() { f.write(t, edited) },
+				Config:    f.config(testAccAdmin, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
+					expectChanges(0, editedValid, 0),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("requested"), knownvalue.Int64Exact(editedValid)),
+				},
+				Check: func(*terraform.State) error {
+					if got := contactsSent(f.env.Emulator.Counters()) - sentBefore; got != editedValid {
+						return fmt.Errorf("the incremental run sent %d contacts, want %d", got, editedValid)
+					}
+					f.checkMembers(t, all)
+					return nil
+				},
+			},
+			{ // run_trigger forces a full run with unchanged data.
+				Config: f.config(testAccAdmin, `  run_trigger = "2026-11-28"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("requested"), knownvalue.Int64Exact(int64(len(all)))),
+				},
+			},
+			{
+				ResourceName:      "sendgridaudience_export.test",
+				ImportState:       true,
+				ImportStateId:     f.listID + "/newsletter",
+				ImportStateVerify: false,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["list_id"] != f.listID || states[0].Attributes["name"] != "newsletter" {
+						return fmt.Errorf("import did not restore list_id and name: %v", states)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestAccExport_mirrorRemovesLeavers(t *testing.T) {
+	opts := synth.Options{Count: 300, Seed: 5, InvalidFraction: 0.02}
+	f := newExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	paying := expectedEmails(t, opts, func(p *synth.Profile) bool { return p.Plan != "free" })
+	if len(paying) == len(all) || len(paying) == 0 {
+		t.Fatalf("fixture must have free and paying profiles (%d of %d)", len(paying), len(all))
+	}
+	filtered := strings.Replace(f.config(testAccAdmin, `  sync_mode = "mirror"`),
+		`name   = "customers"`, `name   = "customers"
+  filter = "plan != 'free'"`, 1)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: f.config(testAccAdmin, `  sync_mode = "mirror"`),
+				Check:  func(*terraform.State) error { f.checkMembers(t, all); return nil },
+			},
+			{
+				Config: filtered,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, int64(len(all)-len(paying))),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("removed"), knownvalue.Int64Exact(int64(len(all)-len(paying)))),
+				},
+				Check: func(*terraform.State) error {
+					f.checkMembers(t, paying)
+					for _, e := range all {
+						if _, ok := f.env.Emulator.Contact(f.env.Key, e); !ok {
+							return fmt.Errorf("a contact was deleted from SendGrid; mirror mode only removes from the list")
+						}
+					}
+					return nil
+				},
+			},
+			{
+				Config:           filtered,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+func TestAccExport_planTimeRefusals(t *testing.T) {
+	opts := synth.Options{Count: 120, Seed: 3}
+	f := newExportFixture(t, opts)
+	base := f.config(testAccAdmin, "")
+	cases := []struct {
+		name   string
+		config string
+		want   *regexp.Regexp
+	}{
+		{"typo in a column", strings.Replace(base, `first_name = "first_name"`, `first_name = "frist_name"`, 1),
+			allWordsRe("Unknown column", "frist_name", `Did you mean "first_name"?`)},
+		{"missing email mapping", strings.Replace(base, `email      = "email"`, ``, 1),
+			allWordsRe(`attribute "email" is required`)},
+		{"over the cap", f.config(testAccAdmin, `  max_profiles = 50`),
+			allWordsRe("Export exceeds max_profiles", "120 > 50", "nothing was uploaded")},
+		{"consent false", strings.Replace(base, `data_privacy_consent = true`, `data_privacy_consent = false`, 1),
+			allWordsRe("consent", "lawful basis")},
+		{"unknown custom field", strings.Replace(base, `lifetime_value = "lifetime_value"`, `tier = "plan"`, 1),
+			allWordsRe("Unknown custom field", "tier")},
+		{"invalid rows with fail policy", func() string {
+			bad := *f
+			bad.path = filepath.Join(t.TempDir(), "bad.csv")
+			bad.write(t, synth.Options{Count: 50, Seed: 9, InvalidFraction: 0.1})
+			return bad.config(testAccAdmin, `  invalid_profiles = "fail"`)
+		}(), allWordsRe(`5 invalid profiles (invalid_profiles = "fail")`, "Nothing was uploaded", "bad.csv line")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: tc.want}},
+			})
+		})
+	}
+	if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
+		t.Fatalf("plan-time refusals sent %d contacts", got)
+	}
+}
+
+func TestAccExport_actorNotAllowed(t *testing.T) {
+	f := newExportFixture(t, synth.Options{Count: 60, Seed: 4})
+	var sent int64
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: f.config(testAccAdmin, ""),
+				Check: func(*terraform.State) error {
+					sent = contactsSent(f.env.Emulator.Counters())
+					return nil
+				},
+			},
+			{ // Someone who is neither administrator nor contributor changes the data and plans.
+				PreConfig:   func() { f.write(t, synth.Options{Count: 60, Seed: 4, EditPercent: 50}) },
+				Config:      f.config(testAccOutsider, ""),
+				PlanOnly:    true,
+				ExpectError: allWordsRe("Actor may not run this export", `actor "`+testAccOutsider+`" may not use this connection`),
+			},
+			{
+				PreConfig: func() {
+					if got := contactsSent(f.env.Emulator.Counters()); got != sent {
+						t.Errorf("a refused plan sent %d contacts", got-sent)
+					}
+				},
+				Config: f.config(testAccAdmin, ""),
+			},
+		},
+	})
+}
+
+func TestAccExport_faultThenConverge(t *testing.T) {
+	opts := synth.Options{Count: 300, Seed: 21, InvalidFraction: 0.02}
+	f := newExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	edited := opts
+	edited.EditPercent = 10
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: f.config(testAccAdmin, "")},
+			{ // Every upsert job fails: the apply reports it and records nothing as sent.
+				PreConfig: func() {
+					f.write(t, edited)
+					f.env.Emulator.SetFaults(emulator.Faults{JobFailRatio: 1})
+				},
+				Config:      f.config(testAccAdmin, ""),
+				ExpectError: regexp.MustCompile(`(?i)export run (partial|failed)`),
+			},
+			{ // Faults gone: a plain apply converges.
+				PreConfig: func() { f.env.Emulator.SetFaults(emulator.Faults{}) },
+				Config:    f.config(testAccAdmin, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("status"), knownvalue.StringExact("succeeded")),
+				},
+				Check: func(*terraform.State) error {
+					f.checkMembers(t, all)
+					return nil
+				},
+			},
+			{
+				Config:           f.config(testAccAdmin, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+// noSecrets fails when the JSON of a plan or state holds the API key, an email address, or a
+// profile value.
+type noSecrets struct {
+	t      *testing.T
+	key    string
+	values []string
+}
+
+var emailLike = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+
+func (n noSecrets) scan(what string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	s := string(raw)
+	if strings.Contains(s, n.key) {
+		return fmt.Errorf("%s contains the API key", what)
+	}
+	for _, m := range emailLike.FindAllString(s, -1) {
+		if m == testAccAdmin || m == testAccContributor || m == testAccOutsider {
+			continue // the actors named in the configuration
+		}
+		return fmt.Errorf("%s contains an email address (%d characters)", what, len(m))
+	}
+	for _, v := range n.values {
+		if strings.Contains(s, `"`+v+`"`) {
+			return fmt.Errorf("%s contains a profile value", what)
+		}
+	}
+	return nil
+}
+
+func (n noSecrets) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = n.scan("the plan", req.Plan)
+}
+
+func (n noSecrets) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = n.scan("the state", req.State)
+}
+
+func TestAccExport_noSecretsInPlanOrState(t *testing.T) {
+	opts := synth.Options{Count: 80, Seed: 2, InvalidFraction: 0.1}
+	f := newExportFixture(t, opts)
+	g, _ := synth.New(opts)
+	var values []string
+	_ = g.Each(func(_ int, p *synth.Profile) error {
+		values = append(values, p.FirstName+" "+p.LastName, p.PostalCode)
+		if p.Invalid == "" {
+			values = append(values, strings.ToLower(p.Email))
+		}
+		return nil
+	})
+	check := noSecrets{t: t, key: f.env.Key, values: values}
+	// The key comes from the environment, as it should in real use: a key written in the
+	// configuration is echoed by the CLI in the plan's "configuration" section.
+	t.Setenv(envAPIKey, f.env.Key)
+	t.Setenv(envAPIURL, f.env.URL)
+	config := strings.Replace(f.config(testAccAdmin, ""), f.env.ProviderConfig(testAccAdmin), testAccProviderConfig("", "", testAccAdmin), 1)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:            config,
+			ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{check}},
+			ConfigStateChecks: []statecheck.StateCheck{check},
+		}},
+	})
+}
