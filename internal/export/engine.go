@@ -149,6 +149,8 @@ type Plan struct {
 	Requests int
 
 	ScanDuration time.Duration
+
+	jsonBytes int64 // serialized size of the contacts to upload
 }
 
 // HasChanges reports whether Apply would upload or remove anything.
@@ -402,6 +404,7 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 		s.fieldsChanged = prev.Fields != s.fields
 	}
 	if err := s.run(ctx); err != nil {
+		s.csv.abort()
 		return nil, "", err
 	}
 	return s, state, nil
@@ -414,6 +417,7 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 	if err != nil {
 		return nil, err
 	}
+	defer s.csv.abort()
 	key := privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot)
 	fpKey := privacy.DeriveKey(req.APIKey, privacy.PurposeFingerprint)
 
@@ -488,7 +492,7 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 		}
 	}
 	up := e.chooseMethod(s)
-	plan.Method, plan.Requests = up.method, up.requests
+	plan.Method, plan.Requests, plan.jsonBytes = up.method, up.requests, s.jsonBytes
 	if !apply {
 		return out, nil
 	}

@@ -54,6 +54,7 @@ type scan struct {
 	// Contacts to upload: count, and the PUT batches they need (simulated with the batching
 	// rule, so Plan and Apply agree on the method).
 	changed    int64
+	jsonBytes  int64
 	batchSim   batchSim
 	spool      spool
 	trackKnown bool
@@ -62,6 +63,11 @@ type scan struct {
 	known map[uint64]string
 
 	rec, jsonBuf []byte
+
+	// csv compresses the CSV import files while the scan runs (apply, when a CSV import is
+	// possible); csvLine is scratch space.
+	csv     *csvBuilder
+	csvLine []byte
 }
 
 func (s *scan) run(ctx context.Context) error {
@@ -106,6 +112,11 @@ func (s *scan) run(ctx context.Context) error {
 		s.known = map[uint64]string{}
 	}
 	s.batchSim = newBatchSim(s.req.ListID, s.e.maxBatchContacts(), s.e.maxBatchBytes())
+	if s.apply && s.e.Transfer != TransferPUT {
+		if names, _, ok := s.codec.csvHeader(); ok {
+			s.csv = newCSVBuilder(appendCSVHeader(nil, names), s.e.maxImportContacts())
+		}
+	}
 	s.prog.update(func(p *Progress) { p.Phase = "scan" })
 	for i, o := range segs {
 		sc := SegmentCount{Name: o.name}
@@ -251,8 +262,13 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 	s.changed++
 	s.jsonBuf = s.codec.appendJSON(s.jsonBuf[:0], rec)
 	s.batchSim.add(len(s.jsonBuf))
+	s.jsonBytes += int64(len(s.jsonBuf))
 	if s.apply {
 		s.spool.add(snapshot.Entry{Email: eh, Content: ch}, len(s.jsonBuf), rec)
+		if s.csv != nil {
+			s.csvLine = s.codec.appendCSV(s.csvLine[:0], rec)
+			s.csv.add(s.csvLine)
+		}
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package export
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -346,43 +344,56 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 }
 
 // uploadCSV sends the spooled contacts as gzip-compressed CSV imports of up to
-// MaxImportContacts contacts each.
+// MaxImportContacts contacts each: the files the scan had compressed, each started as an import
+// (PUT /v3/marketing/contacts/imports), uploaded to its upload URI, and its job polled to its end.
 func (a *applier) uploadCSV(ctx context.Context) error {
 	e := a.e
-	names, ids, _ := a.s.codec.csvHeader()
-	maxI := e.maxImportContacts()
+	_, ids, _ := a.s.codec.csvHeader()
 	a.prog.update(func(p *Progress) {
 		p.Phase = "upload"
 		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = a.up.csvChunks, int64(a.s.spool.n), a.up.csvChunks
 	})
+	if a.s.csv == nil {
+		return errors.New("internal error: no CSV files were prepared")
+	}
+	bodies, counts, err := a.s.csv.finish()
+	if err != nil {
+		return fmt.Errorf("compressing the CSV file: %w", err)
+	}
+	// The files hold the spooled contacts in order: pair each with its entries.
+	entries := make([][]snapshot.Entry, len(bodies))
+	k := 0
+	a.s.spool.each(func(en snapshot.Entry, _ int, _ []byte) bool {
+		for k < len(counts) && len(entries[k]) == counts[k] {
+			k++
+		}
+		if k == len(counts) {
+			return false
+		}
+		entries[k] = append(entries[k], en)
+		return true
+	})
 	var jobs sync.WaitGroup
 	defer jobs.Wait()
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	line := make([]byte, 0, 1024)
-	var entries []snapshot.Entry
-	send := func() error {
-		if err := zw.Close(); err != nil {
-			return err
+	for i, body := range bodies {
+		if ctx.Err() != nil {
+			break
 		}
-		body := slices.Clone(buf.Bytes())
-		n := int64(len(entries))
-		ents := entries
-		entries = nil
-		buf.Reset()
-		zw.Reset(&buf)
+		ents := entries[i]
+		n := int64(len(ents))
 		imp, err := e.Client.StartCSVImport(ctx, []string{a.req.ListID}, ids, true)
 		if err != nil {
 			a.problem("CSV import not started: "+errMessage(err), n)
 			a.count(0, 0, n)
-			return nil
+			continue
 		}
 		if err := e.Client.UploadCSV(ctx, imp, body); err != nil {
 			a.problem("CSV file not uploaded: "+errMessage(err), n)
 			a.count(0, 0, n)
 			a.markUnsure(ents)
-			return nil
+			continue
 		}
+		bodies[i] = nil
 		a.addJob(imp.JobID)
 		a.mu.Lock()
 		a.rep.Requested += n
@@ -393,33 +404,6 @@ func (a *applier) uploadCSV(ctx context.Context) error {
 			defer jobs.Done()
 			a.settle(ctx, imp.JobID, ents, a.s.h.clone().email)
 		}()
-		return nil
-	}
-	header := appendCSVHeader(nil, names)
-	var werr error
-	a.s.spool.each(func(en snapshot.Entry, _ int, rec []byte) bool {
-		if len(entries) == 0 {
-			if _, werr = zw.Write(header); werr != nil {
-				return false
-			}
-		}
-		line = a.s.codec.appendCSV(line[:0], rec)
-		if _, werr = zw.Write(line); werr != nil {
-			return false
-		}
-		entries = append(entries, en)
-		if len(entries) >= maxI {
-			if werr = send(); werr != nil || ctx.Err() != nil {
-				return false
-			}
-		}
-		return true
-	})
-	if werr == nil && len(entries) > 0 && ctx.Err() == nil {
-		werr = send()
-	}
-	if werr != nil {
-		return werr
 	}
 	jobs.Wait()
 	return ctx.Err()
