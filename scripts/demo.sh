@@ -74,7 +74,7 @@ export TF_VAR_list_id="$list_id"
 
 show_list() {
   sleep 1.2 # the emulator saves its state at most once a second
-  "$work/bin/sendgrid-emulator" -state "$work/emulator-state.json" -key "$key" -print-list "$list_id" -unmask | head -n 12
+  "$work/bin/sendgrid-emulator" -state "$work/emulator-state.json" -key "$key" -print-list "$list_id" -unmask | awk 'NR <= 12'
 }
 
 step "terraform init"
@@ -104,6 +104,10 @@ step "The SendGrid list after the incremental run"
 show_list
 
 step "terraform plan with nothing changed"
-"$tf" plan -input=false -no-color -detailed-exitcode | tail -n 3 || true
+if "$tf" plan -input=false -no-color -detailed-exitcode > "$work/third-plan.txt"; then
+  grep -E '^No changes' "$work/third-plan.txt"
+else
+  echo "unexpected: the plan is not empty"; grep -E '^Plan:' "$work/third-plan.txt"; exit 1
+fi
 
 step "Done. The demo's files are in .demo/; the emulator is stopped."
