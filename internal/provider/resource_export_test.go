@@ -445,3 +445,47 @@ func TestAccExport_noSecretsInPlanOrState(t *testing.T) {
 		}},
 	})
 }
+
+func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
+	opts := synth.Options{Count: 150, Seed: 8}
+	f := newExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	removeSome := func() {
+		ctx := context.Background()
+		c := f.env.Client(t)
+		found, err := c.SearchEmails(ctx, all[:5])
+		if err != nil || len(found) != 5 {
+			t.Fatalf("search: %d found, %v", len(found), err)
+		}
+		var ids []string
+		for _, ref := range found {
+			ids = append(ids, ref.ID)
+		}
+		job, err := c.RemoveListContacts(ctx, f.listID, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.WaitImport(ctx, job, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: f.config(testAccAdmin, "")},
+			{ // Contacts removed from the list outside Terraform: refresh notices, the plan reconciles.
+				PreConfig: removeSome,
+				Config:    f.config(testAccAdmin, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue("sendgridaudience_export.test", tfjsonpath.New("in_sync")),
+				}},
+				Check: func(*terraform.State) error { f.checkMembers(t, all); return nil },
+			},
+			{
+				Config:           f.config(testAccAdmin, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
