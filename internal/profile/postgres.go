@@ -20,6 +20,7 @@ import (
 type pgSource struct {
 	desc  string // postgres://user@host:port/db, without parameters, for messages and Pos.File
 	query string
+	cfg   *pgconn.Config
 	conn  *pgconn.PgConn
 	tmap  *pgtype.Map
 	cols  []Column
@@ -58,7 +59,7 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (Source, err
 		}
 		return nil, pgConnectError(desc, cfg, err)
 	}
-	s := &pgSource{desc: desc, query: opts.Query, conn: conn, tmap: pgtype.NewMap()}
+	s := &pgSource{desc: desc, query: opts.Query, cfg: cfg, conn: conn, tmap: pgtype.NewMap()}
 	if s.query == "" {
 		s.query = DefaultQuery
 	}
@@ -155,10 +156,18 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		return err
 	}
 	if s.conn == nil {
-		return &Error{Pos: Pos{File: s.desc}, Msg: "the source is closed"}
+		return &Error{Pos: Pos{File: s.desc}, Msg: "the source is closed", Hint: "open the source again"}
 	}
 	if s.conn.IsClosed() {
-		return &Error{Pos: Pos{File: s.desc}, Msg: "the connection to PostgreSQL was lost", Hint: "check the server and the network, then run again"}
+		// A cancelled scan or a network failure closed the connection: connect again.
+		conn, err := pgconn.ConnectConfig(ctx, s.cfg)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return pgConnectError(s.desc, s.cfg, err)
+		}
+		s.conn = conn
 	}
 	fields, err := s.prepare(ctx)
 	if err != nil {
@@ -203,6 +212,11 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	intern := newInterner(ncol)
 	var fnErr error
 	for n := int64(1); rr.NextRow(); n++ {
+		if n&1023 == 0 {
+			if fnErr = ctx.Err(); fnErr != nil {
+				break
+			}
+		}
 		row.Pos.Row = n
 		vals := rr.Values()
 		for i, raw := range vals {
@@ -243,15 +257,21 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			break
 		}
 	}
-	_, err = rr.Close()
 	if fnErr != nil {
+		// Stopping early leaves the rest of the result unread. Reading it to the end could
+		// take as long as the whole scan, so drop the connection instead: the server ends the
+		// query when it can no longer send, and the next Scan connects again.
+		_ = s.conn.Conn().Close()
+		_, _ = rr.Close()
+		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = s.conn.Close(closeCtx)
+		cancel()
 		if fnErr == ErrStop {
 			fnErr = nil
 		}
-		// Stopping early leaves the rest of the result unread; Close above has read and
-		// discarded it (or the context cancelled the query).
 		return fnErr
 	}
+	_, err = rr.Close()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -242,3 +242,36 @@ func TestPostgresMissingPassword(t *testing.T) {
 	_, err = Open(context.Background(), "postgres://app@"+l.Addr().String()+"/crm?sslmode=disable", "")
 	wantError(t, err, []string{`rejected the login of user "app"`, "28P01", "PGPASSWORD", ".pgpass", "provider configuration"})
 }
+
+func TestPostgresCancelDuringScan(t *testing.T) {
+	dsn := testPG(t)
+	// A cross join streams its rows (generate_series alone would be materialised first).
+	src, err := Open(context.Background(), dsn, "SELECT a.g * 10000 + b.g AS n FROM generate_series(1, 10000) AS a(g), generate_series(1, 10000) AS b(g)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = src.Close() }()
+	ctx, cancel := context.WithCancel(context.Background())
+	var cancelled time.Time
+	n := 0
+	err = src.Scan(ctx, func(*Row) error {
+		n++
+		if n == 1000 {
+			cancel()
+			cancelled = time.Now()
+		}
+		return nil
+	})
+	if err != context.Canceled {
+		t.Errorf("scan after cancel returned %v after %d rows, want context.Canceled", err, n)
+	}
+	if d := time.Since(cancelled); d > 5*time.Second || n > 100000 {
+		t.Errorf("the scan went on for %v and %d rows after the cancel", d, n)
+	}
+	// The source still works (reconnecting if the cancel closed the connection).
+	n = 0
+	err = src.Scan(context.Background(), func(*Row) error { n++; return ErrStop })
+	if err != nil || n != 1 {
+		t.Errorf("scan after a cancelled scan: %d rows, %v", n, err)
+	}
+}

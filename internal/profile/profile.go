@@ -1,43 +1,77 @@
 // Package profile reads customer profiles from the sources a segment can name: CSV files, JSON
 // Lines files, SQLite database files and PostgreSQL servers. It knows nothing about Terraform.
 //
-// Every source streams: rows are read one at a time, so peak memory does not grow with the number
-// of rows. The columns and their types are known when Open returns, before any row is read.
+// Every source streams: rows are read one at a time into a reused Row, so peak memory does not
+// grow with the number of rows (a file source holds one line, or one CSV record, at a time;
+// lines and records over 16 MiB are errors). The columns and their types are known when Open
+// returns, before any row is read. A Scan callback must not retain the *Row or its Values
+// slice; the values themselves may be kept.
 //
 // # Source strings
 //
-//	customers.csv, csv:path           CSV with a header row (RFC 4180)
+//	customers.csv, csv:path            CSV with a header row (RFC 4180)
 //	customers.jsonl, .ndjson, jsonl:path
 //	                                   JSON Lines: one JSON object per line
 //	sqlite:path, path.sqlite, .sqlite3, .db
 //	                                   SQLite database file, opened read-only
 //	postgres://user@host:port/db?sslmode=...  (or postgresql://)
 //	                                   PostgreSQL; the password comes from Options.Password,
-//	                                   PGPASSWORD or ~/.pgpass, never from the URL
+//	                                   PGPASSWORD or ~/.pgpass, never from the URL; the
+//	                                   session is read-only (default_transaction_read_only)
 //
-// A query (Options.Query) is allowed for database sources only; without one a database source
-// reads `SELECT * FROM profiles`.
+// A query (Options.Query) is allowed for database sources only, and runs in the database;
+// without one a database source reads DefaultQuery, SELECT * FROM profiles. A query is one
+// statement without parameters.
 //
 // # Types
 //
 // Column types are CEL-friendly: string, int (int64), double (float64), bool and timestamp
-// (time.Time). Row.Values[i] holds a value of Columns()[i].Type, or nil for NULL / missing.
+// (time.Time, UTC). Row.Values[i] holds a value of Columns()[i].Type, or nil for NULL or missing.
 //
-//   - CSV carries no types: every column is a string unless its header names a type with a
-//     suffix, as in "lifetime_value:double", "age:int", "opt_in:bool", "signed_up:timestamp"
-//     (the suffix is removed from the column name). An empty field is "" in a string column and
-//     NULL in a typed column. Booleans are true/false/1/0/yes/no (any case); timestamps are
-//     RFC 3339 or YYYY-MM-DD (midnight UTC).
-//   - JSON Lines: see OpenWith's documentation of Options.InferLines.
-//   - SQLite: from the declared column types, by SQLite's affinity rules (see sqliteType);
-//     result columns without a declared type (expressions) are strings.
-//   - PostgreSQL: from the result's field descriptions (see pgColumnType).
+// CSV carries no types: every column is a string unless its header names a type with a suffix,
+// as in "lifetime_value:double", "age:int", "opt_in:bool", "signed_up:timestamp" (the suffix is
+// removed from the column name; also accepted: integer, float, number, real, boolean, date,
+// datetime, text; a suffix that names no type stays part of the name, as in "utm:source").
+// Header names are used exactly as written (spaces included); an empty or repeated name is an
+// error. An empty field is "" in a string column and NULL in a typed column. Booleans are
+// true/false/t/f/yes/no/y/n/1/0 (any case); timestamps are RFC 3339, YYYY-MM-DD (midnight UTC)
+// or YYYY-MM-DD HH:MM:SS (UTC). Lines holding nothing are skipped; a UTF-8 byte order mark and
+// CRLF line ends are accepted; every value must be valid UTF-8.
+//
+// JSON Lines: the columns and types come from the first Options.InferLines objects; see there.
+//
+// SQLite: from each result column's declared type, by SQLite's affinity rules
+// (https://www.sqlite.org/datatype3.html) with bool and timestamp added:
+//
+//	declared type contains BOOL                 bool (0/1, or text true/false)
+//	contains INT                                int
+//	contains CHAR, CLOB or TEXT                 string
+//	contains BLOB, or no declared type          string (expressions in a query have none; BLOBs must be UTF-8)
+//	contains REAL, FLOA or DOUB                 double
+//	contains DATE or TIME                       timestamp (text as above; integers as Unix seconds)
+//	anything else (NUMERIC, DECIMAL)            double
+//
+// A stored value that does not fit its column's type (SQLite does not enforce declared types)
+// is an error naming the row and column.
+//
+// PostgreSQL: from the result's field descriptions:
+//
+//	boolean                                     bool
+//	smallint, integer, bigint, oid              int
+//	real, double precision, numeric             double
+//	date, timestamp, timestamptz                timestamp (a date is midnight UTC)
+//	anything else (text, varchar, uuid, json, arrays, enums, ...)
+//	                                            string, as PostgreSQL writes it as text
 //
 // # Errors
 //
-// Every problem with a source is reported as *Error, naming the file and line (or row), the
-// column, what is wrong and what to do. Messages never contain profile values; where a value
-// must be shown it is masked with internal/privacy.
+// Every problem with a source is an *Error naming the file and line (or row), the column,
+// what is wrong and what to do: a missing or unreadable file, a file in UTF-16, invalid UTF-8,
+// a missing, empty or repeated header name, ragged rows, unterminated or stray quotes, an
+// invalid JSON line, a value that does not fit its column, SQL errors (with a caret under the
+// position PostgreSQL reports), a database that cannot be reached or rejects the login, and a
+// password in a URL. Messages never contain profile values: text that database servers quote
+// in their messages is masked with internal/privacy unless it occurs in the query itself.
 package profile
 
 import (
@@ -164,8 +198,8 @@ type Options struct {
 	// Terraform state.
 	Password string
 
-	// InferLines is how many lines from the start of a JSON Lines file determine its columns
-	// and their types (default DefaultInferLines). The file is read once more from the start
+	// InferLines is how many objects (non-blank lines) from the start of a JSON Lines file
+	// determine its columns and their types (default DefaultInferLines). The file is read once more from the start
 	// to produce the rows, so memory stays bounded. Rules:
 	//
 	//   - The columns are the keys of the objects on those lines, in order of first appearance.

@@ -219,7 +219,7 @@ func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		return err
 	}
 	if s.db == nil {
-		return &Error{Pos: Pos{File: s.path}, Msg: "the source is closed"}
+		return &Error{Pos: Pos{File: s.path}, Msg: "the source is closed", Hint: "open the source again"}
 	}
 	rows, err := s.run(ctx)
 	if err != nil {
@@ -239,6 +239,11 @@ func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	row := &Row{Values: make([]any, ncol)}
 	row.Pos.File = s.path
 	for n := int64(1); rows.Next(); n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return &Error{Pos: Pos{File: s.path, Row: n}, Msg: "reading the row failed: " + sanitizeMessage(err.Error(), s.query), Err: err}
 		}

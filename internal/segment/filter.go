@@ -35,7 +35,6 @@ type activation struct {
 	mapName string         // "profile" when the map is declared, else ""
 	row     *profile.Row
 	m       map[string]any // the profile map, rebuilt for each row that uses it
-	mRow    *profile.Row
 	mBuilt  bool
 }
 

@@ -60,17 +60,20 @@ type Spec struct {
 }
 
 // Error is a problem with a segment, naming the attribute at fault: "source", "query" or
-// "filter". Err is the *profile.Error of a source or query problem.
+// "filter". For source and query problems Pos, Column, Msg and Hint are those of the
+// *profile.Error in Err. Msg and Hint never contain profile values.
 type Error struct {
 	Segment   string      // Spec.Name
 	Attribute string      // "source", "query" or "filter"
-	Pos       profile.Pos // the row, for problems found while scanning
-	Msg       string      // what is wrong (for source and query errors: Err's message)
+	Pos       profile.Pos // the row (or file) concerned, if any
+	Column    string      // the column concerned, if any
+	Msg       string      // what is wrong; for filter compile errors "filter:LINE:COL: message" and the line with a caret
 	Hint      string      // what to do
-	Err       error
+	Err       error       // the underlying *profile.Error, if any
 }
 
-// Error returns `segment "name": attribute: [where: ]msg; hint`.
+// Error returns `segment "name": attribute: where, column "c": msg; hint` (the hint goes on
+// a line of its own when msg spans lines).
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("segment")
@@ -83,12 +86,15 @@ func (e *Error) Error() string {
 		b.WriteString(e.Attribute)
 		b.WriteString(": ")
 	}
-	if e.Msg == "" && e.Err != nil {
-		b.WriteString(e.Err.Error())
-		return b.String()
+	where := e.Pos.String()
+	if e.Column != "" {
+		if where != "" {
+			where += ", "
+		}
+		where += "column " + strconv.Quote(e.Column)
 	}
-	if p := e.Pos.String(); p != "" {
-		b.WriteString(p)
+	if where != "" {
+		b.WriteString(where)
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
@@ -188,7 +194,7 @@ func sourceError(spec Spec, err error) error {
 	if pe.InQuery && spec.Query != "" {
 		attr = "query"
 	}
-	return &Error{Segment: spec.Name, Attribute: attr, Pos: pe.Pos, Err: pe}
+	return &Error{Segment: spec.Name, Attribute: attr, Pos: pe.Pos, Column: pe.Column, Msg: pe.Msg, Hint: pe.Hint, Err: pe}
 }
 
 // Spec returns the spec the segment was opened with.
