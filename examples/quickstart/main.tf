@@ -65,10 +65,10 @@ data "sendgridaudience_segment" "opted_in" {
 }
 
 resource "sendgridaudience_export" "newsletter" {
-  name       = "newsletter"
+  name                = "newsletter"
   sendgrid_connection = sendgridaudience_connection.marketing
-  list_id    = sendgridaudience_list_binding.newsletter.list_id
-  segments   = [data.sendgridaudience_segment.opted_in]
+  list_id             = sendgridaudience_list_binding.newsletter.list_id
+  segments            = [data.sendgridaudience_segment.opted_in]
 
   data_matching = {
     email                 = "email"

@@ -1,0 +1,73 @@
+# Mirror mode: the list holds exactly the segment. Contacts that leave the segment (filtered
+# out, deleted from the source, or now invalid) are removed from the list — removed from the
+# list only, never deleted from SendGrid: they stay in the account and on its other lists.
+#
+# The list belongs to this export: when the export has no usable record of its earlier runs
+# (its first run, after an import, after the list changed outside Terraform, after a run_trigger
+# change, after an API key change), it reads the list's members from SendGrid and removes every
+# member that is not in the segment, whoever added it. Do not mirror into a list that people or
+# other exports also fill.
+
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    sendgridaudience = {
+      source = "sendgridaudience/sendgridaudience"
+    }
+  }
+}
+
+variable "list_name" {
+  description = "Name of the SendGrid list this configuration creates and owns."
+  type        = string
+  default     = "Trial users (mirrored)"
+}
+
+provider "sendgridaudience" {}
+
+resource "sendgridaudience_connection" "marketing" {
+  display_name         = "SendGrid (marketing)"
+  administrators       = ["ops@example.com"]
+  data_privacy_consent = true
+}
+
+# A list of its own: created by this configuration, and deleted (its contacts kept) when the
+# configuration is destroyed.
+resource "sendgridaudience_list_binding" "trial_users" {
+  create                 = true
+  name                   = var.list_name
+  delete_list_on_destroy = true
+}
+
+data "sendgridaudience_segment" "trial_users" {
+  name   = "trial users"
+  source = "${path.module}/customers.csv"
+  filter = "plan == \"trial\" && marketing_opt_in == true"
+}
+
+resource "sendgridaudience_export" "trial_users" {
+  name                = "trial-users"
+  sendgrid_connection = sendgridaudience_connection.marketing
+  list_id             = sendgridaudience_list_binding.trial_users.list_id
+  segments            = [data.sendgridaudience_segment.trial_users]
+
+  data_matching = {
+    email      = "email"
+    first_name = "first_name"
+  }
+
+  sync_mode = "mirror"
+
+  # Destroying the export leaves the list as it is ("keep", the default). The list binding above
+  # deletes the list itself on destroy; without it, contacts would stay on the list.
+  on_destroy = "keep"
+}
+
+output "changes" {
+  description = "to_remove counts the contacts that leave the list in the next run."
+  value       = sendgridaudience_export.trial_users.changes
+}
+
+output "last_run" {
+  value = sendgridaudience_export.trial_users.last_run
+}
