@@ -244,7 +244,7 @@ func suggest(name string, cols []profile.Column) string {
 		}
 		return fmt.Sprintf("%q is not a column; did you mean %s?", name, ref)
 	}
-	return fmt.Sprintf("%q is not a column; the columns are %s", name, columnList(cols))
+	return fmt.Sprintf("%q is neither a column nor a CEL function; the columns are %s", name, columnList(cols))
 }
 
 func editDistance(a, b string) int {

@@ -16,8 +16,11 @@
 // String, int, double and bool columns are declared nullable (CEL wrapper types), so that
 // `col == null` and `col != null` type-check. A column whose name is not a CEL identifier
 // ("first name", "e-mail", a reserved word such as "in") is no variable; every column, whatever
-// its name, is also in the map `profile` (map(string, dyn)): profile["first name"]. (A column
-// named "profile" takes the name, and the map is then not declared.)
+// its name, is also in the map `profile` (map(string, dyn)): profile["first name"]. Its values
+// are dynamically typed (checked when the filter runs) and NULL columns are present as null.
+// (A column named "profile" takes the name, and the map is then not declared.) The
+// variables are resolved from the current row without copying it; the map is built only for
+// rows of filters that use it.
 //
 // Besides the standard library the filter has CEL's string extensions (lowerAscii,
 // upperAscii, trim, split, ...) and compares numbers across types (lifetime_value > 100 works

@@ -144,7 +144,7 @@ func TestFilterCompileErrors(t *testing.T) {
 		{"not a bool", srcs["csv"], `lifetime_value * 2.0`, []string{"must evaluate to a bool", "evaluates to double", "| lifetime_value * 2.0"}},
 		{"type mismatch", srcs["csv"], `country > 3`, []string{"filter:1:9:", "no matching overload", "(string, int)", "check the operand types"}},
 		{"int arithmetic on a double", srcs["csv"], `lifetime_value + 1 > 2.0`, []string{"no matching overload", "write 1.0"}},
-		{"unknown name lists the columns", srcs["jsonl"], `zzzzzzzzzzzz`, []string{"is not a column; the columns are email (string)", "marketing_opt_in (bool)"}},
+		{"unknown name lists the columns", srcs["jsonl"], `zzzzzzzzzzzz`, []string{"is neither a column nor a CEL function; the columns are email (string)", "marketing_opt_in (bool)"}},
 		{"odd column names via profile", odd, `first_nme == "Ada"`, []string{`did you mean profile["first name"]?`}},
 	}
 	for _, tt := range tests {
