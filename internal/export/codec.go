@@ -104,6 +104,70 @@ func (c *codec) appendJSON(dst, rec []byte) []byte {
 	return append(dst, '}')
 }
 
+// jsonLen returns len(c.appendJSON(nil, rec)) without building it.
+func (c *codec) jsonLen(rec []byte) int {
+	it := recordIter{rec: rec}
+	n := 2 // {}
+	members := 0
+	openCustom := false
+	for i := range c.slots {
+		v, ok := it.next()
+		if !ok {
+			continue
+		}
+		if i >= c.firstCustom && !openCustom {
+			if members > 0 {
+				n++
+			}
+			n += len(`"custom_fields":{`) + 1
+			openCustom = true
+			members = 0
+		}
+		if members > 0 {
+			n++
+		}
+		members++
+		n += len(c.keys[i])
+		if c.slots[i].typ == FieldNumber && c.slots[i].custom {
+			n += len(v)
+		} else {
+			n += jsonStringLen(v)
+		}
+	}
+	return n
+}
+
+// jsonStringLen is len(appendJSONBytes(nil, v)).
+func jsonStringLen(v []byte) int {
+	n := 2
+	for i := 0; i < len(v); {
+		b := v[i]
+		if b < utf8.RuneSelf {
+			switch {
+			case b >= 0x20 && b != '"' && b != '\\':
+				n++
+			case b == '"', b == '\\', b == '\n', b == '\r', b == '\t':
+				n += 2
+			default:
+				n += 6
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(v[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			n += 6
+		case r == '\u2028' || r == '\u2029':
+			n += 6
+		default:
+			n += size
+		}
+		i += size
+	}
+	return n
+}
+
 // csvHeader returns the CSV column names and the field mappings (field IDs) for an import.
 // ok is false when a reserved field's ID is unknown (the CSV import cannot be used).
 func (c *codec) csvHeader() (names, ids []string, ok bool) {

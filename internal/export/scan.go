@@ -64,6 +64,9 @@ type scan struct {
 
 	rec, jsonBuf []byte
 
+	// rows24 holds, in plan mode, every valid row's hashes and JSON size in source order.
+	rows24 []planRow
+
 	// csv compresses the CSV import files while the scan runs (apply, when a CSV import is
 	// possible); csvLine is scratch space.
 	csv     *csvBuilder
@@ -106,7 +109,9 @@ func (s *scan) run(ctx context.Context) error {
 	if len(cerrs) > 0 {
 		return cerrs
 	}
-	s.seen = make(map[uint64]struct{})
+	if s.apply {
+		s.seen = make(map[uint64]struct{})
+	}
 	s.trackKnown = s.apply && s.mirror && len(s.prev) > 0
 	if s.trackKnown {
 		s.known = map[uint64]string{}
@@ -133,7 +138,11 @@ func (s *scan) run(ctx context.Context) error {
 		}
 	}
 	s.seen = nil
-	s.cur = snapshot.Sort(s.cur)
+	if s.apply {
+		s.cur = snapshot.Sort(s.cur)
+	} else {
+		s.finishPlan()
+	}
 	if s.known != nil {
 		for eh := range s.known {
 			if _, ok := snapshot.Find(s.cur, eh); ok {
@@ -244,12 +253,18 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 	s.rec = rec
 	sc.Valid++
 	eh := s.h.email(email)
+	ch := s.h.content(rec)
+	if !s.apply {
+		// Plan: keep the row's hashes in source order; duplicates and changes are resolved
+		// after the scan by sorting (see finishPlan), without a set or a lookup per row.
+		s.rows24 = append(s.rows24, planRow{eh: eh, ch: ch, seq: uint32(len(s.rows24)), jl: uint32(s.codec.jsonLen(rec))})
+		return nil
+	}
 	if _, dup := s.seen[eh]; dup {
 		s.dups++
 		return nil
 	}
 	s.seen[eh] = struct{}{}
-	ch := s.h.content(rec)
 	s.cur = append(s.cur, snapshot.Entry{Email: eh, Content: ch})
 	if pc, ok := snapshot.Find(s.prev, eh); ok {
 		if pc == ch && !s.fieldsChanged {
@@ -271,4 +286,106 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 		}
 	}
 	return nil
+}
+
+// planRow is a valid row as Plan keeps it: 24 bytes.
+type planRow struct {
+	eh, ch uint64
+	seq    uint32 // position among valid rows, in source order
+	jl     uint32 // serialized JSON size
+}
+
+// finishPlan resolves the rows Plan kept: a stable sort by email hash puts each email's rows
+// together in source order, so the first of each group is the winner (the same rule the
+// apply scan applies with a set); the winners merged with the previous snapshot give the
+// changes; the changed winners' JSON sizes, in source order, give the PUT batches.
+func (s *scan) finishPlan() {
+	rows := s.rows24
+	s.rows24 = nil
+	sortPlanRows(rows)
+	cur := make([]snapshot.Entry, 0, len(rows))
+	type seqLen struct{ seq, jl uint32 }
+	var changed []seqLen
+	pi := 0
+	for i := 0; i < len(rows); {
+		r := rows[i]
+		j := i + 1
+		for j < len(rows) && rows[j].eh == r.eh {
+			j++
+		}
+		s.dups += int64(j - i - 1)
+		i = j
+		cur = append(cur, snapshot.Entry{Email: r.eh, Content: r.ch})
+		for pi < len(s.prev) && s.prev[pi].Email < r.eh {
+			pi++
+		}
+		if pi < len(s.prev) && s.prev[pi].Email == r.eh {
+			pc := s.prev[pi].Content
+			if pc == r.ch && !s.fieldsChanged {
+				continue
+			}
+			if pc == 0 {
+				s.unsureInCur++
+			}
+		}
+		changed = append(changed, seqLen{r.seq, r.jl})
+	}
+	rows = nil
+	s.cur = cur
+	// Back to source order (seq values are unique: a two-pass radix sort on 16-bit digits).
+	if len(changed) > 1 {
+		tmp := make([]seqLen, len(changed))
+		src, dst := changed, tmp
+		var count [1 << 16]int
+		for shift := uint(0); shift < 32; shift += 16 {
+			clear(count[:])
+			for _, c := range src {
+				count[(c.seq>>shift)&0xffff]++
+			}
+			sum := 0
+			for k, c := range count {
+				count[k] = sum
+				sum += c
+			}
+			for _, c := range src {
+				d := (c.seq >> shift) & 0xffff
+				dst[count[d]] = c
+				count[d]++
+			}
+			src, dst = dst, src
+		}
+		changed = src
+	}
+	for _, c := range changed {
+		s.changed++
+		s.jsonBytes += int64(c.jl)
+		s.batchSim.add(int(c.jl))
+	}
+}
+
+// sortPlanRows sorts by email hash, stably (rows with equal hashes keep their source order).
+func sortPlanRows(rows []planRow) {
+	if len(rows) < 2 {
+		return
+	}
+	tmp := make([]planRow, len(rows))
+	src, dst := rows, tmp
+	var count [1 << 16]int
+	for shift := uint(0); shift < 64; shift += 16 {
+		clear(count[:])
+		for _, r := range src {
+			count[(r.eh>>shift)&0xffff]++
+		}
+		sum := 0
+		for k, c := range count {
+			count[k] = sum
+			sum += c
+		}
+		for _, r := range src {
+			d := (r.eh >> shift) & 0xffff
+			dst[count[d]] = r
+			count[d]++
+		}
+		src, dst = dst, src
+	}
 }

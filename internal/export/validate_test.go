@@ -150,6 +150,9 @@ func FuzzJSONContact(f *testing.F) {
 		rec = appendValue(rec, text)
 		rec = appendValue(rec, n)
 		out := c.appendJSON(nil, rec)
+		if c.jsonLen(rec) != len(out) {
+			t.Fatalf("jsonLen = %d, serialized %d bytes", c.jsonLen(rec), len(out))
+		}
 		var got struct {
 			Email        string         `json:"email"`
 			FirstName    string         `json:"first_name"`

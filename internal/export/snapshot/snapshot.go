@@ -39,7 +39,6 @@ import (
 	"hash/crc32"
 	"math/bits"
 	"slices"
-	"sort"
 )
 
 // Version is the format version written by Marshal.
@@ -112,28 +111,82 @@ func (s *Snapshot) Find(email uint64) (content uint64, ok bool) {
 	return Find(s.Entries, email)
 }
 
-// Find looks an email hash up in entries sorted by Email.
+// Find looks an email hash up in entries sorted by Email. Email hashes are uniformly
+// distributed, so it interpolates (a few probes on average) and falls back to bisection.
 func Find(entries []Entry, email uint64) (content uint64, ok bool) {
-	i := sort.Search(len(entries), func(i int) bool { return entries[i].Email >= email })
-	if i < len(entries) && entries[i].Email == email {
-		return entries[i].Content, true
+	lo, hi := 0, len(entries)-1
+	for probes := 0; lo <= hi; probes++ {
+		a, b := entries[lo].Email, entries[hi].Email
+		if email < a || email > b {
+			return 0, false
+		}
+		var mid int
+		if probes < 4 && b > a {
+			// Position estimate within [lo, hi], computed without overflow.
+			f := float64(email-a) / float64(b-a)
+			mid = lo + int(f*float64(hi-lo))
+			if mid < lo {
+				mid = lo
+			} else if mid > hi {
+				mid = hi
+			}
+		} else {
+			mid = int(uint(lo+hi) >> 1)
+		}
+		switch m := entries[mid].Email; {
+		case m == email:
+			return entries[mid].Content, true
+		case m < email:
+			lo = mid + 1
+		default:
+			hi = mid - 1
+		}
 	}
 	return 0, false
 }
 
-// Sort orders entries by Email and drops later entries repeating an Email already present.
-// It returns the shortened slice.
+// Sort orders entries by Email and drops later entries repeating an Email already present
+// (the sort is stable: the first of equal entries is kept). It returns the shortened slice.
 func Sort(entries []Entry) []Entry {
-	slices.SortStableFunc(entries, func(a, b Entry) int {
-		switch {
-		case a.Email < b.Email:
-			return -1
-		case a.Email > b.Email:
-			return 1
-		}
-		return 0
-	})
+	if len(entries) < 256 {
+		slices.SortStableFunc(entries, func(a, b Entry) int {
+			switch {
+			case a.Email < b.Email:
+				return -1
+			case a.Email > b.Email:
+				return 1
+			}
+			return 0
+		})
+	} else {
+		radixSort(entries)
+	}
 	return slices.CompactFunc(entries, func(a, b Entry) bool { return a.Email == b.Email })
+}
+
+// radixSort sorts by Email with a stable least-significant-digit radix sort, 16 bits a pass.
+func radixSort(entries []Entry) {
+	tmp := make([]Entry, len(entries))
+	src, dst := entries, tmp
+	var count [1 << 16]int
+	for shift := uint(0); shift < 64; shift += 16 {
+		clear(count[:])
+		for _, e := range src {
+			count[(e.Email>>shift)&0xffff]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, e := range src {
+			d := (e.Email >> shift) & 0xffff
+			dst[count[d]] = e
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	// Four passes: the result is back in entries.
 }
 
 // Validate reports whether entries are sorted by Email without duplicates.

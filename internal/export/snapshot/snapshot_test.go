@@ -161,3 +161,49 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestFindAndLargeSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	raw := make([]Entry, 50000)
+	for i := range raw {
+		raw[i] = Entry{Email: r.Uint64() >> uint(r.IntN(3)*20), Content: uint64(i)}
+	}
+	// Repeat some emails later with other contents: Sort keeps the first.
+	for i := 0; i < 1000; i++ {
+		raw = append(raw, Entry{Email: raw[i*7].Email, Content: 1 << 40})
+	}
+	first := map[uint64]uint64{}
+	for _, e := range raw {
+		if _, ok := first[e.Email]; !ok {
+			first[e.Email] = e.Content
+		}
+	}
+	sorted := Sort(slices.Clone(raw))
+	if Validate(sorted) != nil || len(sorted) != len(first) {
+		t.Fatalf("sorted %d entries, %d distinct", len(sorted), len(first))
+	}
+	for _, e := range sorted {
+		if first[e.Email] != e.Content {
+			t.Fatal("Sort did not keep the first of equal entries")
+		}
+	}
+	for email, content := range first {
+		if c, ok := Find(sorted, email); !ok || c != content {
+			t.Fatalf("Find(%x) = %d, %v", email, c, ok)
+		}
+		if _, ok := Find(sorted, email+1); ok && first[email+1] == 0 {
+			if _, really := first[email+1]; !really {
+				t.Fatalf("Find(%x) found a missing hash", email+1)
+			}
+		}
+	}
+	for _, probe := range []uint64{0, 1, ^uint64(0)} {
+		_, want := first[probe]
+		if _, ok := Find(sorted, probe); ok != want {
+			t.Fatalf("Find(%x) = %v", probe, ok)
+		}
+	}
+	if _, ok := Find(nil, 3); ok {
+		t.Fatal("found in nil")
+	}
+}
