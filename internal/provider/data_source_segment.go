@@ -133,7 +133,11 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if d.data != nil && d.data.apiKey != "" {
 		key = privacy.DeriveKey(d.data.apiKey, privacy.PurposeFingerprint)
 	}
-	sum, err := segment.Preview(ctx, segmentSpec(m.Name, m.Source, m.Query, m.Filter), key)
+	spec := segmentSpec(m.Name, m.Source, m.Query, m.Filter)
+	if d.data != nil {
+		spec.Password = d.data.databasePassword
+	}
+	sum, err := segment.Preview(ctx, spec, key)
 	if err != nil {
 		addSegmentError(&resp.Diagnostics, path.Empty(), err)
 		return

@@ -48,6 +48,8 @@ type providerModel struct {
 	APIURL types.String `tfsdk:"api_url"`
 	Region types.String `tfsdk:"region"`
 	Actor  types.String `tfsdk:"actor"`
+
+	DatabasePassword types.String `tfsdk:"database_password"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -58,6 +60,9 @@ type providerData struct {
 	baseURL string
 	actor   string
 	version string
+	// databasePassword is the PostgreSQL password for postgres:// segment sources, when set in
+	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass apply. Never stored or logged.
+	databasePassword string
 }
 
 func (p *sendgridAudienceProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -91,6 +96,12 @@ func (p *sendgridAudienceProvider) Schema(_ context.Context, _ provider.SchemaRe
 				Validators: []validator.String{
 					stringvalidator.OneOf(endpoint.Regions...),
 				},
+			},
+			"database_password": schema.StringAttribute{
+				MarkdownDescription: "Password for `postgres://` segment sources. Without it the password comes from `PGPASSWORD` or " +
+					"`~/.pgpass`, as with `psql`. A source URL that contains a password is refused, so no password reaches state.",
+				Optional:  true,
+				Sensitive: true,
 			},
 			"actor": schema.StringAttribute{
 				MarkdownDescription: "Who runs Terraform, matched against a connection's `administrators` and `contributors`. " +
@@ -126,7 +137,7 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	for name, v := range map[string]types.String{"api_key": cfg.APIKey, "api_url": cfg.APIURL, "region": cfg.Region, "actor": cfg.Actor} {
+	for name, v := range map[string]types.String{"api_key": cfg.APIKey, "api_url": cfg.APIURL, "region": cfg.Region, "actor": cfg.Actor, "database_password": cfg.DatabasePassword} {
 		if v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
 				"The provider's "+name+" depends on a value known only after apply. Set it from a variable or an environment variable instead.")
@@ -153,6 +164,8 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		baseURL: baseURL,
 		actor:   settingOrEnv(cfg.Actor, envActor),
 		version: p.version,
+
+		databasePassword: cfg.DatabasePassword.ValueString(),
 	}
 	if apiKey != "" {
 		client, err := sendgrid.New(sendgrid.Config{

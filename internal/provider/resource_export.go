@@ -134,8 +134,11 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 					fmt.Sprintf("Two segments are named %q; give each segment of an export its own name.", name))
 			}
 			in.segmentIdx[name] = i
-			req.Segments = append(req.Segments, segment.Spec{Name: name, Source: s.Source.ValueString(),
-				Query: s.Query.ValueString(), Filter: s.Filter.ValueString()})
+			spec := segment.Spec{Name: name, Source: s.Source.ValueString(), Query: s.Query.ValueString(), Filter: s.Filter.ValueString()}
+			if r.data != nil {
+				spec.Password = r.data.databasePassword
+			}
+			req.Segments = append(req.Segments, spec)
 		}
 	}
 
