@@ -376,12 +376,13 @@ func (in *interner) str(col int, b []byte) any {
 		return v
 	}
 	c.misses++
-	var v any = string(b)
+	str := string(b)
+	var v any = str
 	if len(c.m) < internMax {
 		if c.m == nil {
 			c.m = make(map[string]any)
 		}
-		c.m[v.(string)] = v
+		c.m[str] = v
 	} else if c.misses > 8*c.hits {
 		// Full and rarely hit: this column holds mostly distinct values.
 		c.off, c.m = true, nil

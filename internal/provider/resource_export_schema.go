@@ -83,26 +83,11 @@ type dataMatchingModel struct {
 	CustomFields        types.Map    `tfsdk:"custom_fields"`
 }
 
-type changesModel struct {
-	ToAdd     types.Int64 `tfsdk:"to_add"`
-	ToUpdate  types.Int64 `tfsdk:"to_update"`
-	ToRemove  types.Int64 `tfsdk:"to_remove"`
-	Unchanged types.Int64 `tfsdk:"unchanged"`
-}
-
 var changesAttrTypes = map[string]attr.Type{
 	"to_add":    types.Int64Type,
 	"to_update": types.Int64Type,
 	"to_remove": types.Int64Type,
 	"unchanged": types.Int64Type,
-}
-
-type validationModel struct {
-	Valid      types.Int64 `tfsdk:"valid"`
-	Invalid    types.Int64 `tfsdk:"invalid"`
-	Duplicates types.Int64 `tfsdk:"duplicates"`
-	ByReason   types.Map   `tfsdk:"by_reason"`
-	Samples    types.List  `tfsdk:"samples"`
 }
 
 var validationAttrTypes = map[string]attr.Type{
@@ -111,20 +96,6 @@ var validationAttrTypes = map[string]attr.Type{
 	"duplicates": types.Int64Type,
 	"by_reason":  types.MapType{ElemType: types.Int64Type},
 	"samples":    types.ListType{ElemType: types.StringType},
-}
-
-type lastRunModel struct {
-	Status         types.String `tfsdk:"status"`
-	StartedAt      types.String `tfsdk:"started_at"`
-	FinishedAt     types.String `tfsdk:"finished_at"`
-	Requested      types.Int64  `tfsdk:"requested"`
-	Created        types.Int64  `tfsdk:"created"`
-	Updated        types.Int64  `tfsdk:"updated"`
-	Removed        types.Int64  `tfsdk:"removed"`
-	Errored        types.Int64  `tfsdk:"errored"`
-	SkippedInvalid types.Int64  `tfsdk:"skipped_invalid"`
-	JobIDs         types.List   `tfsdk:"job_ids"`
-	Message        types.String `tfsdk:"message"`
 }
 
 var lastRunAttrTypes = map[string]attr.Type{
