@@ -137,9 +137,12 @@ type Plan struct {
 	ToAdd, ToUpdate, ToRemove, Unchanged int64
 
 	Snapshot SnapshotState
-	// MembershipRead is true when the list's members were read from SendGrid (a contacts export)
-	// because the snapshot could not be used, so ToAdd/ToUpdate/ToRemove come from the list itself.
+	// MembershipRead is true when the list's members were read from SendGrid (a contacts export):
+	// the snapshot could not be used, or (Drift) the list's contact count disagreed with it
+	// because members were added or removed outside the export. ToAdd/ToUpdate/ToRemove then
+	// come from the list itself: in mirror mode the list ends up equal to the segments.
 	MembershipRead bool
+	Drift          bool
 	// AccountContacts is the account's contact count; ProjectedContacts the count after the
 	// export (an upper bound: profiles already in the account but not on the list count as new).
 	AccountContacts, ProjectedContacts int64
@@ -403,6 +406,35 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 		s.prev = prev.Entries
 		s.fieldsChanged = prev.Fields != s.fields
 	}
+	if s.mirror {
+		// Mirror mode must know who is on the list. Without a usable snapshot, read the list.
+		// With one, check the list's count against it: the list holds every confirmed
+		// contact and possibly those marked unsure; any other count means the list changed
+		// outside the export (members added or removed by hand), so read it.
+		read := state != SnapshotOK
+		if !read {
+			n, err := e.Client.ListContactCount(ctx, req.ListID)
+			if err != nil {
+				return nil, "", fmt.Errorf("reading the list's contact count: %w", err)
+			}
+			confirmed := int64(0)
+			for _, en := range s.prev {
+				if en.Content != 0 {
+					confirmed++
+				}
+			}
+			read = n < confirmed || n > int64(len(s.prev))
+			s.drift = read
+		}
+		if read {
+			prog.update(func(p *Progress) { p.Phase = "membership" })
+			m, err := e.listMembers(ctx, req.ListID, s.h, apply)
+			if err != nil {
+				return nil, "", fmt.Errorf("reading the list's members from SendGrid: %w", err)
+			}
+			s.members = m
+		}
+	}
 	if err := s.run(ctx); err != nil {
 		s.csv.abort()
 		return nil, "", err
@@ -435,27 +467,34 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 		return out, &FingerprintError{Planned: expected, Current: plan.Fingerprint}
 	}
 
-	// Compare with the previous snapshot.
-	dc := snapshot.Diff(s.prev, s.cur, nil)
-	if s.fieldsChanged {
-		dc.Update += dc.Unchanged
-		dc.Unchanged = 0
-	}
-	plan.ToAdd, plan.ToUpdate, plan.Unchanged = dc.Add, dc.Update, dc.Unchanged
-	if s.mirror {
-		plan.ToRemove = dc.Remove
-	}
-
-	// Without a usable snapshot, mirror mode reads the list's members to know who leaves.
-	var mem *membership
-	if s.mirror && state != SnapshotOK {
-		prog.update(func(p *Progress) { p.Phase = "membership" })
-		mem, err = e.readMembership(ctx, req.ListID, s, apply)
-		if err != nil {
-			return out, fmt.Errorf("reading the list's members from SendGrid: %w", err)
+	// Compare with the previous snapshot (and with the list, when it was read).
+	if s.members == nil {
+		dc := snapshot.Diff(s.prev, s.cur, nil)
+		if s.fieldsChanged {
+			dc.Update += dc.Unchanged
+			dc.Unchanged = 0
 		}
-		plan.MembershipRead = true
-		plan.ToAdd, plan.ToUpdate, plan.ToRemove = int64(len(s.cur))-mem.inCur, mem.inCur, int64(len(mem.leavers))
+		plan.ToAdd, plan.ToUpdate, plan.Unchanged = dc.Add, dc.Update, dc.Unchanged
+		if s.mirror {
+			plan.ToRemove = dc.Remove
+		}
+	} else {
+		plan.MembershipRead, plan.Drift = true, s.drift
+		for _, c := range s.cur {
+			switch pc, inPrev := snapshot.Find(s.prev, c.Email); {
+			case !s.members.has(c.Email):
+				plan.ToAdd++
+			case inPrev && pc == c.Content && !s.fieldsChanged:
+				plan.Unchanged++
+			default:
+				plan.ToUpdate++
+			}
+		}
+		for _, m := range s.members.entries {
+			if _, ok := snapshot.Find(s.cur, m.Email); !ok {
+				plan.ToRemove++
+			}
+		}
 	}
 
 	// Caps, before anything is uploaded.
@@ -472,18 +511,23 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 		// Contacts sent by an interrupted run without confirmation may not exist yet: count
 		// them as new (an upper bound).
 		plan.ProjectedContacts = total + plan.ToAdd + s.unsureInCur
-		if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap && mem == nil && state != SnapshotOK {
+		if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap && s.members == nil && state != SnapshotOK {
 			// Without a snapshot every profile counts as new; read the list to count those
 			// already on it before refusing.
 			prog.update(func(p *Progress) { p.Phase = "membership" })
-			mem, err = e.readMembership(ctx, req.ListID, s, false)
+			m, err := e.listMembers(ctx, req.ListID, s.h, false)
 			if err != nil {
 				return out, fmt.Errorf("reading the list's members from SendGrid: %w", err)
 			}
+			inCur := int64(0)
+			for _, c := range s.cur {
+				if m.has(c.Email) {
+					inCur++
+				}
+			}
 			plan.MembershipRead = true
-			plan.ToAdd, plan.ToUpdate = int64(len(s.cur))-mem.inCur, mem.inCur
+			plan.ToAdd, plan.ToUpdate = int64(len(s.cur))-inCur, inCur
 			plan.ProjectedContacts = total + plan.ToAdd
-			s.unsureInCur = 0
 		}
 		if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap {
 			return out, &CapError{Which: "connection_cap", Limit: req.ConnectionCap, Wanted: plan.ProjectedContacts,
@@ -506,16 +550,24 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 	rep.Duplicates = s.dups
 	rep.ScanDuration = plan.ScanDuration
 
-	a := &applier{e: e, s: s, req: req, rep: rep, prog: prog, mem: mem, up: up}
+	a := &applier{e: e, s: s, req: req, rep: rep, prog: prog, up: up}
+	a.base = s.prev
+	if s.members != nil {
+		// The list was read: the new snapshot starts from the contacts really on it.
+		a.base = make([]snapshot.Entry, 0, len(s.prev))
+		for _, p := range s.prev {
+			if s.members.has(p.Email) {
+				a.base = append(a.base, p)
+			}
+		}
+	}
 	if s.fieldsChanged {
 		// Content hashes of contacts not re-uploaded now must not look current next time.
-		stale := make([]snapshot.Entry, len(s.prev))
-		for i, p := range s.prev {
+		stale := make([]snapshot.Entry, len(a.base))
+		for i, p := range a.base {
 			stale[i] = snapshot.Entry{Email: p.Email}
 		}
 		a.base = stale
-	} else {
-		a.base = s.prev
 	}
 	upStart := e.now()
 	runErr := a.run(ctx)

@@ -20,39 +20,55 @@ type member struct {
 	email string
 }
 
-// membership is what a contacts export of the list says relative to the exported contacts.
-type membership struct {
-	members int64
-	inCur   int64    // members that the export keeps
-	leavers []member // members no longer in the segments (kept only when needed)
+// members is the list's membership read from a contacts export: email hashes sorted, each
+// entry's Content the index of its contact in refs (apply only; Plan keeps the hashes alone).
+type members struct {
+	entries []snapshot.Entry
+	refs    []member
 }
 
-// readMembership reads the list's members through a contacts export (POST
-// /v3/marketing/contacts/exports, wait, download) and compares them with the exported contacts.
-func (e *Engine) readMembership(ctx context.Context, listID string, s *scan, keepLeavers bool) (*membership, error) {
-	m := &membership{}
-	// An empty list has no members to read.
+func (m *members) has(eh uint64) bool {
+	if m == nil {
+		return false
+	}
+	_, ok := snapshot.Find(m.entries, eh)
+	return ok
+}
+
+func (m *members) ref(eh uint64) member {
+	i, _ := snapshot.Find(m.entries, eh)
+	if int(i) < len(m.refs) {
+		return m.refs[i]
+	}
+	return member{eh: eh}
+}
+
+// listMembers reads the list's members through a contacts export (POST
+// /v3/marketing/contacts/exports, wait, download). With keepRefs the contact IDs (or, without
+// an ID column, the emails) are kept for removals. An empty list is not exported.
+func (e *Engine) listMembers(ctx context.Context, listID string, h *hasher, keepRefs bool) (*members, error) {
+	m := &members{}
 	if n, err := e.Client.ListContactCount(ctx, listID); err != nil {
 		return nil, err
 	} else if n == 0 {
 		return m, nil
 	}
-	err := e.eachMember(ctx, listID, s.h, func(mb member) error {
-		m.members++
-		if _, ok := snapshot.Find(s.cur, mb.eh); ok {
-			m.inCur++
-		} else {
-			if keepLeavers {
-				m.leavers = append(m.leavers, mb)
-			} else {
-				m.leavers = append(m.leavers, member{eh: mb.eh})
+	err := e.eachMember(ctx, listID, h, func(mb member) error {
+		idx := uint64(0)
+		if keepRefs {
+			if mb.id != "" {
+				mb.email = ""
 			}
+			idx = uint64(len(m.refs))
+			m.refs = append(m.refs, mb)
 		}
+		m.entries = append(m.entries, snapshot.Entry{Email: mb.eh, Content: idx})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	m.entries = snapshot.Sort(m.entries)
 	return m, nil
 }
 

@@ -43,6 +43,11 @@ type scan struct {
 	prev          []snapshot.Entry // usable previous snapshot, sorted (nil when none)
 	fieldsChanged bool
 	mirror        bool
+	// members is the list's membership when it was read from SendGrid before the scan (no
+	// usable snapshot, or the list's count disagrees with the snapshot): a contact counts as
+	// unchanged only if it is also on the list.
+	members *members
+	drift   bool
 
 	seen map[uint64]struct{}
 	cur  []snapshot.Entry // exported contacts; sorted by email hash after run
@@ -62,7 +67,7 @@ type scan struct {
 	// out, or invalid): leavers whose email is known can be looked up by search.
 	known map[uint64]string
 
-	rec, jsonBuf []byte
+	rec []byte
 
 	// rows24 holds, in plan mode, every valid row's hashes and JSON size in source order.
 	rows24 []planRow
@@ -266,7 +271,7 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 	}
 	s.seen[eh] = struct{}{}
 	s.cur = append(s.cur, snapshot.Entry{Email: eh, Content: ch})
-	if pc, ok := snapshot.Find(s.prev, eh); ok {
+	if pc, ok := snapshot.Find(s.prev, eh); ok && (s.members == nil || s.members.has(eh)) {
 		if pc == ch && !s.fieldsChanged {
 			return nil // unchanged
 		}
@@ -275,11 +280,11 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 		}
 	}
 	s.changed++
-	s.jsonBuf = s.codec.appendJSON(s.jsonBuf[:0], rec)
-	s.batchSim.add(len(s.jsonBuf))
-	s.jsonBytes += int64(len(s.jsonBuf))
+	jl := s.codec.jsonLen(rec)
+	s.batchSim.add(jl)
+	s.jsonBytes += int64(jl)
 	if s.apply {
-		s.spool.add(snapshot.Entry{Email: eh, Content: ch}, len(s.jsonBuf), rec)
+		s.spool.add(snapshot.Entry{Email: eh, Content: ch}, jl, rec)
 		if s.csv != nil {
 			s.csvLine = s.codec.appendCSV(s.csvLine[:0], rec)
 			s.csv.add(s.csvLine)
@@ -319,7 +324,7 @@ func (s *scan) finishPlan() {
 		for pi < len(s.prev) && s.prev[pi].Email < r.eh {
 			pi++
 		}
-		if pi < len(s.prev) && s.prev[pi].Email == r.eh {
+		if pi < len(s.prev) && s.prev[pi].Email == r.eh && (s.members == nil || s.members.has(r.eh)) {
 			pc := s.prev[pi].Content
 			if pc == r.ch && !s.fieldsChanged {
 				continue

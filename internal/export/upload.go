@@ -22,7 +22,6 @@ type applier struct {
 	req  *Request
 	rep  *Report
 	prog *progress
-	mem  *membership
 	up   uploadPlan
 
 	base []snapshot.Entry // previous snapshot entries the new one starts from
@@ -421,14 +420,18 @@ func (r *removalSet) total() int { return len(r.ids) + len(r.gone) }
 // planRemovals finds the contact IDs of the contacts that left the segments. With a usable
 // snapshot the leavers are the snapshot's contacts no longer exported: those whose email the
 // sources still show (filtered out, or invalid) are looked up by email search, 100 per request;
-// the others (deleted from the sources) are found in a contacts export of the list. Without a
-// usable snapshot the export was already read (membership).
+// the others (deleted from the sources) are found in a contacts export of the list. When the
+// list was read before the scan, its members not exported are the leavers.
 func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 	rs := &removalSet{}
 	var emails []string
 	var emailHashes []uint64
-	if a.mem != nil {
-		for _, m := range a.mem.leavers {
+	if a.s.members != nil {
+		for _, en := range a.s.members.entries {
+			if _, ok := snapshot.Find(a.s.cur, en.Email); ok {
+				continue
+			}
+			m := a.s.members.ref(en.Email)
 			switch {
 			case m.id != "":
 				rs.ids = append(rs.ids, m.id)
