@@ -129,7 +129,6 @@ func TestMirrorDrift(t *testing.T) {
 	}
 }
 
-
 func TestUpsertModeKeepsLeavers(t *testing.T) {
 	v := newTestEnv(t, emulatorConfig())
 	ps := genProfiles(0, 100)
