@@ -71,7 +71,7 @@ func TestMain(m *testing.M) {
 func benchFile(b *testing.B, n int, editPercent float64, editSeed int64) string {
 	b.Helper()
 	benchDirOnce.Do(func() {
-		d, err := os.MkdirTemp("", "export-bench-")
+		d, err := os.MkdirTemp("", "export-bench-") //nolint:usetesting // shared by every benchmark of the run; removed in TestMain
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -214,7 +214,6 @@ func BenchmarkPlan(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				plan = nil
 				runtime.GC()
 				before = heapNow()
 				h := startSampler()

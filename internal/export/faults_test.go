@@ -12,9 +12,9 @@ import (
 
 // converge runs the export until it reports no changes (at most max runs) and returns the
 // last snapshot.
-func (v *testEnv) converge(req Request, max int) []byte {
+func (v *testEnv) converge(req Request, maxRuns int) []byte {
 	v.t.Helper()
-	for i := 0; i < max; i++ {
+	for i := 0; i < maxRuns; i++ {
 		res, err := v.apply(req)
 		if res == nil {
 			// A run can fail before uploading (e.g. a contacts export that keeps failing under
@@ -27,7 +27,7 @@ func (v *testEnv) converge(req Request, max int) []byte {
 			return res.Snapshot
 		}
 	}
-	v.t.Fatalf("no convergence after %d runs", max)
+	v.t.Fatalf("no convergence after %d runs", maxRuns)
 	return nil
 }
 

@@ -335,7 +335,6 @@ func (s *scan) finishPlan() {
 		}
 		changed = append(changed, seqLen{r.seq, r.jl})
 	}
-	rows = nil
 	s.cur = cur
 	// Back to source order (seq values are unique: a two-pass radix sort on 16-bit digits).
 	if len(changed) > 1 {

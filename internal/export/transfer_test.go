@@ -30,7 +30,7 @@ func (r *recorder) UpsertContactsJSON(ctx context.Context, body []byte) (string,
 
 func (r *recorder) RemoveListContacts(ctx context.Context, listID string, ids []string) (string, error) {
 	r.mu.Lock()
-	r.removeURLs = append(r.removeURLs, r.Client.RemoveListContactsURLLength(listID, ids))
+	r.removeURLs = append(r.removeURLs, r.RemoveListContactsURLLength(listID, ids))
 	r.mu.Unlock()
 	return r.Client.RemoveListContacts(ctx, listID, ids)
 }

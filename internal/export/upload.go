@@ -272,7 +272,11 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 		defer close(batches)
 		var cur putBatch
 		start := func() {
-			bp := pool.Get().(*[]byte)
+			bp, _ := pool.Get().(*[]byte)
+			if bp == nil {
+				b := make([]byte, 0, maxB)
+				bp = &b
+			}
 			cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n))}
 		}
 		emit := func() bool {

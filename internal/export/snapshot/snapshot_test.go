@@ -164,9 +164,9 @@ func FuzzUnmarshal(f *testing.F) {
 
 func TestFindAndLargeSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	raw := make([]Entry, 50000)
-	for i := range raw {
-		raw[i] = Entry{Email: r.Uint64() >> uint(r.IntN(3)*20), Content: uint64(i)}
+	raw := make([]Entry, 0, 51000)
+	for i := 0; i < 50000; i++ {
+		raw = append(raw, Entry{Email: r.Uint64() >> uint(r.IntN(3)*20), Content: uint64(i)})
 	}
 	// Repeat some emails later with other contents: Sort keeps the first.
 	for i := 0; i < 1000; i++ {
