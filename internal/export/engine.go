@@ -166,6 +166,9 @@ type Result struct {
 	Report   Report
 	Snapshot []byte
 	Plan     *Plan
+	// Contacts is the number of contacts the new snapshot records: confirmed on the list, plus
+	// those sent without confirmation (checked again by the next run).
+	Contacts int64
 }
 
 // Progress is reported while Apply runs. It carries counts only, never values.
@@ -581,6 +584,7 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 		return out, fmt.Errorf("encoding the snapshot: %w", err)
 	}
 	res.Snapshot = data
+	res.Contacts = int64(len(next.Entries))
 	rep.Status = a.status()
 	prog.update(func(p *Progress) { p.Phase = "done" })
 	if runErr != nil {

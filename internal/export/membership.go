@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
@@ -157,4 +158,79 @@ func (e *Engine) readExportFile(ctx context.Context, url string, h *hasher, fn f
 			return err
 		}
 	}
+}
+
+// RemoveAll takes the export's contacts — those its snapshot (req.Previous) records — off the
+// list, for destroying an export that was asked to clean up. Contacts are removed from the list,
+// never deleted; members the export did not add stay. The list's members are read through a
+// contacts export and those whose email hash is in the snapshot are removed in URL-safe
+// batches, each job polled to its end. Only req.ListID, req.APIKey and req.Previous are used.
+// A snapshot written under another API key cannot tell the export's contacts apart: that is an
+// error, and nothing is removed.
+func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
+	if e.Client == nil {
+		return nil, errors.New("export: no SendGrid client")
+	}
+	if req.APIKey == "" || strings.TrimSpace(req.ListID) == "" {
+		return nil, errors.New("export: RemoveAll needs the list ID and the API key")
+	}
+	rep := &Report{StartedAt: e.now(), Invalid: newInvalidReport(0)}
+	key := privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot)
+	prev, state := loadPrevious(req.Previous, key, req.ListID)
+	switch state {
+	case SnapshotKeyChanged:
+		return nil, errors.New("the export's snapshot was written under another API key, so the contacts it added cannot be told apart from others on the list; nothing was removed (remove them in SendGrid, or destroy with on_destroy = \"keep\")")
+	case SnapshotOtherList, SnapshotCorrupt:
+		return nil, fmt.Errorf("the export's snapshot is %s; nothing was removed", strings.ReplaceAll(string(state), "_", " "))
+	}
+	if prev.Len() == 0 {
+		rep.Status, rep.FinishedAt = StatusNoChanges, e.now()
+		return rep, nil
+	}
+	h := newHasher(key, nil)
+	m, err := e.listMembers(ctx, req.ListID, h, true)
+	if err != nil {
+		return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
+	}
+	a := &applier{e: e, req: &req, rep: rep, prog: &progress{fn: e.Progress}}
+	rs := &removalSet{}
+	var emails []string
+	var hashes []uint64
+	for _, en := range m.entries {
+		if _, ok := prev.Find(en.Email); !ok {
+			continue
+		}
+		ref := m.ref(en.Email)
+		if ref.id != "" {
+			rs.ids = append(rs.ids, ref.id)
+			rs.hashes = append(rs.hashes, en.Email)
+		} else if ref.email != "" {
+			emails = append(emails, ref.email)
+			hashes = append(hashes, en.Email)
+		}
+	}
+	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
+		j := min(i+sendgrid.MaxSearchEmails, len(emails))
+		found, err := e.Client.SearchEmails(ctx, emails[i:j])
+		if err != nil {
+			return nil, fmt.Errorf("searching contacts by email: %w", err)
+		}
+		for k := i; k < j; k++ {
+			if ref, ok := found[emails[k]]; ok {
+				rs.ids = append(rs.ids, ref.ID)
+				rs.hashes = append(rs.hashes, hashes[k])
+			}
+		}
+	}
+	a.todo = int64(len(rs.ids))
+	runErr := a.remove(ctx, rs)
+	rep.FinishedAt = e.now()
+	rep.Status = a.status()
+	if runErr != nil {
+		return rep, runErr
+	}
+	if rep.Status == StatusPartial || rep.Status == StatusFailed {
+		return rep, &RunError{Status: rep.Status, Problems: rep.Problems}
+	}
+	return rep, nil
 }

@@ -313,3 +313,31 @@ func TestListChangeStartsOver(t *testing.T) {
 		t.Fatalf("plan with a corrupt snapshot: %v %+v", err, plan)
 	}
 }
+
+func TestRemoveAll(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	v.emu.SeedContact(v.key, "outsider@example.org", nil, v.listID)
+	ps := genProfiles(0, 400)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	res := v.mustApply(req)
+	if res.Contacts != 400 {
+		t.Fatalf("snapshot records %d contacts", res.Contacts)
+	}
+	// Another API key cannot tell the export's contacts apart: nothing is removed.
+	if _, err := v.eng.RemoveAll(context.Background(), Request{ListID: v.listID, APIKey: "SG.other", Previous: res.Snapshot}); err == nil ||
+		!strings.Contains(err.Error(), "another API key") {
+		t.Fatalf("other key: %v", err)
+	}
+	rep, err := v.eng.RemoveAll(context.Background(), Request{ListID: v.listID, APIKey: v.key, Previous: res.Snapshot})
+	if err != nil || rep.Removed != 400 || rep.Status != StatusSucceeded {
+		t.Fatalf("RemoveAll: %v %+v", err, rep)
+	}
+	v.assertMembers([]string{"outsider@example.org"})
+	if _, ok := v.emu.Contact(v.key, ps[0].Email); !ok {
+		t.Fatal("a contact was deleted, not just removed from the list")
+	}
+	rep, err = v.eng.RemoveAll(context.Background(), Request{ListID: v.listID, APIKey: v.key})
+	if err != nil || rep.Status != StatusNoChanges {
+		t.Fatalf("without a snapshot: %v %+v", err, rep)
+	}
+}
