@@ -86,6 +86,13 @@
 // members are read back from SendGrid through a contacts export, and members not in the
 // segments are removed.
 //
+// In mirror mode each run also compares the list's contact count with the snapshot (one GET).
+// The list must hold every confirmed contact and at most those marked unsure; any other count
+// means members were added or removed outside the export (drift), and the list's members are
+// read through a contacts export before the scan: members not in the segments are removed,
+// exported contacts missing from the list are uploaded again, so the list ends equal to the
+// segments (Plan.Drift reports it). Without drift no export is made.
+//
 // # Upload
 //
 // Only the changes are uploaded. The JSON upsert (PUT /v3/marketing/contacts) batches are cut
@@ -118,10 +125,19 @@
 // An interrupted, cancelled or partly failed run therefore returns a partial snapshot and a
 // report, and the next run converges: the list's members equal the segments.
 //
+// # Destroy
+//
+// RemoveAll takes the contacts an export's snapshot records off the list (found through a
+// contacts export, by email hash), leaving other members and never deleting contacts.
+//
 // # Memory
 //
-// Plan keeps, per exported contact, its two hashes (16 bytes) in a slice and its email hash in
-// a set; rows are not kept. Apply additionally keeps the normalized values of the contacts to
-// upload (about their size plus 20 bytes each) between the scan and the upload, because the
-// fingerprint must match before the first request.
+// Plan keeps no rows: per valid row its two hashes and its JSON size (24 bytes, in source
+// order); after the scan a stable radix sort by email hash groups duplicates (the first of
+// each group in source order wins, the same rule Apply applies with a set while streaming),
+// and a merge with the snapshot gives the changes. About 130 bytes of heap per profile at
+// 1,000,000 profiles, garbage included. Apply additionally keeps the normalized values of the
+// contacts to upload (about their size plus 20 bytes each) between the scan and the upload,
+// because the fingerprint must match before the first request; when a CSV import is possible
+// the file is compressed on another goroutine during the scan.
 package export
