@@ -1,0 +1,374 @@
+package drill
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
+)
+
+// badCase is one bad input, answered at plan time.
+type badCase struct {
+	name string
+	// file is a corpus file copied into the workspace; prepare writes generated inputs instead.
+	file    string
+	prepare func(t *testing.T, dir string)
+	// source, query and filter are HCL expressions (source defaults to the file's name).
+	source, query, filter string
+	matching              string // data_matching expression (default: email, names, postal code, lifetime_value)
+	extra                 string // more export arguments
+	provider              string // provider block (default: settings from the environment)
+	// env returns the CLI's environment for the emulator (default: its key and URL, an admin actor).
+	env    func(e *drillEmulator) []string
+	listID string // list_id (default: a list seeded in the emulator)
+	// want are phrases the plan's output must contain (white space normalised); an empty want
+	// means the plan must succeed, and planCheck then checks its counts.
+	want      []string
+	planCheck func(t *testing.T, export map[string]any)
+	// before runs before the plan (to create state, or to change the environment).
+	before func(t *testing.T, ws *workspace, emu *drillEmulator)
+	// warnOnly: the plan succeeds with a warning holding want; apply must then fail with
+	// applyWant, still before anything is sent.
+	warnOnly  bool
+	applyWant []string
+}
+
+// closedPort returns a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// pgPassword is the database password of the unreachable-database case; it must never appear.
+var pgPassword = "pg-drill-" + strings.TrimPrefix(newKey("pw"), "SG.drill-pw.")
+
+const failInvalid = `  invalid_profiles = "fail"`
+
+func badCases(t *testing.T) []badCase {
+	pgPort := closedPort(t)
+	sqlite := func(t *testing.T, dir string) {
+		writeSynth(t, filepath.Join(dir, "profiles.db"), synth.Options{Count: 50, Seed: 3}, synth.SQLite)
+	}
+	withEnv := func(kv ...string) func(e *drillEmulator) []string {
+		return func(e *drillEmulator) []string {
+			return append([]string{"SENDGRID_API_KEY=" + e.Key, "SENDGRID_API_URL=" + e.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}, kv...)
+		}
+	}
+	withKey := func(key func(e *drillEmulator) string) func(e *drillEmulator) []string {
+		return func(e *drillEmulator) []string {
+			return []string{"SENDGRID_API_KEY=" + key(e), "SENDGRID_API_URL=" + e.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}
+		}
+	}
+	counts := func(profiles, toAdd, invalid, duplicates int64) func(t *testing.T, x map[string]any) {
+		return func(t *testing.T, x map[string]any) {
+			t.Helper()
+			ch, _ := x["changes"].(map[string]any)
+			val, _ := x["validation"].(map[string]any)
+			got := []int64{num(x, "profile_count"), num(ch, "to_add"), num(val, "invalid"), num(val, "duplicates")}
+			want := []int64{profiles, toAdd, invalid, duplicates}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("plan: profile_count, changes.to_add, validation.invalid, validation.duplicates = %v, want %v", got, want)
+			}
+		}
+	}
+	seg := "with data.sendgridaudience_segment.customers"
+	exp := "with sendgridaudience_export.newsletter"
+	return []badCase{
+		// Broken files.
+		{name: "CSV in Latin-1", file: "csv_latin1_value.csv",
+			want: []string{seg, `source = "csv_latin1_value.csv"`, "csv_latin1_value.csv line 3", `column "first_name"`, "not valid UTF-8", "save the file as UTF-8"}},
+		{name: "CSV in UTF-16", file: "csv_utf16le.csv",
+			want: []string{seg, "csv_utf16le.csv line 1", "encoded as UTF-16", "iconv"}},
+		{name: "CSV with UTF-8 BOM is read", file: "csv_utf8_bom.csv", planCheck: counts(3, 3, 0, 0)},
+		{name: "CSV row with an extra field", file: "csv_ragged_extra_field.csv",
+			want: []string{seg, "csv_ragged_extra_field.csv line 3", "6 fields but the header has 5", "double quotes"}},
+		{name: "CSV row with a missing field", file: "csv_ragged_missing_field.csv",
+			want: []string{seg, "csv_ragged_missing_field.csv line 3", "4 fields but the header has 5"}},
+		{name: "CSV unterminated quote", file: "csv_unterminated_quote.csv",
+			want: []string{seg, "csv_unterminated_quote.csv line 3", "unterminated quoted field", "add the closing double quote"}},
+		{name: "CSV text after a closing quote", file: "csv_text_after_quote.csv",
+			want: []string{seg, "csv_text_after_quote.csv line 2", "after the closing quote"}},
+		{name: "binary file named .csv", file: "csv_binary.csv",
+			want: []string{seg, "csv_binary.csv line 1"}},
+		{name: "empty CSV file", file: "csv_empty.csv",
+			want: []string{seg, "csv_empty.csv", "the file is empty", "header row"}},
+		{name: "CSV header named twice", file: "csv_duplicate_header.csv",
+			want: []string{seg, "csv_duplicate_header.csv line 1", "names this column twice"}},
+		{name: "CSV field over 16 MiB", file: "huge_field.csv", prepare: func(t *testing.T, dir string) {
+			f, err := os.Create(filepath.Join(dir, "huge_field.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = f.WriteString(header + "user000001@example.com,")
+			_, _ = f.Write([]byte(strings.Repeat("Lovelace", 17<<20/8)))
+			_, _ = f.WriteString(",Lovelace,94107,1\r\n")
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []string{seg, "huge_field.csv line 2", "longer than 16 MiB"}},
+		{name: "first name of 100,000 characters", file: "long_value.csv", extra: failInvalid, prepare: func(t *testing.T, dir string) {
+			data := header + "user000001@example.com," + strings.Repeat("Ada", 33334) + ",Lovelace,94107,1\r\n"
+			if err := os.WriteFile(filepath.Join(dir, "long_value.csv"), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []string{exp, "invalid_profiles", "long_value.csv line 2", "first_name", "at most 50", "invalid_profiles = \"skip\""}},
+		{name: "NUL byte in a value", file: "csv_nul_in_value.csv", extra: failInvalid,
+			want: []string{exp, "csv_nul_in_value.csv line 2", "first_name"}},
+		{name: "JSON Lines invalid JSON", file: "jsonl_invalid_json.jsonl",
+			want: []string{seg, "jsonl_invalid_json.jsonl line 2", "invalid JSON", "one complete JSON object"}},
+		{name: "JSON Lines array instead of object", file: "jsonl_array_line.jsonl",
+			want: []string{seg, "jsonl_array_line.jsonl line 2"}},
+		{name: "JSON Lines in Latin-1", file: "jsonl_latin1_value.jsonl",
+			want: []string{seg, "jsonl_latin1_value.jsonl line 2", "invalid UTF-8", "save the file as UTF-8"}},
+		{name: "JSON Lines truncated", file: "jsonl_truncated.jsonl",
+			want: []string{seg, "jsonl_truncated.jsonl line 2", "invalid JSON"}},
+		{name: "JSON Lines nested value", file: "jsonl_nested_value.jsonl",
+			want: []string{seg, "jsonl_nested_value.jsonl line 1", `column "postal_code"`, "flatten nested values"}},
+		{name: "JSON Lines type changes after inference", file: "jsonl_type_change_late.jsonl",
+			want: []string{seg, "jsonl_type_change_late.jsonl line 1002", `column "lifetime_value"`}},
+		{name: "JSON Lines with UTF-8 BOM is read", file: "jsonl_utf8_bom.jsonl", planCheck: counts(1, 1, 0, 0)},
+
+		// Values SendGrid would refuse.
+		{name: "invalid emails", file: "emails_invalid.csv", extra: failInvalid,
+			want: []string{exp, "11 invalid profiles", "emails_invalid.csv line 2: email", "Nothing was uploaded", "invalid_profiles = \"skip\""}},
+		{name: "tricky but valid emails", file: "emails_tricky_valid.csv", extra: failInvalid, planCheck: counts(4, 4, 0, 0)},
+		{name: "over-long names", file: "names_too_long.csv", extra: failInvalid,
+			want: []string{exp, "2 invalid profiles", "names_too_long.csv line 2: first_name", "names_too_long.csv line 3: last_name", "at most 50"}},
+		{name: "wrong custom-field type (CSV)", file: "custom_wrong_type.csv", extra: failInvalid,
+			want: []string{exp, "2 invalid profiles", "custom_wrong_type.csv line 2", `custom_fields["lifetime_value"]`}},
+		{name: "wrong custom-field type (JSON Lines)", file: "jsonl_type_change.jsonl", extra: failInvalid,
+			want: []string{exp, "1 invalid profiles", "jsonl_type_change.jsonl line 2", `custom_fields["lifetime_value"]`}},
+		{name: "duplicate emails are merged", file: "duplicates.csv", planCheck: counts(3, 3, 0, 3)},
+		{name: "empty segment (header only)", file: "csv_header_only.csv", planCheck: counts(0, 0, 0, 0)},
+
+		// Configuration mistakes.
+		{name: "email column missing", file: "csv_no_email_column.csv",
+			want: []string{exp, "data_matching", `"email"`, `Did you mean "mail"?`}},
+		{name: "mapped column misspelt", file: "csv_utf8_bom.csv",
+			matching: `{
+    email      = "email"
+    first_name = "firstname"
+  }`, want: []string{exp, "data_matching", "firstname", `Did you mean "first_name"?`}},
+		{name: "custom field unknown to SendGrid", file: "csv_utf8_bom.csv",
+			matching: `{
+    email = "email"
+    custom_fields = {
+      tier = "last_name"
+    }
+  }`, want: []string{exp, `custom_fields["tier"]`, "managed_custom_fields"}},
+		{name: "bad SQL (SQLite)", source: `"sqlite:profiles.db"`, query: `"SELEC email, first_name FROM profiles"`, prepare: sqlite,
+			want: []string{seg, "query", "syntax error"}},
+		{name: "SQL on a missing table (SQLite)", source: `"sqlite:profiles.db"`, query: `"SELECT * FROM customers"`, prepare: sqlite,
+			want: []string{seg, "query", "customers"}},
+		{name: "database unreachable (PostgreSQL)", source: fmt.Sprintf(`"postgres://drill@127.0.0.1:%d/profiles?sslmode=disable"`, pgPort),
+			env:  withEnv("PGPASSWORD=" + pgPassword, "PGCONNECT_TIMEOUT=3"),
+			want: []string{seg, "source", fmt.Sprint(pgPort)}},
+		{name: "password in the PostgreSQL URL", source: `"postgres://drill:hunter2-drill@127.0.0.1:5432/profiles"`,
+			want: []string{seg, "contains a password", "PGPASSWORD"}},
+		{name: "CEL syntax error", file: "csv_utf8_bom.csv", filter: `"first_name == "`,
+			want: []string{seg, "filter"}},
+		{name: "CEL type error", file: "csv_utf8_bom.csv", filter: `"lifetime_value > 100"`,
+			want: []string{seg, "filter", "lifetime_value"}},
+		{name: "CEL unknown column", file: "csv_utf8_bom.csv", filter: `"marketing_opt_in == true"`,
+			want: []string{seg, "filter", "marketing_opt_in"}},
+		{name: "list_id not a UUID", file: "csv_utf8_bom.csv", listID: "not-a-list-id",
+			want: []string{exp, "list_id", "UUID"}},
+		{name: "list_id one digit short", file: "csv_utf8_bom.csv", listID: "3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a1",
+			want: []string{exp, "list_id", "UUID"}},
+		{name: "max_profiles exceeded", file: "csv_utf8_bom.csv", extra: "  max_profiles = 2",
+			want: []string{exp, "max_profiles", "3 > 2", "nothing was uploaded"}},
+
+		// Keys.
+		{name: "wrong API key", file: "csv_utf8_bom.csv", env: withKey(func(*drillEmulator) string { return newKey("wrong") }),
+			want: []string{"invalid or revoked", "SENDGRID_API_KEY"}},
+		{name: "key missing scopes (new connection)", file: "csv_utf8_bom.csv", env: withKey(readOnlyKey),
+			want: []string{"lacks required scopes", "marketing.send"}},
+		{name: "key missing scopes (existing connection)", file: "csv_utf8_bom.csv",
+			before: func(t *testing.T, ws *workspace, emu *drillEmulator) {
+				ws.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color", "-target=sendgridaudience_connection.marketing")
+				k := readOnlyKey(emu)
+				ws.secrets = append(ws.secrets, k)
+				ws.env = []string{"SENDGRID_API_KEY=" + k, "SENDGRID_API_URL=" + emu.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}
+			},
+			warnOnly: true, want: []string{"lacks required scopes", "marketing.send"},
+			applyWant: []string{"API key", "marketing.send"}},
+		{name: "plain http to a remote host", file: "csv_utf8_bom.csv",
+			provider: `provider "sendgridaudience" {
+  api_url = "http://sendgrid-proxy.example.net"
+}`, want: []string{"api_url", "plain http", "sendgrid-proxy.example.net"}},
+	}
+}
+
+// TestBadInputAtPlanTime runs terraform plan on each bad input: the plan fails (or, for inputs
+// that are tricky but valid, succeeds with the right counts) before anything is sent to
+// SendGrid, with a message that names the attribute, the file and row and the field, and says
+// what to do. No output mentions a panic or a crash, or holds the API key or the database
+// password.
+func TestBadInputAtPlanTime(t *testing.T) {
+	cli := requireCLI(t)
+	t.Parallel()
+	cases := badCases(t)
+	var wg sync.WaitGroup
+	for _, bc := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release := caseSlot()
+			defer release()
+			t.Run(bc.name, func(t *testing.T) { runBadCase(t, cli, bc) })
+		}()
+	}
+	wg.Wait()
+}
+
+func runBadCase(t *testing.T, cli *cliEnv, bc badCase) {
+	emu := newEmulator(t, emulator.Config{})
+	listID := emu.SeedList(emu.Key, "Newsletter")
+	emu.SeedField(emu.Key, "lifetime_value", "Number")
+	if bc.listID != "" {
+		listID = bc.listID
+	}
+	source := bc.source
+	if source == "" {
+		source = fmt.Sprintf("%q", bc.file)
+	}
+	env := []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}
+	if bc.env != nil {
+		env = bc.env(emu)
+	}
+	hcl := segmentExportConfig(bc.provider, source, bc.query, bc.filter, bc.matching, bc.extra)
+	ws := cli.newWorkspace(t, hcl, map[string]any{"list_id": listID}, env...)
+	ws.secrets = append(ws.secrets, emu.Key, pgPassword)
+	if bc.file != "" && bc.prepare == nil {
+		data, err := os.ReadFile(filepath.Join(corpusDir, bc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.write(bc.file, data)
+	}
+	if bc.prepare != nil {
+		bc.prepare(t, ws.dir)
+	}
+
+	if bc.before != nil {
+		bc.before(t, ws, emu)
+		emu.ResetCounters()
+	}
+	r := ws.run("plan", "-input=false", "-no-color", "-out=drill.tfplan")
+	flat := normalizeSpace(r.Out())
+	switch {
+	case bc.warnOnly:
+		if r.Code != 0 {
+			t.Fatalf("%s: want a plan with a warning\n%s", r, tail(r.Out(), 40))
+		}
+		for _, w := range bc.want {
+			if !strings.Contains(flat, normalizeSpace(w)) {
+				t.Errorf("the plan's warning does not say %q:\n%s", w, tail(r.Out(), 40))
+			}
+		}
+		assertNothingSent(t, emu.Counters())
+		a := ws.run("apply", "-input=false", "-no-color", "drill.tfplan")
+		if a.Code != 1 {
+			t.Errorf("%s: want exit 1\n%s", a, tail(a.Out(), 40))
+		}
+		for _, w := range bc.applyWant {
+			if !strings.Contains(normalizeSpace(a.Out()), normalizeSpace(w)) {
+				t.Errorf("the apply's message does not say %q:\n%s", w, tail(a.Out(), 40))
+			}
+		}
+	case len(bc.want) == 0:
+		if r.Code != 0 {
+			t.Fatalf("%s: want a successful plan\n%s", r, tail(r.Out(), 40))
+		}
+		p := ws.mustRun(nil, "show", "-json", "drill.tfplan")
+		bc.planCheck(t, plannedExport(t, p.Stdout))
+	default:
+		if r.Code != 1 {
+			t.Fatalf("%s: want exit 1\n%s", r, tail(r.Out(), 40))
+		}
+		for _, w := range bc.want {
+			if !strings.Contains(flat, normalizeSpace(w)) {
+				t.Errorf("the plan's message does not say %q:\n%s", w, tail(r.Out(), 40))
+			}
+		}
+	}
+	if bc.extra == failInvalid && strings.Contains(flat, "will be skipped") {
+		t.Errorf("with invalid_profiles = \"fail\" the plan also warns that the invalid profiles \"will be skipped\"")
+	}
+	if os.Getenv("SENDGRIDAUDIENCE_DRILL_DEBUG") != "" {
+		t.Logf("%s\n%s", r, r.Out())
+	}
+	if c := emu.Counters(); bc.warnOnly {
+		// The apply was refused: no contact may have been accepted.
+		if c.UpsertRequests+c.ImportUploads != 0 {
+			t.Errorf("the emulator accepted %d upserts and %d imports", c.UpsertRequests, c.ImportUploads)
+		}
+		if n := c.Requests[putContacts]; n > 0 {
+			t.Logf("apply sent %d upload request(s) that SendGrid refused (403)", n)
+		}
+	} else {
+		assertNothingSent(t, c)
+	}
+}
+
+// readOnlyKey adds a key that may read but not change Marketing Campaigns data.
+func readOnlyKey(e *drillEmulator) string {
+	k := newKey("ro")
+	e.AddKey(k, emulator.Key{UserID: 42, Scopes: []string{emulator.ScopeMarketingRead, emulator.ScopeUsernameRead, emulator.ScopeAccountRead}})
+	return k
+}
+
+// assertNothingSent checks that the emulator received no contact and no change.
+func assertNothingSent(t *testing.T, c emulator.Counters) {
+	t.Helper()
+	if c.UpsertRequests+c.ImportUploads != 0 || contactsReceived(c) != 0 {
+		t.Errorf("the emulator received %d upserts and %d imports (%d contacts) during plan", c.UpsertRequests, c.ImportUploads, contactsReceived(c))
+	}
+	for k, n := range c.Requests {
+		method, path, _ := strings.Cut(k, " ")
+		if method != "GET" && path != "/v3/marketing/contacts/search/emails" {
+			t.Errorf("plan sent %d %s requests", n, k)
+		}
+	}
+}
+
+// plannedExport returns the export's planned values from `show -json PLAN`.
+func plannedExport(t *testing.T, planJSON string) map[string]any {
+	t.Helper()
+	var p struct {
+		PlannedValues struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"planned_values"`
+	}
+	if err := json.Unmarshal([]byte(planJSON), &p); err != nil {
+		t.Fatalf("show -json plan: %v", err)
+	}
+	for _, r := range p.PlannedValues.RootModule.Resources {
+		if r.Address == exportAddr {
+			return r.Values
+		}
+	}
+	t.Fatalf("the plan has no %s", exportAddr)
+	return nil
+}
+
