@@ -176,7 +176,7 @@ func badCases(t *testing.T) []badCase {
 		{name: "SQL on a missing table (SQLite)", source: `"sqlite:profiles.db"`, query: `"SELECT * FROM customers"`, prepare: sqlite,
 			want: []string{seg, "query", "customers"}},
 		{name: "database unreachable (PostgreSQL)", source: fmt.Sprintf(`"postgres://drill@127.0.0.1:%d/profiles?sslmode=disable"`, pgPort),
-			env:  withEnv("PGPASSWORD=" + pgPassword, "PGCONNECT_TIMEOUT=3"),
+			env:  withEnv("PGPASSWORD="+pgPassword, "PGCONNECT_TIMEOUT=3"),
 			want: []string{seg, "source", fmt.Sprint(pgPort)}},
 		{name: "password in the PostgreSQL URL", source: `"postgres://drill:hunter2-drill@127.0.0.1:5432/profiles"`,
 			want: []string{seg, "contains a password", "PGPASSWORD"}},
@@ -371,4 +371,3 @@ func plannedExport(t *testing.T, planJSON string) map[string]any {
 	t.Fatalf("the plan has no %s", exportAddr)
 	return nil
 }
-
