@@ -29,7 +29,10 @@ variable "list_id" {
   default     = "3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a10"
 }
 
-provider "sendgridaudience" {}
+provider "sendgridaudience" {
+  # Alternatively the password can come from the provider configuration, e.g. a sensitive
+  # variable: database_password = var.database_password. It is not written to state either.
+}
 
 resource "sendgridaudience_connection" "marketing" {
   display_name         = "SendGrid (marketing)"
