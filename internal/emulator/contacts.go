@@ -24,23 +24,6 @@ type upsertContact struct {
 	err    string // row error found while reading (CSV imports)
 }
 
-type contactIn struct {
-	Email               *string        `json:"email"`
-	FirstName           *string        `json:"first_name"`
-	LastName            *string        `json:"last_name"`
-	Country             *string        `json:"country"`
-	StateProvinceRegion *string        `json:"state_province_region"`
-	City                *string        `json:"city"`
-	PostalCode          *string        `json:"postal_code"`
-	AddressLine1        *string        `json:"address_line_1"`
-	AddressLine2        *string        `json:"address_line_2"`
-	AlternateEmails     []string       `json:"alternate_emails"`
-	ExternalID          *string        `json:"external_id"`
-	AnonymousID         *string        `json:"anonymous_id"`
-	PhoneNumberID       *string        `json:"phone_number_id"`
-	CustomFields        map[string]any `json:"custom_fields"`
-}
-
 // ValidEmail is the emulator's email check: one @, a local part of at most 64 characters from
 // the RFC 5322 atom set (dots not leading, trailing or doubled), a domain of at least two labels
 // of letters, digits and hyphens (not leading or trailing), a top-level label of letters, and
@@ -130,28 +113,23 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusRequestEntityTooLarge, fieldErr("", fmt.Sprintf("request body is larger than the 6 MB limit (%d bytes)", MaxUpsertBytes)))
 		return
 	}
-	var in struct {
-		ListIDs  []string    `json:"list_ids"`
-		Contacts []contactIn `json:"contacts"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&in); err != nil {
+	in, err := decodeUpsert(body)
+	if err != nil {
 		writeErrors(w, http.StatusBadRequest, fieldErr("", "request body is not valid JSON: "+jsonErrMsg(err)))
 		return
 	}
-	if len(in.Contacts) == 0 {
+	if len(in.contacts) == 0 {
 		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", "at least one contact is required"))
 		return
 	}
-	if len(in.Contacts) > MaxUpsertContacts {
-		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", fmt.Sprintf("a request may upsert at most %d contacts, this one has %d", MaxUpsertContacts, len(in.Contacts))))
+	if len(in.contacts) > MaxUpsertContacts {
+		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", fmt.Sprintf("a request may upsert at most %d contacts, this one has %d", MaxUpsertContacts, len(in.contacts))))
 		return
 	}
 	a := ri.acct
 	errs := errList{max: 100}
 	a.mu.Lock()
-	for i, id := range in.ListIDs {
+	for i, id := range in.listIDs {
 		if _, ok := a.lists[id]; !ok {
 			errs.add(fmt.Sprintf("list_ids[%d]", i), "list ID does not exist")
 		}
@@ -161,63 +139,70 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		fieldTypes[id] = f.typ
 	}
 	a.mu.Unlock()
-	if len(in.ListIDs) > MaxListsPerContact {
+	if len(in.listIDs) > MaxListsPerContact {
 		errs.add("list_ids", fmt.Sprintf("a contact can be on at most %d lists", MaxListsPerContact))
 	}
 
-	out := make([]upsertContact, len(in.Contacts))
-	for i := range in.Contacts {
-		c := &in.Contacts[i]
-		p := "contacts[" + strconv.Itoa(i) + "]"
+	out := make([]upsertContact, len(in.contacts))
+	for i := range in.contacts {
+		c := &in.contacts[i]
+		p := func() string { return "contacts[" + strconv.Itoa(i) + "]" }
 		uc := &out[i]
-		if c.Email == nil || *c.Email == "" {
-			if c.ExternalID != nil || c.AnonymousID != nil || c.PhoneNumberID != nil {
-				errs.add(p+".email", "this emulator identifies contacts by email only; email is required")
+		if !c.present(rEmail) || c.vals[rEmail] == "" {
+			if c.present(rExternal) || c.present(rAnonymous) || c.present(rPhone) {
+				errs.add(p()+".email", "this emulator identifies contacts by email only; email is required")
 			} else {
-				errs.add(p+".email", "at least one identifier is required: email")
+				errs.add(p()+".email", "at least one identifier is required: email")
 			}
 			continue
 		}
-		em := *c.Email
+		em := c.vals[rEmail]
 		if utf8.RuneCountInString(em) > 254 {
-			errs.add(p+".email", "email must be at most 254 characters")
+			errs.add(p()+".email", "email must be at most 254 characters")
 			continue
 		}
 		if !ValidEmail(em) {
-			errs.add(p+".email", "email is not a valid email address")
+			errs.add(p()+".email", "email is not a valid email address")
 			continue
 		}
 		uc.email = lower(em)
-		for k, v := range [nFields]*string{c.FirstName, c.LastName, c.Country, c.StateProvinceRegion, c.City, c.PostalCode} {
-			if v == nil {
+		for k := 0; k < nFields; k++ {
+			slot := k + 1 // rFirst.. rPostal follow the stored order
+			if !c.present(slot) {
 				continue
 			}
-			if m := storedFieldMax[k]; m > 0 && utf8.RuneCountInString(*v) > m {
-				errs.add(p+"."+storedFieldNames[k], fmt.Sprintf("%s must be at most %d characters", storedFieldNames[k], m))
+			v := c.vals[slot]
+			if m := storedFieldMax[k]; m > 0 && len(v) > m && utf8.RuneCountInString(v) > m {
+				errs.add(p()+"."+storedFieldNames[k], fmt.Sprintf("%s must be at most %d characters", storedFieldNames[k], m))
 				continue
 			}
-			uc.vals[k] = *v
+			uc.vals[k] = v
 			uc.set |= 1 << k
 		}
-		for name, v := range map[string]*string{"address_line_1": c.AddressLine1, "address_line_2": c.AddressLine2} {
-			if v != nil && utf8.RuneCountInString(*v) > 100 {
-				errs.add(p+"."+name, name+" must be at most 100 characters")
+		for _, slot := range []int{rAddr1, rAddr2} {
+			if c.present(slot) && utf8.RuneCountInString(c.vals[slot]) > 100 {
+				errs.add(p()+"."+rawNames[slot], rawNames[slot]+" must be at most 100 characters")
 			}
 		}
-		if len(c.AlternateEmails) > 5 {
-			errs.add(p+".alternate_emails", "at most 5 alternate emails are allowed")
+		for _, slot := range []int{rExternal, rAnonymous} {
+			if c.present(slot) && utf8.RuneCountInString(c.vals[slot]) > 254 {
+				errs.add(p()+"."+rawNames[slot], rawNames[slot]+" must be at most 254 characters")
+			}
 		}
-		if len(c.CustomFields) > 0 {
-			for id := range c.CustomFields {
+		if c.nAlt > 5 {
+			errs.add(p()+".alternate_emails", "at most 5 alternate emails are allowed")
+		}
+		if len(c.custom) > 0 {
+			for id := range c.custom {
 				if _, ok := fieldTypes[id]; !ok {
 					if _, rf := reservedByID(id); rf {
-						errs.add(p+".custom_fields."+id, "reserved fields are set by name, not in custom_fields")
+						errs.add(p()+".custom_fields."+id, "reserved fields are set by name, not in custom_fields")
 					} else {
-						errs.add(p+".custom_fields."+id, "custom field ID does not exist")
+						errs.add(p()+".custom_fields."+id, "custom field ID does not exist")
 					}
 				}
 			}
-			uc.custom = c.CustomFields
+			uc.custom = c.custom
 		}
 	}
 	if len(errs.items) > 0 {
@@ -231,7 +216,7 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 	})
 	j := e.newJob(a, "upsert")
 	j.upsert = out
-	j.listIDs = in.ListIDs
+	j.listIDs = in.listIDs
 	j.requested = int64(len(out))
 	e.schedule(a, j, true)
 	writeJSON(w, http.StatusAccepted, map[string]string{"job_id": j.id})
