@@ -9,7 +9,6 @@ import (
 	"testing"
 )
 
-
 // FuzzDecodeUpsert checks that the fast scanner, whenever it accepts a body, reads it exactly as
 // encoding/json does.
 func FuzzDecodeUpsert(f *testing.F) {
