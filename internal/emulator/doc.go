@@ -81,8 +81,8 @@
 //	                            -unmask shows addresses, for synthetic data) and exit
 //	-seed N                     seed for IDs and faults (default 1)
 //	-rate-limit N -rate-window D
-//	-latency D -fault-5xx R -fault-drop R -drop-before
-//	-storm-every N -storm-requests N -storm-for D -storm-reset D
+//	-latency D -fault-5xx R -max-5xx N -fault-drop R -drop-before -max-drops N
+//	-storm-every N -storm-requests N -storm-for D -storm-reset D -storm-max N
 //	-job-delay D -job-slow D -job-stuck -job-fail R -job-error R
 //
 // It prints "sendgrid-emulator listening on http://ADDR" and stops gracefully on SIGINT or

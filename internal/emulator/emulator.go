@@ -500,6 +500,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ri.acct = e.accountFor(k.UserID)
 		// A storm or the rate limit answers 429 before anything else is looked at.
 		if faultable && e.stormHit(f) {
+			e.rateHeaders(w, apiKey, pattern, false)
 			e.serve429(w, f.Storm429.resetAt(e.stormEnd(), e.clock()))
 			return
 		}

@@ -763,6 +763,9 @@ func TestRequestFaults(t *testing.T) {
 		r := s.do("GET", "/v3/marketing/lists", key, nil)
 		got = append(got, r.status)
 		if r.status == 429 {
+			if r.header.Get("X-RateLimit-Limit") == "" || r.header.Get("X-RateLimit-Remaining") != "0" {
+				t.Errorf("storm 429 headers: %v", r.header)
+			}
 			reset, _ := strconv.ParseInt(r.header.Get("X-RateLimit-Reset"), 10, 64)
 			if d := time.Until(time.Unix(reset, 0)); d < 2*time.Second || d > 4*time.Second {
 				t.Errorf("storm reset %v ahead", d)

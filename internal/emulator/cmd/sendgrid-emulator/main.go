@@ -29,7 +29,10 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		stop()
 		fmt.Fprintln(os.Stderr, "sendgrid-emulator:", err)
 		os.Exit(1)
 	}
@@ -62,7 +65,8 @@ func parseKey(s string) (string, emulator.Key, error) {
 	return key, k, nil
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// run serves until ctx ends (main cancels it on SIGINT or SIGTERM).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sendgrid-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var keys, seedLists multi
@@ -84,6 +88,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	stormReq := fs.Int("storm-requests", 1, "requests answered 429 per storm")
 	stormFor := fs.Duration("storm-for", 0, "storm duration (instead of -storm-requests)")
 	stormReset := fs.Duration("storm-reset", time.Second, "how far ahead X-RateLimit-Reset points during a storm")
+	stormMax := fs.Int("storm-max", 0, "the most storms (0 = no limit)")
+	max5xx := fs.Int("max-5xx", 0, "the most injected 5xx answers (0 = no limit)")
+	maxDrops := fs.Int("max-drops", 0, "the most dropped connections (0 = no limit)")
 	jobDelay := fs.Duration("job-delay", 50*time.Millisecond, "how long async jobs stay pending")
 	jobSlow := fs.Duration("job-slow", 0, "extra job delay")
 	jobStuck := fs.Bool("job-stuck", false, "jobs never finish")
@@ -95,8 +102,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cfg := emulator.Config{
 		Keys: map[string]emulator.Key{}, Seed: *seed, RateLimit: *rate, RateWindow: *window, JobDelay: *jobDelay, StatePath: *state,
 		Faults: emulator.Faults{
-			Latency: *latency, Ratio5xx: *f5xx, DropRatio: *fdrop, DropBeforeProcessing: *dropBefore,
-			Storm429: emulator.RateStorm{Every: *stormEvery, Requests: *stormReq, For: *stormFor, Reset: *stormReset},
+			Latency: *latency, Ratio5xx: *f5xx, Max5xx: *max5xx, DropRatio: *fdrop, DropBeforeProcessing: *dropBefore, MaxDrops: *maxDrops,
+			Storm429: emulator.RateStorm{Every: *stormEvery, Requests: *stormReq, For: *stormFor, Reset: *stormReset, Max: *stormMax},
 			JobSlow:  *jobSlow, JobStuck: *jobStuck, JobFailRatio: *jobFail, JobErrorRatio: *jobErr,
 		},
 	}
@@ -153,8 +160,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
