@@ -69,13 +69,16 @@ type uploadPlan struct {
 // Both methods need one job per request group to be polled, so the CSV import also needs fewer
 // polls whenever it is chosen.
 func (e *Engine) chooseMethod(s *scan) uploadPlan {
-	if s.changed == 0 {
+	return e.chooseMethodFor(s.codec, s.changed, s.batchSim.batches())
+}
+
+func (e *Engine) chooseMethodFor(c *codec, changed int64, put int) uploadPlan {
+	if changed == 0 {
 		return uploadPlan{}
 	}
-	put := s.batchSim.batches()
 	maxI := int64(e.maxImportContacts())
-	chunks := int((s.changed + maxI - 1) / maxI)
-	csvOK := s.codec.csvPossible()
+	chunks := int((changed + maxI - 1) / maxI)
+	csvOK := c.csvPossible()
 	switch {
 	case e.Transfer == TransferCSV && csvOK,
 		e.Transfer == TransferAuto && csvOK && 2*chunks < put:

@@ -205,8 +205,11 @@ func BenchmarkPlan(b *testing.B) {
 			env := newBenchEnv(b)
 			defer env.stop()
 			eng := env.engine()
-			prev := snapshotOf(b, eng, env.request(base))
+			baseReq := env.request(base)
+			baseReq.SyncMode = SyncUpsert
+			prev := snapshotOf(b, eng, baseReq)
 			req := env.request(edited)
+			req.SyncMode = SyncUpsert // the list is not filled here; mirror would notice it is empty
 			req.Previous = prev
 			var peak, before uint64
 			var plan *Plan
@@ -389,6 +392,7 @@ func BenchmarkUpload(b *testing.B) {
 			path := benchFile(b, size.n, 0, 0)
 			var planS, uploadS, baseS float64
 			var reqs, minReqs, allReqs int64
+			var cpu time.Duration
 			method := ""
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -397,9 +401,11 @@ func BenchmarkUpload(b *testing.B) {
 				eng := env.engine()
 				req := env.request(path)
 				runtime.GC()
+				c0 := cpuTime()
 				b.StartTimer()
 				res, err := eng.Apply(context.Background(), req, "")
 				b.StopTimer()
+				cpu += cpuTime() - c0
 				if err != nil || res.Report.Status != StatusSucceeded {
 					b.Fatalf("apply: %v", err)
 				}
@@ -433,6 +439,7 @@ func BenchmarkUpload(b *testing.B) {
 			b.ReportMetric(float64(reqs)/n, "upload-reqs")
 			b.ReportMetric(float64(minReqs)/n, "min-reqs")
 			b.ReportMetric(float64(allReqs)/n, "http-reqs")
+			b.ReportMetric(cpu.Seconds()/n, "cpu-s")
 			b.Logf("method %s", method)
 		})
 	}
@@ -478,6 +485,7 @@ func BenchmarkIncremental1pct(b *testing.B) {
 			first := res.Snapshot
 			var uploaded, reqs int64
 			var planS, uploadS float64
+			var cpu time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
@@ -485,9 +493,11 @@ func BenchmarkIncremental1pct(b *testing.B) {
 				req.Previous = first
 				before := env.emu.Counters()
 				runtime.GC()
+				c0 := cpuTime()
 				b.StartTimer()
 				res, err := eng.Apply(context.Background(), req, "")
 				b.StopTimer()
+				cpu += cpuTime() - c0
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -503,6 +513,7 @@ func BenchmarkIncremental1pct(b *testing.B) {
 			b.ReportMetric(float64(reqs)/n, "upload-reqs")
 			b.ReportMetric(planS/n, "plan-s")
 			b.ReportMetric(uploadS/n, "upload-s")
+			b.ReportMetric(cpu.Seconds()/n, "cpu-s")
 		})
 	}
 }

@@ -69,8 +69,13 @@ type scan struct {
 
 	rec []byte
 
-	// rows24 holds, in plan mode, every valid row's hashes and JSON size in source order.
-	rows24 []planRow
+	// stream is set for an apply without a usable snapshot (see onRow). Otherwise rows24 holds
+	// every valid row's hashes and JSON size in source order, and (apply) cand the records of
+	// the rows the snapshot does not have as they are, with their positions in candSeq.
+	stream  bool
+	rows24  []planRow
+	cand    spool
+	candSeq []uint32
 
 	// csv compresses the CSV import files while the scan runs (apply, when a CSV import is
 	// possible); csvLine is scratch space.
@@ -114,7 +119,8 @@ func (s *scan) run(ctx context.Context) error {
 	if len(cerrs) > 0 {
 		return cerrs
 	}
-	if s.apply {
+	s.stream = s.apply && len(s.prev) == 0
+	if s.stream {
 		s.seen = make(map[uint64]struct{})
 	}
 	s.trackKnown = s.apply && s.mirror && len(s.prev) > 0
@@ -122,7 +128,9 @@ func (s *scan) run(ctx context.Context) error {
 		s.known = map[uint64]string{}
 	}
 	s.batchSim = newBatchSim(s.req.ListID, s.e.maxBatchContacts(), s.e.maxBatchBytes())
-	if s.apply && s.e.Transfer != TransferPUT {
+	if s.stream && s.e.Transfer != TransferPUT {
+		// Every exported contact is uploaded; the CSV files are compressed while reading, and
+		// dropped if the JSON upsert turns out to need fewer requests.
 		if names, _, ok := s.codec.csvHeader(); ok {
 			s.csv = newCSVBuilder(appendCSVHeader(nil, names), s.e.maxImportContacts())
 		}
@@ -143,10 +151,10 @@ func (s *scan) run(ctx context.Context) error {
 		}
 	}
 	s.seen = nil
-	if s.apply {
+	if s.stream {
 		s.cur = snapshot.Sort(s.cur)
 	} else {
-		s.finishPlan()
+		s.resolve()
 	}
 	if s.known != nil {
 		for eh := range s.known {
@@ -259,38 +267,55 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 	sc.Valid++
 	eh := s.h.email(email)
 	ch := s.h.content(rec)
-	if !s.apply {
-		// Plan: keep the row's hashes in source order; duplicates and changes are resolved
-		// after the scan by sorting (see finishPlan), without a set or a lookup per row.
-		s.rows24 = append(s.rows24, planRow{eh: eh, ch: ch, seq: uint32(len(s.rows24)), jl: uint32(s.codec.jsonLen(rec))})
+	if !s.stream {
+		// Keep the row's hashes in source order; duplicates and changes are resolved after
+		// the scan by sorting (see resolve), without a set or a lookup per row. An apply also
+		// keeps the record, to upload it if it turns out changed.
+		jl := s.codec.jsonLen(rec)
+		seq := uint32(len(s.rows24))
+		s.rows24 = append(s.rows24, planRow{eh: eh, ch: ch, seq: seq, jl: uint32(jl)})
+		if s.apply && !s.unchanged(eh, ch) {
+			// A candidate: changed unless a duplicate (which resolve finds out).
+			s.cand.add(snapshot.Entry{Email: eh, Content: ch}, jl, rec)
+			s.candSeq = append(s.candSeq, seq)
+		}
 		return nil
 	}
+	// Streaming (an apply without a usable snapshot: every exported contact is uploaded):
+	// duplicates are dropped with a set as rows arrive, so the upload files can be built,
+	// and compressed, during the scan.
 	if _, dup := s.seen[eh]; dup {
 		s.dups++
 		return nil
 	}
 	s.seen[eh] = struct{}{}
 	s.cur = append(s.cur, snapshot.Entry{Email: eh, Content: ch})
-	if pc, ok := snapshot.Find(s.prev, eh); ok && (s.members == nil || s.members.has(eh)) {
-		if pc == ch && !s.fieldsChanged {
-			return nil // unchanged
-		}
-		if pc == 0 {
-			s.unsureInCur++
-		}
+	s.addChanged(snapshot.Entry{Email: eh, Content: ch}, s.codec.jsonLen(rec), rec)
+	return nil
+}
+
+// unchanged reports whether the snapshot (and the list, when read) already has this content.
+func (s *scan) unchanged(eh, ch uint64) bool {
+	if s.fieldsChanged {
+		return false
 	}
+	pc, ok := snapshot.Find(s.prev, eh)
+	return ok && pc == ch && (s.members == nil || s.members.has(eh))
+}
+
+// addChanged records a contact to upload: its size for the batch count, and in an apply its
+// record (and CSV line, when a CSV import is being prepared).
+func (s *scan) addChanged(en snapshot.Entry, jl int, rec []byte) {
 	s.changed++
-	jl := s.codec.jsonLen(rec)
 	s.batchSim.add(jl)
 	s.jsonBytes += int64(jl)
 	if s.apply {
-		s.spool.add(snapshot.Entry{Email: eh, Content: ch}, jl, rec)
+		s.spool.add(en, jl, rec)
 		if s.csv != nil {
 			s.csvLine = s.codec.appendCSV(s.csvLine[:0], rec)
 			s.csv.add(s.csvLine)
 		}
 	}
-	return nil
 }
 
 // planRow is a valid row as Plan keeps it: 24 bytes.
@@ -300,17 +325,18 @@ type planRow struct {
 	jl     uint32 // serialized JSON size
 }
 
-// finishPlan resolves the rows Plan kept: a stable sort by email hash puts each email's rows
-// together in source order, so the first of each group is the winner (the same rule the
-// apply scan applies with a set); the winners merged with the previous snapshot give the
-// changes; the changed winners' JSON sizes, in source order, give the PUT batches.
-func (s *scan) finishPlan() {
+// resolve settles the rows kept in source order: a stable sort by email hash puts each
+// email's rows together in source order, so the first of each group is the winner (the rule
+// the streaming scan applies with a set); the winners merged with the previous snapshot (and
+// the list's members, when read) give the changes. The changed winners, back in source order,
+// give the PUT batches; in an apply their records are copied from the candidates into the
+// upload spool (and the CSV files are built, when the CSV import will be used).
+func (s *scan) resolve() {
 	rows := s.rows24
 	s.rows24 = nil
 	sortPlanRows(rows)
 	cur := make([]snapshot.Entry, 0, len(rows))
-	type seqLen struct{ seq, jl uint32 }
-	var changed []seqLen
+	var changed []seqLen // changed winners
 	pi := 0
 	for i := 0; i < len(rows); {
 		r := rows[i]
@@ -336,34 +362,65 @@ func (s *scan) finishPlan() {
 		changed = append(changed, seqLen{r.seq, r.jl})
 	}
 	s.cur = cur
-	// Back to source order (seq values are unique: a two-pass radix sort on 16-bit digits).
-	if len(changed) > 1 {
-		tmp := make([]seqLen, len(changed))
-		src, dst := changed, tmp
-		var count [1 << 16]int
-		for shift := uint(0); shift < 32; shift += 16 {
-			clear(count[:])
-			for _, c := range src {
-				count[(c.seq>>shift)&0xffff]++
-			}
-			sum := 0
-			for k, c := range count {
-				count[k] = sum
-				sum += c
-			}
-			for _, c := range src {
-				d := (c.seq >> shift) & 0xffff
-				dst[count[d]] = c
-				count[d]++
-			}
-			src, dst = dst, src
+	sortSeqLens(changed)
+	if !s.apply {
+		for _, c := range changed {
+			s.changed++
+			s.jsonBytes += int64(c.jl)
+			s.batchSim.add(int(c.jl))
 		}
-		changed = src
+		return
 	}
+	// Decide the method now, so that the CSV files are built only when they will be used.
+	sim := s.batchSim
 	for _, c := range changed {
-		s.changed++
-		s.jsonBytes += int64(c.jl)
-		s.batchSim.add(int(c.jl))
+		sim.add(int(c.jl))
+	}
+	if s.e.chooseMethodFor(s.codec, int64(len(changed)), sim.batches()).method == "csv" {
+		if names, _, ok := s.codec.csvHeader(); ok {
+			s.csv = newCSVBuilder(appendCSVHeader(nil, names), s.e.maxImportContacts())
+		}
+	}
+	// Every changed winner is a candidate; candidates and changed winners are both in source
+	// order.
+	i, k := 0, 0
+	s.cand.each(func(en snapshot.Entry, jl int, rec []byte) bool {
+		if k < len(changed) && changed[k].seq == s.candSeq[i] {
+			s.addChanged(en, jl, rec)
+			k++
+		}
+		i++
+		return k < len(changed)
+	})
+	s.cand, s.candSeq = spool{}, nil
+}
+
+type seqLen struct{ seq, jl uint32 }
+
+// sortSeqLens sorts by distinct 32-bit sequence numbers (two radix passes of 16 bits).
+func sortSeqLens(a []seqLen) {
+	if len(a) < 2 {
+		return
+	}
+	tmp := make([]seqLen, len(a))
+	src, dst := a, tmp
+	var count [1 << 16]int
+	for shift := uint(0); shift < 32; shift += 16 {
+		clear(count[:])
+		for _, v := range src {
+			count[(v.seq>>shift)&0xffff]++
+		}
+		sum := 0
+		for k, c := range count {
+			count[k] = sum
+			sum += c
+		}
+		for _, v := range src {
+			d := (v.seq >> shift) & 0xffff
+			dst[count[d]] = v
+			count[d]++
+		}
+		src, dst = dst, src
 	}
 }
 

@@ -39,7 +39,20 @@ func (s *spool) add(e snapshot.Entry, jsonLen int, rec []byte) {
 
 // each calls fn for every record in the order added until fn returns false.
 func (s *spool) each(fn func(e snapshot.Entry, jsonLen int, rec []byte) bool) {
-	for _, c := range s.chunks {
+	s.walk(false, fn)
+}
+
+// drain is each, releasing every chunk once walked (the spool is empty afterwards).
+func (s *spool) drain(fn func(e snapshot.Entry, jsonLen int, rec []byte) bool) {
+	s.walk(true, fn)
+	s.chunks = nil
+}
+
+func (s *spool) walk(release bool, fn func(e snapshot.Entry, jsonLen int, rec []byte) bool) {
+	for ci, c := range s.chunks {
+		if release {
+			s.chunks[ci] = nil
+		}
 		p := 0
 		for p < len(c) {
 			e := snapshot.Entry{Email: binary.LittleEndian.Uint64(c[p:]), Content: binary.LittleEndian.Uint64(c[p+8:])}

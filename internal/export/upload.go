@@ -290,7 +290,9 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 		}
 		start()
 		ok := true
-		a.s.spool.each(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
+		// Records are released as they are serialized: the upload holds little more than the
+		// bodies in flight.
+		a.s.spool.drain(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
 			if !fits(len(cur.entries), len(cur.body), jsonLen, maxC, maxB) {
 				if ok = emit(); !ok {
 					return false
@@ -376,6 +378,7 @@ func (a *applier) uploadCSV(ctx context.Context) error {
 		entries[k] = append(entries[k], en)
 		return true
 	})
+	a.s.spool = spool{} // the files hold the values now
 	var jobs sync.WaitGroup
 	defer jobs.Wait()
 	for i, body := range bodies {
