@@ -66,7 +66,7 @@ func ValidEmail(s string) bool {
 		return false
 	}
 	for i := 0; i < len(tld); i++ {
-		if !(tld[i] >= 'a' && tld[i] <= 'z' || tld[i] >= 'A' && tld[i] <= 'Z') {
+		if (tld[i] < 'a' || tld[i] > 'z') && (tld[i] < 'A' || tld[i] > 'Z') {
 			return false
 		}
 	}
@@ -91,11 +91,10 @@ type errList struct {
 	max   int
 }
 
-func (l *errList) add(field, msg string) bool {
+func (l *errList) add(field, msg string) {
 	if len(l.items) < l.max {
 		l.items = append(l.items, fieldErr(field, msg))
 	}
-	return len(l.items) < l.max
 }
 
 func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
@@ -214,7 +213,7 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		c.UpsertSizes = append(c.UpsertSizes, len(out))
 		c.ContactsUpserted += int64(len(out))
 	})
-	j := e.newJob(a, "upsert")
+	j := e.newJob("upsert")
 	j.upsert = out
 	j.listIDs = in.listIDs
 	j.requested = int64(len(out))
@@ -231,7 +230,7 @@ func jsonErrMsg(err error) string {
 }
 
 // newJob creates a job with its fault decisions made now (deterministic for a seed).
-func (e *Emulator) newJob(a *account, kind string) *job {
+func (e *Emulator) newJob(kind string) *job {
 	f := e.currentFaults()
 	now := e.clock()
 	j := &job{id: e.newID(), kind: kind, created: now, status: "pending", stuck: f.JobStuck, errRatio: f.JobErrorRatio}

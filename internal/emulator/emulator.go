@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,8 +148,6 @@ type Emulator struct {
 
 	cMu sync.Mutex
 	c   Counters
-
-	tokens sync.Map // download/upload tokens -> target
 
 	dirty   atomic.Bool
 	saveMu  sync.Mutex
@@ -482,7 +479,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h, _ := e.mux.Handler(r)
-	rt := h.(routeHandler).rt
+	rh, ok := h.(routeHandler)
+	if !ok {
+		e.rateHeaders(w, "", "", false)
+		writeErrors(w, http.StatusNotFound, nullErr("resource not found"))
+		return
+	}
+	rt := rh.rt
 
 	ri := &reqInfo{base: baseURL(r)}
 	faultable := len(f.Only) == 0 || contains(f.Only, pattern)
@@ -794,13 +797,4 @@ func (e *Emulator) newToken() string {
 	a, b := e.irng.Uint64(), e.irng.Uint64()
 	e.idMu.Unlock()
 	return fmt.Sprintf("%016x%016x", a, b)
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -80,7 +80,7 @@ func (e *Emulator) hStartImport(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, errs...)
 		return
 	}
-	j := e.newJob(a, "upsert")
+	j := e.newJob("upsert")
 	j.importMappings = mappings
 	j.listIDs = in.ListIDs
 	j.uploadToken = e.newToken()
@@ -115,8 +115,8 @@ func (e *Emulator) hUpload(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	var body io.Reader = bufio.NewReaderSize(io.LimitReader(r.Body, MaxImportBytes), 64<<10)
-	br := body.(*bufio.Reader)
+	br := bufio.NewReaderSize(io.LimitReader(r.Body, MaxImportBytes), 64<<10)
+	var body io.Reader = br
 	head, _ := br.Peek(2)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") || (len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b) {
 		zr, err := gzip.NewReader(br)
@@ -381,7 +381,7 @@ func (e *Emulator) buildExport(a *account, x *export) {
 			head = append(head, f.name)
 		}
 		_ = cw.Write(head)
-		rec := make([]string, len(head))
+		rec := make([]string, 0, len(head))
 		for _, c := range sel {
 			lists := append([]string{}, c.lists...)
 			sort.Strings(lists)

@@ -218,7 +218,7 @@ func (e *Emulator) hDeleteList(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	e.process(a, e.clock())
 	if delContacts {
-		j = e.newJob(a, "delete")
+		j = e.newJob("delete")
 		for _, c := range a.contacts {
 			if c.onList(l.id) {
 				j.deleteContacts = append(j.deleteContacts, c.email)
@@ -278,7 +278,7 @@ func (e *Emulator) hRemoveListContacts(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	j := e.newJob(a, "delete")
+	j := e.newJob("delete")
 	j.removeList = l.id
 	j.removeIDs = ids
 	j.requested = int64(len(ids))
@@ -330,12 +330,12 @@ func CheckFieldName(name string) string {
 		return fmt.Sprintf("name must be at most %d characters", MaxFieldNameLen)
 	}
 	c := name[0]
-	if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+	if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
 		return "name must start with a letter or an underscore"
 	}
 	for i := 1; i < len(name); i++ {
 		c := name[i]
-		if !(c == '_' || isAlnum(c)) {
+		if c != '_' && !isAlnum(c) {
 			return "name may contain only letters, digits and underscores"
 		}
 	}

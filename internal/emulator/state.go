@@ -78,7 +78,6 @@ const (
 
 var storedFieldNames = [nFields]string{"first_name", "last_name", "country", "state_province_region", "city", "postal_code"}
 var storedFieldMax = [nFields]int{50, 50, 50, 50, 60, 0}
-var storedFieldRF = [nFields]string{"_rf0_T", "_rf1_T", "_rf9_T", "_rf7_T", "_rf6_T", "_rf8_T"}
 
 type list struct {
 	id      string
@@ -251,16 +250,13 @@ func (a *account) fieldByName(name string) *field {
 	return nil
 }
 
-func (a *account) addToList(c *contact, l *list) bool {
-	if c.onList(l.id) {
-		return true
-	}
-	if len(c.lists) >= MaxListsPerContact {
-		return false
+// addToList adds a membership; callers check MaxListsPerContact first (it is enforced here too).
+func (a *account) addToList(c *contact, l *list) {
+	if c.onList(l.id) || len(c.lists) >= MaxListsPerContact {
+		return
 	}
 	c.lists = append(c.lists, l.id)
 	l.count++
-	return true
 }
 
 func (a *account) removeFromList(c *contact, listID string) bool {

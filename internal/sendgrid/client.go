@@ -179,7 +179,10 @@ func New(cfg Config) (*Client, error) {
 // (connections are kept alive and reused across requests), connect and TLS handshake timeouts,
 // a response-header timeout, and an overall limit per attempt.
 func DefaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t := &http.Transport{Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = dt.Clone()
+	}
 	t.MaxIdleConns = 64
 	t.MaxIdleConnsPerHost = 16
 	t.IdleConnTimeout = 90 * time.Second

@@ -378,11 +378,11 @@ func (c *Client) UploadCSV(ctx context.Context, imp CSVImport, body []byte) erro
 	for k, v := range imp.UploadHeaders {
 		hdr[k] = v
 	}
-	if _, ok := headerLookup(hdr, "Content-Type"); !ok {
+	if !hasHeader(hdr, "Content-Type") {
 		hdr["Content-Type"] = "text/csv"
 	}
 	if imp.Gzip {
-		if _, ok := headerLookup(hdr, "Content-Encoding"); !ok {
+		if !hasHeader(hdr, "Content-Encoding") {
 			hdr["Content-Encoding"] = "gzip"
 		}
 	}
@@ -391,13 +391,13 @@ func (c *Client) UploadCSV(ctx context.Context, imp CSVImport, body []byte) erro
 	return err
 }
 
-func headerLookup(h map[string]string, name string) (string, bool) {
-	for k, v := range h {
+func hasHeader(h map[string]string, name string) bool {
+	for k := range h {
 		if strings.EqualFold(k, name) {
-			return v, true
+			return true
 		}
 	}
-	return "", false
+	return false
 }
 
 func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

@@ -36,7 +36,7 @@ type fieldJSON struct {
 }
 
 func (f fieldJSON) field() Field {
-	return Field{ID: f.ID, Name: f.Name, Type: f.Type, ReadOnly: f.ReadOnly}
+	return Field(f)
 }
 
 // CheckFieldName applies SendGrid's rules for custom field names: 1–100 characters of A–Z, a–z,

@@ -23,7 +23,7 @@ type listJSON struct {
 	ContactCount int64  `json:"contact_count"`
 }
 
-func (l listJSON) list() List { return List{ID: l.ID, Name: l.Name, ContactCount: l.ContactCount} }
+func (l listJSON) list() List { return List(l) }
 
 func checkListName(name string) error {
 	if n := len([]rune(name)); n < 1 || n > 100 {
