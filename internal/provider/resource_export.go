@@ -199,6 +199,26 @@ func (r *exportResource) checkGovernance(in exportInputs, diags *diag.Diagnostic
 	}
 }
 
+// checkAccount verifies that the provider's API key belongs to the SendGrid account the
+// connection was verified for, so that profiles never go to another account under this
+// connection's consent (for example an export missing `provider = sendgridaudience.eu`).
+func (r *exportResource) checkAccount(ctx context.Context, in exportInputs, diags *diag.Diagnostics) {
+	if !in.connKnown || in.conn.UserID == 0 || r.data == nil || r.data.client == nil {
+		return
+	}
+	u, err := r.data.client.User(ctx)
+	if err != nil {
+		diags.AddError("Cannot identify the SendGrid account of the provider's API key", err.Error())
+		return
+	}
+	if u.UserID != in.conn.UserID {
+		diags.AddAttributeError(path.Root("sendgrid_connection"), "Export and connection use different SendGrid accounts",
+			fmt.Sprintf("The connection was verified for SendGrid account %d, but this export's provider configuration uses a key of "+
+				"account %d. Give the export the same provider as its connection (provider = sendgridaudience.ALIAS), "+
+				"or use a connection of the account the key belongs to.", in.conn.UserID, u.UserID))
+	}
+}
+
 // fullRun reports whether the run must disregard the previous snapshot: on create and import,
 // when the list drifted, or when run_trigger changed (an on-demand run re-sends everything).
 func fullRun(state *exportModel, plan *exportModel) bool {
@@ -240,6 +260,10 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	if !requireClient(r.data, &resp.Diagnostics) {
+		return
+	}
+	r.checkAccount(ctx, in, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 
@@ -317,7 +341,21 @@ func (r *exportResource) planWarnings(p *export.Plan, diags *diag.Diagnostics) {
 func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	var state exportModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || state.OnDestroy.ValueString() != destroyRemove {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Removing a destination is a use of its connection: the actor must be allowed on it.
+	if ref, known, d := connectionRefFromObject(ctx, state.Connection); !d.HasError() && known {
+		actor := ""
+		if r.data != nil {
+			actor = r.data.actor
+		}
+		if err := checkActor(actor, ref); err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("sendgrid_connection"), "Actor may not remove this export", err.Error())
+			return
+		}
+	}
+	if state.OnDestroy.ValueString() != destroyRemove {
 		return
 	}
 	resp.Diagnostics.AddWarning("Destroying this export removes its contacts from the list",
@@ -372,6 +410,10 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	in := r.inputs(ctx, plan, diags)
 	r.checkGovernance(in, diags)
 	if diags.HasError() || !requireClient(r.data, diags) {
+		return
+	}
+	r.checkAccount(ctx, in, diags)
+	if diags.HasError() {
 		return
 	}
 	full := fullRun(state, plan)

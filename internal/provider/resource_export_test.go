@@ -489,3 +489,30 @@ func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
 		},
 	})
 }
+
+func TestAccExport_connectionOfAnotherAccountRefused(t *testing.T) {
+	f := newExportFixture(t, synth.Options{Count: 40, Seed: 6})
+	// A connection verified for another SendGrid account than the provider's key belongs to
+	// (as when an export lacks the provider alias of its connection).
+	config := strings.Replace(f.config(testAccAdmin, ""), "sendgrid_connection = sendgridaudience_connection.test", fmt.Sprintf(`sendgrid_connection = {
+    id                   = "0b7b2f9c-4a1e-4c8e-9d6a-2f5e8c1b3a7d"
+    display_name         = "EU marketing"
+    administrators       = [%q]
+    contributors         = []
+    profile_cap          = 100000
+    user_id              = %d
+    key_fingerprint      = "sha256:0000000000000000"
+    data_privacy_consent = true
+  }`, testAccAdmin, testAccUserID+1), 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			PlanOnly:    true,
+			ExpectError: allWordsRe("Export and connection use different SendGrid accounts", fmt.Sprintf("account %d", testAccUserID+1)),
+		}},
+	})
+	if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
+		t.Fatalf("a refused export sent %d contacts", got)
+	}
+}
