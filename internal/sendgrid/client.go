@@ -394,7 +394,12 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	s := fmt.Sprintf("sendgrid: %s %s: %v", e.Method, e.Path, scrub(e.Err.Error()))
+	msg := e.Err.Error()
+	var ue *url.Error
+	if errors.As(e.Err, &ue) {
+		msg = ue.Err.Error() // without the URL (upload and download URLs carry tokens)
+	}
+	s := fmt.Sprintf("sendgrid: %s %s: %v", e.Method, e.Path, scrub(msg))
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
