@@ -341,3 +341,37 @@ func TestRemoveAll(t *testing.T) {
 		t.Fatalf("without a snapshot: %v %+v", err, rep)
 	}
 }
+
+// TestFieldRecreated: a custom field deleted and created again (a new ID, its values gone in
+// SendGrid) makes every contact upload again, though no profile changed.
+func TestFieldRecreated(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 120)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	res := v.mustApply(req)
+	ctx := context.Background()
+	if err := v.client.DeleteField(ctx, v.fields["tier"]); err != nil {
+		t.Fatal(err)
+	}
+	f, err := v.client.CreateField(ctx, "tier", FieldText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Previous = res.Snapshot
+	plan, err := v.eng.Plan(ctx, req)
+	if err != nil || plan.ToUpdate != 120 || plan.Unchanged != 0 {
+		t.Fatalf("plan after re-creating a field: %v %+v", err, plan)
+	}
+	res, err = v.eng.Apply(ctx, req, plan.Fingerprint)
+	if err != nil || res.Report.Requested != 120 {
+		t.Fatalf("apply: %v %+v", err, res.Report)
+	}
+	c, _ := v.emu.Contact(v.key, ps[5].Email)
+	if c["custom_fields"].(map[string]any)[f.ID] != "bronze" {
+		t.Fatalf("tier under the new field ID = %v", c["custom_fields"])
+	}
+	req.Previous = res.Snapshot
+	if res, err = v.apply(req); err != nil || res.Report.Status != StatusNoChanges {
+		t.Fatalf("rerun: %v %+v", err, res.Report)
+	}
+}
