@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -58,7 +59,7 @@ func CheckURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return "", &Error{Setting: "api_url", Summary: "not an absolute http(s) URL",
-			Detail: fmt.Sprintf("api_url must look like https://api.sendgrid.com (or http://127.0.0.1:PORT for a local emulator); got %q.", raw)}
+			Detail: fmt.Sprintf("api_url must look like https://api.sendgrid.com (or http://127.0.0.1:PORT for a local emulator); got %q.", redact(raw))}
 	}
 	if u.User != nil {
 		return "", &Error{Setting: "api_url", Summary: "credentials in URL",
@@ -73,6 +74,18 @@ func CheckURL(raw string) (string, error) {
 			Detail: fmt.Sprintf("the API key would travel unencrypted to %q. Use https, or http only for a loopback address (127.0.0.1, ::1, localhost) such as a local SendGrid emulator.", u.Hostname())}
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
+
+// userinfo matches the credentials part of a URL, "scheme://user:password@", even in a URL
+// that does not parse.
+var userinfo = regexp.MustCompile(`^([^:/?#]*://)?[^/?#]*@`)
+
+// redact removes credentials from a URL before it is shown in a message.
+func redact(raw string) string {
+	if m := userinfo.FindStringSubmatch(raw); m != nil {
+		return m[1] + "***@" + raw[len(m[0]):]
+	}
+	return raw
 }
 
 // IsLoopback reports whether host names this machine: "localhost" or a loopback IP address.

@@ -48,9 +48,25 @@ func TestResolve(t *testing.T) {
 
 func containsSecret(s string) bool {
 	for i := 0; i+6 <= len(s); i++ {
-		if s[i:i+6] == "secret" {
+		if s[i:i+6] == "secret" || (i+6 < len(s) && s[i:i+7] == "-in-url") {
 			return true
 		}
 	}
 	return false
+}
+
+func TestErrorsNeverRepeatCredentials(t *testing.T) {
+	for _, raw := range []string{
+		"https://apikey:SG.secret-in-url@api.sendgrid.com/%zz",
+		"ftp://apikey:SG.secret-in-url@api.sendgrid.com",
+		"apikey:SG.secret-in-url@api.sendgrid.com",
+	} {
+		_, err := CheckURL(raw)
+		if err == nil {
+			t.Fatalf("%q accepted", raw)
+		}
+		if containsSecret(err.Error()) {
+			t.Fatalf("the error for %q repeats the password: %v", raw, err)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -48,7 +49,8 @@ func MaskEmail(s string) string {
 	}
 	local, domain := s[:at], s[at+1:]
 	tld := ""
-	if dot := strings.LastIndexByte(domain, '.'); dot > 0 && dot < len(domain)-1 && len(domain)-dot <= 8 {
+	if dot := strings.LastIndexByte(domain, '.'); dot > 0 && dot < len(domain)-1 && len(domain)-dot <= 8 &&
+		strings.IndexFunc(domain[dot+1:], func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
 		tld = domain[dot:]
 	}
 	return firstRune(local) + "***@" + firstRune(domain) + "***" + tld
@@ -72,8 +74,8 @@ func firstRune(s string) string {
 	if r == utf8.RuneError || size == 0 {
 		return "?"
 	}
-	if r < 0x20 || r == 0x7f {
-		return "?"
+	if !unicode.IsGraphic(r) || unicode.Is(unicode.Cf, r) {
+		return "?" // control, format (bidirectional overrides) or other invisible characters
 	}
 	return s[:size]
 }

@@ -47,3 +47,15 @@ func TestDerivedKeysAndFingerprints(t *testing.T) {
 		t.Fatal("fingerprint must not reveal the key; empty key has no fingerprint")
 	}
 }
+
+func TestMaskShowsNoControlCharacters(t *testing.T) {
+	for _, in := range []string{"\x1b[31mred@example.com", "\u202etxt.exe@example.com", "a@b.\x1b[2J", "\x00x"} {
+		for _, m := range []string{MaskEmail(in), MaskValue(in)} {
+			for _, r := range m {
+				if r < 0x20 || r == 0x7f || r == '\u202e' {
+					t.Fatalf("mask of %q holds %U", in, r)
+				}
+			}
+		}
+	}
+}
