@@ -380,20 +380,28 @@ func (e *Emulator) load(path string) error {
 	return nil
 }
 
+// saver rewrites the state file after changes, at most every SaveEvery and, for large accounts,
+// never more often than every four times the last save took (so saving stays a small part of
+// the emulator's work).
 func (e *Emulator) saver() {
 	defer e.wg.Done()
 	t := time.NewTicker(e.cfg.SaveEvery)
 	defer t.Stop()
+	var last time.Time
+	var took time.Duration
 	for {
 		select {
 		case <-e.closeCh:
 			return
 		case <-t.C:
-			if e.dirty.Swap(false) {
-				if err := e.Save(); err != nil {
-					e.dirty.Store(true)
-				}
+			if time.Since(last) < 4*took || !e.dirty.Swap(false) {
+				continue
 			}
+			last = time.Now()
+			if err := e.Save(); err != nil {
+				e.dirty.Store(true)
+			}
+			took = time.Since(last)
 		}
 	}
 }

@@ -151,6 +151,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok && !ta.IP.IsLoopback() {
+		fmt.Fprintf(stderr, "sendgrid-emulator: warning: listening on %s, which is not a loopback address\n", ta)
+	}
 	url := "http://" + ln.Addr().String()
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "sendgrid-emulator listening on %s\n", url)
