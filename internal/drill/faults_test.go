@@ -57,8 +57,8 @@ func faultCases() []faultCase {
 	return []faultCase{
 		{name: "none (baseline)", what: "no fault: the reference for extra requests and contacts",
 			wantStatus: succeeded, injected: func(emulator.Counters) bool { return true }},
-		{name: "429 storm", what: "every 4th request starts a storm of 2 answers 429 with X-RateLimit-Reset 1 s ahead",
-			faults:     emulator.Faults{Storm429: emulator.RateStorm{Every: 4, Requests: 2, Reset: time.Second}},
+		{name: "429 storm", what: "every 6th request starts a storm of 2 answers 429 with X-RateLimit-Reset 1 s ahead",
+			faults:     emulator.Faults{Storm429: emulator.RateStorm{Every: 6, Requests: 2, Reset: time.Second}},
 			wantStatus: succeeded, injected: func(d emulator.Counters) bool { return d.RateLimited > 0 }},
 		{name: "429 window on upload", what: "the first upload starts a 3 s window in which every upload is answered 429, reset at its end",
 			faults: emulator.Faults{Storm429: emulator.RateStorm{Every: 1, For: 3 * time.Second, Reset: 3 * time.Second, Max: 1},
