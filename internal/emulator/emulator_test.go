@@ -933,3 +933,34 @@ func TestContractCatchesBrokenResponses(t *testing.T) {
 		t.Fatal("a list with an empty name passed the contract")
 	}
 }
+
+func TestTimedStormAndDropBeforeProcessing(t *testing.T) {
+	s := newServer(t, emulator.Config{}, true)
+	s.e.SetFaults(emulator.Faults{Storm429: emulator.RateStorm{Every: 1, Max: 1, For: 300 * time.Millisecond}})
+	start := time.Now()
+	for time.Since(start) < 200*time.Millisecond {
+		r := s.do("GET", "/v3/marketing/lists", key, nil)
+		expect(t, r, 429)
+		reset, _ := strconv.ParseInt(r.header.Get("X-RateLimit-Reset"), 10, 64)
+		if time.Unix(reset, 0).Before(start.Add(300 * time.Millisecond)) {
+			t.Fatalf("reset %d is before the storm ends", reset)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond)
+	expect(t, s.do("GET", "/v3/marketing/lists", key, nil), 200)
+
+	s.e.SetFaults(emulator.Faults{DropRatio: 1, DropBeforeProcessing: true, Only: []string{"POST /v3/marketing/lists"}})
+	req, _ := http.NewRequest("POST", s.url+"/v3/marketing/lists", strings.NewReader(`{"name":"never"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	if res, err := s.hc.Do(req); err == nil {
+		_ = res.Body.Close()
+		t.Fatalf("dropped request got status %d", res.StatusCode)
+	}
+	if n := len(s.e.ListIDs(key)); n != 0 {
+		t.Errorf("a request dropped before processing created %d lists", n)
+	}
+	// Other endpoints are untouched by a fault limited with Only.
+	expect(t, s.do("GET", "/v3/marketing/lists", key, nil), 200)
+}
