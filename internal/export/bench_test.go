@@ -274,7 +274,7 @@ func preserialize(b *testing.B, e *Engine, req Request, method string) *preseria
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 		n := 0
-		line := appendCSVHeader(nil, names)
+		line := csvHeaderLine(names)
 		flush := func() {
 			_ = zw.Close()
 			ps.bodies = append(ps.bodies, bytes.Clone(buf.Bytes()))
@@ -284,7 +284,7 @@ func preserialize(b *testing.B, e *Engine, req Request, method string) *preseria
 		}
 		s.spool.each(func(_ snapshot.Entry, _ int, rec []byte) bool {
 			if n == 0 {
-				_, _ = zw.Write(appendCSVHeader(nil, names))
+				_, _ = zw.Write(csvHeaderLine(names))
 			}
 			line = s.codec.appendCSV(line[:0], rec)
 			_, _ = zw.Write(line)

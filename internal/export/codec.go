@@ -229,7 +229,8 @@ func appendCSVField(dst, v []byte) []byte {
 	return append(dst, '"')
 }
 
-func appendCSVHeader(dst []byte, names []string) []byte {
+func csvHeaderLine(names []string) []byte {
+	var dst []byte
 	for i, n := range names {
 		if i > 0 {
 			dst = append(dst, ',')

@@ -132,7 +132,7 @@ func (s *scan) run(ctx context.Context) error {
 		// Every exported contact is uploaded; the CSV files are compressed while reading, and
 		// dropped if the JSON upsert turns out to need fewer requests.
 		if names, _, ok := s.codec.csvHeader(); ok {
-			s.csv = newCSVBuilder(appendCSVHeader(nil, names), s.e.maxImportContacts())
+			s.csv = newCSVBuilder(csvHeaderLine(names), s.e.maxImportContacts())
 		}
 	}
 	s.prog.update(func(p *Progress) { p.Phase = "scan" })
@@ -378,7 +378,7 @@ func (s *scan) resolve() {
 	}
 	if s.e.chooseMethodFor(s.codec, int64(len(changed)), sim.batches()).method == "csv" {
 		if names, _, ok := s.codec.csvHeader(); ok {
-			s.csv = newCSVBuilder(appendCSVHeader(nil, names), s.e.maxImportContacts())
+			s.csv = newCSVBuilder(csvHeaderLine(names), s.e.maxImportContacts())
 		}
 	}
 	// Every changed winner is a candidate; candidates and changed winners are both in source
