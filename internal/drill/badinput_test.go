@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -38,7 +39,12 @@ type badCase struct {
 	// applyWant, still before anything is sent.
 	warnOnly  bool
 	applyWant []string
+	// warnEmpty: the plan succeeds and must warn that the segment selects no profiles.
+	warnEmpty bool
 }
+
+// emptyWarningRe matches a warning that a segment selects no profiles.
+var emptyWarningRe = regexp.MustCompile(`(?i)warning: [^\n]*(no profiles|empty|0 profiles|selects none)`)
 
 // closedPort returns a loopback port nothing listens on.
 func closedPort(t *testing.T) int {
@@ -154,7 +160,27 @@ func badCases(t *testing.T) []badCase {
 		{name: "wrong custom-field type (JSON Lines)", file: "jsonl_type_change.jsonl", extra: failInvalid,
 			want: []string{exp, "1 invalid profiles", "jsonl_type_change.jsonl line 2", `custom_fields["lifetime_value"]`}},
 		{name: "duplicate emails are merged", file: "duplicates.csv", planCheck: counts(3, 3, 0, 3)},
-		{name: "empty segment (header only)", file: "csv_header_only.csv", planCheck: counts(0, 0, 0, 0)},
+		{name: "empty segment (header only)", file: "csv_header_only.csv", planCheck: counts(0, 0, 0, 0), warnEmpty: true},
+		{name: "segment emptied in mirror mode", file: "customers.csv", extra: `  sync_mode = "mirror"`,
+			prepare: func(t *testing.T, dir string) {
+				data, err := os.ReadFile(filepath.Join(corpusDir, "csv_utf8_bom.csv"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "customers.csv"), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			before: func(t *testing.T, ws *workspace, _ *drillEmulator) {
+				ws.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
+				ws.write("customers.csv", []byte(header))
+			},
+			warnEmpty: true,
+			planCheck: func(t *testing.T, x map[string]any) {
+				if ch, _ := x["changes"].(map[string]any); num(ch, "to_remove") != 3 || num(x, "profile_count") != 0 {
+					t.Errorf("plan: profile_count %d, changes.to_remove %d; want 0 and 3", num(x, "profile_count"), num(ch, "to_remove"))
+				}
+			}},
 
 		// Configuration mistakes.
 		{name: "email column missing", file: "csv_no_email_column.csv",
@@ -223,20 +249,110 @@ func TestBadInputAtPlanTime(t *testing.T) {
 	cli := requireCLI(t)
 	t.Parallel()
 	cases := badCases(t)
+	answers := make([]string, len(cases))
+	passed := make([]bool, len(cases))
 	var wg sync.WaitGroup
-	for _, bc := range cases {
+	for i, bc := range cases {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			release := caseSlot()
 			defer release()
-			t.Run(bc.name, func(t *testing.T) { runBadCase(t, cli, bc) })
+			passed[i] = t.Run(bc.name, func(t *testing.T) { runBadCase(t, cli, bc, &answers[i]) })
 		}()
 	}
 	wg.Wait()
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "Bad input under %s: what terraform plan answers (nothing sent in any case)\n\n", cli.Version)
+	b.WriteString("| input | plan's answer | as expected |\n| --- | --- | :---: |\n")
+	for i, bc := range cases {
+		if answers[i] == "" {
+			continue // not run (-run filter)
+		}
+		ok := "yes"
+		if !passed[i] {
+			ok = "**no**"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", bc.name, strings.ReplaceAll(answers[i], "|", "\\|"), ok)
+	}
+	t.Log("\n" + b.String())
+	if path := os.Getenv(envReport); path != "" {
+		if err := appendReport(path, b.String()); err != nil {
+			t.Errorf("writing the report: %v", err)
+		}
+	}
 }
 
-func runBadCase(t *testing.T, cli *cliEnv, bc badCase) {
+// summaryRe finds the diagnostics' summaries in a CLI's output.
+var summaryRe = regexp.MustCompile(`(?m)^(Error|Warning): (.+)$`)
+
+// answer sums up what the CLI said: each diagnostic's summary and the start of its detail, or
+// the plan's counts.
+func answer(r result, export map[string]any) string {
+	var parts []string
+	lines := strings.Split(r.Out(), "\n")
+	for i, line := range lines {
+		m := summaryRe.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		part := strings.ToLower(m[1]) + ": " + strings.TrimSpace(m[2])
+		if d := diagDetail(lines[i+1:]); d != "" {
+			part += " — " + d
+		}
+		parts = append(parts, part)
+	}
+	if export != nil {
+		ch, _ := export["changes"].(map[string]any)
+		val, _ := export["validation"].(map[string]any)
+		parts = append(parts, fmt.Sprintf("plan: %d profiles, %d to add, %d duplicates merged", num(export, "profile_count"), num(ch, "to_add"), num(val, "duplicates")))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("exit %d, no diagnostic", r.Code)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// diagDetail returns the first clause of a diagnostic's detail: the first paragraph after the
+// summary that is not the indented source location, up to its first "; " or sentence end,
+// at most 140 characters.
+func diagDetail(lines []string) string {
+	var para []string
+	for _, l := range lines {
+		switch {
+		case strings.TrimSpace(l) == "":
+			if len(para) > 0 {
+				return clause(strings.Join(para, " "))
+			}
+		case strings.HasPrefix(l, " "):
+			if len(para) > 0 {
+				return clause(strings.Join(para, " "))
+			}
+		case summaryRe.MatchString(l):
+			return clause(strings.Join(para, " "))
+		default:
+			para = append(para, strings.TrimSpace(l))
+		}
+	}
+	return clause(strings.Join(para, " "))
+}
+
+func clause(s string) string {
+	s = normalizeSpace(s)
+	if i := strings.Index(s, "; "); i > 0 {
+		s = s[:i]
+	}
+	if i := strings.Index(s, ". "); i > 0 {
+		s = s[:i+1]
+	}
+	if r := []rune(s); len(r) > 140 {
+		s = string(r[:139]) + "…"
+	}
+	return s
+}
+
+func runBadCase(t *testing.T, cli *cliEnv, bc badCase, summary *string) {
 	emu := newEmulator(t, emulator.Config{})
 	listID := emu.SeedList(emu.Key, "Newsletter")
 	emu.SeedField(emu.Key, "lifetime_value", "Number")
@@ -270,6 +386,7 @@ func runBadCase(t *testing.T, cli *cliEnv, bc badCase) {
 		emu.ResetCounters()
 	}
 	r := ws.run("plan", "-input=false", "-no-color", "-out=drill.tfplan")
+	*summary = answer(r, nil)
 	flat := normalizeSpace(r.Out())
 	switch {
 	case bc.warnOnly:
@@ -283,6 +400,7 @@ func runBadCase(t *testing.T, cli *cliEnv, bc badCase) {
 		}
 		assertNothingSent(t, emu.Counters())
 		a := ws.run("apply", "-input=false", "-no-color", "drill.tfplan")
+		*summary += "; apply: " + answer(a, nil)
 		if a.Code != 1 {
 			t.Errorf("%s: want exit 1\n%s", a, tail(a.Out(), 40))
 		}
@@ -296,7 +414,12 @@ func runBadCase(t *testing.T, cli *cliEnv, bc badCase) {
 			t.Fatalf("%s: want a successful plan\n%s", r, tail(r.Out(), 40))
 		}
 		p := ws.mustRun(nil, "show", "-json", "drill.tfplan")
-		bc.planCheck(t, plannedExport(t, p.Stdout))
+		x := plannedExport(t, p.Stdout)
+		*summary = answer(r, x)
+		bc.planCheck(t, x)
+		if bc.warnEmpty && !emptyWarningRe.MatchString(r.Out()) {
+			t.Errorf("the plan does not warn that the segment selects no profiles")
+		}
 	default:
 		if r.Code != 1 {
 			t.Fatalf("%s: want exit 1\n%s", r, tail(r.Out(), 40))
