@@ -48,6 +48,14 @@ phase "PostgreSQL-backed tests" bash scripts/postgres.sh "$bin/gotestsum" --form
 
 phase "examples validated under both CLIs" bash scripts/validate-examples.sh
 
+# Reliability drill (internal/drill): faults during apply, bad input at plan time, secrets in
+# state/plans/TRACE logs, driving each real CLI; both runs append their figures to one report.
+drill_report="$root/.tools/reliability-drill.md"
+rm -f "$drill_report"
+phase "reliability drill under $tf_version" env SENDGRIDAUDIENCE_DRILL_CLI="$bin/terraform" SENDGRIDAUDIENCE_DRILL_REPORT="$drill_report" "$bin/gotestsum" --format testname -- -count=1 -timeout 20m ./internal/drill/...
+phase "reliability drill under $tofu_version" env SENDGRIDAUDIENCE_DRILL_CLI="$bin/tofu" SENDGRIDAUDIENCE_DRILL_REPORT="$drill_report" "$bin/gotestsum" --format testname -- -count=1 -timeout 20m ./internal/drill/...
+cat "$drill_report"
+
 echo
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
