@@ -22,14 +22,21 @@ if [ ! -x "$bin/gotestsum" ]; then
 fi
 gts() { "$bin/gotestsum" --format pkgname-and-test-fails --format-hide-empty-pkg -- "$@"; }
 
+# Every phase runs even when an earlier one fails, so one run shows every problem; the script
+# fails at the end if any phase failed.
 summary=()
+failed=0
 phase() { # name, then the command
   local name=$1; shift
   echo
   echo "=== $name"
   local start=$SECONDS
-  "$@"
-  summary+=("$name: passed in $((SECONDS - start)) s")
+  if "$@"; then
+    summary+=("ok    $name ($((SECONDS - start)) s)")
+  else
+    summary+=("FAIL  $name ($((SECONDS - start)) s)")
+    failed=$((failed + 1))
+  fi
 }
 
 unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN
@@ -54,8 +61,11 @@ drill_report="$root/.tools/reliability-drill.md"
 rm -f "$drill_report"
 phase "reliability drill under $tf_version" env SENDGRIDAUDIENCE_DRILL_CLI="$bin/terraform" SENDGRIDAUDIENCE_DRILL_REPORT="$drill_report" "$bin/gotestsum" --format testname -- -count=1 -timeout 20m ./internal/drill/...
 phase "reliability drill under $tofu_version" env SENDGRIDAUDIENCE_DRILL_CLI="$bin/tofu" SENDGRIDAUDIENCE_DRILL_REPORT="$drill_report" "$bin/gotestsum" --format testname -- -count=1 -timeout 20m ./internal/drill/...
-cat "$drill_report"
+[ -f "$drill_report" ] && cat "$drill_report"
 
 echo
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
+phases=${#summary[@]}
+echo "phases: $((phases - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
