@@ -264,7 +264,7 @@ func TestBadInputAtPlanTime(t *testing.T) {
 	wg.Wait()
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "Bad input under %s: what terraform plan answers (nothing sent in any case)\n\n", cli.Version)
+	fmt.Fprintf(&b, "Bad input under %s: what `%s plan` answers (nothing accepted by SendGrid in any case)\n\n", cli.Version, cli.Name)
 	b.WriteString("| input | plan's answer | as expected |\n| --- | --- | :---: |\n")
 	for i, bc := range cases {
 		if answers[i] == "" {
@@ -306,7 +306,8 @@ func answer(r result, export map[string]any) string {
 	if export != nil {
 		ch, _ := export["changes"].(map[string]any)
 		val, _ := export["validation"].(map[string]any)
-		parts = append(parts, fmt.Sprintf("plan: %d profiles, %d to add, %d duplicates merged", num(export, "profile_count"), num(ch, "to_add"), num(val, "duplicates")))
+		parts = append(parts, fmt.Sprintf("plan: %d profiles, %d to add, %d to remove, %d duplicates merged",
+			num(export, "profile_count"), num(ch, "to_add"), num(ch, "to_remove"), num(val, "duplicates")))
 	}
 	if len(parts) == 0 {
 		return fmt.Sprintf("exit %d, no diagnostic", r.Code)
