@@ -49,7 +49,7 @@ type scan struct {
 	members *members
 	drift   bool
 
-	seen map[uint64]struct{}
+	seen u64set
 	cur  []snapshot.Entry // exported contacts; sorted by email hash after run
 
 	rows, selected, dups int64
@@ -120,9 +120,6 @@ func (s *scan) run(ctx context.Context) error {
 		return cerrs
 	}
 	s.stream = s.apply && len(s.prev) == 0
-	if s.stream {
-		s.seen = make(map[uint64]struct{})
-	}
 	s.trackKnown = s.apply && s.mirror && len(s.prev) > 0
 	if s.trackKnown {
 		s.known = map[uint64]string{}
@@ -150,7 +147,7 @@ func (s *scan) run(ctx context.Context) error {
 			return &SegmentError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: o.name, Err: err}
 		}
 	}
-	s.seen = nil
+	s.seen = u64set{}
 	if s.stream {
 		s.cur = snapshot.Sort(s.cur)
 	} else {
@@ -284,11 +281,10 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 	// Streaming (an apply without a usable snapshot: every exported contact is uploaded):
 	// duplicates are dropped with a set as rows arrive, so the upload files can be built,
 	// and compressed, during the scan.
-	if _, dup := s.seen[eh]; dup {
+	if !s.seen.add(eh) {
 		s.dups++
 		return nil
 	}
-	s.seen[eh] = struct{}{}
 	s.cur = append(s.cur, snapshot.Entry{Email: eh, Content: ch})
 	s.addChanged(snapshot.Entry{Email: eh, Content: ch}, s.codec.jsonLen(rec), rec)
 	return nil

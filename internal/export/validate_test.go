@@ -258,3 +258,23 @@ func TestSuggest(t *testing.T) {
 		}
 	}
 }
+
+func TestU64Set(t *testing.T) {
+	var s u64set
+	ref := map[uint64]bool{}
+	for i := uint64(0); i < 20000; i++ {
+		k := (i * 0x9e3779b97f4a7c15) >> (i % 3 * 7) // uniform-ish, some collisions of low bits
+		if i%1000 == 0 {
+			k = 0
+		}
+		if got, want := s.add(k), !ref[k]; got != want {
+			t.Fatalf("add(%x) = %v, want %v", k, got, want)
+		}
+		ref[k] = true
+	}
+	for k := range ref {
+		if s.add(k) {
+			t.Fatalf("%x lost", k)
+		}
+	}
+}
