@@ -80,13 +80,14 @@ func badCases(t *testing.T) []badCase {
 			return []string{"SENDGRID_API_KEY=" + key(e), "SENDGRID_API_URL=" + e.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}
 		}
 	}
-	counts := func(profiles, toAdd, invalid, duplicates int64) func(t *testing.T, x map[string]any) {
+	// counts checks an accepted plan: no invalid profile, and the given counts.
+	counts := func(profiles, toAdd, duplicates int64) func(t *testing.T, x map[string]any) {
 		return func(t *testing.T, x map[string]any) {
 			t.Helper()
 			ch, _ := x["changes"].(map[string]any)
 			val, _ := x["validation"].(map[string]any)
 			got := []int64{num(x, "profile_count"), num(ch, "to_add"), num(val, "invalid"), num(val, "duplicates")}
-			want := []int64{profiles, toAdd, invalid, duplicates}
+			want := []int64{profiles, toAdd, 0, duplicates}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("plan: profile_count, changes.to_add, validation.invalid, validation.duplicates = %v, want %v", got, want)
 			}
@@ -99,22 +100,22 @@ func badCases(t *testing.T) []badCase {
 		{name: "CSV in Latin-1", file: "csv_latin1_value.csv",
 			want: []string{seg, `source = "csv_latin1_value.csv"`, "csv_latin1_value.csv line 3", `column "first_name"`, "not valid UTF-8", "save the file as UTF-8"}},
 		{name: "CSV in UTF-16", file: "csv_utf16le.csv",
-			want: []string{seg, "csv_utf16le.csv line 1", "encoded as UTF-16", "iconv"}},
-		{name: "CSV with UTF-8 BOM is read", file: "csv_utf8_bom.csv", planCheck: counts(3, 3, 0, 0)},
+			want: []string{seg, "source =", "csv_utf16le.csv line 1", "encoded as UTF-16", "iconv"}},
+		{name: "CSV with UTF-8 BOM is read", file: "csv_utf8_bom.csv", planCheck: counts(3, 3, 0)},
 		{name: "CSV row with an extra field", file: "csv_ragged_extra_field.csv",
-			want: []string{seg, "csv_ragged_extra_field.csv line 3", "6 fields but the header has 5", "double quotes"}},
+			want: []string{seg, "source =", "csv_ragged_extra_field.csv line 3", "6 fields but the header has 5", "double quotes"}},
 		{name: "CSV row with a missing field", file: "csv_ragged_missing_field.csv",
-			want: []string{seg, "csv_ragged_missing_field.csv line 3", "4 fields but the header has 5"}},
+			want: []string{seg, "source =", "csv_ragged_missing_field.csv line 3", "4 fields but the header has 5", "one field per header column"}},
 		{name: "CSV unterminated quote", file: "csv_unterminated_quote.csv",
-			want: []string{seg, "csv_unterminated_quote.csv line 3", "unterminated quoted field", "add the closing double quote"}},
+			want: []string{seg, "source =", "csv_unterminated_quote.csv line 3", "unterminated quoted field", "add the closing double quote"}},
 		{name: "CSV text after a closing quote", file: "csv_text_after_quote.csv",
-			want: []string{seg, "csv_text_after_quote.csv line 2", "after the closing quote"}},
+			want: []string{seg, "source =", "csv_text_after_quote.csv line 2", "after the closing quote", "written twice"}},
 		{name: "binary file named .csv", file: "csv_binary.csv",
-			want: []string{seg, "csv_binary.csv line 1"}},
+			want: []string{seg, "source =", "csv_binary.csv line 1", "not valid UTF-8", "save the file as UTF-8"}},
 		{name: "empty CSV file", file: "csv_empty.csv",
-			want: []string{seg, "csv_empty.csv", "the file is empty", "header row"}},
+			want: []string{seg, "source =", "csv_empty.csv", "the file is empty", "add a first line"}},
 		{name: "CSV header named twice", file: "csv_duplicate_header.csv",
-			want: []string{seg, "csv_duplicate_header.csv line 1", "names this column twice"}},
+			want: []string{seg, "source =", "csv_duplicate_header.csv line 1", "names this column twice", "distinct name"}},
 		{name: "CSV field over 16 MiB", file: "huge_field.csv", prepare: func(t *testing.T, dir string) {
 			f, err := os.Create(filepath.Join(dir, "huge_field.csv"))
 			if err != nil {
@@ -126,7 +127,7 @@ func badCases(t *testing.T) []badCase {
 			if err := f.Close(); err != nil {
 				t.Fatal(err)
 			}
-		}, want: []string{seg, "huge_field.csv line 2", "longer than 16 MiB"}},
+		}, want: []string{seg, "source =", "huge_field.csv line 2", "longer than 16 MiB", "one per line"}},
 		{name: "first name of 100,000 characters", file: "long_value.csv", extra: failInvalid, prepare: func(t *testing.T, dir string) {
 			data := header + "user000001@example.com," + strings.Repeat("Ada", 33334) + ",Lovelace,94107,1\r\n"
 			if err := os.WriteFile(filepath.Join(dir, "long_value.csv"), []byte(data), 0o644); err != nil {
@@ -136,31 +137,31 @@ func badCases(t *testing.T) []badCase {
 		{name: "NUL byte in a value", file: "csv_nul_in_value.csv", extra: failInvalid,
 			want: []string{exp, "csv_nul_in_value.csv line 2", "first_name"}},
 		{name: "JSON Lines invalid JSON", file: "jsonl_invalid_json.jsonl",
-			want: []string{seg, "jsonl_invalid_json.jsonl line 2", "invalid JSON", "one complete JSON object"}},
+			want: []string{seg, "source =", "jsonl_invalid_json.jsonl line 2", "invalid JSON", "one complete JSON object"}},
 		{name: "JSON Lines array instead of object", file: "jsonl_array_line.jsonl",
-			want: []string{seg, "jsonl_array_line.jsonl line 2"}},
+			want: []string{seg, "source =", "jsonl_array_line.jsonl line 2", "expected a JSON object", "one complete JSON object"}},
 		{name: "JSON Lines in Latin-1", file: "jsonl_latin1_value.jsonl",
-			want: []string{seg, "jsonl_latin1_value.jsonl line 2", "invalid UTF-8", "save the file as UTF-8"}},
+			want: []string{seg, "source =", "jsonl_latin1_value.jsonl line 2", "invalid UTF-8", "save the file as UTF-8"}},
 		{name: "JSON Lines truncated", file: "jsonl_truncated.jsonl",
-			want: []string{seg, "jsonl_truncated.jsonl line 2", "invalid JSON"}},
+			want: []string{seg, "source =", "jsonl_truncated.jsonl line 2", "invalid JSON", "one complete JSON object"}},
 		{name: "JSON Lines nested value", file: "jsonl_nested_value.jsonl",
-			want: []string{seg, "jsonl_nested_value.jsonl line 1", `column "postal_code"`, "flatten nested values"}},
+			want: []string{seg, "source =", "jsonl_nested_value.jsonl line 1", `column "postal_code"`, "flatten nested values"}},
 		{name: "JSON Lines type changes after inference", file: "jsonl_type_change_late.jsonl",
-			want: []string{seg, "jsonl_type_change_late.jsonl line 1002", `column "lifetime_value"`}},
-		{name: "JSON Lines with UTF-8 BOM is read", file: "jsonl_utf8_bom.jsonl", planCheck: counts(1, 1, 0, 0)},
+			want: []string{seg, "source =", "jsonl_type_change_late.jsonl line 1002", `column "lifetime_value"`, "fix the value"}},
+		{name: "JSON Lines with UTF-8 BOM is read", file: "jsonl_utf8_bom.jsonl", planCheck: counts(1, 1, 0)},
 
 		// Values SendGrid would refuse.
 		{name: "invalid emails", file: "emails_invalid.csv", extra: failInvalid,
 			want: []string{exp, "11 invalid profiles", "emails_invalid.csv line 2: email", "Nothing was uploaded", "invalid_profiles = \"skip\""}},
-		{name: "tricky but valid emails", file: "emails_tricky_valid.csv", extra: failInvalid, planCheck: counts(4, 4, 0, 0)},
+		{name: "tricky but valid emails", file: "emails_tricky_valid.csv", extra: failInvalid, planCheck: counts(4, 4, 0)},
 		{name: "over-long names", file: "names_too_long.csv", extra: failInvalid,
 			want: []string{exp, "2 invalid profiles", "names_too_long.csv line 2: first_name", "names_too_long.csv line 3: last_name", "at most 50"}},
 		{name: "wrong custom-field type (CSV)", file: "custom_wrong_type.csv", extra: failInvalid,
 			want: []string{exp, "2 invalid profiles", "custom_wrong_type.csv line 2", `custom_fields["lifetime_value"]`}},
 		{name: "wrong custom-field type (JSON Lines)", file: "jsonl_type_change.jsonl", extra: failInvalid,
 			want: []string{exp, "1 invalid profiles", "jsonl_type_change.jsonl line 2", `custom_fields["lifetime_value"]`}},
-		{name: "duplicate emails are merged", file: "duplicates.csv", planCheck: counts(3, 3, 0, 3)},
-		{name: "empty segment (header only)", file: "csv_header_only.csv", planCheck: counts(0, 0, 0, 0), warnEmpty: true},
+		{name: "duplicate emails are merged", file: "duplicates.csv", planCheck: counts(3, 3, 3)},
+		{name: "empty segment (header only)", file: "csv_header_only.csv", planCheck: counts(0, 0, 0), warnEmpty: true},
 		{name: "segment emptied in mirror mode", file: "customers.csv", extra: `  sync_mode = "mirror"`,
 			prepare: func(t *testing.T, dir string) {
 				data, err := os.ReadFile(filepath.Join(corpusDir, "csv_utf8_bom.csv"))
@@ -198,20 +199,20 @@ func badCases(t *testing.T) []badCase {
     }
   }`, want: []string{exp, `custom_fields["tier"]`, "managed_custom_fields"}},
 		{name: "bad SQL (SQLite)", source: `"sqlite:profiles.db"`, query: `"SELEC email, first_name FROM profiles"`, prepare: sqlite,
-			want: []string{seg, "query", "syntax error"}},
+			want: []string{seg, "query =", "query", "syntax error", "check the query"}},
 		{name: "SQL on a missing table (SQLite)", source: `"sqlite:profiles.db"`, query: `"SELECT * FROM customers"`, prepare: sqlite,
-			want: []string{seg, "query", "customers"}},
+			want: []string{seg, "query =", "query", "no such table", "check the query"}},
 		{name: "database unreachable (PostgreSQL)", source: fmt.Sprintf(`"postgres://drill@127.0.0.1:%d/profiles?sslmode=disable"`, pgPort),
 			env:  withEnv("PGPASSWORD="+pgPassword, "PGCONNECT_TIMEOUT=3"),
-			want: []string{seg, "source", fmt.Sprint(pgPort)}},
+			want: []string{seg, "source =", "source", fmt.Sprint(pgPort), "cannot connect", "check that the server is running"}},
 		{name: "password in the PostgreSQL URL", source: `"postgres://drill:hunter2-drill@127.0.0.1:5432/profiles"`,
-			want: []string{seg, "contains a password", "PGPASSWORD"}},
+			want: []string{seg, "source =", "contains a password", "PGPASSWORD"}},
 		{name: "CEL syntax error", file: "csv_utf8_bom.csv", filter: `"first_name == "`,
-			want: []string{seg, "filter"}},
+			want: []string{seg, "filter =", "filter:1:", "Syntax error"}},
 		{name: "CEL type error", file: "csv_utf8_bom.csv", filter: `"lifetime_value > 100"`,
-			want: []string{seg, "filter", "lifetime_value"}},
+			want: []string{seg, "filter =", "filter:1:16", "check the operand types"}},
 		{name: "CEL unknown column", file: "csv_utf8_bom.csv", filter: `"marketing_opt_in == true"`,
-			want: []string{seg, "filter", "marketing_opt_in"}},
+			want: []string{seg, "filter =", "marketing_opt_in", "neither a column nor a CEL function", "the columns are"}},
 		{name: "list_id not a UUID", file: "csv_utf8_bom.csv", listID: "not-a-list-id",
 			want: []string{exp, "list_id", "UUID"}},
 		{name: "list_id one digit short", file: "csv_utf8_bom.csv", listID: "3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a1",

@@ -10,7 +10,11 @@
 //     fault a plain re-apply with the faults off must converge: the list holds exactly the
 //     segments, no unchanged contact is sent again, and state reports what happened. The
 //     per-fault figures (runs, extra requests, extra contacts) are printed as a table and,
-//     with SENDGRIDAUDIENCE_DRILL_REPORT=<file>, written to that file.
+//     with SENDGRIDAUDIENCE_DRILL_REPORT=<file>, written to that file. Contacts sent are counted
+//     from the emulator's counters (ContactsUpserted + ContactsImported) against a fault-free
+//     run of the same change; a re-sent unchanged contact is detected per email by its
+//     updated_at, which SendGrid (and the emulator) sets on every upsert, and which the drill
+//     records after the first run and compares after the last.
 //   - Bad input (badinput_test.go): broken CSV and JSON Lines files, invalid emails, over-long
 //     names, wrong custom-field types, bad SQL, an unreachable database, bad CEL, bad UUIDs,
 //     wrong keys and missing scopes, each refused at plan time with a message that names the

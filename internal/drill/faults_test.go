@@ -164,7 +164,7 @@ func runFaultCase(t *testing.T, cli *cliEnv, fc faultCase) *faultOutcome {
 		stamps[e], _ = c["updated_at"].(string)
 		latest = max(latest, stamps[e])
 	}
-	initial, _ := ws.showState(exportAddr)
+	initial, _ := ws.showState()
 	initialStarted := str(lastRun(initial), "started_at")
 
 	// The change, applied under the fault. Contacts re-sent later get a later updated_at:
@@ -198,7 +198,7 @@ func runFaultCase(t *testing.T, cli *cliEnv, fc faultCase) *faultOutcome {
 			t.Errorf("%s: the output does not say %q\n%s", r, w, tail(r.Out(), 40))
 		}
 	}
-	st, _ := ws.showState(exportAddr)
+	st, _ := ws.showState()
 	out.StatusAfterFault = str(lastRun(st), "status")
 	if fc.signal == syscall.SIGKILL {
 		// Nothing can be recorded by a killed CLI: state must still show the previous run.
@@ -249,7 +249,7 @@ func runFaultCase(t *testing.T, cli *cliEnv, fc faultCase) *faultOutcome {
 	if out.Resent > 0 {
 		t.Errorf("%d of %d contacts whose profile did not change were sent again", out.Resent, len(untouched))
 	}
-	st, _ = ws.showState(exportAddr)
+	st, _ = ws.showState()
 	out.StatusAfter = str(lastRun(st), "status")
 	if out.StatusAfter != "succeeded" {
 		t.Errorf("after re-applying state says last_run.status = %q, want succeeded", out.StatusAfter)

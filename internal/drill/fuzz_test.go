@@ -54,9 +54,10 @@ func urlSecrets(raw string) []string {
 // same way) must give an error with fewer copies of the secret. Secrets of fewer than 4
 // characters, or with characters that change how a URL parses, are not judged.
 func repeats(check func(string) error, input, secret string) bool {
-	if len(secret) < 4 || strings.IndexFunc(secret, func(r rune) bool {
-		return !(r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == '~'))
-	}) >= 0 {
+	unreserved := func(r rune) bool {
+		return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r))
+	}
+	if len(secret) < 4 || strings.IndexFunc(secret, func(r rune) bool { return !unreserved(r) }) >= 0 {
 		return false
 	}
 	err := check(input)

@@ -383,10 +383,6 @@ func (w *workspace) mustRun(codes []int, args ...string) result {
 	return r
 }
 
-func (w *workspace) apply(extra ...string) result {
-	return w.run(append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, extra...)...)
-}
-
 // plan runs plan -detailed-exitcode: 0 no changes, 1 error, 2 changes.
 func (w *workspace) plan(extra ...string) result {
 	return w.run(append([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, extra...)...)
@@ -550,9 +546,9 @@ type stateJSON struct {
 	} `json:"values"`
 }
 
-// showState runs `show -json` and returns the attributes of the resource at address (nil when
-// it is not in state) and the raw JSON.
-func (w *workspace) showState(address string) (map[string]any, string) {
+// showState runs `show -json` and returns the attributes of the export (nil when it is not in
+// state) and the raw JSON.
+func (w *workspace) showState() (map[string]any, string) {
 	w.t.Helper()
 	r := w.mustRun(nil, "show", "-json", "-no-color")
 	var st stateJSON
@@ -562,7 +558,7 @@ func (w *workspace) showState(address string) (map[string]any, string) {
 		}
 	}
 	for _, res := range st.Values.RootModule.Resources {
-		if res.Address == address {
+		if res.Address == exportAddr {
 			return res.Values, r.Stdout
 		}
 	}

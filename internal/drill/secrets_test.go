@@ -238,7 +238,7 @@ func TestSecretsStayOut(t *testing.T) {
 	a["plan JSON (show -json change.tfplan)"] = p.Stdout
 	a.planFile(t, "saved plan file", ws.path("change.tfplan"))
 	ws.mustRun(nil, "apply", "-input=false", "-no-color", "change.tfplan")
-	_, stateJSON := ws.showState(exportAddr)
+	_, stateJSON := ws.showState()
 	a["state JSON (show -json)"] = stateJSON
 	a.file(t, "terraform.tfstate", ws.path("terraform.tfstate"))
 	if _, err := os.Stat(ws.path("terraform.tfstate.backup")); err == nil {
