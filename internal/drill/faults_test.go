@@ -170,9 +170,11 @@ func runFaultCase(t *testing.T, cli *cliEnv, fc faultCase) *faultOutcome {
 	// The change, applied under the fault. Contacts re-sent later get a later updated_at:
 	// start in the next second so that any re-send of an untouched contact shows.
 	writeSynth(t, ws.path("customers.csv"), editedData, synth.CSV)
-	if ts, err := time.Parse(time.RFC3339, latest); err == nil {
-		time.Sleep(time.Until(ts.Add(time.Second + 10*time.Millisecond)))
+	ts, err := time.Parse(time.RFC3339, latest)
+	if err != nil {
+		t.Fatalf("the emulator's updated_at %q is not RFC 3339: %v", latest, err)
 	}
+	time.Sleep(time.Until(ts.Add(time.Second + 10*time.Millisecond)))
 	c0 := emu.Counters()
 	emu.SetFaults(fc.faults)
 	args := []string{"apply", "-auto-approve", "-input=false", "-no-color"}
