@@ -22,7 +22,7 @@ type SendGrid interface {
 	ListContactCount(ctx context.Context, listID string) (int64, error)
 	ContactCount(ctx context.Context) (total, billable int64, err error)
 	UpsertContactsJSON(ctx context.Context, body []byte) (jobID string, err error)
-	WaitImport(ctx context.Context, jobID string, poll time.Duration) (sendgrid.ImportJob, error)
+	ImportStatus(ctx context.Context, jobID string) (sendgrid.ImportJob, error)
 	ImportErrors(ctx context.Context, errorsURL string) ([]sendgrid.ImportErrorRow, error)
 	StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string, gzip bool) (sendgrid.CSVImport, error)
 	UploadCSV(ctx context.Context, imp sendgrid.CSVImport, body []byte) error
@@ -201,7 +201,9 @@ type Engine struct {
 	MaxImportContacts int
 	// Transfer forces a method; the default picks the one needing fewer requests.
 	Transfer Transfer
-	// PollInterval is the first wait between job status polls (default 500 ms; backs off).
+	// PollInterval is the first wait between job status polls (default 500 ms). Later waits
+	// grow with the job's age (a quarter of it, at most 10 s), so a job is seen finished at
+	// most about 25 % after it finished, with a number of polls logarithmic in its duration.
 	PollInterval time.Duration
 	// SampleLimit is the number of invalid rows kept in reports (default 10).
 	SampleLimit int
@@ -249,6 +251,31 @@ func (e *Engine) pollInterval() time.Duration {
 		return 500 * time.Millisecond
 	}
 	return e.PollInterval
+}
+
+// waitJob polls an async job (upsert, import, removal) until it is completed, errored or
+// failed, and returns its final state.
+func (e *Engine) waitJob(ctx context.Context, jobID string) (sendgrid.ImportJob, error) {
+	start := time.Now()
+	first := e.pollInterval()
+	for {
+		j, err := e.Client.ImportStatus(ctx, jobID)
+		if err != nil {
+			return j, err
+		}
+		if j.Done() {
+			return j, nil
+		}
+		wait := max(first, time.Since(start)/4)
+		wait = min(wait, 10*time.Second)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return j, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 func (e *Engine) sampleLimit() int {

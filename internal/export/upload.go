@@ -136,7 +136,7 @@ func errMessage(err error) string {
 // settle records a finished job for the contacts in entries: completed confirms all, errored
 // all but the rows in the job's errors file, failed none.
 func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.Entry, eh func(string) uint64) {
-	job, err := a.e.Client.WaitImport(ctx, jobID, a.e.pollInterval())
+	job, err := a.e.waitJob(ctx, jobID)
 	if err != nil {
 		a.problem("job "+jobID+" not confirmed: "+errMessage(err), int64(len(entries)))
 		a.count(0, 0, int64(len(entries)))
@@ -591,7 +591,7 @@ func (a *applier) remove(ctx context.Context, rs *removalSet) error {
 			}
 			a.addJob(jobID)
 			if jobID != "" {
-				job, err := a.e.Client.WaitImport(ctx, jobID, a.e.pollInterval())
+				job, err := a.e.waitJob(ctx, jobID)
 				if err != nil && !sendgrid.IsNotFound(err) {
 					a.problem("removal job "+jobID+" not confirmed: "+errMessage(err), n)
 					a.markUnsureHashes(hs)
