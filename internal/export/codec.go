@@ -25,6 +25,14 @@ func appendValue(rec []byte, v string) []byte {
 	return append(rec, v...)
 }
 
+func appendValueBytes(rec, v []byte) []byte {
+	if len(v) == 0 {
+		return append(rec, 0)
+	}
+	rec = binary.AppendUvarint(rec, uint64(len(v))+1)
+	return append(rec, v...)
+}
+
 // recordIter walks a record's values.
 type recordIter struct {
 	rec []byte

@@ -67,7 +67,7 @@ type scan struct {
 	// out, or invalid): leavers whose email is known can be looked up by search.
 	known map[uint64]string
 
-	rec []byte
+	rec, tmp []byte
 
 	// stream is set for an apply without a usable snapshot (see onRow). Otherwise rows24 holds
 	// every valid row's hashes and JSON size in source order, and (apply) cand the records of
@@ -229,11 +229,12 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 		v := row.Values[idx[i]]
 		var str string
 		var r Reason
+		s.tmp = s.tmp[:0]
 		switch sl.typ {
 		case FieldNumber:
-			str, r = numberValue(v)
+			s.tmp, r = appendNumber(s.tmp, v)
 		case FieldDate:
-			str, r = dateValue(v)
+			s.tmp, r = appendDate(s.tmp, v)
 		default:
 			str, r = textValue(v)
 		}
@@ -258,7 +259,11 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 			s.rec = rec
 			return nil
 		}
-		rec = appendValue(rec, str)
+		if sl.typ == FieldNumber || sl.typ == FieldDate {
+			rec = appendValueBytes(rec, s.tmp)
+		} else {
+			rec = appendValue(rec, str)
+		}
 	}
 	s.rec = rec
 	sc.Valid++

@@ -99,44 +99,57 @@ func formatFloat(f float64) string {
 // decimal number (optional sign, digits, optional fraction, optional exponent; surrounding white
 // space ignored). The result is the canonical JSON number text.
 func numberValue(v any) (string, Reason) {
+	b, r := appendNumber(nil, v)
+	return string(b), r
+}
+
+// appendNumber is numberValue appending to dst (no allocation for the common types).
+func appendNumber(dst []byte, v any) ([]byte, Reason) {
 	switch x := v.(type) {
 	case nil:
-		return "", ""
+		return dst, ""
 	case int64:
-		return strconv.FormatInt(x, 10), ""
+		return strconv.AppendInt(dst, x, 10), ""
 	case int:
-		return strconv.Itoa(x), ""
+		return strconv.AppendInt(dst, int64(x), 10), ""
 	case int32:
-		return strconv.FormatInt(int64(x), 10), ""
+		return strconv.AppendInt(dst, int64(x), 10), ""
 	case uint64:
-		return strconv.FormatUint(x, 10), ""
+		return strconv.AppendUint(dst, x, 10), ""
 	case float32:
-		return numberValue(float64(x))
+		return appendNumber(dst, float64(x))
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "", ReasonNotNumber
+			return dst, ReasonNotNumber
 		}
-		return formatFloat(x), ""
+		return appendFloat(dst, x), ""
 	case []byte:
-		return numberValue(string(x))
+		return appendNumber(dst, string(x))
 	case string:
 		s := strings.TrimSpace(x)
 		if s == "" {
-			return "", ""
+			return dst, ""
 		}
 		if !decimalSyntax(s) {
-			return "", ReasonNotNumber
+			return dst, ReasonNotNumber
 		}
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return strconv.FormatInt(i, 10), ""
+			return strconv.AppendInt(dst, i, 10), ""
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsInf(f, 0) {
-			return "", ReasonNotNumber
+			return dst, ReasonNotNumber
 		}
-		return formatFloat(f), ""
+		return appendFloat(dst, f), ""
 	}
-	return "", ReasonNotNumber
+	return dst, ReasonNotNumber
+}
+
+func appendFloat(dst []byte, f float64) []byte {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.AppendInt(dst, int64(f), 10)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
 }
 
 // decimalSyntax accepts [+-]? digits [. digits]? ([eE] [+-]? digits)? and .5 / 5. forms; it
@@ -186,28 +199,34 @@ const DateLayout = "01/02/2006"
 // string in one of the forms SendGrid accepts for dates: YYYY-MM-DD, RFC 3339 date-time (its
 // UTC date), or MM/DD/YYYY (also M/D/YYYY). The result is the date as MM/DD/YYYY.
 func dateValue(v any) (string, Reason) {
+	b, r := appendDate(nil, v)
+	return string(b), r
+}
+
+// appendDate is dateValue appending to dst.
+func appendDate(dst []byte, v any) ([]byte, Reason) {
 	switch x := v.(type) {
 	case nil:
-		return "", ""
+		return dst, ""
 	case time.Time:
-		return x.UTC().Format(DateLayout), ""
+		return x.UTC().AppendFormat(dst, DateLayout), ""
 	case []byte:
-		return dateValue(string(x))
+		return appendDate(dst, string(x))
 	case string:
 		s := strings.TrimSpace(x)
 		if s == "" {
-			return "", ""
+			return dst, ""
 		}
 		if t, err := time.Parse("2006-01-02", s); err == nil {
-			return t.Format(DateLayout), ""
+			return t.AppendFormat(dst, DateLayout), ""
 		}
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t.UTC().Format(DateLayout), ""
+			return t.UTC().AppendFormat(dst, DateLayout), ""
 		}
-		if t, err := time.Parse("1/2/2006", s); err == nil && len(s) >= 8 {
-			return t.Format(DateLayout), ""
+		if t, err := time.Parse("1/2/2006", s); err == nil {
+			return t.AppendFormat(dst, DateLayout), ""
 		}
-		return "", ReasonNotDate
+		return dst, ReasonNotDate
 	}
-	return "", ReasonNotDate
+	return dst, ReasonNotDate
 }
