@@ -20,7 +20,7 @@ fi
 if [ ! -x "$bin/gotestsum" ]; then
   GOBIN="$bin" go install gotest.tools/gotestsum@v1.13.0
 fi
-gts() { "$bin/gotestsum" --format pkgname-and-test-fails --format-hide-empty-pkg -- "$@"; }
+gts() { "$bin/gotestsum" --format pkgname-and-test-fails --format-hide-empty-pkg --hide-summary=skipped -- "$@"; }
 
 # Every phase runs even when an earlier one fails, so one run shows every problem; the script
 # fails at the end if any phase failed.
@@ -39,7 +39,7 @@ phase() { # name, then the command
   fi
 }
 
-unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN
+unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN SENDGRIDAUDIENCE_DRILL_CLI SENDGRIDAUDIENCE_DRILL_LOAD
 phase "unit tests" gts -count=1 ./...
 
 acc() { # cli path, extra env...

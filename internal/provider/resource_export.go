@@ -35,10 +35,9 @@ const (
 	privateList     = "list"     // what the last run left on the list, for cheap drift detection
 )
 
-// listMark is what the last run left on the list: its contact count right after the run and
-// how many of those contacts the export's snapshot accounts for.
+// listMark is what the last run left on the list: how many of its contacts the export's
+// snapshot accounts for (confirmed by SendGrid).
 type listMark struct {
-	Count   int64 `json:"count"`
 	Members int64 `json:"members"`
 }
 
@@ -199,23 +198,25 @@ func (r *exportResource) checkGovernance(in exportInputs, diags *diag.Diagnostic
 	}
 }
 
-// checkAccount verifies that the provider's API key belongs to the SendGrid account the
-// connection was verified for, so that profiles never go to another account under this
-// connection's consent (for example an export missing `provider = sendgridaudience.eu`).
+// checkAccount verifies the provider's API key before anything is read or sent: it must be
+// valid, hold the scopes an export needs, and belong to the SendGrid account the connection was
+// verified for, so that profiles never go to another account under this connection's consent
+// (for example an export missing `provider = sendgridaudience.ALIAS`).
 func (r *exportResource) checkAccount(ctx context.Context, in exportInputs, diags *diag.Diagnostics) {
-	if !in.connKnown || in.conn.UserID == 0 || r.data == nil || r.data.client == nil {
-		return
-	}
-	u, err := r.data.client.User(ctx)
+	kc, err := verifyKey(ctx, r.data.client)
 	if err != nil {
-		diags.AddError("Cannot identify the SendGrid account of the provider's API key", err.Error())
+		addKeyError(diags, err)
 		return
 	}
-	if u.UserID != in.conn.UserID {
+	if len(kc.Missing) > 0 {
+		addMissingScopesError(diags, kc.Missing)
+		return
+	}
+	if in.connKnown && in.conn.UserID != 0 && kc.User.UserID != in.conn.UserID {
 		diags.AddAttributeError(path.Root("sendgrid_connection"), "Export and connection use different SendGrid accounts",
 			fmt.Sprintf("The connection was verified for SendGrid account %d, but this export's provider configuration uses a key of "+
 				"account %d. Give the export the same provider as its connection (provider = sendgridaudience.ALIAS), "+
-				"or use a connection of the account the key belongs to.", in.conn.UserID, u.UserID))
+				"or use a connection of the account the key belongs to.", in.conn.UserID, kc.User.UserID))
 	}
 }
 
@@ -273,7 +274,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
 	if engPlan != nil {
-		r.planWarnings(engPlan, &resp.Diagnostics)
+		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
 	}
 	if err != nil {
 		addEngineError(&resp.Diagnostics, in, err)
@@ -328,9 +329,19 @@ func (r *exportResource) markRunUnknown(plan *exportModel) {
 	plan.LastRun = types.ObjectUnknown(lastRunAttrTypes)
 }
 
-// planWarnings shows invalid rows (masked) to the reviewer of the plan.
-func (r *exportResource) planWarnings(p *export.Plan, diags *diag.Diagnostics) {
-	if p.Invalid == nil || p.Invalid.Total == 0 {
+// planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
+// will be skipped (masked), and segments that select nobody.
+func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {
+	if p.Profiles == 0 {
+		what := "Nothing will be sent."
+		if req.SyncMode == export.SyncMirror {
+			what = "In mirror mode this removes from the list every contact this export put there."
+		}
+		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
+			fmt.Sprintf("%d rows were read and %d selected, but no valid profile remains. %s Check the sources and filters.",
+				p.Rows, p.Selected, what))
+	}
+	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
 		return
 	}
 	diags.AddAttributeWarning(path.Root("invalid_profiles"),
@@ -433,10 +444,8 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	}
 
 	diags.Append(writeSnapshot(ctx, outPriv, res.Snapshot)...)
-	if n, cerr := r.data.client.ListContactCount(ctx, in.req.ListID); cerr == nil {
-		mark, _ := json.Marshal(listMark{Count: n, Members: snapshotMembers(res)})
-		diags.Append(outPriv.SetKey(ctx, privateList, mark)...)
-	}
+	mark, _ := json.Marshal(listMark{Members: snapshotMembers(res)})
+	diags.Append(outPriv.SetKey(ctx, privateList, mark)...)
 
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if plan.ProfileCount.IsUnknown() {
@@ -484,15 +493,14 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.Append(d...)
 		var mark listMark
 		if len(raw) > 0 && json.Unmarshal(raw, &mark) == nil {
-			drift := count < mark.Members
-			if state.SyncMode.ValueString() == syncMirror {
-				drift = count != mark.Count
-			}
-			if drift && state.InSync.ValueBool() {
-				tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected": mark.Count})
+			// Contacts missing from the list mean someone removed them. More contacts than the
+			// last run left are not drift: other exports or people may add to a list, and an
+			// interrupted run's uploads may land late (the snapshot marks those for the next run).
+			if count < mark.Members && state.InSync.ValueBool() {
+				tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected_at_least": mark.Members})
 				resp.Diagnostics.AddAttributeWarning(path.Root("in_sync"), "The list changed outside Terraform",
-					fmt.Sprintf("List %s holds %d contacts; the last run left %d. The next apply re-runs the export to bring the list back in line with the segments.",
-						listID, count, mark.Count))
+					fmt.Sprintf("List %s holds %d contacts, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
+						listID, count, mark.Members))
 				state.InSync = types.BoolValue(false)
 			}
 		}
@@ -649,15 +657,14 @@ func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
 		segE  *segment.Error
 		runE  *export.RunError
 		apiE  *sendgrid.APIError
-		paths = func(p export.Path) path.Path { return toPath(p) }
 	)
 	switch {
 	case errors.As(err, &cfgs):
 		for _, c := range cfgs {
-			diags.AddAttributeError(paths(c.Path), c.Summary, c.Detail)
+			addConfigError(diags, c)
 		}
 	case errors.As(err, &cfg):
-		diags.AddAttributeError(paths(cfg.Path), cfg.Summary, cfg.Detail)
+		addConfigError(diags, cfg)
 	case errors.As(err, &capE):
 		at := path.Root("max_profiles")
 		title := "Export exceeds max_profiles"
@@ -690,11 +697,24 @@ func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
 	case errors.Is(err, context.Canceled):
 		diags.AddError("Export interrupted",
 			"The run was cancelled. What SendGrid confirmed is recorded; run terraform apply again to continue.")
+	case sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err):
+		addKeyError(diags, err)
 	case errors.As(err, &apiE):
 		diags.AddError("SendGrid refused a request", err.Error())
 	default:
 		diags.AddError("Export failed", err.Error())
 	}
+}
+
+// addConfigError reports a configuration error on its attribute, naming the attribute in the
+// text too (the CLIs point at the resource block for nested attributes).
+func addConfigError(diags *diag.Diagnostics, c *export.ConfigError) {
+	detail := c.Path.String() + ": " + c.Detail
+	if c.Summary == "Unknown custom field" {
+		detail += " Create the field in SendGrid, or manage it with a sendgridaudience_custom_field resource and list that " +
+			"resource in managed_custom_fields so the plan knows its type before it exists."
+	}
+	diags.AddAttributeError(toPath(c.Path), c.Summary, detail)
 }
 
 func toPath(p export.Path) path.Path {
