@@ -332,7 +332,8 @@ func (r *exportResource) markRunUnknown(plan *exportModel) {
 // planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
 // will be skipped (masked), and segments that select nobody.
 func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {
-	if p.Profiles == 0 {
+	failing := req.InvalidPolicy == export.InvalidFail && p.Invalid != nil && p.Invalid.Total > 0
+	if p.Profiles == 0 && !failing {
 		what := "Nothing will be sent."
 		if req.SyncMode == export.SyncMirror {
 			what = "In mirror mode this removes from the list every contact this export put there."
