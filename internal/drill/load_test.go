@@ -3,6 +3,8 @@ package drill
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -103,16 +105,35 @@ func (w *peakWatcher) finish() (cli, provider int64) {
 	return w.cli, w.provider
 }
 
-// TestLoadMillionProfiles plans and applies an export of 1,000,000 synthetic profiles against
-// an emulator that limits each endpoint to 10 requests a second and adds 20 ms to every
-// request, and reports the time of each step and the peak memory (VmHWM) of the provider
-// process and of the CLI. It runs only with SENDGRIDAUDIENCE_DRILL_LOAD=1 (make bench).
-func TestLoadMillionProfiles(t *testing.T) {
-	if os.Getenv(envLoad) != "1" {
-		t.Skipf("the 1,000,000-profile load drill runs only with %s=1 (make bench)", envLoad)
+// loadProfiles is the size of the load drill: SENDGRIDAUDIENCE_DRILL_LOAD=1 means 1,000,000
+// profiles, any other number that many (make bench runs 100,000); 0 when unset.
+func loadProfiles(t *testing.T) int {
+	v := os.Getenv(envLoad)
+	if v == "" {
+		return 0
+	}
+	if v == "1" {
+		return 1_000_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1000 {
+		t.Fatalf("%s=%q: want 1 (for 1,000,000) or a number of profiles of at least 1000", envLoad, v)
+	}
+	return n
+}
+
+// TestLoadEndToEnd plans and applies an export of 1,000,000 synthetic profiles (or the number
+// SENDGRIDAUDIENCE_DRILL_LOAD gives) against an emulator that limits each endpoint to 10
+// requests a second and adds 20 ms to every request, and reports the time of each step and
+// the peak memory (VmHWM) of the provider process and of the CLI, as a table and as Go
+// benchmark lines (BenchmarkEndToEnd/...) that make bench collects. It runs only with
+// SENDGRIDAUDIENCE_DRILL_LOAD set (make bench).
+func TestLoadEndToEnd(t *testing.T) {
+	n := loadProfiles(t)
+	if n == 0 {
+		t.Skipf("the end-to-end load drill runs only with %s=1 (1,000,000 profiles) or %s=N (make bench)", envLoad, envLoad)
 	}
 	cli := requireCLI(t)
-	const n = 1_000_000
 	emu := newEmulator(t, emulator.Config{RateLimit: 10, RateWindow: time.Second, JobDelay: 500 * time.Millisecond,
 		Faults: emulator.Faults{Latency: 20 * time.Millisecond}})
 	listID := emu.SeedList(emu.Key, "Newsletter")
@@ -147,7 +168,7 @@ func TestLoadMillionProfiles(t *testing.T) {
 		}
 		steps = append(steps, step{name, r.Dur, cliPeak, peak})
 	}
-	measure("plan (1,000,000 rows read, validated, deduplicated)", "plan", "-input=false", "-no-color", "-out=load.tfplan")
+	measure(fmt.Sprintf("plan (%d rows read, validated, deduplicated)", n), "plan", "-input=false", "-no-color", "-out=load.tfplan")
 	c0 := emu.Counters()
 	measure("apply (the plan: read again, upload, wait for the job)", "apply", "-input=false", "-no-color", "load.tfplan")
 	d := countersDelta(c0, emu.Counters())
@@ -166,6 +187,20 @@ func TestLoadMillionProfiles(t *testing.T) {
 	fmt.Fprintf(&b, "\nThe apply sent %d requests (%d answered 429) and %d contacts (%d by upsert, %d by CSV import).\n",
 		totalRequests(d), d.RateLimited, contactsReceived(d), d.ContactsUpserted, d.ContactsImported)
 	t.Log("\n" + b.String())
+	size := fmt.Sprintf("%dk", n/1000)
+	if n%1_000_000 == 0 {
+		size = fmt.Sprintf("%dM", n/1_000_000)
+	}
+	for i, name := range []string{"plan", "apply", "noop-plan"} {
+		s := steps[i]
+		extra := ""
+		if name == "apply" {
+			extra = fmt.Sprintf("\t%d http-reqs\t%d contacts", totalRequests(d), contactsReceived(d))
+		}
+		// Go benchmark format, so that make bench's table shows the end-to-end figures too.
+		fmt.Printf("BenchmarkEndToEnd/%s/%s-%d\t1\t%d ns/op\t%.0f provider-peak-MB\t%.0f cli-peak-MB%s\n",
+			name, size, runtime.GOMAXPROCS(0), s.dur.Nanoseconds(), float64(s.peak)/(1<<20), float64(s.cliPeak)/(1<<20), extra)
+	}
 	if path := os.Getenv(envReport); path != "" {
 		if err := appendReport(path, b.String()); err != nil {
 			t.Errorf("writing the report: %v", err)
