@@ -87,11 +87,14 @@
 // segments are removed.
 //
 // In mirror mode each run also compares the list's contact count with the snapshot (one GET).
-// The list must hold every confirmed contact and at most those marked unsure; any other count
-// means members were added or removed outside the export (drift), and the list's members are
-// read through a contacts export before the scan: members not in the segments are removed,
-// exported contacts missing from the list are uploaded again, so the list ends equal to the
-// segments (Plan.Drift reports it). Without drift no export is made.
+// The list must hold at least every confirmed contact; fewer means members were removed
+// outside the export (drift), and the list's members are read through a contacts export
+// before the scan: exported contacts missing from the list are uploaded again (Plan.Drift
+// reports it). More members than the snapshot is not drift — people or other exports may add
+// to a list — and mirror mode removes only contacts the snapshot records as the export's
+// (except without a usable snapshot, as above, when it cannot tell them apart). The check is by
+// count: a removal offset by additions outside the export goes unnoticed until the counts
+// differ. Without drift no export is made.
 //
 // # Upload
 //

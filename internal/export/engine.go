@@ -438,9 +438,10 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 	}
 	if s.mirror {
 		// Mirror mode must know who is on the list. Without a usable snapshot, read the list.
-		// With one, check the list's count against it: the list holds every confirmed
-		// contact and possibly those marked unsure; any other count means the list changed
-		// outside the export (members added or removed by hand), so read it.
+		// With one, check the list's count against it: the list holds at least every confirmed
+		// contact; fewer means some were removed outside the export, so read the list to put
+		// them back. (More is not drift: people or other exports may add to a list, and an
+		// interrupted run's uploads may land late.)
 		read := state != SnapshotOK
 		if !read {
 			n, err := e.Client.ListContactCount(ctx, req.ListID)
@@ -453,7 +454,7 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 					confirmed++
 				}
 			}
-			read = n < confirmed || n > int64(len(s.prev))
+			read = n < confirmed
 			s.drift = read
 		}
 		if read {
@@ -521,7 +522,7 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 			}
 		}
 		for _, m := range s.members.entries {
-			if _, ok := snapshot.Find(s.cur, m.Email); !ok {
+			if s.leaver(m.Email) {
 				plan.ToRemove++
 			}
 		}

@@ -295,6 +295,21 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 	return nil
 }
 
+// leaver reports whether a member of the list (read from SendGrid) must be removed in mirror
+// mode: it is not exported, and either the snapshot records it as the export's, or there is no
+// usable snapshot to tell the export's contacts from others (then the list is made equal to
+// the segments).
+func (s *scan) leaver(eh uint64) bool {
+	if _, ok := snapshot.Find(s.cur, eh); ok {
+		return false
+	}
+	if s.prev == nil {
+		return true
+	}
+	_, ours := snapshot.Find(s.prev, eh)
+	return ours
+}
+
 // unchanged reports whether the snapshot (and the list, when read) already has this content.
 func (s *scan) unchanged(eh, ch uint64) bool {
 	if s.fieldsChanged {

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
 	"testing"
 
@@ -87,39 +88,47 @@ func TestMirrorIncremental(t *testing.T) {
 	}
 }
 
-// TestMirrorDrift: members added to or removed from the list outside the export are noticed
-// (the list's count disagrees with the snapshot) and corrected: mirror makes the list equal the
-// segments.
+// TestMirrorDrift: members removed from the list outside the export are noticed (the list
+// holds fewer contacts than the snapshot confirmed) and put back; members others added stay.
 func TestMirrorDrift(t *testing.T) {
 	v := newTestEnv(t, emulatorConfig())
 	ps := genProfiles(0, 300)
-	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
 	req.SyncMode = SyncMirror
 	res := v.mustApply(req)
 	req.Previous = res.Snapshot
 
-	// By hand: two outsiders added, one member taken off the list.
+	// By hand: two outsiders added, three members taken off the list.
 	v.emu.SeedContact(v.key, "outsider1@example.org", nil, v.listID)
 	v.emu.SeedContact(v.key, "outsider2@example.org", nil, v.listID)
-	c, _ := v.emu.Contact(v.key, ps[42].Email)
-	if _, err := v.client.RemoveListContacts(context.Background(), v.listID, []string{c["id"].(string)}); err != nil {
+	var ids []string
+	for _, i := range []int{42, 43, 250} {
+		c, _ := v.emu.Contact(v.key, ps[i].Email)
+		ids = append(ids, c["id"].(string))
+	}
+	if _, err := v.client.RemoveListContacts(context.Background(), v.listID, ids); err != nil {
 		t.Fatal(err)
 	}
 	v.emu.FlushJobs()
-	// Count 301 vs 300 in the snapshot: drift.
+	// And one profile leaves the segment.
+	writeProfiles(t, path, ps[:299])
+	// 299 on the list, 300 confirmed: drift.
 	plan, err := v.eng.Plan(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !plan.Drift || !plan.MembershipRead || plan.ToAdd != 1 || plan.ToRemove != 2 || plan.Unchanged != 299 || plan.ToUpdate != 0 {
+	if !plan.Drift || !plan.MembershipRead || plan.ToAdd != 3 || plan.ToRemove != 1 || plan.Unchanged != 296 || plan.ToUpdate != 0 {
 		t.Fatalf("plan = %+v", plan)
 	}
 	sent := v.contactsSent()
 	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
-	if err != nil || res.Report.Removed != 2 || v.contactsSent()-sent != 1 {
+	if err != nil || res.Report.Removed != 1 || v.contactsSent()-sent != 3 {
 		t.Fatalf("apply: %v, %+v, sent %d", err, res.Report, v.contactsSent()-sent)
 	}
-	v.assertMembers(emailsOf(ps))
+	want := append(emailsOf(ps[:299]), "outsider1@example.org", "outsider2@example.org")
+	sort.Strings(want)
+	v.assertMembers(want)
 	// In sync again: no export, nothing to do.
 	req.Previous = res.Snapshot
 	before := v.emu.Counters().Requests["POST /v3/marketing/contacts/exports"]

@@ -435,7 +435,7 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 	var emailHashes []uint64
 	if a.s.members != nil {
 		for _, en := range a.s.members.entries {
-			if _, ok := snapshot.Find(a.s.cur, en.Email); ok {
+			if !a.s.leaver(en.Email) {
 				continue
 			}
 			m := a.s.members.ref(en.Email)
