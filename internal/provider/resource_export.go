@@ -650,14 +650,14 @@ func lastRunValue(rep *export.Report, runErr error) types.Object {
 // addEngineError turns an engine error into diagnostics on the attribute to blame.
 func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
 	var (
-		cfgs  export.ConfigErrors
-		cfg   *export.ConfigError
-		capE  *export.CapError
-		inv   *export.InvalidProfilesError
-		fpE   *export.FingerprintError
-		segE  *segment.Error
-		runE  *export.RunError
-		apiE  *sendgrid.APIError
+		cfgs export.ConfigErrors
+		cfg  *export.ConfigError
+		capE *export.CapError
+		inv  *export.InvalidProfilesError
+		fpE  *export.FingerprintError
+		segE *segment.Error
+		runE *export.RunError
+		apiE *sendgrid.APIError
 	)
 	switch {
 	case errors.As(err, &cfgs):
