@@ -46,8 +46,6 @@ func NewExportResource() resource.Resource { return &exportResource{} }
 
 type exportResource struct {
 	data *providerData
-	// engine builds the export engine; tests may replace it to tune batching.
-	engine func(*sendgrid.Client) *export.Engine
 }
 
 func (r *exportResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -59,12 +57,7 @@ func (r *exportResource) Configure(_ context.Context, req resource.ConfigureRequ
 }
 
 func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
-	var e *export.Engine
-	if r.engine != nil {
-		e = r.engine(r.data.client)
-	} else {
-		e = &export.Engine{Client: r.data.client}
-	}
+	e := &export.Engine{Client: r.data.client}
 	last := time.Time{}
 	e.Progress = func(p export.Progress) {
 		if p.Phase != "done" && time.Since(last) < 2*time.Second {
