@@ -516,7 +516,7 @@ func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	snap := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
-	rep, err := engineRemoveAll(ctx, r.newEngine(ctx), export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey, Previous: snap})
+	rep, err := r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey, Previous: snap})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot remove the export's contacts from the list",
 			err.Error()+"\nThe export stays in state; fix the cause and destroy again, or set on_destroy = \"keep\".")
@@ -727,9 +727,4 @@ func toPath(p export.Path) path.Path {
 		}
 	}
 	return out
-}
-
-// engineRemoveAll is replaced once the engine exposes removal of a snapshot's contacts.
-var engineRemoveAll = func(context.Context, *export.Engine, export.Request) (*export.Report, error) {
-	return nil, errors.New("removing an export's contacts on destroy is not available in this build")
 }

@@ -516,3 +516,32 @@ func TestAccExport_connectionOfAnotherAccountRefused(t *testing.T) {
 		t.Fatalf("a refused export sent %d contacts", got)
 	}
 }
+
+func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
+	opts := synth.Options{Count: 120, Seed: 13}
+	f := newExportFixture(t, opts)
+	other := "someone.else@example.net"
+	f.env.Emulator.SeedContact(f.env.Key, other, nil, f.listID)
+	config := f.config(testAccAdmin, `  on_destroy = "remove_from_list"`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{ // Removing the export from the configuration removes its contacts from the list.
+				Config: f.env.ProviderConfig(testAccAdmin) + testAccConnectionConfig("Marketing", []string{testAccAdmin}, []string{testAccContributor}, ""),
+				Check: func(*terraform.State) error {
+					got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
+					if len(got) != 1 || got[0] != other {
+						return fmt.Errorf("after destroy the list holds %d contacts; want only the one the export did not add", len(got))
+					}
+					for _, e := range expectedEmails(t, opts, nil) {
+						if _, ok := f.env.Emulator.Contact(f.env.Key, e); !ok {
+							return fmt.Errorf("a contact was deleted from SendGrid; on_destroy only removes from the list")
+						}
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
