@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/didyoumean"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
@@ -129,7 +130,7 @@ func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, 
 			s.name, s.typ, s.pending = pf.Name, pf.Type, true
 		} else {
 			detail := fmt.Sprintf("SendGrid has no custom field named %q. Create it (for example with a custom field resource in this configuration) or fix the name.", n)
-			if sug := suggest(n, fieldNames(custom)); sug != "" {
+			if sug := didyoumean.Closest(n, fieldNames(custom)); sug != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", sug)
 			}
 			errs = append(errs, &ConfigError{Path: p, Summary: "Unknown custom field", Detail: detail})
@@ -194,7 +195,7 @@ func bindColumns(slots []slot, cols []Column, segName string) ([]int, ConfigErro
 		j, ok := byName[s.column]
 		if !ok {
 			detail := fmt.Sprintf("segment %q has no column %q.", segName, s.column)
-			if sug := suggest(s.column, names); sug != "" {
+			if sug := didyoumean.Closest(s.column, names); sug != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", sug)
 			}
 			detail += " Columns: " + listNames(names, 20) + "."
@@ -226,56 +227,4 @@ func listNames(names []string, n int) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:n], ", ") + fmt.Sprintf(", … (%d more)", len(names)-n)
-}
-
-// suggest returns the candidate closest to name by edit distance (ignoring case), when close
-// enough to be a likely typo: at most 2 edits, or a third of the name's length.
-func suggest(name string, candidates []string) string {
-	best, bestD := "", -1
-	ln := strings.ToLower(name)
-	for _, c := range candidates {
-		d := levenshtein(ln, strings.ToLower(c))
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
-	}
-	limit := max(2, len([]rune(name))/3)
-	if bestD >= 0 && bestD <= limit {
-		return best
-	}
-	// A unique candidate containing the name ("country" → "country_code").
-	if len(ln) >= 4 {
-		found := ""
-		for _, c := range candidates {
-			if strings.Contains(strings.ToLower(c), ln) {
-				if found != "" {
-					return ""
-				}
-				found = c
-			}
-		}
-		return found
-	}
-	return ""
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -249,16 +249,6 @@ func TestIncompatibleColumnType(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	cols := []string{"email", "first_name", "last_name", "country_code", "zip"}
-	for in, want := range map[string]string{"emial": "email", "FirstName": "first_name", "firstname": "first_name", "Email": "email",
-		"country": "country_code", "postcode": "", "lastname": "last_name"} {
-		if got := suggest(in, cols); got != want {
-			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestU64Set(t *testing.T) {
 	var s u64set
 	ref := map[uint64]bool{}

@@ -93,3 +93,36 @@ func itoa(n int) string {
 	}
 	return string(b[i:])
 }
+
+// MaskQuoted masks the quoted parts ('...' or "...") of a message from a database or an
+// expression engine, except those that occur in known (the query or filter the user wrote,
+// compared ignoring case): such messages may quote a data value, as in
+// `invalid input syntax for type integer: "jane@example.com"`, but also table and column
+// names, which are worth showing.
+func MaskQuoted(msg, known string) string {
+	lowerKnown := strings.ToLower(known)
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		c := msg[i]
+		if c != '"' && c != '\'' {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		j := strings.IndexByte(msg[i+1:], c)
+		if j < 0 {
+			b.WriteString(msg[i:])
+			break
+		}
+		inner := msg[i+1 : i+1+j]
+		b.WriteByte(c)
+		if inner == "" || strings.Contains(known, inner) || strings.Contains(lowerKnown, strings.ToLower(inner)) {
+			b.WriteString(inner)
+		} else {
+			b.WriteString(MaskValue(inner))
+		}
+		b.WriteByte(c)
+		i += j + 2
+	}
+	return b.String()
+}

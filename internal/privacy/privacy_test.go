@@ -59,3 +59,15 @@ func TestMaskShowsNoControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskQuoted(t *testing.T) {
+	q := `SELECT email FROM "Customers" WHERE plan = 'pro'`
+	got := MaskQuoted(`invalid input syntax for type integer: "jane.doe@example.com" in relation "customers" for 'pro'`, q)
+	want := `invalid input syntax for type integer: "j*** (20 chars)" in relation "customers" for 'pro'`
+	if got != want {
+		t.Fatalf("MaskQuoted = %q, want %q", got, want)
+	}
+	if got := MaskQuoted(`unterminated "quote`, ""); got != `unterminated "quote` {
+		t.Fatalf("an unterminated quote is left as is, got %q", got)
+	}
+}

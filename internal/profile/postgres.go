@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 )
 
 // pgSource runs a query on a PostgreSQL server over one connection and streams its result rows
@@ -286,14 +288,14 @@ func (s *pgSource) queryError(err error, row int64) error {
 	pos := Pos{File: s.desc, Row: row}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		msg := sanitizeMessage(pe.Message, s.query)
+		msg := privacy.MaskQuoted(pe.Message, s.query)
 		e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + msg + " (SQLSTATE " + pe.Code + ")", Err: err,
 			Hint: "check the query against the database's tables and columns"}
 		if pe.Position > 0 {
 			e.Msg += "\n" + pointAt(s.query, int(pe.Position))
 		}
 		if pe.Hint != "" {
-			e.Hint = sanitizeMessage(pe.Hint, s.query)
+			e.Hint = privacy.MaskQuoted(pe.Hint, s.query)
 		}
 		switch {
 		case pe.Code == "42P01" && s.query == DefaultQuery:
@@ -309,10 +311,10 @@ func (s *pgSource) queryError(err error, row int64) error {
 		return e
 	}
 	if s.conn.IsClosed() {
-		return &Error{Pos: pos, Msg: "the connection to PostgreSQL was lost: " + sanitizeMessage(err.Error(), s.query), Err: err,
+		return &Error{Pos: pos, Msg: "the connection to PostgreSQL was lost: " + privacy.MaskQuoted(err.Error(), s.query), Err: err,
 			Hint: "check the server and the network, then run again"}
 	}
-	return &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + sanitizeMessage(err.Error(), s.query), Err: err}
+	return &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.MaskQuoted(err.Error(), s.query), Err: err}
 }
 
 // pointAt shows the line of query holding the 1-based character position pos, with a caret.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 )
 
 func TestCheckSpec(t *testing.T) {
@@ -95,7 +97,7 @@ func TestErrorString(t *testing.T) {
 
 func TestSanitizeMessage(t *testing.T) {
 	q := `SELECT email::int FROM "Customers" WHERE plan = 'pro'`
-	got := sanitizeMessage(`invalid input syntax for type integer: "jane.doe@example.com" in relation "Customers" for 'pro'`, q)
+	got := privacy.MaskQuoted(`invalid input syntax for type integer: "jane.doe@example.com" in relation "Customers" for 'pro'`, q)
 	if strings.Contains(got, "jane.doe") || !strings.Contains(got, `"Customers"`) || !strings.Contains(got, `'pro'`) {
 		t.Errorf("sanitizeMessage = %q: want the email masked and the query's names kept", got)
 	}

@@ -66,7 +66,7 @@ func openSQLite(ctx context.Context, path, query string) (Source, error) {
 	_ = rows.Close()
 	if err != nil {
 		_ = db.Close()
-		return nil, &Error{Pos: Pos{File: path}, InQuery: true, Msg: "the query's columns cannot be read: " + sanitizeMessage(err.Error(), query), Err: err}
+		return nil, &Error{Pos: Pos{File: path}, InQuery: true, Msg: "the query's columns cannot be read: " + privacy.MaskQuoted(err.Error(), query), Err: err}
 	}
 	if err := checkColumnNames(Pos{File: path}, s.cols); err != nil {
 		_ = db.Close()
@@ -129,7 +129,7 @@ func (s *sqliteSource) queryError(ctx context.Context, err error) error {
 		return &Error{Pos: pos, Msg: "the SQLite database is locked by another program", Err: err,
 			Hint: "wait for the writer to finish, or export from a copy of the file"}
 	}
-	e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + sanitizeMessage(strings.TrimPrefix(msg, "SQL logic error: "), s.query), Err: err,
+	e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.MaskQuoted(strings.TrimPrefix(msg, "SQL logic error: "), s.query), Err: err,
 		Hint: "check the query against the database's tables and columns"}
 	if s.query == DefaultQuery && strings.Contains(msg, "no such table") {
 		e.Msg = "the database has no table named profiles, which is read when no query is given"
@@ -245,7 +245,7 @@ func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			}
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return &Error{Pos: Pos{File: s.path, Row: n}, Msg: "reading the row failed: " + sanitizeMessage(err.Error(), s.query), Err: err}
+			return &Error{Pos: Pos{File: s.path, Row: n}, Msg: "reading the row failed: " + privacy.MaskQuoted(err.Error(), s.query), Err: err}
 		}
 		row.Pos.Row = n
 		for i, v := range raw {
@@ -378,35 +378,4 @@ func typeMismatch(v any, t Type) *Error {
 	}
 	return &Error{Msg: fmt.Sprintf("the column is declared %s but this row holds %s that cannot be read as %s", t, kind, t),
 		Hint: "correct the data, or convert the value in the query (a result column without a declared type reads as a string)"}
-}
-
-// sanitizeMessage masks quoted text in a database error message unless the text occurs in the
-// query or the source description: database messages may quote a data value (for example
-// `invalid input syntax for type integer: "jane@example.com"`), but also quote table and
-// column names, which come from the query and are worth showing.
-func sanitizeMessage(msg, known string) string {
-	var b strings.Builder
-	for i := 0; i < len(msg); {
-		c := msg[i]
-		if c != '"' && c != '\'' {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		j := strings.IndexByte(msg[i+1:], c)
-		if j < 0 {
-			b.WriteString(msg[i:])
-			break
-		}
-		inner := msg[i+1 : i+1+j]
-		b.WriteByte(c)
-		if inner == "" || strings.Contains(known, inner) || strings.Contains(strings.ToLower(known), strings.ToLower(inner)) {
-			b.WriteString(inner)
-		} else {
-			b.WriteString(privacy.MaskValue(inner))
-		}
-		b.WriteByte(c)
-		i += j + 2
-	}
-	return b.String()
 }

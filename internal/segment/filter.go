@@ -13,6 +13,7 @@ import (
 	"cel.dev/cel-go/ext"
 	"cel.dev/cel-go/interpreter"
 
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/didyoumean"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 )
@@ -150,7 +151,7 @@ func compileFilter(spec Spec, cols []profile.Column) (*filter, error) {
 	}
 	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "the filter cannot be prepared: " + sanitize(err.Error(), spec.Filter)}
+		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "the filter cannot be prepared: " + privacy.MaskQuoted(err.Error(), spec.Filter)}
 	}
 	f := &filter{spec: spec, prg: prg, act: act}
 	seen := map[int]bool{}
@@ -229,15 +230,11 @@ func columnList(cols []profile.Column) string {
 
 // suggest names the column closest to an unknown name.
 func suggest(name string, cols []profile.Column) string {
-	best, bestD := "", 1<<30
-	for _, c := range cols {
-		d := editDistance(strings.ToLower(name), strings.ToLower(c.Name))
-		if d < bestD {
-			best, bestD = c.Name, d
-		}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
 	}
-	limit := max(2, len(name)/3)
-	if best != "" && bestD <= limit {
+	if best := didyoumean.Closest(name, names); best != "" {
 		ref := best
 		if !IsIdentifier(best) {
 			ref = fmt.Sprintf("profile[%q]", best)
@@ -247,34 +244,13 @@ func suggest(name string, cols []profile.Column) string {
 	return fmt.Sprintf("%q is neither a column nor a CEL function; the columns are %s", name, columnList(cols))
 }
 
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
 // eval evaluates the filter on a row.
 func (f *filter) eval(r *profile.Row) (bool, error) {
 	f.act.row = r
 	f.act.mBuilt = false
 	out, _, err := f.prg.Eval(f.act)
 	if err != nil {
-		return false, f.evalError(r, sanitize(err.Error(), f.spec.Filter))
+		return false, f.evalError(r, privacy.MaskQuoted(err.Error(), f.spec.Filter))
 	}
 	switch v := out.(type) {
 	case types.Bool:
@@ -322,33 +298,4 @@ func describeNulls(names []string) string {
 		return "column " + q[0] + " is"
 	}
 	return "columns " + strings.Join(q, ", ") + " are"
-}
-
-// sanitize masks quoted text in a CEL message unless it occurs in the filter itself: runtime
-// messages can quote values (a string that does not convert to a number, for example).
-func sanitize(msg, known string) string {
-	var b strings.Builder
-	for i := 0; i < len(msg); {
-		c := msg[i]
-		if c != '"' && c != '\'' {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		j := strings.IndexByte(msg[i+1:], c)
-		if j < 0 {
-			b.WriteString(msg[i:])
-			break
-		}
-		inner := msg[i+1 : i+1+j]
-		b.WriteByte(c)
-		if inner == "" || strings.Contains(known, inner) {
-			b.WriteString(inner)
-		} else {
-			b.WriteString(privacy.MaskValue(inner))
-		}
-		b.WriteByte(c)
-		i += j + 2
-	}
-	return b.String()
 }
