@@ -110,6 +110,11 @@ type Request struct {
 	APIKey string
 	// Previous is the snapshot of the last run (nil on the first run).
 	Previous []byte
+	// SegmentFingerprints, when given, holds for each segment (by index) the fingerprint a
+	// preview of it showed (segment.Preview with the key privacy.DeriveKey(APIKey,
+	// privacy.PurposeFingerprint)); "" skips the check. A segment whose content no longer has
+	// that fingerprint fails the run with a *SegmentChangedError before anything is sent.
+	SegmentFingerprints []string
 	// PendingFields are custom fields defined in the same configuration, not created yet.
 	// Plan accepts mappings to them; Apply requires them to exist.
 	PendingFields []PendingField

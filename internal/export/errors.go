@@ -100,6 +100,21 @@ func (e *FingerprintError) Error() string {
 // Unwrap lets errors.Is(err, ErrSegmentChanged) match.
 func (e *FingerprintError) Unwrap() error { return ErrSegmentChanged }
 
+// SegmentChangedError is returned when a segment's content no longer has the fingerprint its
+// preview showed (Request.SegmentFingerprints): the source changed after it was previewed.
+type SegmentChangedError struct {
+	Path  Path // segments[i]
+	Index int
+	Name  string
+}
+
+func (e *SegmentChangedError) Error() string {
+	return fmt.Sprintf("segment %q changed after it was read for the plan (its content fingerprint differs); nothing was uploaded: run plan again", e.Name)
+}
+
+// Unwrap lets errors.Is(err, ErrSegmentChanged) match.
+func (e *SegmentChangedError) Unwrap() error { return ErrSegmentChanged }
+
 // CapError is returned before any upload when the export would exceed a profile cap.
 type CapError struct {
 	Path   Path   // max_profiles, or nil for the connection cap

@@ -9,6 +9,7 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 )
 
 // SegmentError is a segment that could not be opened or read. Path is segments[i].
@@ -136,7 +137,14 @@ func (s *scan) run(ctx context.Context) error {
 	for i, o := range segs {
 		sc := SegmentCount{Name: o.name}
 		idx := o.idx
+		var fp *segment.Fingerprinter // the preview's fingerprint, when one is to be checked
+		if i < len(s.req.SegmentFingerprints) && s.req.SegmentFingerprints[i] != "" {
+			fp = segment.NewFingerprinter(privacy.DeriveKey(s.req.APIKey, privacy.PurposeFingerprint), o.seg.Columns())
+		}
 		err := o.seg.ScanAll(ctx, func(row *profile.Row, selected bool) error {
+			if fp != nil && selected {
+				fp.Add(row)
+			}
 			return s.onRow(&sc, o.name, idx, row, selected)
 		})
 		s.perSeg = append(s.perSeg, sc)
@@ -145,6 +153,9 @@ func (s *scan) run(ctx context.Context) error {
 				return ctx.Err()
 			}
 			return &SegmentError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: o.name, Err: err}
+		}
+		if fp != nil && fp.Sum() != s.req.SegmentFingerprints[i] {
+			return &SegmentChangedError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: o.name}
 		}
 	}
 	s.seen = u64set{}

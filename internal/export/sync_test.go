@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 )
 
@@ -382,5 +383,31 @@ func TestFieldRecreated(t *testing.T) {
 	req.Previous = res.Snapshot
 	if res, err = v.apply(req); err != nil || res.Report.Status != StatusNoChanges {
 		t.Fatalf("rerun: %v %+v", err, res.Report)
+	}
+}
+
+func TestPreviewFingerprintMismatchFailsBeforeUpload(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 40)
+	path := v.file("p.csv", ps)
+	spec := segment.Spec{Name: "p", Source: path}
+	sum, err := segment.Preview(context.Background(), spec, privacy.DeriveKey(v.key, privacy.PurposeFingerprint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := v.request(spec)
+	req.SegmentFingerprints = []string{sum.Fingerprint}
+	if _, err := v.eng.Plan(context.Background(), req); err != nil {
+		t.Fatalf("the previewed content must plan: %v", err)
+	}
+	ps[7].Last = "Changed"
+	writeProfiles(t, path, ps)
+	_, err = v.eng.Plan(context.Background(), req)
+	var sce *SegmentChangedError
+	if !errors.As(err, &sce) || sce.Index != 0 || !errors.Is(err, ErrSegmentChanged) {
+		t.Fatalf("err = %v, want a SegmentChangedError for segment 0", err)
+	}
+	if n := v.emu.Counters().ContactsUpserted; n != 0 {
+		t.Fatalf("%d contacts sent", n)
 	}
 }

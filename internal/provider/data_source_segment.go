@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -98,8 +99,10 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				}},
 			},
 			"fingerprint": schema.StringAttribute{
-				MarkdownDescription: "Keyed fingerprint (HMAC-SHA-256 under a key derived from the provider's API key) of the selected " +
-					"profiles: it changes when any selected value changes, and reveals nothing without the key. Null when the provider has no API key.",
+				MarkdownDescription: "Keyed fingerprint of the selected profiles: an identifier of the provider's API key, a colon, and an " +
+					"HMAC-SHA-256 under a key derived from it. It changes when any selected value changes and reveals nothing without the key. " +
+					"An export given this data source checks it while planning and applying, and refuses to upload a segment that changed " +
+					"after the plan read it. Null when the provider has no API key.",
 				Computed: true,
 			},
 		},
@@ -154,9 +157,25 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	m.SourceCount = types.Int64Value(sum.Scanned)
 	m.Fingerprint = types.StringNull()
 	if sum.Fingerprint != "" {
-		m.Fingerprint = types.StringValue(sum.Fingerprint)
+		m.Fingerprint = types.StringValue(segmentFingerprint(d.data.apiKey, sum.Fingerprint))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// segmentFingerprint labels a segment's keyed fingerprint with the key it was made under
+// ("<key id>:<hmac>"), so that an export checks it only when its own provider has the same key.
+func segmentFingerprint(apiKey, sum string) string {
+	return strings.TrimPrefix(privacy.KeyFingerprint(apiKey), "sha256:") + ":" + sum
+}
+
+// previewedFingerprint returns the HMAC part of a segment fingerprint made under apiKey, or ""
+// when it was made under another key (or is not a fingerprint).
+func previewedFingerprint(apiKey, fp string) string {
+	id, sum, ok := strings.Cut(fp, ":")
+	if !ok || apiKey == "" || id != strings.TrimPrefix(privacy.KeyFingerprint(apiKey), "sha256:") {
+		return ""
+	}
+	return sum
 }
 
 func segmentSpec(name, source, query, filter types.String) segment.Spec {

@@ -126,7 +126,11 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 					fmt.Sprintf("Two segments are named %q; give each segment of an export its own name.", name))
 			}
 			in.segmentIdx[name] = i
+			if s.Fingerprint.IsUnknown() {
+				in.allKnown = false
+			}
 			spec := segment.Spec{Name: name, Source: s.Source.ValueString(), Query: s.Query.ValueString(), Filter: s.Filter.ValueString()}
+			req.SegmentFingerprints = append(req.SegmentFingerprints, previewedFingerprint(req.APIKey, s.Fingerprint.ValueString()))
 			if r.data != nil {
 				spec.Password = r.data.databasePassword
 			}
@@ -648,6 +652,7 @@ func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
 		capE *export.CapError
 		inv  *export.InvalidProfilesError
 		fpE  *export.FingerprintError
+		sce  *export.SegmentChangedError
 		segE *segment.Error
 		runE *export.RunError
 		apiE *sendgrid.APIError
@@ -672,6 +677,13 @@ func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
 			fmt.Sprintf("%d invalid profiles (invalid_profiles = \"fail\")", inv.Invalid.Total),
 			"Nothing was uploaded. Fix these rows in the source, or set invalid_profiles = \"skip\" to leave them out. Values are masked.\n"+
 				inv.Invalid.Summary(10))
+	case errors.As(err, &sce):
+		at := path.Root("segments")
+		if sce.Index >= 0 {
+			at = at.AtListIndex(sce.Index)
+		}
+		diags.AddAttributeError(at, "Segment changed since the plan",
+			err.Error()+". The source now holds other profiles than the plan showed; run terraform plan again and review the new counts.")
 	case errors.As(err, &fpE):
 		diags.AddError("Segments changed since the plan",
 			err.Error()+". Run terraform plan again and review the new counts.")

@@ -48,17 +48,19 @@ type exportModel struct {
 
 // segmentRefModel is one segment. The sendgridaudience_segment data source converts to it.
 type segmentRefModel struct {
-	Name   types.String `tfsdk:"name"`
-	Source types.String `tfsdk:"source"`
-	Query  types.String `tfsdk:"query"`
-	Filter types.String `tfsdk:"filter"`
+	Name        types.String `tfsdk:"name"`
+	Source      types.String `tfsdk:"source"`
+	Query       types.String `tfsdk:"query"`
+	Filter      types.String `tfsdk:"filter"`
+	Fingerprint types.String `tfsdk:"fingerprint"`
 }
 
 var segmentRefAttrTypes = map[string]attr.Type{
-	"name":   types.StringType,
-	"source": types.StringType,
-	"query":  types.StringType,
-	"filter": types.StringType,
+	"name":        types.StringType,
+	"source":      types.StringType,
+	"query":       types.StringType,
+	"filter":      types.StringType,
+	"fingerprint": types.StringType,
 }
 
 // customFieldRefModel is a sendgridaudience_custom_field managed in the same configuration.
@@ -174,7 +176,8 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"segments": schema.ListAttribute{
 				MarkdownDescription: "The segments to export, in priority order: pass `sendgridaudience_segment` data sources, " +
 					"`segments = [data.sendgridaudience_segment.a, data.sendgridaudience_segment.b]`, or objects with `name`, `source`, " +
-					"`query` and `filter`. A profile in several segments is exported once; for an email repeated within or across " +
+					"`query`, `filter` and `fingerprint` (null where unused). A data source's fingerprint lets the export refuse a segment " +
+					"whose content changed after the plan read it. A profile in several segments is exported once; for an email repeated within or across " +
 					"segments the first occurrence in this order wins (see the data matching guide).",
 				Required:    true,
 				ElementType: types.ObjectType{AttrTypes: segmentRefAttrTypes},

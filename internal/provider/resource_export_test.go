@@ -545,3 +545,33 @@ func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
 		},
 	})
 }
+
+// editBeforeApply is a plan check that changes the profile file after the plan was made and
+// before it is applied.
+type editBeforeApply struct{ edit func() }
+
+func (e editBeforeApply) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
+	e.edit()
+}
+
+func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
+	opts := synth.Options{Count: 100, Seed: 17}
+	f := newExportFixture(t, opts)
+	edited := opts
+	edited.EditPercent = 5
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: f.config(testAccAdmin, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					editBeforeApply{edit: func() { f.write(t, edited) }},
+				}},
+				ExpectError: allWordsRe("Segment changed since the plan", `segment "customers" changed after it was read for the plan`, "run terraform plan again"),
+			},
+		},
+	})
+	if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
+		t.Fatalf("%d contacts were sent although the segment changed after the plan", got)
+	}
+}
