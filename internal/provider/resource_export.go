@@ -466,6 +466,14 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	})
 	if err != nil {
 		addEngineError(diags, in, err)
+		if state == nil {
+			// Terraform taints a resource whose creation failed, and would replace it: a new
+			// export without this run's record, which sends every contact again.
+			diags.AddWarning("Resume this first run with terraform untaint",
+				fmt.Sprintf("The export's first run did not finish, so Terraform marks it tainted and would replace it on the next apply, "+
+					"sending every contact again. State records what SendGrid confirmed; to continue from there, run "+
+					"`terraform untaint` on this export and apply again. (%d contacts were confirmed.)", rep.Created+rep.Updated))
+		}
 	}
 }
 
