@@ -264,7 +264,7 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "The contacts the planned run adds, updates and removes; kept in state as the last run's plan.",
 				Computed:            true,
 				Attributes: map[string]schema.Attribute{
-					"to_add":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts new to the list."},
+					"to_add":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts the export has no record of sending: new profiles, or every profile on a first, imported or on-demand (`run_trigger`) run in `upsert` mode, where the list is not read."},
 					"to_update": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts on the list whose mapped values changed."},
 					"to_remove": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts that left the segments and leave the list (`mirror` only)."},
 					"unchanged": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts already up to date; nothing is sent for them."},
