@@ -78,17 +78,16 @@ func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
 
 // exportInputs is the configuration of an export as the engine takes it, with what is known.
 type exportInputs struct {
-	req        export.Request
-	conn       connectionRef
-	connKnown  bool
-	allKnown   bool // every value the engine needs is known
-	segmentIdx map[string]int
+	req       export.Request
+	conn      connectionRef
+	connKnown bool
+	allKnown  bool // every value the engine needs is known
 }
 
 // inputs converts the model into an engine request. allKnown is false when a value the plan
 // checks need is not known yet (a connection or list created in the same apply).
 func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag.Diagnostics) exportInputs {
-	in := exportInputs{allKnown: true, segmentIdx: map[string]int{}}
+	in := exportInputs{allKnown: true}
 	ref, known, d := connectionRefFromObject(ctx, m.Connection)
 	diags.Append(d...)
 	in.conn, in.connKnown = ref, known
@@ -113,6 +112,7 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 	if !m.Segments.IsUnknown() && !m.Segments.IsNull() {
 		var segs []segmentRefModel
 		diags.Append(m.Segments.ElementsAs(ctx, &segs, false)...)
+		names := map[string]bool{}
 		for i, s := range segs {
 			if s.Name.IsUnknown() || s.Source.IsUnknown() || s.Query.IsUnknown() || s.Filter.IsUnknown() {
 				in.allKnown = false
@@ -121,11 +121,11 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 			if name == "" {
 				name = fmt.Sprintf("segment %d", i+1)
 			}
-			if _, dup := in.segmentIdx[name]; dup {
+			if names[name] {
 				diags.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("name"), "Duplicate segment name",
 					fmt.Sprintf("Two segments are named %q; give each segment of an export its own name.", name))
 			}
-			in.segmentIdx[name] = i
+			names[name] = true
 			if s.Fingerprint.IsUnknown() {
 				in.allKnown = false
 			}
@@ -274,7 +274,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
 	}
 	if err != nil {
-		addEngineError(&resp.Diagnostics, in, err)
+		addEngineError(&resp.Diagnostics, err)
 		return
 	}
 
@@ -436,7 +436,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	res, err := r.newEngine(ctx).Apply(ctx, in.req, expected)
 	if res == nil {
 		if err != nil {
-			addEngineError(diags, in, err)
+			addEngineError(diags, err)
 		}
 		return
 	}
@@ -465,7 +465,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		"method": rep.Method,
 	})
 	if err != nil {
-		addEngineError(diags, in, err)
+		addEngineError(diags, err)
 		if state == nil {
 			// Terraform taints a resource whose creation failed, and would replace it: a new
 			// export without this run's record, which sends every contact again.
@@ -653,7 +653,7 @@ func lastRunValue(rep *export.Report, runErr error) types.Object {
 }
 
 // addEngineError turns an engine error into diagnostics on the attribute to blame.
-func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
+func addEngineError(diags *diag.Diagnostics, err error) {
 	var (
 		cfgs export.ConfigErrors
 		cfg  *export.ConfigError
@@ -661,7 +661,7 @@ func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
 		inv  *export.InvalidProfilesError
 		fpE  *export.FingerprintError
 		sce  *export.SegmentChangedError
-		segE *segment.Error
+		segE *export.SegmentError
 		runE *export.RunError
 		apiE *sendgrid.APIError
 	)
@@ -696,11 +696,7 @@ func addEngineError(diags *diag.Diagnostics, in exportInputs, err error) {
 		diags.AddError("Segments changed since the plan",
 			err.Error()+". Run terraform plan again and review the new counts.")
 	case errors.As(err, &segE):
-		base := path.Root("segments")
-		if i, ok := in.segmentIdx[segE.Segment]; ok {
-			base = base.AtListIndex(i)
-		}
-		addSegmentError(diags, base, err)
+		addSegmentError(diags, path.Root("segments").AtListIndex(segE.Index), segE.Err)
 	case errors.As(err, &runE):
 		diags.AddError("Export run "+string(runE.Status), err.Error()+
 			"\nState records what SendGrid confirmed; run terraform apply again to send the rest.")

@@ -287,6 +287,9 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 			allWordsRe("Export exceeds max_profiles", "120 > 50", "nothing was uploaded")},
 		{"consent false", strings.Replace(base, `data_privacy_consent = true`, `data_privacy_consent = false`, 1),
 			allWordsRe("consent", "lawful basis")},
+		{"literal segment with a missing file", strings.Replace(base, "segments   = [data.sendgridaudience_segment.customers]",
+			`segments   = [{ name = "crm", source = "no-such-file.csv", query = null, filter = null, fingerprint = null }]`, 1),
+			allWordsRe("Cannot read the segment's source", `segment "crm"`, "no-such-file.csv")},
 		{"unknown custom field", strings.Replace(base, `lifetime_value = "lifetime_value"`, `tier = "plan"`, 1),
 			allWordsRe("Unknown custom field", "tier")},
 		{"invalid rows with fail policy", func() string {
