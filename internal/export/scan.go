@@ -9,6 +9,7 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/radix"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 )
 
@@ -361,7 +362,7 @@ type planRow struct {
 func (s *scan) resolve() {
 	rows := s.rows24
 	s.rows24 = nil
-	sortPlanRows(rows)
+	radix.Sort(rows, 64, func(r *planRow) uint64 { return r.eh }) // stable: equal hashes keep source order
 	cur := make([]snapshot.Entry, 0, len(rows))
 	var changed []seqLen // changed winners
 	pi := 0
@@ -389,7 +390,7 @@ func (s *scan) resolve() {
 		changed = append(changed, seqLen{r.seq, r.jl})
 	}
 	s.cur = cur
-	sortSeqLens(changed)
+	radix.Sort(changed, 32, func(v *seqLen) uint64 { return uint64(v.seq) })
 	if !s.apply {
 		for _, c := range changed {
 			s.changed++
@@ -423,57 +424,3 @@ func (s *scan) resolve() {
 }
 
 type seqLen struct{ seq, jl uint32 }
-
-// sortSeqLens sorts by distinct 32-bit sequence numbers (two radix passes of 16 bits).
-func sortSeqLens(a []seqLen) {
-	if len(a) < 2 {
-		return
-	}
-	tmp := make([]seqLen, len(a))
-	src, dst := a, tmp
-	var count [1 << 16]int
-	for shift := uint(0); shift < 32; shift += 16 {
-		clear(count[:])
-		for _, v := range src {
-			count[(v.seq>>shift)&0xffff]++
-		}
-		sum := 0
-		for k, c := range count {
-			count[k] = sum
-			sum += c
-		}
-		for _, v := range src {
-			d := (v.seq >> shift) & 0xffff
-			dst[count[d]] = v
-			count[d]++
-		}
-		src, dst = dst, src
-	}
-}
-
-// sortPlanRows sorts by email hash, stably (rows with equal hashes keep their source order).
-func sortPlanRows(rows []planRow) {
-	if len(rows) < 2 {
-		return
-	}
-	tmp := make([]planRow, len(rows))
-	src, dst := rows, tmp
-	var count [1 << 16]int
-	for shift := uint(0); shift < 64; shift += 16 {
-		clear(count[:])
-		for _, r := range src {
-			count[(r.eh>>shift)&0xffff]++
-		}
-		sum := 0
-		for k, c := range count {
-			count[k] = sum
-			sum += c
-		}
-		for _, r := range src {
-			d := (r.eh >> shift) & 0xffff
-			dst[count[d]] = r
-			count[d]++
-		}
-		src, dst = dst, src
-	}
-}

@@ -39,6 +39,8 @@ import (
 	"hash/crc32"
 	"math/bits"
 	"slices"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/radix"
 )
 
 // Version is the format version written by Marshal.
@@ -159,34 +161,9 @@ func Sort(entries []Entry) []Entry {
 			return 0
 		})
 	} else {
-		radixSort(entries)
+		radix.Sort(entries, 64, func(e *Entry) uint64 { return e.Email })
 	}
 	return slices.CompactFunc(entries, func(a, b Entry) bool { return a.Email == b.Email })
-}
-
-// radixSort sorts by Email with a stable least-significant-digit radix sort, 16 bits a pass.
-func radixSort(entries []Entry) {
-	tmp := make([]Entry, len(entries))
-	src, dst := entries, tmp
-	var count [1 << 16]int
-	for shift := uint(0); shift < 64; shift += 16 {
-		clear(count[:])
-		for _, e := range src {
-			count[(e.Email>>shift)&0xffff]++
-		}
-		sum := 0
-		for i, c := range count {
-			count[i] = sum
-			sum += c
-		}
-		for _, e := range src {
-			d := (e.Email >> shift) & 0xffff
-			dst[count[d]] = e
-			count[d]++
-		}
-		src, dst = dst, src
-	}
-	// Four passes: the result is back in entries.
 }
 
 // Validate reports whether entries are sorted by Email without duplicates.
