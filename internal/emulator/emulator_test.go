@@ -902,7 +902,7 @@ func TestConcurrentUpserts(t *testing.T) {
 func TestContractCatchesBrokenResponses(t *testing.T) {
 	sp := contract(t)
 	if sp == nil {
-		t.Skipf("contract test skipped: %v", specErr)
+		t.Skip("contract test skipped: the OpenAPI files are absent")
 	}
 	broken := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

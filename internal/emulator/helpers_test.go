@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +15,15 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/oaspec"
 )
 
-var (
-	specOnce sync.Once
-	spec     *oaspec.Spec
-	specErr  error
-)
-
 // contract returns the OpenAPI contract, or nil (with the reason) when the files are absent.
 func contract(t testing.TB) *oaspec.Spec {
 	t.Helper()
-	specOnce.Do(func() {
-		dir, err := oaspec.Dir()
-		if err != nil {
-			specErr = err
-			return
-		}
-		spec, specErr = oaspec.Load(dir)
-	})
-	if specErr != nil && !errors.Is(specErr, oaspec.ErrNotFound) {
-		t.Fatalf("loading the OpenAPI contract: %v", specErr)
+	spec, err := oaspec.Shared()
+	if err != nil && !errors.Is(err, oaspec.ErrNotFound) {
+		t.Fatalf("loading the OpenAPI contract: %v", err)
+	}
+	if err != nil {
+		t.Logf("contract validation skipped: %v", err)
 	}
 	return spec
 }
@@ -58,8 +47,6 @@ func newServer(t testing.TB, cfg emulator.Config, validate bool) *tserver {
 	if validate {
 		if sp := contract(t); sp != nil {
 			h, s.rec = sp.Middleware(e)
-		} else {
-			t.Logf("contract validation skipped: %v", specErr)
 		}
 	}
 	srv := httptest.NewServer(h)

@@ -131,6 +131,26 @@ type Spec struct {
 	docs []*doc
 }
 
+var shared struct {
+	once sync.Once
+	spec *Spec
+	err  error
+}
+
+// Shared finds (Dir) and loads (Load) the OpenAPI files once per process, for the contract
+// checks of tests. The error wraps ErrNotFound when the files are absent.
+func Shared() (*Spec, error) {
+	shared.once.Do(func() {
+		dir, err := Dir()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.spec, shared.err = Load(dir)
+	})
+	return shared.spec, shared.err
+}
+
 // Load reads and compiles every file in dir.
 func Load(dir string) (*Spec, error) {
 	s := &Spec{}

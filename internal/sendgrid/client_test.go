@@ -24,24 +24,14 @@ import (
 
 const key = emulator.TestKey
 
-var (
-	specOnce sync.Once
-	spec     *oaspec.Spec
-	specErr  error
-)
-
 func contract(t testing.TB) *oaspec.Spec {
 	t.Helper()
-	specOnce.Do(func() {
-		dir, err := oaspec.Dir()
-		if err != nil {
-			specErr = err
-			return
-		}
-		spec, specErr = oaspec.Load(dir)
-	})
-	if specErr != nil && !errors.Is(specErr, oaspec.ErrNotFound) {
-		t.Fatalf("loading the OpenAPI contract: %v", specErr)
+	spec, err := oaspec.Shared()
+	if err != nil && !errors.Is(err, oaspec.ErrNotFound) {
+		t.Fatalf("loading the OpenAPI contract: %v", err)
+	}
+	if err != nil {
+		t.Logf("contract validation skipped: %v", err)
 	}
 	return spec
 }
@@ -66,8 +56,6 @@ func newEnv(t *testing.T, ecfg emulator.Config, mod func(*sendgrid.Config)) *env
 	var h http.Handler = ev.e
 	if sp := contract(t); sp != nil {
 		h, ev.rec = sp.Middleware(ev.e)
-	} else {
-		t.Logf("contract validation skipped: %v", specErr)
 	}
 	inner := h
 	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
