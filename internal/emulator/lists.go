@@ -24,6 +24,27 @@ func readJSON(r *http.Request, v any) error {
 	return json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(v)
 }
 
+// readListName reads the {"name": ...} body of a list create or rename and checks the name,
+// answering 400 (and returning false) when it is missing or breaks SendGrid's rules.
+func readListName(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var in struct {
+		Name *string `json:"name"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		writeErrors(w, http.StatusBadRequest, fieldErr("", "request body is not valid JSON"))
+		return "", false
+	}
+	if in.Name == nil {
+		writeErrors(w, http.StatusBadRequest, fieldErr("name", "name is required"))
+		return "", false
+	}
+	if msg := checkListName(*in.Name); msg != "" {
+		writeErrors(w, http.StatusBadRequest, fieldErr("name", msg))
+		return "", false
+	}
+	return *in.Name, true
+}
+
 func checkListName(name string) string {
 	n := utf8.RuneCountInString(name)
 	if strings.TrimSpace(name) == "" {
@@ -37,22 +58,11 @@ func checkListName(name string) string {
 
 func (e *Emulator) hCreateList(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	var in struct {
-		Name *string `json:"name"`
-	}
-	if err := readJSON(r, &in); err != nil {
-		writeErrors(w, http.StatusBadRequest, fieldErr("", "request body is not valid JSON"))
+	name, ok := readListName(w, r)
+	if !ok {
 		return
 	}
-	if in.Name == nil {
-		writeErrors(w, http.StatusBadRequest, fieldErr("name", "name is required"))
-		return
-	}
-	if msg := checkListName(*in.Name); msg != "" {
-		writeErrors(w, http.StatusBadRequest, fieldErr("name", msg))
-		return
-	}
-	l, msg := e.createList(ri.acct, *in.Name)
+	l, msg := e.createList(ri.acct, name)
 	if msg != "" {
 		writeErrors(w, http.StatusBadRequest, fieldErr("name", msg))
 		return
@@ -170,30 +180,19 @@ func (e *Emulator) hRenameList(w http.ResponseWriter, r *http.Request) {
 	if l == nil {
 		return
 	}
-	var in struct {
-		Name *string `json:"name"`
-	}
-	if err := readJSON(r, &in); err != nil {
-		writeErrors(w, http.StatusBadRequest, fieldErr("", "request body is not valid JSON"))
-		return
-	}
-	if in.Name == nil {
-		writeErrors(w, http.StatusBadRequest, fieldErr("name", "name is required"))
-		return
-	}
-	if msg := checkListName(*in.Name); msg != "" {
-		writeErrors(w, http.StatusBadRequest, fieldErr("name", msg))
+	name, ok := readListName(w, r)
+	if !ok {
 		return
 	}
 	a.mu.Lock()
 	for _, o := range a.lists {
-		if o != l && o.name == *in.Name {
+		if o != l && o.name == name {
 			a.mu.Unlock()
 			writeErrors(w, http.StatusBadRequest, fieldErr("name", "a list with this name already exists"))
 			return
 		}
 	}
-	l.name = *in.Name
+	l.name = name
 	body := e.listJSON(l, ri.base)
 	a.mu.Unlock()
 	e.dirty.Store(true)
