@@ -226,7 +226,7 @@ func fullRun(state *exportModel, plan *exportModel) bool {
 	if state.InSync.IsNull() || !state.InSync.ValueBool() {
 		return true
 	}
-	return plan != nil && !plan.RunTrigger.Equal(state.RunTrigger)
+	return !plan.RunTrigger.Equal(state.RunTrigger)
 }
 
 func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
