@@ -20,7 +20,7 @@ type upsertContact struct {
 	email  string
 	vals   [nFields]string
 	set    uint8 // bit i: vals[i] was given
-	custom map[string]any
+	custom customVals
 	err    string // row error found while reading (CSV imports)
 }
 
@@ -192,7 +192,8 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 			errs.add(p()+".alternate_emails", "at most 5 alternate emails are allowed")
 		}
 		if len(c.custom) > 0 {
-			for id := range c.custom {
+			for _, cv := range c.custom {
+				id := cv.id
 				if _, ok := fieldTypes[id]; !ok {
 					if _, rf := reservedByID(id); rf {
 						errs.add(p()+".custom_fields."+id, "reserved fields are set by name, not in custom_fields")
@@ -214,7 +215,7 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		c.ContactsUpserted += int64(len(out))
 	})
 	j := e.newJob("upsert")
-	j.upsert = out
+	j.upsert = [][]upsertContact{out}
 	j.listIDs = in.listIDs
 	j.requested = int64(len(out))
 	e.schedule(a, j, true)
@@ -305,10 +306,12 @@ func (e *Emulator) run(a *account, j *job, now time.Time) {
 	if j.fail {
 		j.errored = j.requested
 		j.status = "failed"
-		for _, uc := range j.upsert {
-			j.errs = append(j.errs, jobError{Email: uc.email, Message: "the job failed as a whole (injected fault); nothing was applied"})
+		for _, batch := range j.upsert {
+			for _, uc := range batch {
+				j.errs = append(j.errs, jobError{Email: uc.email, Message: "the job failed as a whole (injected fault); nothing was applied"})
+			}
 		}
-		if len(j.upsert) == 0 {
+		if j.requested == 0 {
 			j.errs = append(j.errs, jobError{Message: "the job failed as a whole (injected fault); nothing was applied"})
 		}
 		e.finishJob(j)
@@ -372,84 +375,87 @@ func (e *Emulator) applyUpsert(a *account, j *job, now time.Time) {
 		}
 	}
 	ts := now.Unix()
-	for idx := range j.upsert {
-		uc := &j.upsert[idx]
-		fail := func(msg string) {
-			j.errored++
-			j.errs = append(j.errs, jobError{Email: uc.email, Message: msg})
+	a.reserve(int(j.requested))
+	idx := -1
+	var custom customVals // the converted values of one contact
+	for _, batch := range j.upsert {
+		for k := range batch {
+			idx++
+			e.applyContact(a, j, lists, &batch[k], idx, ts, &custom)
 		}
-		if uc.err != "" {
-			fail(uc.err)
+	}
+}
+
+// applyContact applies one contact of an upsert job; custom is scratch space.
+func (e *Emulator) applyContact(a *account, j *job, lists []*list, uc *upsertContact, idx int, ts int64, custom *customVals) {
+	fail := func(msg string) {
+		j.errored++
+		j.errs = append(j.errs, jobError{Email: uc.email, Message: msg})
+	}
+	if uc.err != "" {
+		fail(uc.err)
+		return
+	}
+	if e.rowErrored(j, idx) {
+		fail("the contact could not be processed (injected fault)")
+		return
+	}
+	*custom = (*custom)[:0]
+	for _, in := range uc.custom {
+		f := a.fields[in.id]
+		if f == nil {
+			fail("custom field " + in.id + " does not exist")
+			return
+		}
+		cv, msg := convertCustom(f.typ, in.v)
+		if msg != "" {
+			fail("custom field " + f.name + " (" + in.id + "): " + msg)
+			return
+		}
+		*custom = append(*custom, customVal{f.id, cv})
+	}
+	c := a.contacts[uc.email]
+	newLists := 0
+	for _, l := range lists {
+		if c == nil || !c.onList(l.id) {
+			newLists++
+		}
+	}
+	have := 0
+	if c != nil {
+		have = len(c.lists)
+	}
+	if have+newLists > MaxListsPerContact {
+		fail(fmt.Sprintf("a contact can be on at most %d lists", MaxListsPerContact))
+		return
+	}
+	if c == nil {
+		c = a.newContact()
+		*c = contact{id: e.uniqueContactID(a), email: uc.email, created: ts}
+		a.contacts[uc.email] = c
+		a.byID[c.id] = c
+		j.createdN++
+	} else {
+		j.updated++
+	}
+	c.updated = ts
+	for k := 0; k < nFields; k++ {
+		if uc.set&(1<<k) != 0 {
+			c.fields[k] = uc.vals[k]
+		}
+	}
+	if c.custom == nil && len(*custom) > 0 {
+		c.custom = make(customVals, 0, len(*custom))
+	}
+	for _, cv := range *custom {
+		if s, ok := cv.v.(string); ok && s == "" {
+			c.custom.del(cv.id)
 			continue
 		}
-		if e.rowErrored(j, idx) {
-			fail("the contact could not be processed (injected fault)")
-			continue
-		}
-		var custom map[string]any
-		bad := ""
-		for id, v := range uc.custom {
-			f := a.fields[id]
-			if f == nil {
-				bad = "custom field " + id + " does not exist"
-				break
-			}
-			cv, msg := convertCustom(f.typ, v)
-			if msg != "" {
-				bad = "custom field " + f.name + " (" + id + "): " + msg
-				break
-			}
-			if custom == nil {
-				custom = make(map[string]any, len(uc.custom))
-			}
-			custom[id] = cv
-		}
-		if bad != "" {
-			fail(bad)
-			continue
-		}
-		c := a.contacts[uc.email]
-		newLists := 0
-		for _, l := range lists {
-			if c == nil || !c.onList(l.id) {
-				newLists++
-			}
-		}
-		have := 0
-		if c != nil {
-			have = len(c.lists)
-		}
-		if have+newLists > MaxListsPerContact {
-			fail(fmt.Sprintf("a contact can be on at most %d lists", MaxListsPerContact))
-			continue
-		}
-		if c == nil {
-			c = &contact{id: e.uniqueContactID(a), email: uc.email, created: ts}
-			a.contacts[uc.email] = c
-			a.byID[c.id] = c
-			j.createdN++
-		} else {
-			j.updated++
-		}
-		c.updated = ts
-		for k := 0; k < nFields; k++ {
-			if uc.set&(1<<k) != 0 {
-				c.fields[k] = uc.vals[k]
-			}
-		}
-		for id, v := range custom {
-			if c.custom == nil {
-				c.custom = make(map[string]any, len(custom))
-			}
-			if s, ok := v.(string); ok && s == "" {
-				delete(c.custom, id)
-				continue
-			}
-			c.custom[id] = v
-		}
-		for _, l := range lists {
-			a.addToList(c, l)
-		}
+		c.custom.set(cv.id, cv.v)
+	}
+	for _, l := range lists {
+		a.addToList(c, l)
 	}
 }
 
@@ -500,7 +506,7 @@ func convertCustom(typ string, v any) (any, string) {
 		}
 		for _, l := range dateLayouts {
 			if _, err := time.Parse(l, s); err == nil {
-				return s, ""
+				return v, "" // v rather than s: no new interface value to allocate
 			}
 		}
 		return nil, "expected a date (MM/DD/YYYY or ISO 8601)"
@@ -512,7 +518,7 @@ func convertCustom(typ string, v any) (any, string) {
 		if utf8.RuneCountInString(s) > 1000 {
 			return nil, "text values may have at most 1000 characters"
 		}
-		return s, ""
+		return v, ""
 	}
 }
 
@@ -614,12 +620,6 @@ func (e *Emulator) hContactCount(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) contactJSON(a *account, c *contact, base string) map[string]any {
-	custom := map[string]any{}
-	for id, v := range c.custom {
-		if f := a.fields[id]; f != nil {
-			custom[f.name] = v
-		}
-	}
 	lists := append([]string{}, c.lists...)
 	sort.Strings(lists)
 	id := formatUUID(c.id)
@@ -637,7 +637,7 @@ func (e *Emulator) contactJSON(a *account, c *contact, base string) map[string]a
 		"alternate_emails":      []string{},
 		"list_ids":              lists,
 		"segment_ids":           []string{},
-		"custom_fields":         custom,
+		"custom_fields":         customByName(a, c),
 		"created_at":            isoTime(time.Unix(c.created, 0)),
 		"updated_at":            isoTime(time.Unix(c.updated, 0)),
 		"_metadata":             map[string]string{"self": base + "/v3/marketing/contacts/" + id},

@@ -3,6 +3,8 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -31,7 +33,7 @@ type rawContact struct {
 	vals   [nRaw]string
 	has    uint16
 	nAlt   int
-	custom map[string]any
+	custom customVals
 }
 
 func (c *rawContact) set(slot int, v string) {
@@ -87,7 +89,9 @@ func decodeUpsert(body []byte) (upsertIn, error) {
 			}
 		}
 		rc.nAlt = len(c.AlternateEmails)
-		rc.custom = c.CustomFields
+		for _, id := range slices.Sorted(maps.Keys(c.CustomFields)) {
+			rc.custom.set(id, c.CustomFields[id])
+		}
 	}
 	return in, nil
 }
@@ -318,7 +322,7 @@ func (s *scan) contact(rc *rawContact) bool {
 			if !s.eat('{') {
 				return false
 			}
-			rc.custom = map[string]any{}
+			rc.custom = customVals{}
 			if !s.eat('}') {
 				for {
 					id, ok := s.str()
@@ -329,7 +333,7 @@ func (s *scan) contact(rc *rawContact) bool {
 					if !ok {
 						return false
 					}
-					rc.custom[id] = v
+					rc.custom.set(id, v)
 					if s.eat('}') {
 						break
 					}

@@ -964,3 +964,79 @@ func TestTimedStormAndDropBeforeProcessing(t *testing.T) {
 	// Other endpoints are untouched by a fault limited with Only.
 	expect(t, s.do("GET", "/v3/marketing/lists", key, nil), 200)
 }
+
+// TestLargeCSVImport imports a file larger than the emulator's internal batch of rows, with bad
+// rows in several batches, and then changes and clears custom field values of the contacts.
+func TestLargeCSVImport(t *testing.T) {
+	s := newServer(t, emulator.Config{}, true)
+	l := s.e.SeedList(key, "l")
+	num := s.e.SeedField(key, "orders", "Number")
+	tier := s.e.SeedField(key, "tier", "Text")
+	r := s.do("PUT", "/v3/marketing/contacts/imports", key, map[string]any{
+		"list_ids": []string{l}, "file_type": "csv", "field_mappings": []any{"_rf2_T", num, tier},
+	})
+	expect(t, r, 200)
+	var imp struct {
+		JobID     string `json:"job_id"`
+		UploadURI string `json:"upload_uri"`
+	}
+	r.json(t, &imp)
+	const rows = 20000
+	bad := map[int]bool{5: true, 9000: true, 19999: true} // rows with an invalid number
+	var file strings.Builder
+	file.WriteString("email,orders,tier\n")
+	for i := 1; i <= rows; i++ {
+		orders := strconv.Itoa(i)
+		if bad[i] {
+			orders = "n/a"
+		}
+		fmt.Fprintf(&file, "%s,%s,t%d\n", email(i), orders, i%3)
+	}
+	req, _ := http.NewRequest("PUT", imp.UploadURI, bytes.NewReader(gz(t, file.String())))
+	req.Header.Set("Content-Encoding", "gzip")
+	res, err := s.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	j := s.waitJob(imp.JobID)
+	got := results(j)
+	if j["status"] != "errored" || got["requested_count"] != float64(rows) || got["created_count"] != float64(rows-len(bad)) || got["errored_count"] != float64(len(bad)) {
+		t.Fatalf("import job = %v", j)
+	}
+	r = s.do("GET", got["errors_url"].(string), "", nil)
+	errRows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil || len(errRows) != 1+len(bad) {
+		t.Fatalf("errors file = %q (%v)", errRows, err)
+	}
+	for _, row := range errRows[1:] {
+		i, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(row[0], "user"), "@example.com"))
+		if !bad[i] || !strings.Contains(row[1], "number") {
+			t.Errorf("error row %q", row)
+		}
+	}
+	if n := len(s.e.ListMembers(key, l)); n != rows-len(bad) {
+		t.Errorf("list has %d members, want %d", n, rows-len(bad))
+	}
+	if c, _ := s.e.Contact(key, email(rows)); c["custom_fields"].(map[string]any)[num] != float64(rows) || c["custom_fields"].(map[string]any)[tier] != "t2" {
+		t.Errorf("last contact = %v", c)
+	}
+
+	// An empty string clears a value; other values are replaced; values not given are kept.
+	s.waitJob(s.upsert(nil, []map[string]any{{"email": email(1), "custom_fields": map[string]any{tier: "", num: 7}}}))
+	c, _ := s.e.Contact(key, email(1))
+	if cf := c["custom_fields"].(map[string]any); len(cf) != 1 || cf[num] != 7.0 {
+		t.Errorf("custom fields after clearing tier: %v", cf)
+	}
+	s.waitJob(s.upsert(nil, []map[string]any{{"email": email(2), "custom_fields": map[string]any{tier: "gold"}}}))
+	c, _ = s.e.Contact(key, email(2))
+	if cf := c["custom_fields"].(map[string]any); len(cf) != 2 || cf[num] != 2.0 || cf[tier] != "gold" {
+		t.Errorf("custom fields after replacing tier: %v", cf)
+	}
+	// Deleting a field removes its values from every contact.
+	expect(t, s.do("DELETE", "/v3/marketing/field_definitions/"+tier, key, nil), 204)
+	c, _ = s.e.Contact(key, email(2))
+	if cf := c["custom_fields"].(map[string]any); len(cf) != 1 || cf[num] != 2.0 {
+		t.Errorf("custom fields after deleting tier: %v", cf)
+	}
+}

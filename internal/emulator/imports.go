@@ -127,27 +127,24 @@ func (e *Emulator) hUpload(w http.ResponseWriter, r *http.Request) {
 		defer func() { _ = zr.Close() }()
 		body = zr
 	}
-	rows, fileErr := e.parseImport(a, j, body)
+	rows, n, fileErr := e.parseImport(a, j, body)
 	if fileErr != "" {
 		writeErrors(w, http.StatusBadRequest, nullErr(fileErr))
 		return
 	}
 	e.count(func(c *Counters) {
 		c.ImportUploads++
-		c.ImportSizes = append(c.ImportSizes, len(rows))
-		c.ContactsImported += int64(len(rows))
+		c.ImportSizes = append(c.ImportSizes, n)
+		c.ContactsImported += int64(n)
 	})
 	f := e.currentFaults()
 	a.mu.Lock()
 	if !j.uploaded {
 		j.uploaded = true
 		j.upsert = rows
-		if j.upsert == nil {
-			j.upsert = []upsertContact{}
-		}
-		j.requested = int64(len(rows))
+		j.requested = int64(n)
 		j.due = e.clock().Add(e.cfg.JobDelay + f.JobSlow)
-		if len(rows) > MaxImportRows {
+		if n > MaxImportRows {
 			j.fail = true
 		}
 	}
@@ -157,21 +154,26 @@ func (e *Emulator) hUpload(w http.ResponseWriter, r *http.Request) {
 
 var reservedSlot = map[string]int{"_rf0_T": fFirst, "_rf1_T": fLast, "_rf9_T": fCountry, "_rf7_T": fState, "_rf6_T": fCity, "_rf8_T": fPostal}
 
-// parseImport reads the CSV (header row first) into contacts; problems with single rows become
-// row errors of the job, a file that cannot be read at all is an error.
-func (e *Emulator) parseImport(a *account, j *job, body io.Reader) ([]upsertContact, string) {
+// importBatch is how many rows of a CSV import are held in one slice: large files grow by
+// batches instead of copying one ever larger slice.
+const importBatch = 8192
+
+// parseImport reads the CSV (header row first) into contacts, in batches, and counts them;
+// problems with single rows become row errors of the job, a file that cannot be read at all is
+// an error.
+func (e *Emulator) parseImport(a *account, j *job, body io.Reader) ([][]upsertContact, int, string) {
 	cr := csv.NewReader(body)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	head, err := cr.Read()
 	if err == io.EOF {
-		return nil, "the file is empty: a header row is required"
+		return nil, 0, "the file is empty: a header row is required"
 	}
 	if err != nil {
-		return nil, "the file is not valid CSV: " + err.Error()
+		return nil, 0, "the file is not valid CSV: " + err.Error()
 	}
 	if len(head) != len(j.importMappings) {
-		return nil, fmt.Sprintf("the file has %d columns but field_mappings has %d entries", len(head), len(j.importMappings))
+		return nil, 0, fmt.Sprintf("the file has %d columns but field_mappings has %d entries", len(head), len(j.importMappings))
 	}
 	a.mu.Lock()
 	types := map[string]string{}
@@ -181,25 +183,39 @@ func (e *Emulator) parseImport(a *account, j *job, body io.Reader) ([]upsertCont
 		}
 	}
 	a.mu.Unlock()
-	var rows []upsertContact
+	nCustom := 0 // columns mapped to custom fields
+	for _, id := range j.importMappings {
+		if id != "" && !strings.HasPrefix(id, "_rf") {
+			nCustom++
+		}
+	}
+	rows := [][]upsertContact{}
+	n := 0
+	add := func(uc upsertContact) {
+		if len(rows) == 0 || len(rows[len(rows)-1]) == importBatch {
+			rows = append(rows, make([]upsertContact, 0, importBatch))
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], uc)
+		n++
+	}
 	line := 1
 	for {
 		rec, err := cr.Read()
 		line++
 		if err == io.EOF {
-			return rows, ""
+			return rows, n, ""
 		}
 		if err != nil {
 			if pe, ok := err.(*csv.ParseError); ok && pe.Err == csv.ErrFieldCount {
-				rows = append(rows, upsertContact{err: fmt.Sprintf("line %d: wrong number of columns", line)})
+				add(upsertContact{err: fmt.Sprintf("line %d: wrong number of columns", line)})
 				continue
 			}
-			return nil, "the file is not valid CSV: " + err.Error()
+			return nil, 0, "the file is not valid CSV: " + err.Error()
 		}
 		var uc upsertContact
 		if len(rec) != len(j.importMappings) {
 			uc.err = fmt.Sprintf("line %d: has %d columns, expected %d", line, len(rec), len(j.importMappings))
-			rows = append(rows, uc)
+			add(uc)
 			continue
 		}
 		for i, id := range j.importMappings {
@@ -227,12 +243,12 @@ func (e *Emulator) parseImport(a *account, j *job, body io.Reader) ([]upsertCont
 					continue
 				}
 				if uc.custom == nil {
-					uc.custom = map[string]any{}
+					uc.custom = make(customVals, 0, nCustom)
 				}
 				if types[id] == "Number" {
-					uc.custom[id] = json.Number(strings.TrimSpace(v))
+					uc.custom.set(id, json.Number(strings.TrimSpace(v)))
 				} else {
-					uc.custom[id] = v
+					uc.custom.set(id, v)
 				}
 			}
 		}
@@ -244,7 +260,7 @@ func (e *Emulator) parseImport(a *account, j *job, body io.Reader) ([]upsertCont
 				uc.err = fmt.Sprintf("line %d: email is not a valid email address", line)
 			}
 		}
-		rows = append(rows, uc)
+		add(uc)
 	}
 }
 
@@ -389,7 +405,8 @@ func (e *Emulator) buildExport(a *account, x *export) {
 			rec = append(rec, c.email, c.fields[fFirst], c.fields[fLast], c.fields[fCity], c.fields[fState], c.fields[fPostal],
 				c.fields[fCountry], formatUUID(c.id), strings.Join(lists, ","), isoTime(time.Unix(c.created, 0)), isoTime(time.Unix(c.updated, 0)))
 			for _, f := range fields {
-				rec = append(rec, customString(c.custom[f.id]))
+				v, _ := c.custom.get(f.id)
+				rec = append(rec, customString(v))
 			}
 			_ = cw.Write(rec)
 		}
@@ -415,18 +432,12 @@ func customString(v any) string {
 }
 
 func exportRecord(a *account, c *contact) map[string]any {
-	custom := map[string]any{}
-	for id, v := range c.custom {
-		if f := a.fields[id]; f != nil {
-			custom[f.name] = v
-		}
-	}
 	lists := append([]string{}, c.lists...)
 	sort.Strings(lists)
 	return map[string]any{
 		"contact_id": formatUUID(c.id), "email": c.email, "first_name": c.fields[fFirst], "last_name": c.fields[fLast],
 		"city": c.fields[fCity], "state_province_region": c.fields[fState], "postal_code": c.fields[fPostal],
-		"country": c.fields[fCountry], "list_ids": lists, "custom_fields": custom,
+		"country": c.fields[fCountry], "list_ids": lists, "custom_fields": customByName(a, c),
 		"created_at": isoTime(time.Unix(c.created, 0)), "updated_at": isoTime(time.Unix(c.updated, 0)),
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -89,10 +91,7 @@ func (e *Emulator) SeedContact(apiKey, email string, fields map[string]any, list
 		if msg != "" {
 			panic("emulator: SeedContact: " + msg)
 		}
-		if c.custom == nil {
-			c.custom = map[string]any{}
-		}
-		c.custom[k] = cv
+		c.custom.set(k, cv)
 	}
 	for _, id := range listIDs {
 		l := a.lists[id]
@@ -186,12 +185,8 @@ func (e *Emulator) Contact(apiKey, email string) (map[string]any, bool) {
 	}
 	lists := append([]string{}, c.lists...)
 	sort.Strings(lists)
-	custom := map[string]any{}
-	for k, v := range c.custom {
-		custom[k] = v
-	}
 	m := map[string]any{
-		"id": formatUUID(c.id), "email": c.email, "list_ids": lists, "custom_fields": custom,
+		"id": formatUUID(c.id), "email": c.email, "list_ids": lists, "custom_fields": c.custom.byID(),
 		"created_at": isoTime(time.Unix(c.created, 0)), "updated_at": isoTime(time.Unix(c.updated, 0)),
 	}
 	for i, n := range storedFieldNames {
@@ -300,10 +295,7 @@ func (e *Emulator) Save() error {
 			cs := contactState{ID: formatUUID(c.id), Email: c.email, Fields: c.fields, Lists: append([]string(nil), c.lists...),
 				Created: c.created, Updated: c.updated}
 			if len(c.custom) > 0 {
-				cs.Custom = make(map[string]any, len(c.custom))
-				for k, v := range c.custom {
-					cs.Custom[k] = v
-				}
+				cs.Custom = c.custom.byID()
 			}
 			as.Contacts = append(as.Contacts, cs)
 		}
@@ -365,7 +357,10 @@ func (e *Emulator) load(path string) error {
 			if !ok {
 				continue
 			}
-			c := &contact{id: id, email: cs.Email, fields: cs.Fields, custom: cs.Custom, created: cs.Created, updated: cs.Updated}
+			c := &contact{id: id, email: cs.Email, fields: cs.Fields, created: cs.Created, updated: cs.Updated}
+			for _, k := range slices.Sorted(maps.Keys(cs.Custom)) {
+				c.custom.set(k, cs.Custom[k])
+			}
 			for _, lid := range cs.Lists {
 				if l := a.lists[lid]; l != nil {
 					c.lists = append(c.lists, l.id)

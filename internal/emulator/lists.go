@@ -454,9 +454,7 @@ func (e *Emulator) hDeleteField(w http.ResponseWriter, r *http.Request) {
 	}
 	delete(a.fields, id)
 	for _, c := range a.contacts {
-		if c.custom != nil {
-			delete(c.custom, id)
-		}
+		c.custom.del(id)
 	}
 	a.mu.Unlock()
 	e.dirty.Store(true)

@@ -96,9 +96,9 @@ type contact struct {
 	id      [16]byte
 	email   string
 	fields  [nFields]string
-	custom  map[string]any // field ID -> string | float64
-	lists   []string       // list IDs (shared strings from list.id)
-	created int64          // Unix seconds
+	custom  customVals // string | float64 values
+	lists   []string   // list IDs (shared strings from list.id)
+	created int64      // Unix seconds
 	updated int64
 }
 
@@ -129,7 +129,7 @@ type job struct {
 	finished time.Time
 
 	// payloads
-	upsert  []upsertContact
+	upsert  [][]upsertContact // in batches; nil when the job is not an upsert
 	listIDs []string
 	// removal from a list
 	removeList string
@@ -170,6 +170,7 @@ type account struct {
 	nextField int
 	contacts  map[string]*contact // by lower-case email
 	byID      map[[16]byte]*contact
+	slab      []contact // storage for the next new contacts
 	jobs      map[string]*job
 	pending   []*job // in creation order
 	exports   map[string]*export
@@ -186,6 +187,37 @@ func newAccount(userID int64) *account {
 		jobs:      map[string]*job{},
 		exports:   map[string]*export{},
 	}
+}
+
+// contactSlab is how many contacts are allocated at once: an account holds up to millions of
+// contacts, and a few large allocations cost the garbage collector much less than one each. A
+// deleted contact's memory is reclaimed only with the rest of its slab.
+const contactSlab = 1024
+
+// newContact returns storage for a new contact. The caller holds a.mu.
+func (a *account) newContact() *contact {
+	if len(a.slab) == 0 {
+		a.slab = make([]contact, contactSlab)
+	}
+	c := &a.slab[0]
+	a.slab = a.slab[1:]
+	return c
+}
+
+// reserve grows the contact indexes to room for n more contacts at once, when n is more than
+// they hold now: a large import then fills them without growing them step by step. The caller
+// holds a.mu.
+func (a *account) reserve(n int) {
+	if n <= len(a.contacts) {
+		return
+	}
+	contacts := make(map[string]*contact, len(a.contacts)+n)
+	byID := make(map[[16]byte]*contact, len(a.contacts)+n)
+	for k, c := range a.contacts {
+		contacts[k] = c
+		byID[c.id] = c
+	}
+	a.contacts, a.byID = contacts, byID
 }
 
 func (e *Emulator) accountFor(userID int64) *account {
