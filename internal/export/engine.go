@@ -439,6 +439,7 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 	}
 	if prev != nil {
 		s.prev = prev.Entries
+		s.prevIdx = snapshot.NewIndex(prev.Entries)
 		s.fieldsChanged = prev.Fields != s.fields
 	}
 	if s.mirror {
@@ -517,7 +518,7 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 	} else {
 		plan.MembershipRead, plan.Drift = true, s.drift
 		for _, c := range s.cur {
-			switch pc, inPrev := snapshot.Find(s.prev, c.Email); {
+			switch pc, inPrev := s.prevIdx.Find(c.Email); {
 			case !s.members.has(c.Email):
 				plan.ToAdd++
 			case inPrev && pc == c.Content && !s.fieldsChanged:

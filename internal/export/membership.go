@@ -25,6 +25,7 @@ type member struct {
 // entry's Content the index of its contact in refs (apply only; Plan keeps the hashes alone).
 type members struct {
 	entries []snapshot.Entry
+	idx     *snapshot.Index // lookups in entries
 	refs    []member
 }
 
@@ -32,12 +33,12 @@ func (m *members) has(eh uint64) bool {
 	if m == nil {
 		return false
 	}
-	_, ok := snapshot.Find(m.entries, eh)
+	_, ok := m.idx.Find(eh)
 	return ok
 }
 
 func (m *members) ref(eh uint64) member {
-	i, _ := snapshot.Find(m.entries, eh)
+	i, _ := m.idx.Find(eh)
 	if int(i) < len(m.refs) {
 		return m.refs[i]
 	}
@@ -70,6 +71,7 @@ func (e *Engine) listMembers(ctx context.Context, listID string, h *hasher, keep
 		return nil, err
 	}
 	m.entries = snapshot.Sort(m.entries)
+	m.idx = snapshot.NewIndex(m.entries)
 	return m, nil
 }
 

@@ -43,6 +43,7 @@ type scan struct {
 
 	fields        [8]byte
 	prev          []snapshot.Entry // usable previous snapshot, sorted (nil when none)
+	prevIdx       *snapshot.Index  // lookups in prev, one per row in an apply
 	fieldsChanged bool
 	mirror        bool
 	// members is the list's membership when it was read from SendGrid before the scan (no
@@ -191,7 +192,7 @@ func (s *scan) invalid(seg string, pos profile.Pos, field string, r Reason, mask
 // hash is in the previous snapshot (a possible leaver).
 func (s *scan) noteKnown(email string) {
 	eh := s.h.email(email)
-	if _, ok := snapshot.Find(s.prev, eh); ok {
+	if _, ok := s.prevIdx.Find(eh); ok {
 		s.known[eh] = email
 	}
 }
@@ -318,7 +319,7 @@ func (s *scan) leaver(eh uint64) bool {
 	if s.prev == nil {
 		return true
 	}
-	_, ours := snapshot.Find(s.prev, eh)
+	_, ours := s.prevIdx.Find(eh)
 	return ours
 }
 
@@ -327,7 +328,7 @@ func (s *scan) unchanged(eh, ch uint64) bool {
 	if s.fieldsChanged {
 		return false
 	}
-	pc, ok := snapshot.Find(s.prev, eh)
+	pc, ok := s.prevIdx.Find(eh)
 	return ok && pc == ch && (s.members == nil || s.members.has(eh))
 }
 

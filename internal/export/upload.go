@@ -367,6 +367,9 @@ func (a *applier) uploadCSV(ctx context.Context) error {
 	}
 	// The files hold the spooled contacts in order: pair each with its entries.
 	entries := make([][]snapshot.Entry, len(bodies))
+	for i, n := range counts {
+		entries[i] = make([]snapshot.Entry, 0, n)
+	}
 	k := 0
 	a.s.spool.each(func(en snapshot.Entry, _ int, _ []byte) bool {
 		for k < len(counts) && len(entries[k]) == counts[k] {

@@ -21,3 +21,33 @@ func BenchmarkUnmarshal1M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLookup1M compares looking up email hashes in a 1,000,000-entry snapshot with Find
+// (interpolation search on the sorted entries) and with an Index. Half the lookups hit.
+func BenchmarkLookup1M(b *testing.B) {
+	entries := randomEntries(1_000_000, 9)
+	probes := make([]uint64, 1<<16)
+	for i := range probes {
+		probes[i] = entries[(i*7919)%len(entries)].Email + uint64(i%2)
+	}
+	var hits int
+	b.Run("Find", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, ok := Find(entries, probes[i&(len(probes)-1)]); ok {
+				hits++
+			}
+		}
+	})
+	b.Run("Index", func(b *testing.B) {
+		x := NewIndex(entries)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, ok := x.Find(probes[i&(len(probes)-1)]); ok {
+				hits++
+			}
+		}
+	})
+	if hits == 0 {
+		b.Fatal("no lookup hit")
+	}
+}

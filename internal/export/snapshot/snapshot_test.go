@@ -207,3 +207,45 @@ func TestFindAndLargeSort(t *testing.T) {
 		t.Fatal("found in nil")
 	}
 }
+
+func TestIndexFind(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 15, 16, 17, 1000, 100000} {
+		for _, skewed := range []bool{false, true} {
+			raw := make([]Entry, n)
+			for i := range raw {
+				e := r.Uint64()
+				if skewed && i%2 == 0 {
+					e >>= 40 // many hashes in the first bucket
+				}
+				raw[i] = Entry{Email: e, Content: uint64(i)}
+			}
+			entries := Sort(raw)
+			x := NewIndex(entries)
+			if x.Len() != len(entries) {
+				t.Fatalf("n=%d: Len %d", n, x.Len())
+			}
+			for _, en := range entries {
+				if c, ok := x.Find(en.Email); !ok || c != en.Content {
+					t.Fatalf("n=%d skewed=%v: Find(%x) = %d, %v", n, skewed, en.Email, c, ok)
+				}
+				for _, probe := range []uint64{en.Email - 1, en.Email + 1} {
+					_, want := Find(entries, probe)
+					if _, got := x.Find(probe); got != want {
+						t.Fatalf("n=%d skewed=%v: Find(%x) = %v, want %v", n, skewed, probe, got, want)
+					}
+				}
+			}
+			for _, probe := range []uint64{0, 1, ^uint64(0), ^uint64(0) - 1} {
+				_, want := Find(entries, probe)
+				if _, got := x.Find(probe); got != want {
+					t.Fatalf("n=%d skewed=%v: Find(%x) = %v, want %v", n, skewed, probe, got, want)
+				}
+			}
+		}
+	}
+	var nilIndex *Index
+	if _, ok := nilIndex.Find(1); ok || nilIndex.Len() != 0 {
+		t.Fatal("nil index found an entry")
+	}
+}
