@@ -431,9 +431,8 @@ func (e *Emulator) applyContact(a *account, j *job, lists []*list, uc *upsertCon
 	}
 	if c == nil {
 		c = a.newContact()
-		*c = contact{id: e.uniqueContactID(a), email: uc.email, created: ts}
-		a.contacts[uc.email] = c
-		a.byID[c.id] = c
+		*c = contact{email: uc.email, created: ts}
+		e.addContact(a, c)
 		j.createdN++
 	} else {
 		j.updated++
@@ -459,13 +458,25 @@ func (e *Emulator) applyContact(a *account, j *job, lists []*list, uc *upsertCon
 	}
 }
 
-func (e *Emulator) uniqueContactID(a *account) [16]byte {
+// addContact indexes a new contact by email and by a new random ID. The caller holds a.mu.
+func (e *Emulator) addContact(a *account, c *contact) {
 	for {
-		id := e.newRaw()
-		if _, taken := a.byID[id]; !taken {
-			return id
+		c.id = e.newRaw()
+		n := len(a.byID)
+		a.byID[c.id] = c // one map operation: the common case, a free ID, costs no lookup
+		if len(a.byID) > n {
+			break
+		}
+		// The ID was taken, which can only happen after a restart from saved state with the
+		// same seed: give it back to its contact and draw another.
+		for _, o := range a.contacts {
+			if o.id == c.id {
+				a.byID[c.id] = o
+				break
+			}
 		}
 	}
+	a.contacts[c.email] = c
 }
 
 var dateLayouts = []string{"01/02/2006", "2006-01-02", time.RFC3339, "2006-01-02T15:04:05Z", "2006-01-02T15:04:05.000Z"}

@@ -1040,3 +1040,40 @@ func TestLargeCSVImport(t *testing.T) {
 		t.Errorf("custom fields after deleting tier: %v", cf)
 	}
 }
+
+// TestContactIDsAfterRestart restarts from saved state with the same seed, so the ID sequence
+// repeats: the new contact must get another ID than the saved one, and both stay addressable.
+func TestContactIDsAfterRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	cfg := emulator.Config{StatePath: path, SaveEvery: 10 * time.Millisecond}
+	e1 := emulator.New(cfg)
+	srvURL, stop := e1.Start()
+	s1 := &tserver{t: t, e: e1, url: srvURL, hc: http.DefaultClient}
+	s1.waitJob(s1.upsert(nil, []map[string]any{{"email": email(1)}}))
+	saved, _ := e1.Contact(key, email(1))
+	stop()
+
+	e2 := emulator.New(cfg)
+	defer func() { _ = e2.Close() }()
+	srvURL, stop = e2.Start()
+	defer stop()
+	s2 := &tserver{t: t, e: e2, url: srvURL, hc: http.DefaultClient}
+	s2.waitJob(s2.upsert(nil, []map[string]any{{"email": email(2)}}))
+	c1, _ := e2.Contact(key, email(1))
+	c2, _ := e2.Contact(key, email(2))
+	if c1["id"] != saved["id"] || c2["id"] == c1["id"] {
+		t.Fatalf("contact IDs after restart: saved %v, now %v and %v", saved["id"], c1["id"], c2["id"])
+	}
+	l := e2.SeedList(key, "l")
+	s2.waitJob(s2.upsert([]string{l}, []map[string]any{{"email": email(1)}, {"email": email(2)}}))
+	r := s2.do("DELETE", "/v3/marketing/lists/"+l+"/contacts?contact_ids="+c1["id"].(string), key, nil)
+	expect(t, r, 202)
+	var job struct {
+		JobID string `json:"job_id"`
+	}
+	r.json(t, &job)
+	s2.waitJob(job.JobID)
+	if got := e2.ListMembers(key, l); !slices.Equal(got, []string{email(2)}) {
+		t.Errorf("members after removing the saved contact by ID: %v", got)
+	}
+}

@@ -67,9 +67,8 @@ func (e *Emulator) SeedContact(apiKey, email string, fields map[string]any, list
 	c := a.contacts[em]
 	now := e.clock().Unix()
 	if c == nil {
-		c = &contact{id: e.uniqueContactID(a), email: em, created: now}
-		a.contacts[em] = c
-		a.byID[c.id] = c
+		c = &contact{email: em, created: now}
+		e.addContact(a, c)
 	}
 	c.updated = now
 	for k, v := range fields {
