@@ -15,6 +15,9 @@
 //     run of the same change; a re-sent unchanged contact is detected per email by its
 //     updated_at, which SendGrid (and the emulator) sets on every upsert, and which the drill
 //     records after the first run and compares after the last.
+//   - A failed first run (firstrun_test.go): SendGrid rejects a fifth of the rows of the run
+//     that creates the export; the export must be tainted with a warning to untaint it, and
+//     after `untaint` the next apply must send exactly the contacts not confirmed.
 //   - Bad input (badinput_test.go): broken CSV and JSON Lines files, invalid emails, over-long
 //     names, wrong custom-field types, bad SQL, an unreachable database, bad CEL, bad UUIDs,
 //     wrong keys and missing scopes, each refused at plan time with a message that names the

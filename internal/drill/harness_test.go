@@ -540,6 +540,7 @@ type stateJSON struct {
 		RootModule struct {
 			Resources []struct {
 				Address string         `json:"address"`
+				Tainted bool           `json:"tainted"`
 				Values  map[string]any `json:"values"`
 			} `json:"resources"`
 		} `json:"root_module"`
@@ -563,6 +564,22 @@ func (w *workspace) showState() (map[string]any, string) {
 		}
 	}
 	return nil, r.Stdout
+}
+
+// exportTainted reports whether the export is in state and marked tainted.
+func (w *workspace) exportTainted() bool {
+	w.t.Helper()
+	_, raw := w.showState()
+	var st stateJSON
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		w.t.Fatalf("show -json: %v", err)
+	}
+	for _, res := range st.Values.RootModule.Resources {
+		if res.Address == exportAddr {
+			return res.Tainted
+		}
+	}
+	return false
 }
 
 // lastRun returns last_run of the export in state, as strings and numbers.
