@@ -68,7 +68,7 @@ func badCases(t *testing.T) []badCase {
 	}
 	withEnv := func(kv ...string) func(e *drillEmulator) []string {
 		return func(e *drillEmulator) []string {
-			return append([]string{"SENDGRID_API_KEY=" + e.Key, "SENDGRID_API_URL=" + e.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}, kv...)
+			return e.providerEnv(kv...)
 		}
 	}
 	withKey := func(key func(e *drillEmulator) string) func(e *drillEmulator) []string {
@@ -350,9 +350,7 @@ func clause(s string) string {
 }
 
 func runBadCase(t *testing.T, cli *cliEnv, bc badCase, summary *string) {
-	emu := newEmulator(t, emulator.Config{})
-	listID := emu.SeedList(emu.Key, "Newsletter")
-	emu.SeedField(emu.Key, "lifetime_value", "Number")
+	emu, listID := newExportEmulator(t, emulator.Config{})
 	if bc.listID != "" {
 		listID = bc.listID
 	}
@@ -360,7 +358,7 @@ func runBadCase(t *testing.T, cli *cliEnv, bc badCase, summary *string) {
 	if source == "" {
 		source = fmt.Sprintf("%q", bc.file)
 	}
-	env := []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}
+	env := emu.providerEnv()
 	if bc.env != nil {
 		env = bc.env(emu)
 	}

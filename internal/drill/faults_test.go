@@ -135,16 +135,13 @@ func TestFaultsConverge(t *testing.T) {
 func runFaultCase(t *testing.T, cli *cliEnv, fc faultCase) *faultOutcome {
 	started := time.Now()
 	out := &faultOutcome{Name: fc.name, What: fc.what}
-	emu := newEmulator(t, emulator.Config{})
-	listID := emu.SeedList(emu.Key, "Newsletter")
-	emu.SeedField(emu.Key, "lifetime_value", "Number")
+	emu, listID := newExportEmulator(t, emulator.Config{})
 	timeout := fc.updateTimeout
 	if timeout == "" {
 		timeout = "3m"
 	}
 	ws := cli.newWorkspace(t, exportConfig,
-		map[string]any{"list_id": listID, "profiles_file": "customers.csv", "update_timeout": timeout},
-		"SENDGRID_API_KEY="+emu.Key, "SENDGRID_API_URL="+emu.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com")
+		map[string]any{"list_id": listID, "profiles_file": "customers.csv", "update_timeout": timeout}, emu.providerEnv()...)
 
 	// The first run, without faults.
 	writeSynth(t, ws.path("customers.csv"), baseData, synth.CSV)

@@ -19,12 +19,8 @@ func TestFirstRunResumesAfterUntaint(t *testing.T) {
 	release := caseSlot()
 	defer release()
 
-	emu := newEmulator(t, emulator.Config{})
-	listID := emu.SeedList(emu.Key, "Newsletter")
-	emu.SeedField(emu.Key, "lifetime_value", "Number")
-	ws := cli.newWorkspace(t, exportConfig,
-		map[string]any{"list_id": listID, "profiles_file": "customers.csv"},
-		"SENDGRID_API_KEY="+emu.Key, "SENDGRID_API_URL="+emu.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com")
+	emu, listID := newExportEmulator(t, emulator.Config{})
+	ws := cli.newWorkspace(t, exportConfig, map[string]any{"list_id": listID, "profiles_file": "customers.csv"}, emu.providerEnv()...)
 	writeSynth(t, ws.path("customers.csv"), baseData, synth.CSV)
 	want := expectedMembers(t, baseData)
 

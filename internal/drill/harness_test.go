@@ -256,6 +256,21 @@ func newEmulator(t *testing.T, cfg emulator.Config) *drillEmulator {
 	return &drillEmulator{Emulator: emu, URL: srv.URL, Key: key}
 }
 
+// newExportEmulator starts an emulator holding what the drill's configurations expect: the list
+// "Newsletter", whose ID it returns, and the Number custom field lifetime_value.
+func newExportEmulator(t *testing.T, cfg emulator.Config) (*drillEmulator, string) {
+	t.Helper()
+	emu := newEmulator(t, cfg)
+	listID := emu.SeedList(emu.Key, "Newsletter")
+	emu.SeedField(emu.Key, "lifetime_value", "Number")
+	return emu, listID
+}
+
+// providerEnv points the provider at the emulator (key, URL and actor), followed by extra.
+func (e *drillEmulator) providerEnv(extra ...string) []string {
+	return append([]string{"SENDGRID_API_KEY=" + e.Key, "SENDGRID_API_URL=" + e.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}, extra...)
+}
+
 // workspace is one Terraform working directory.
 type workspace struct {
 	t       *testing.T

@@ -134,12 +134,9 @@ func TestLoadEndToEnd(t *testing.T) {
 		t.Skipf("the end-to-end load drill runs only with %s=1 (1,000,000 profiles) or %s=N (make bench)", envLoad, envLoad)
 	}
 	cli := requireCLI(t)
-	emu := newEmulator(t, emulator.Config{RateLimit: 10, RateWindow: time.Second, JobDelay: 500 * time.Millisecond,
+	emu, listID := newExportEmulator(t, emulator.Config{RateLimit: 10, RateWindow: time.Second, JobDelay: 500 * time.Millisecond,
 		Faults: emulator.Faults{Latency: 20 * time.Millisecond}})
-	listID := emu.SeedList(emu.Key, "Newsletter")
-	emu.SeedField(emu.Key, "lifetime_value", "Number")
-	ws := cli.newWorkspace(t, loadConfig, map[string]any{"list_id": listID, "profiles_file": "customers.csv"},
-		"SENDGRID_API_KEY="+emu.Key, "SENDGRID_API_URL="+emu.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com")
+	ws := cli.newWorkspace(t, loadConfig, map[string]any{"list_id": listID, "profiles_file": "customers.csv"}, emu.providerEnv()...)
 
 	start := time.Now()
 	opts := synth.Options{Count: n, Seed: 99, InvalidFraction: 0.001, DuplicateFraction: 0.001}

@@ -208,9 +208,7 @@ func TestSecretsStayOut(t *testing.T) {
 	release := caseSlot()
 	defer release()
 
-	emu := newEmulator(t, emulator.Config{})
-	listID := emu.SeedList(emu.Key, "Newsletter")
-	emu.SeedField(emu.Key, "lifetime_value", "Number")
+	emu, listID := newExportEmulator(t, emulator.Config{})
 	n := newNeedles(t, editedData)
 	for k, v := range newNeedles(t, baseData).emails {
 		n.emails[k] = v
@@ -224,8 +222,7 @@ func TestSecretsStayOut(t *testing.T) {
 	// Export runs with TRACE logging.
 	dir := t.TempDir()
 	traceLog := filepath.Join(dir, "export-trace.log")
-	env := []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com",
-		"TF_LOG=TRACE", "TF_LOG_PATH=" + traceLog}
+	env := emu.providerEnv("TF_LOG=TRACE", "TF_LOG_PATH="+traceLog)
 	ws := cli.newWorkspace(t, exportConfig, map[string]any{"list_id": listID, "profiles_file": "customers.csv"}, env...)
 	writeDataWithCanaries(t, ws.path("customers.csv"), baseData)
 	ws.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
