@@ -311,7 +311,7 @@ func (e *Emulator) run(a *account, j *job, now time.Time) {
 				j.errs = append(j.errs, jobError{Email: uc.email, Message: "the job failed as a whole (injected fault); nothing was applied"})
 			}
 		}
-		if j.requested == 0 {
+		if len(j.errs) == 0 { // a removal, or an import of an empty file
 			j.errs = append(j.errs, jobError{Message: "the job failed as a whole (injected fault); nothing was applied"})
 		}
 		e.finishJob(j)
@@ -458,24 +458,16 @@ func (e *Emulator) applyContact(a *account, j *job, lists []*list, uc *upsertCon
 	}
 }
 
-// addContact indexes a new contact by email and by a new random ID. The caller holds a.mu.
+// addContact indexes a new contact by email and by a new random ID. An ID can be taken: after
+// a restart from saved state with the same seed the ID sequence repeats. The caller holds a.mu.
 func (e *Emulator) addContact(a *account, c *contact) {
 	for {
 		c.id = e.newRaw()
-		n := len(a.byID)
-		a.byID[c.id] = c // one map operation: the common case, a free ID, costs no lookup
-		if len(a.byID) > n {
+		if _, taken := a.byID[c.id]; !taken {
 			break
 		}
-		// The ID was taken, which can only happen after a restart from saved state with the
-		// same seed: give it back to its contact and draw another.
-		for _, o := range a.contacts {
-			if o.id == c.id {
-				a.byID[c.id] = o
-				break
-			}
-		}
 	}
+	a.byID[c.id] = c
 	a.contacts[c.email] = c
 }
 

@@ -63,7 +63,7 @@ func FuzzDecodeUpsert(f *testing.F) {
 				var cf map[string]any
 				d := json.NewDecoder(bytes.NewReader(raw))
 				d.UseNumber()
-				if err := d.Decode(&cf); err != nil || !reflect.DeepEqual(cf, rc.custom.byID()) {
+				if err := d.Decode(&cf); err != nil || !reflect.DeepEqual(cf, rc.custom.byID()) || len(rc.custom) != len(cf) {
 					t.Fatalf("custom fields differ for %q: %v vs %v", body, cf, rc.custom)
 				}
 			}

@@ -470,6 +470,21 @@ func TestJobFaults(t *testing.T) {
 	if _, ok := s.e.Contact(key, email(500)); ok {
 		t.Error("a failed job applied its contacts")
 	}
+	// A failed removal job has no rows, and still reports why in an errors file.
+	c0, _ := s.e.Contact(key, email(0))
+	r = s.do("DELETE", "/v3/marketing/lists/"+list+"/contacts?contact_ids="+c0["id"].(string), key, nil)
+	expect(t, r, 202)
+	var removal struct {
+		JobID string `json:"job_id"`
+	}
+	r.json(t, &removal)
+	j = s.waitJob(removal.JobID)
+	if j["status"] != "failed" || results(j)["errors_url"] == nil {
+		t.Errorf("failed removal job = %v", j)
+	}
+	if !slices.Contains(s.e.ListMembers(key, list), email(0)) {
+		t.Error("a failed removal job removed its contact")
+	}
 
 	s.e.SetFaults(emulator.Faults{JobStuck: true})
 	id = s.upsert(nil, []map[string]any{{"email": email(600)}})

@@ -193,7 +193,7 @@ func (e *Emulator) parseImport(a *account, j *job, body io.Reader) ([][]upsertCo
 	n := 0
 	add := func(uc upsertContact) {
 		if len(rows) == 0 || len(rows[len(rows)-1]) == importBatch {
-			rows = append(rows, make([]upsertContact, 0, importBatch))
+			rows = append(rows, nil) // grows by doubling up to importBatch (a power of two)
 		}
 		rows[len(rows)-1] = append(rows[len(rows)-1], uc)
 		n++
