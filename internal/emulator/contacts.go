@@ -594,12 +594,7 @@ func (e *Emulator) hErrorsFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) findJob(id string) (*job, *account) {
-	e.acctMu.Lock()
-	accts := make([]*account, 0, len(e.accounts))
-	for _, a := range e.accounts {
-		accts = append(accts, a)
-	}
-	e.acctMu.Unlock()
+	accts := e.allAccounts()
 	for _, a := range accts {
 		a.mu.Lock()
 		j := a.jobs[id]

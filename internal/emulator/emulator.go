@@ -712,20 +712,9 @@ func (e *Emulator) rateHeaders(w http.ResponseWriter, apiKey, pattern string, ta
 }
 
 // newID returns a random (seeded) UUID v4 string.
-func (e *Emulator) newID() string {
-	var b [16]byte
-	e.idMu.Lock()
-	hi, lo := e.irng.Uint64(), e.irng.Uint64()
-	e.idMu.Unlock()
-	for i := 0; i < 8; i++ {
-		b[i] = byte(hi >> (56 - 8*i))
-		b[8+i] = byte(lo >> (56 - 8*i))
-	}
-	b[6] = (b[6] & 0x0f) | 0x40
-	b[8] = (b[8] & 0x3f) | 0x80
-	return formatUUID(b)
-}
+func (e *Emulator) newID() string { return formatUUID(e.newRaw()) }
 
+// newRaw returns the 16 bytes of a random (seeded) UUID v4.
 func (e *Emulator) newRaw() [16]byte {
 	var b [16]byte
 	e.idMu.Lock()

@@ -449,12 +449,7 @@ func (e *Emulator) hExportFile(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, nullErr("not found"))
 		return
 	}
-	e.acctMu.Lock()
-	accts := make([]*account, 0, len(e.accounts))
-	for _, a := range e.accounts {
-		accts = append(accts, a)
-	}
-	e.acctMu.Unlock()
+	accts := e.allAccounts()
 	for _, a := range accts {
 		a.mu.Lock()
 		x := a.exports[id]

@@ -106,12 +106,7 @@ func (e *Emulator) SeedContact(apiKey, email string, fields map[string]any, list
 // FlushJobs completes every pending job now (except stuck ones and imports still waiting for
 // their file), as if their delay had passed.
 func (e *Emulator) FlushJobs() {
-	e.acctMu.Lock()
-	accts := make([]*account, 0, len(e.accounts))
-	for _, a := range e.accounts {
-		accts = append(accts, a)
-	}
-	e.acctMu.Unlock()
+	accts := e.allAccounts()
 	for _, a := range accts {
 		e.completeAll(a)
 	}
@@ -271,12 +266,7 @@ func (e *Emulator) Save() error {
 	}
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
-	e.acctMu.Lock()
-	accts := make([]*account, 0, len(e.accounts))
-	for _, a := range e.accounts {
-		accts = append(accts, a)
-	}
-	e.acctMu.Unlock()
+	accts := e.allAccounts()
 	sort.Slice(accts, func(i, j int) bool { return accts[i].userID < accts[j].userID })
 	st := stateFile{Version: 1}
 	for _, a := range accts {

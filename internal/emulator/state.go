@@ -231,6 +231,17 @@ func (e *Emulator) accountFor(userID int64) *account {
 	return a
 }
 
+// allAccounts returns the accounts, in no particular order.
+func (e *Emulator) allAccounts() []*account {
+	e.acctMu.Lock()
+	defer e.acctMu.Unlock()
+	accts := make([]*account, 0, len(e.accounts))
+	for _, a := range e.accounts {
+		accts = append(accts, a)
+	}
+	return accts
+}
+
 func (e *Emulator) accountForKey(apiKey string) *account {
 	e.keysMu.RLock()
 	k, ok := e.keys[apiKey]
