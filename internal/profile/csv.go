@@ -224,11 +224,7 @@ func csvReadError(path string, p *csvParser, err error) error {
 	case *csvSyntaxError:
 		return &Error{Pos: Pos{File: path, Line: e.line}, Msg: e.msg + fmt.Sprintf(" (column %d of the line)", e.col), Hint: e.hint}
 	}
-	if err == errLineTooLong {
-		return lineTooLong(Pos{File: path, Line: p.lr.line})
-	}
-	return &Error{Pos: Pos{File: path, Line: p.lr.line + 1}, Msg: "reading the file failed: " + errText(err), Err: err,
-		Hint: "check that the file is readable and not being replaced while Terraform runs"}
+	return lineReadError(path, p.lr, err)
 }
 
 func (s *csvSource) Kind() Kind        { return KindCSV }

@@ -155,6 +155,15 @@ func invalidUTF8(pos Pos, col string) *Error {
 		Hint: "save the file as UTF-8; it may be in a legacy encoding such as Latin-1 or Windows-1252 (convert it with iconv -f WINDOWS-1252 -t UTF-8)"}
 }
 
+// lineReadError turns an error of a file's line reader into an Error at the line being read.
+func lineReadError(path string, lr *lineReader, err error) error {
+	if err == errLineTooLong {
+		return lineTooLong(Pos{File: path, Line: lr.line})
+	}
+	return &Error{Pos: Pos{File: path, Line: lr.line + 1}, Msg: "reading the file failed: " + errText(err), Err: err,
+		Hint: "check that the file is readable and not being replaced while Terraform runs"}
+}
+
 func lineTooLong(pos Pos) *Error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf("the line is longer than %d MiB", maxLineBytes>>20),
 		Hint: "check that the file is the right one and not truncated or binary; profiles must be one per line"}

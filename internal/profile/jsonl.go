@@ -45,7 +45,7 @@ func openJSONL(path string, infer int) (Source, error) {
 			break
 		}
 		if err != nil {
-			return nil, jsonlReadError(path, lr, err)
+			return nil, lineReadError(path, lr, err)
 		}
 		if isBlank(line) {
 			continue
@@ -165,14 +165,6 @@ func jsonLineError(pos Pos, err error) error {
 	return err
 }
 
-func jsonlReadError(path string, lr *lineReader, err error) error {
-	if err == errLineTooLong {
-		return lineTooLong(Pos{File: path, Line: lr.line})
-	}
-	return &Error{Pos: Pos{File: path, Line: lr.line + 1}, Msg: "reading the file failed: " + errText(err), Err: err,
-		Hint: "check that the file is readable and not being replaced while Terraform runs"}
-}
-
 func (s *jsonlSource) Kind() Kind        { return KindJSONL }
 func (s *jsonlSource) Columns() []Column { return s.cols }
 func (s *jsonlSource) Close() error      { return nil }
@@ -221,7 +213,7 @@ func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			return nil
 		}
 		if err != nil {
-			return jsonlReadError(s.path, lr, err)
+			return lineReadError(s.path, lr, err)
 		}
 		if isBlank(line) {
 			continue
