@@ -96,11 +96,7 @@ func (d *listDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	} else {
 		lists, err := c.Lists(ctx)
 		if err != nil {
-			if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
-				addKeyError(&resp.Diagnostics, err)
-			} else {
-				resp.Diagnostics.AddError("Cannot list SendGrid lists", err.Error())
-			}
+			addAPIError(&resp.Diagnostics, "Cannot list SendGrid lists", err)
 			return
 		}
 		l, summary, detail := pickListByName(lists, cfg.Name.ValueString())

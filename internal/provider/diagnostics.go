@@ -9,7 +9,18 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
+
+// addAPIError reports a failed SendGrid request: a wrong or under-scoped key gets the key
+// diagnostic (addKeyError), anything else an error with summary.
+func addAPIError(diags *diag.Diagnostics, summary string, err error) {
+	if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+		addKeyError(diags, err)
+		return
+	}
+	diags.AddError(summary, err.Error())
+}
 
 // addEndpointError turns an endpoint.Error into an error on the provider setting it names.
 func addEndpointError(diags *diag.Diagnostics, err error) {

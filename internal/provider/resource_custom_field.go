@@ -127,11 +127,7 @@ func (r *customFieldResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	custom, reserved, err := r.data.client.Fields(ctx)
 	if err != nil {
-		if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
-			addKeyError(&resp.Diagnostics, err)
-		} else {
-			resp.Diagnostics.AddError("Cannot read SendGrid custom fields", err.Error())
-		}
+		addAPIError(&resp.Diagnostics, "Cannot read SendGrid custom fields", err)
 		return
 	}
 	selfID := ""
@@ -226,11 +222,7 @@ func (r *customFieldResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	custom, _, err := r.data.client.Fields(ctx)
 	if err != nil {
-		if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
-			addKeyError(&resp.Diagnostics, err)
-		} else {
-			resp.Diagnostics.AddError("Cannot read SendGrid custom fields", err.Error())
-		}
+		addAPIError(&resp.Diagnostics, "Cannot read SendGrid custom fields", err)
 		return
 	}
 	id := state.ID.ValueString()

@@ -224,11 +224,7 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 func (r *listBindingResource) checkNameFree(ctx context.Context, name, selfID string, diags *diag.Diagnostics) {
 	lists, err := r.data.client.Lists(ctx)
 	if err != nil {
-		if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
-			addKeyError(diags, err)
-		} else {
-			diags.AddError("Cannot read SendGrid lists", err.Error())
-		}
+		addAPIError(diags, "Cannot read SendGrid lists", err)
 		return
 	}
 	for _, l := range lists {
