@@ -220,7 +220,7 @@ func badCases(t *testing.T) []badCase {
 		{name: "wrong API key", file: "csv_utf8_bom.csv", env: withKey(func(*drillEmulator) string { return newKey("wrong") }),
 			want: []string{"invalid or revoked", "SENDGRID_API_KEY"}},
 		{name: "key missing scopes (new connection)", file: "csv_utf8_bom.csv", env: withKey(readOnlyKey),
-			want: []string{"lacks required scopes", "marketing.send"}},
+			want: []string{"lacks required scopes", "marketing.read (Marketing: Full Access)"}},
 		{name: "key missing scopes (existing connection)", file: "csv_utf8_bom.csv",
 			before: func(t *testing.T, ws *workspace, emu *drillEmulator) {
 				ws.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color", "-target=sendgridaudience_connection.marketing")
@@ -228,7 +228,7 @@ func badCases(t *testing.T) []badCase {
 				ws.secrets = append(ws.secrets, k)
 				ws.env = []string{"SENDGRID_API_KEY=" + k, "SENDGRID_API_URL=" + emu.URL, "SENDGRIDAUDIENCE_ACTOR=ops@example.com"}
 			},
-			want: []string{"lacks required scopes", "marketing.send"}},
+			want: []string{"lacks required scopes", "marketing.read (Marketing: Full Access)"}},
 		{name: "plain http to a remote host", file: "csv_utf8_bom.csv",
 			provider: `provider "sendgridaudience" {
   api_url = "http://sendgrid-proxy.example.net"
@@ -417,7 +417,7 @@ func runBadCase(t *testing.T, cli *cliEnv, bc badCase, summary *string) {
 // readOnlyKey adds a key that may read but not change Marketing Campaigns data.
 func readOnlyKey(e *drillEmulator) string {
 	k := newKey("ro")
-	e.AddKey(k, emulator.Key{UserID: 42, Scopes: []string{emulator.ScopeMarketingRead, emulator.ScopeUsernameRead, emulator.ScopeAccountRead}})
+	e.AddKey(k, emulator.Key{UserID: 42, Scopes: []string{"mail.send", emulator.ScopeUsernameRead, emulator.ScopeAccountRead}})
 	return k
 }
 

@@ -8,20 +8,20 @@
 //	GET    /v3/scopes                                   any valid key
 //	GET    /v3/user/username | /v3/user/account | /v3/user/profile
 //	                                                    user.username.read | user.account.read | user.profile.read
-//	POST   /v3/marketing/lists                          marketing.send (201; name 1–100 chars, unique; ≤1000 lists)
+//	POST   /v3/marketing/lists                          marketing.read (201; name 1–100 chars, unique; ≤1000 lists)
 //	GET    /v3/marketing/lists?page_size=&page_token=   marketing.read (page_size 1–1000, _metadata.next)
 //	GET    /v3/marketing/lists/{id}                     marketing.read
-//	PATCH  /v3/marketing/lists/{id}                     marketing.send
-//	DELETE /v3/marketing/lists/{id}?delete_contacts=    marketing.send (204, or 200 {job_id} when deleting contacts)
+//	PATCH  /v3/marketing/lists/{id}                     marketing.read
+//	DELETE /v3/marketing/lists/{id}?delete_contacts=    marketing.read (204, or 200 {job_id} when deleting contacts)
 //	DELETE /v3/marketing/lists/{id}/contacts?contact_ids=a,b
-//	                                                    marketing.send (202 {job_id}; applied when the job runs)
+//	                                                    marketing.read (202 {job_id}; applied when the job runs)
 //	GET    /v3/marketing/lists/{id}/contacts/count      marketing.read
 //	GET    /v3/marketing/field_definitions              marketing.read (custom + SendGrid's reserved fields)
-//	POST   /v3/marketing/field_definitions              marketing.send (≤500; names A–Z a–z 0–9 _, starting
+//	POST   /v3/marketing/field_definitions              marketing.read (≤500; names A–Z a–z 0–9 _, starting
 //	                                                    with a letter or _, unique ignoring case; Text|Number|Date)
-//	PATCH  /v3/marketing/field_definitions/{id}         marketing.send
-//	DELETE /v3/marketing/field_definitions/{id}         marketing.send
-//	PUT    /v3/marketing/contacts                       marketing.send (202 {job_id}; ≤30,000 contacts (400) and
+//	PATCH  /v3/marketing/field_definitions/{id}         marketing.read
+//	DELETE /v3/marketing/field_definitions/{id}         marketing.read
+//	PUT    /v3/marketing/contacts                       marketing.read (202 {job_id}; ≤30,000 contacts (400) and
 //	                                                    ≤6,000,000 bytes (413); emails validated and lower-cased;
 //	                                                    email 254, first/last name 50, city 60, country 50,
 //	                                                    state_province_region 50, address lines 100 characters;
@@ -29,12 +29,14 @@
 //	                                                    custom field IDs must exist)
 //	GET    /v3/marketing/contacts/count                 marketing.read
 //	POST   /v3/marketing/contacts/search/emails         marketing.read (≤100 emails; 404 when none is found)
-//	PUT    /v3/marketing/contacts/imports               marketing.send (CSV import: upload_uri + upload_headers)
+//	PUT    /v3/marketing/contacts/imports               marketing.read (CSV import: upload_uri + upload_headers)
 //	GET    /v3/marketing/contacts/imports/{id}          marketing.read (job status of upserts, imports, removals)
 //	POST   /v3/marketing/contacts/exports               marketing.read (202 {id})
 //	GET    /v3/marketing/contacts/exports/{id}          marketing.read (pending → ready with urls | failure)
 //
-// Keys are sent as "Authorization: Bearer KEY". An unknown key gets 401 {"errors":[{"field":null,
+// Every /v3/marketing/ endpoint needs marketing.read, the only scope SendGrid's permission lists
+// name for the Marketing Campaigns API (which scope guards which endpoint is not documented:
+// an assumption). Keys are sent as "Authorization: Bearer KEY". An unknown key gets 401 {"errors":[{"field":null,
 // "message":"authorization required"}]}; a key without the endpoint's scope gets 403 whose message
 // names the missing scope. Every response carries X-RateLimit-Limit, X-RateLimit-Remaining and
 // X-RateLimit-Reset (Unix seconds); over the limit (per key and endpoint per window) the answer is

@@ -19,20 +19,25 @@ import (
 // TestKey is the API key NewTestServer and New grant DefaultScopes when Config.Keys is empty.
 const TestKey = "SG.emulator-test-key"
 
-// Scopes the emulator checks. Reads of Marketing Campaigns data need marketing.read, changes
-// need marketing.send; the user endpoints need their user.*.read scope; GET /v3/scopes needs none.
+// Scopes the emulator checks. Source: SendGrid's "API Key Permissions" page (the admin key's
+// scope list) and "Teammate Permissions" page (Marketing Campaigns): the current Marketing
+// Campaigns API has only marketing.read and marketing.automation.read, no write scope. Which
+// scope guards each /v3/marketing/ endpoint is not documented; the emulator assumes marketing.read
+// for every one, reads and writes alike (an assumption). The user endpoints need their
+// user.*.read scope (spec: tsg_user_v3.json); GET /v3/scopes needs none (spec: tsg_scopes_v3.json).
 const (
-	ScopeMarketingRead = "marketing.read"
-	ScopeMarketingSend = "marketing.send"
-	ScopeUsernameRead  = "user.username.read"
-	ScopeAccountRead   = "user.account.read"
-	ScopeProfileRead   = "user.profile.read"
+	ScopeMarketingRead           = "marketing.read"
+	ScopeMarketingAutomationRead = "marketing.automation.read"
+	ScopeUsernameRead            = "user.username.read"
+	ScopeAccountRead             = "user.account.read"
+	ScopeProfileRead             = "user.profile.read"
 )
 
-// DefaultScopes returns the scopes an audience export needs, plus the profile scope; the default
-// test key has them.
+// DefaultScopes returns the scopes the default test key has: what SendGrid grants a restricted
+// key for Marketing (full access) and User Account (read access). It includes the profile scope
+// and marketing.automation.read, which an export does not need.
 func DefaultScopes() []string {
-	return []string{ScopeMarketingRead, ScopeMarketingSend, ScopeUsernameRead, ScopeAccountRead, ScopeProfileRead}
+	return []string{ScopeMarketingRead, ScopeMarketingAutomationRead, ScopeUsernameRead, ScopeAccountRead, ScopeProfileRead}
 }
 
 // Config configures an Emulator.
@@ -385,23 +390,23 @@ func (e *Emulator) routes() {
 	reg("GET /v3/user/account", ScopeAccountRead, e.hAccount)
 	reg("GET /v3/user/profile", ScopeProfileRead, e.hProfile)
 
-	reg("POST /v3/marketing/lists", ScopeMarketingSend, e.hCreateList)
+	reg("POST /v3/marketing/lists", ScopeMarketingRead, e.hCreateList)
 	reg("GET /v3/marketing/lists", ScopeMarketingRead, e.hLists)
 	reg("GET /v3/marketing/lists/{id}", ScopeMarketingRead, e.hGetList)
-	reg("PATCH /v3/marketing/lists/{id}", ScopeMarketingSend, e.hRenameList)
-	reg("DELETE /v3/marketing/lists/{id}", ScopeMarketingSend, e.hDeleteList)
-	reg("DELETE /v3/marketing/lists/{id}/contacts", ScopeMarketingSend, e.hRemoveListContacts)
+	reg("PATCH /v3/marketing/lists/{id}", ScopeMarketingRead, e.hRenameList)
+	reg("DELETE /v3/marketing/lists/{id}", ScopeMarketingRead, e.hDeleteList)
+	reg("DELETE /v3/marketing/lists/{id}/contacts", ScopeMarketingRead, e.hRemoveListContacts)
 	reg("GET /v3/marketing/lists/{id}/contacts/count", ScopeMarketingRead, e.hListCount)
 
 	reg("GET /v3/marketing/field_definitions", ScopeMarketingRead, e.hFields)
-	reg("POST /v3/marketing/field_definitions", ScopeMarketingSend, e.hCreateField)
-	reg("PATCH /v3/marketing/field_definitions/{custom_field_id}", ScopeMarketingSend, e.hRenameField)
-	reg("DELETE /v3/marketing/field_definitions/{custom_field_id}", ScopeMarketingSend, e.hDeleteField)
+	reg("POST /v3/marketing/field_definitions", ScopeMarketingRead, e.hCreateField)
+	reg("PATCH /v3/marketing/field_definitions/{custom_field_id}", ScopeMarketingRead, e.hRenameField)
+	reg("DELETE /v3/marketing/field_definitions/{custom_field_id}", ScopeMarketingRead, e.hDeleteField)
 
-	reg("PUT /v3/marketing/contacts", ScopeMarketingSend, e.hUpsert)
+	reg("PUT /v3/marketing/contacts", ScopeMarketingRead, e.hUpsert)
 	reg("GET /v3/marketing/contacts/count", ScopeMarketingRead, e.hContactCount)
 	reg("POST /v3/marketing/contacts/search/emails", ScopeMarketingRead, e.hSearchEmails)
-	reg("PUT /v3/marketing/contacts/imports", ScopeMarketingSend, e.hStartImport)
+	reg("PUT /v3/marketing/contacts/imports", ScopeMarketingRead, e.hStartImport)
 	reg("GET /v3/marketing/contacts/imports/{id}", ScopeMarketingRead, e.hImportStatus)
 	reg("POST /v3/marketing/contacts/exports", ScopeMarketingRead, e.hStartExport)
 	reg("GET /v3/marketing/contacts/exports/{id}", ScopeMarketingRead, e.hExportStatus)

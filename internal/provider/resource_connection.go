@@ -42,9 +42,22 @@ var (
 
 // connectionRequiredScopes are the API key scopes an export through a connection needs: reading
 // and writing Marketing Campaigns lists, custom fields and contacts (upsert, CSV import, search,
-// counts, exports), and reading the account's identity. Connections verify the key against
-// exactly this list.
+// counts, exports; SendGrid's marketing.read covers them all), and reading the account's
+// identity. Connections verify the key against exactly this list.
 var connectionRequiredScopes = sendgrid.RequiredScopes()
+
+// scopesWithPermissions lists scopes with the permission in SendGrid's API key editor that
+// grants each, e.g. "marketing.read (Marketing: Full Access)".
+func scopesWithPermissions(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s
+		if p := sendgrid.ScopePermission(s); p != "" {
+			out[i] += " (" + p + ")"
+		}
+	}
+	return strings.Join(out, ", ")
+}
 
 // consentVersion names the current consentText. Changing the text means changing the version,
 // which makes every connection record consent again on its next apply. (A variable only so that
@@ -110,7 +123,8 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A connection to a SendGrid account: who may use it, the data-privacy consent, and the " +
 			"contract's profile cap. Creating or updating it verifies the provider's API key against SendGrid: the account " +
-			"must be reachable and the key must have the scopes " + quotedList(connectionRequiredScopes) + ". " +
+			"must be reachable and the key must have the scopes " + quotedList(connectionRequiredScopes) + " (in SendGrid's API key " +
+			"editor: Marketing with Full Access, User Account with Read Access). " +
 			"Every refresh verifies the key again and reports a revoked key or a key of another account.\n\n" +
 			"The connection is a record kept in Terraform state; nothing is created in SendGrid. The API key itself stays " +
 			"in the provider configuration and never reaches state: the connection records only a non-reversible fingerprint.\n\n" +
@@ -401,12 +415,13 @@ func addKeyError(diags *diag.Diagnostics, err error) {
 	case sendgrid.IsUnauthorized(err):
 		diags.AddError("SendGrid API key is invalid or revoked",
 			"SendGrid answered 401 Unauthorized: the provider's API key is invalid or has been revoked ("+err.Error()+"). "+
-				"Create a new key in SendGrid (Settings > API Keys) with the scopes "+strings.Join(connectionRequiredScopes, ", ")+
+				"Create a new key in SendGrid (Settings > API Keys > Create API Key > Restricted Access) with the scopes "+scopesWithPermissions(connectionRequiredScopes)+
 				", and set it in the provider's api_key or the "+envAPIKey+" environment variable.")
 	case sendgrid.IsForbidden(err):
 		diags.AddError("SendGrid API key lacks a required scope",
 			"SendGrid answered 403 Forbidden ("+err.Error()+"). Edit the key in SendGrid (Settings > API Keys > Edit API Key) "+
-				"and grant all of these scopes: "+strings.Join(connectionRequiredScopes, ", ")+".")
+				"and grant all of these scopes: "+scopesWithPermissions(connectionRequiredScopes)+". "+
+				"A key whose scopes include marketing.read but that is refused a change needs Marketing set to Full Access.")
 	default:
 		diags.AddError("Cannot verify the SendGrid API key", "Reading the key's scopes and account from SendGrid failed: "+err.Error())
 	}
@@ -415,7 +430,7 @@ func addKeyError(diags *diag.Diagnostics, err error) {
 func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
 	diags.AddError("SendGrid API key lacks required scopes",
 		fmt.Sprintf("The provider's API key is missing the scope(s) %s. Edit the key in SendGrid (Settings > API Keys > Edit API Key) "+
-			"and add: %s. Exports need all of: %s.", quotedList(missing), strings.Join(missing, ", "), strings.Join(connectionRequiredScopes, ", ")))
+			"and add: %s. Exports need all of: %s.", quotedList(missing), scopesWithPermissions(missing), scopesWithPermissions(connectionRequiredScopes)))
 }
 
 // verifyForApply verifies the key and fills the computed account attributes of m.
@@ -499,7 +514,7 @@ func (r *connectionResource) Read(ctx context.Context, req resource.ReadRequest,
 		resp.Diagnostics.AddWarning("SendGrid API key lacks required scopes",
 			fmt.Sprintf("Connection %s: the provider's API key is missing %s, so exports through it will fail. "+
 				"Edit the key in SendGrid (Settings > API Keys > Edit API Key) and add: %s.",
-				connectionName(state), quotedList(kc.Missing), strings.Join(kc.Missing, ", ")))
+				connectionName(state), quotedList(kc.Missing), scopesWithPermissions(kc.Missing)))
 	}
 	if kc.User.UserID != 0 {
 		if !state.UserID.IsNull() && state.UserID.ValueInt64() != kc.User.UserID {

@@ -169,21 +169,44 @@ func TestAccConnection_missingScopes(t *testing.T) {
 	without := func(drop ...string) []string {
 		return slices.DeleteFunc(emulator.DefaultScopes(), func(s string) bool { return slices.Contains(drop, s) })
 	}
-	noSend := env.AddKey(t, testAccUserID, testAccUsername, without(emulator.ScopeMarketingSend))
+	noMarketing := env.AddKey(t, testAccUserID, testAccUsername, without(emulator.ScopeMarketingRead))
 	noUser := env.AddKey(t, testAccUserID, testAccUsername, without(emulator.ScopeAccountRead, emulator.ScopeMarketingRead))
 	conn := testAccConnectionConfig("SendGrid", []string{testAccAdmin}, nil, "")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      env.ProviderConfigWithKey(noSend, testAccAdmin) + conn,
-				ExpectError: allWordsRe("SendGrid API key lacks required scopes", "missing the scope(s) `marketing.send`", "add: marketing.send."),
+				Config: env.ProviderConfigWithKey(noMarketing, testAccAdmin) + conn,
+				ExpectError: allWordsRe("SendGrid API key lacks required scopes", "missing the scope(s) `marketing.read`",
+					"add: marketing.read (Marketing: Full Access)."),
 			},
 			{
-				Config:      env.ProviderConfigWithKey(noUser, testAccAdmin) + conn,
-				ExpectError: allWordsRe("missing the scope(s) `marketing.read`, `user.account.read`", "add: marketing.read, user.account.read."),
+				Config: env.ProviderConfigWithKey(noUser, testAccAdmin) + conn,
+				ExpectError: allWordsRe("missing the scope(s) `marketing.read`, `user.account.read`",
+					"add: marketing.read (Marketing: Full Access), user.account.read (User Account: Read Access)."),
 			},
 		},
+	})
+}
+
+// marketingFullAccessScopes are the scopes SendGrid reports (GET /v3/scopes) for a restricted key
+// with Marketing set to Full Access and User Account to Read Access: SendGrid's permission lists
+// name only marketing.read and marketing.automation.read for Marketing Campaigns, and the user
+// reads user.account.read, user.username.read (and user.profile.read, not needed).
+var marketingFullAccessScopes = []string{"marketing.automation.read", "marketing.read", "user.account.read", "user.username.read"}
+
+func TestAccConnection_realMarketingFullAccessKey(t *testing.T) {
+	env := testAccNewEnv(t)
+	k := env.AddKey(t, testAccUserID, testAccUsername, marketingFullAccessScopes)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: env.ProviderConfigWithKey(k, testAccAdmin) + testAccConnectionConfig("SendGrid", []string{testAccAdmin}, nil, ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("granted_scopes"), scopesValue(marketingFullAccessScopes)),
+				statecheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("user_id"), knownvalue.Int64Exact(testAccUserID)),
+			},
+		}},
 	})
 }
 
@@ -292,7 +315,9 @@ func TestMissingScopes(t *testing.T) {
 	}{
 		{granted: emulator.DefaultScopes(), want: nil},
 		{granted: nil, want: connectionRequiredScopes},
-		{granted: []string{"marketing.read", "user.account.read", "mail.send"}, want: []string{"marketing.send", "user.username.read"}},
+		{granted: marketingFullAccessScopes, want: nil},
+		{granted: []string{"marketing.read", "user.account.read", "mail.send"}, want: []string{"user.username.read"}},
+		{granted: []string{"marketing.automation.read", "user.account.read", "user.username.read"}, want: []string{"marketing.read"}},
 	}
 	for _, tc := range tests {
 		got := missingScopes(connectionRequiredScopes, tc.granted)
@@ -311,10 +336,11 @@ func TestRequiredScopesAreGrantedByTheEmulatorsDefaultKey(t *testing.T) {
 	if m := missingScopes(connectionRequiredScopes, emulator.DefaultScopes()); len(m) > 0 {
 		t.Errorf("emulator default key lacks %v", m)
 	}
-	for _, s := range []string{"marketing.read", "marketing.send", "user.username.read", "user.account.read"} {
-		if !slices.Contains(connectionRequiredScopes, s) {
-			t.Errorf("required scopes %v lack %s", connectionRequiredScopes, s)
-		}
+	if want := []string{"marketing.read", "user.username.read", "user.account.read"}; !slices.Equal(connectionRequiredScopes, want) {
+		t.Errorf("required scopes %v, want exactly %v (SendGrid has no other Marketing Campaigns scope an export needs)", connectionRequiredScopes, want)
+	}
+	if got := scopesWithPermissions([]string{"marketing.read", "user.account.read"}); got != "marketing.read (Marketing: Full Access), user.account.read (User Account: Read Access)" {
+		t.Errorf("scopesWithPermissions = %q", got)
 	}
 }
 

@@ -61,20 +61,40 @@ const (
 	MaxImportContacts = 1_000_000
 )
 
-// Scopes an API key needs for the operations of this package.
+// Scopes an API key needs for the operations of this package. SendGrid's permission lists (the
+// "API Key Permissions" and "Teammate Permissions" pages, and GET /v3/scopes of a full-access
+// key) name only two scopes for the current Marketing Campaigns API: marketing.read and
+// marketing.automation.read. There is no separate write scope: marketing.read is what SendGrid
+// grants for its Marketing permission, and it is the scope every /v3/marketing/ endpoint this
+// package calls (lists, field definitions, contacts, imports, exports) needs, reads and writes
+// alike. SendGrid does not document a scope per endpoint.
 const (
-	ScopeMarketingRead = "marketing.read"
-	ScopeMarketingSend = "marketing.send"
-	ScopeUsernameRead  = "user.username.read"
-	ScopeAccountRead   = "user.account.read"
-	ScopeProfileRead   = "user.profile.read"
+	ScopeMarketingRead           = "marketing.read"
+	ScopeMarketingAutomationRead = "marketing.automation.read" // Automations; not needed here
+	ScopeUsernameRead            = "user.username.read"
+	ScopeAccountRead             = "user.account.read"
+	ScopeProfileRead             = "user.profile.read"
 )
 
 // RequiredScopes returns the scopes an audience export needs (reading and writing Marketing
 // Campaigns contacts, lists and fields, and reading the account's identity). The profile scope is
 // optional and not listed.
 func RequiredScopes() []string {
-	return []string{ScopeMarketingRead, ScopeMarketingSend, ScopeUsernameRead, ScopeAccountRead}
+	return []string{ScopeMarketingRead, ScopeUsernameRead, ScopeAccountRead}
+}
+
+// ScopePermission names the permission in SendGrid's API key editor (Settings > API Keys >
+// Restricted Access) that grants scope, with its access level, or "" for a scope it does not
+// know. SendGrid's UI groups scopes by product: Marketing covers marketing.*, User Account
+// covers user.* reads.
+func ScopePermission(scope string) string {
+	switch scope {
+	case ScopeMarketingRead, ScopeMarketingAutomationRead:
+		return "Marketing: Full Access"
+	case ScopeUsernameRead, ScopeAccountRead, ScopeProfileRead:
+		return "User Account: Read Access"
+	}
+	return ""
 }
 
 // Config configures a Client.

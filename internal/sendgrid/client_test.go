@@ -122,7 +122,7 @@ func TestEndToEnd(t *testing.T) {
 	c := ev.c
 
 	scopes, err := c.Scopes(ctx)
-	if err != nil || !slices.Contains(scopes, sendgrid.ScopeMarketingSend) {
+	if err != nil || !slices.Contains(scopes, sendgrid.ScopeMarketingRead) {
 		t.Fatalf("scopes %v %v", scopes, err)
 	}
 	for _, s := range sendgrid.RequiredScopes() {
@@ -483,7 +483,7 @@ func TestAPIErrors(t *testing.T) {
 	ctx := context.Background()
 	ev := newEnv(t, emulator.Config{Keys: map[string]emulator.Key{
 		key:            {UserID: 1, Scopes: emulator.DefaultScopes()},
-		"SG.read-only": {UserID: 1, Scopes: []string{emulator.ScopeMarketingRead, emulator.ScopeUsernameRead, emulator.ScopeAccountRead}},
+		"SG.read-only": {UserID: 1, Scopes: []string{"mail.send", emulator.ScopeUsernameRead, emulator.ScopeAccountRead}},
 	}}, nil)
 
 	bad, _ := sendgrid.New(sendgrid.Config{APIKey: "SG.wrong-key-value", BaseURL: ev.url})
@@ -494,7 +494,7 @@ func TestAPIErrors(t *testing.T) {
 
 	ro, _ := sendgrid.New(sendgrid.Config{APIKey: "SG.read-only", BaseURL: ev.url})
 	_, err = ro.CreateList(ctx, "x")
-	if !sendgrid.IsForbidden(err) || !strings.Contains(err.Error(), "marketing.send") {
+	if !sendgrid.IsForbidden(err) || !strings.Contains(err.Error(), "access forbidden") {
 		t.Errorf("403: %v", err)
 	}
 	if u, err := ro.User(ctx); err != nil || u.HasProfile {
@@ -687,5 +687,26 @@ func TestPartlyErroredJobs(t *testing.T) {
 	}
 	if _, err := ev.c.WaitExport(context.Background(), xid, 5*time.Millisecond); err == nil {
 		t.Error("a failed export returned no error")
+	}
+}
+
+// realScopes are the scopes SendGrid's "API Key Permissions" page lists for an admin key that
+// touch what this client uses (the Marketing Campaigns API and the user endpoints).
+var realScopes = []string{"marketing.read", "marketing.automation.read", "user.username.read", "user.account.read", "user.profile.read"}
+
+func TestRequiredScopesAreRealSendGridScopes(t *testing.T) {
+	if !slices.Contains(sendgrid.RequiredScopes(), sendgrid.ScopeMarketingRead) {
+		t.Errorf("required scopes %v lack marketing.read", sendgrid.RequiredScopes())
+	}
+	for _, s := range sendgrid.RequiredScopes() {
+		if !slices.Contains(realScopes, s) {
+			t.Errorf("required scope %q is not a SendGrid scope", s)
+		}
+		if sendgrid.ScopePermission(s) == "" {
+			t.Errorf("no SendGrid UI permission named for required scope %q", s)
+		}
+	}
+	if got := sendgrid.ScopePermission("marketing.read"); got != "Marketing: Full Access" {
+		t.Errorf("ScopePermission(marketing.read) = %q", got)
 	}
 }

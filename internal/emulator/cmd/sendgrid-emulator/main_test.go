@@ -39,7 +39,7 @@ func TestServeSeedPersistAndPrint(t *testing.T) {
 	var out, errOut syncBuf
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-key", "SG.demo:marketing.read,marketing.send", "-seed-list", "Newsletter",
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-key", "SG.demo:marketing.read,marketing.automation.read", "-seed-list", "Newsletter",
 			"-state", state, "-url-file", urlFile}, &out, &errOut)
 	}()
 	var url string
@@ -125,8 +125,8 @@ func TestServeSeedPersistAndPrint(t *testing.T) {
 }
 
 func TestParseKey(t *testing.T) {
-	k, v, err := parseKey("SG.x@3:marketing.read, marketing.send")
-	if err != nil || k != "SG.x" || v.UserID != 3 || len(v.Scopes) != 2 || v.Scopes[1] != "marketing.send" {
+	k, v, err := parseKey("SG.x@3:marketing.read, user.account.read")
+	if err != nil || k != "SG.x" || v.UserID != 3 || len(v.Scopes) != 2 || v.Scopes[1] != "user.account.read" {
 		t.Errorf("parseKey = %q %+v %v", k, v, err)
 	}
 	if _, _, err := parseKey("SG.x@zero"); err == nil || strings.Contains(err.Error(), "SG.x@zero") {
