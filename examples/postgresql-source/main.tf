@@ -4,7 +4,7 @@
 # kept in Terraform state. The password comes from libpq's environment:
 #
 #   export PGPASSWORD=...          # or a ~/.pgpass file (PGPASSFILE)
-#   export SENDGRID_API_KEY=...    # marketing.read, marketing.send, user.username.read, user.account.read
+#   export SENDGRID_API_KEY=...    # marketing.read (Marketing: Full Access), user.username.read, user.account.read (User Account: Read)
 #   export SENDGRIDAUDIENCE_ACTOR=ops@example.com
 #   terraform init && terraform plan
 

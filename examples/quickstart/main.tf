@@ -1,8 +1,8 @@
 # Quickstart: export the opted-in customers of a CSV file to a SendGrid contact list.
 #
 # Against real SendGrid:
-#   export SENDGRID_API_KEY=...                 # a key with marketing.read, marketing.send,
-#                                               # user.username.read and user.account.read
+#   export SENDGRID_API_KEY=...                 # a key with marketing.read (Marketing: Full Access),
+#                                               # user.username.read and user.account.read (User Account: Read Access)
 #   export SENDGRIDAUDIENCE_ACTOR=ops@example.com
 #   terraform init && terraform plan -var list_id=<your list ID>
 #

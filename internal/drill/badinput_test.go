@@ -414,7 +414,7 @@ func runBadCase(t *testing.T, cli *cliEnv, bc badCase, summary *string) {
 	assertNothingSent(t, emu.Counters())
 }
 
-// readOnlyKey adds a key that may read but not change Marketing Campaigns data.
+// readOnlyKey adds a key without the Marketing permission (mail send and user reads only).
 func readOnlyKey(e *drillEmulator) string {
 	k := newKey("ro")
 	e.AddKey(k, emulator.Key{UserID: 42, Scopes: []string{"mail.send", emulator.ScopeUsernameRead, emulator.ScopeAccountRead}})
