@@ -19,6 +19,30 @@ const (
 // Regions are the values accepted by the provider's region setting.
 var Regions = []string{"global", "eu"}
 
+// What SendGrid documents about the EU host. Its data-residency FAQ says EU regional subusers
+// must use https://api.eu.sendgrid.com ("critical to data residency"), and its OpenAPI files for
+// /v3/scopes and /v3/user list both hosts ("for EU regional subusers"). Its OpenAPI files for
+// Marketing Campaigns contacts, lists and field definitions (tsg_mc_contacts_v3.json,
+// tsg_mc_lists_v3.json, tsg_mc_custom_fields_v3.json) list only the global host.
+const (
+	EUNoteSummary = "Marketing Campaigns on SendGrid's EU host is not documented"
+	EUNoteDetail  = "region = \"eu\" sends every request to " + EUURL + ", the host SendGrid's data-residency FAQ requires " +
+		"for EU regional subusers, so that contact data stays in the EU. SendGrid documents that host for the API key and " +
+		"account endpoints (/v3/scopes, /v3/user), but its API reference for Marketing Campaigns contacts, lists and custom " +
+		"field definitions lists only " + GlobalURL + ". The provider never falls back to the global host, which would move " +
+		"EU contact data out of the region. If SendGrid answers 404 for a list or custom field you know exists, or refuses " +
+		"the Marketing Campaigns requests, the EU subuser cannot use Marketing Campaigns through the API: ask SendGrid " +
+		"support, and do not switch to region = \"global\" for EU data."
+)
+
+// Note returns a warning about what SendGrid does not document for region, or empty strings.
+func Note(region string) (summary, detail string) {
+	if region == "eu" {
+		return EUNoteSummary, EUNoteDetail
+	}
+	return "", ""
+}
+
 // Error explains why a setting was refused and what to do instead.
 type Error struct {
 	Setting string // "api_url" or "region"

@@ -1,8 +1,15 @@
 package endpoint
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/oaspec"
 )
 
 func TestResolve(t *testing.T) {
@@ -67,6 +74,59 @@ func TestErrorsNeverRepeatCredentials(t *testing.T) {
 		}
 		if containsSecret(err.Error()) {
 			t.Fatalf("the error for %q repeats the password: %v", raw, err)
+		}
+	}
+}
+
+func TestRegionNote(t *testing.T) {
+	if s, d := Note("global"); s != "" || d != "" {
+		t.Errorf("Note(global) = %q, %q; want none", s, d)
+	}
+	if s, d := Note(""); s != "" || d != "" {
+		t.Errorf("Note(\"\") = %q, %q; want none", s, d)
+	}
+	s, d := Note("eu")
+	for _, want := range []string{EUURL, GlobalURL, "data-residency", "Marketing Campaigns", "contacts, lists and custom field definitions", "never falls back"} {
+		if !strings.Contains(s+" "+d, want) {
+			t.Errorf("Note(eu) lacks %q: %s: %s", want, s, d)
+		}
+	}
+}
+
+// TestRegionNoteMatchesSendGridsServers checks the note's claim against the `servers` of
+// SendGrid's OpenAPI files: the key and account files list both hosts, the Marketing Campaigns
+// files only the global one. When SendGrid adds the EU host to them, this test fails and the
+// note (and the provider docs) must change.
+func TestRegionNoteMatchesSendGridsServers(t *testing.T) {
+	dir, err := oaspec.Dir()
+	if errors.Is(err, oaspec.ErrNotFound) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"tsg_scopes_v3.json":           {GlobalURL, EUURL},
+		"tsg_user_v3.json":             {GlobalURL, EUURL},
+		"tsg_mc_contacts_v3.json":      {GlobalURL},
+		"tsg_mc_lists_v3.json":         {GlobalURL},
+		"tsg_mc_custom_fields_v3.json": {GlobalURL},
+	}
+	for file, hosts := range want {
+		raw, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Servers []struct{ URL string } }
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		var got []string
+		for _, s := range doc.Servers {
+			got = append(got, strings.TrimRight(s.URL, "/"))
+		}
+		if !slices.Equal(got, hosts) {
+			t.Errorf("%s servers = %v, want %v", file, got, hosts)
 		}
 	}
 }

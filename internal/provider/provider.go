@@ -90,8 +90,10 @@ func (p *sendgridAudienceProvider) Schema(_ context.Context, _ provider.SchemaRe
 				},
 			},
 			"region": schema.StringAttribute{
-				MarkdownDescription: "SendGrid data residency region: `global` (" + endpoint.GlobalURL + ") or `eu` (" + endpoint.EUURL + "). " +
-					"Conflicts with `api_url`.",
+				MarkdownDescription: "SendGrid data residency region: `global` (" + endpoint.GlobalURL + ") or `eu` (" + endpoint.EUURL + ", " +
+					"for EU regional subusers). With `eu` every request goes to the EU host and never to the global one; SendGrid documents " +
+					"that host for the key and account endpoints but not (yet) for Marketing Campaigns, so every plan warns about it " +
+					"(see \"EU region\" in the provider documentation). Conflicts with `api_url`.",
 				Optional: true,
 				Validators: []validator.String{
 					stringvalidator.OneOf(endpoint.Regions...),
@@ -157,6 +159,9 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 	if err != nil {
 		addEndpointError(&resp.Diagnostics, err)
 		return
+	}
+	if summary, detail := endpoint.Note(region); summary != "" {
+		resp.Diagnostics.AddAttributeWarning(path.Root("region"), summary, detail)
 	}
 
 	data := &providerData{

@@ -1,12 +1,17 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -260,4 +265,46 @@ func TestAccProvider_apiKeyFromEnvironment(t *testing.T) {
 			},
 		}},
 	})
+}
+
+// configureProvider runs the provider's Configure with the given settings (all others null).
+func configureProvider(t *testing.T, settings map[string]string) (*providerData, diag.Diagnostics) {
+	t.Helper()
+	ctx := context.Background()
+	p := New("test")()
+	var sr provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &sr)
+	typ := sr.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		if v, ok := settings[name]; ok {
+			vals[name] = tftypes.NewValue(at, v)
+		} else {
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+	}
+	var resp provider.ConfigureResponse
+	p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: sr.Schema, Raw: tftypes.NewValue(typ, vals)}}, &resp)
+	data, _ := resp.ResourceData.(*providerData)
+	return data, resp.Diagnostics
+}
+
+func TestConfigureRegionEUKeepsTheEUHostAndSaysWhatIsUndocumented(t *testing.T) {
+	data, diags := configureProvider(t, map[string]string{"api_key": "SG.unit-test", "region": "eu"})
+	if diags.HasError() || data == nil {
+		t.Fatalf("configure failed: %v", diags)
+	}
+	if data.baseURL != "https://api.eu.sendgrid.com" {
+		t.Errorf("region eu uses %q, want the EU host", data.baseURL)
+	}
+	warns := diags.Warnings()
+	if len(warns) != 1 || warns[0].Summary() != "Marketing Campaigns on SendGrid's EU host is not documented" ||
+		!strings.Contains(warns[0].Detail(), "lists only https://api.sendgrid.com") || !strings.Contains(warns[0].Detail(), "never falls back") {
+		t.Errorf("warnings = %v", warns)
+	}
+
+	data, diags = configureProvider(t, map[string]string{"api_key": "SG.unit-test", "region": "global"})
+	if diags.HasError() || len(diags.Warnings()) != 0 || data == nil || data.baseURL != "https://api.sendgrid.com" {
+		t.Errorf("region global: %v %v", data, diags)
+	}
 }
