@@ -152,7 +152,8 @@ func (e *Emulator) hUpload(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-var reservedSlot = map[string]int{"_rf0_T": fFirst, "_rf1_T": fLast, "_rf9_T": fCountry, "_rf7_T": fState, "_rf6_T": fCity, "_rf8_T": fPostal}
+var reservedSlot = map[string]int{"_rf0_T": fFirst, "_rf1_T": fLast, "_rf9_T": fCountry, "_rf7_T": fState, "_rf6_T": fCity, "_rf8_T": fPostal,
+	"_rf24_T": fPhoneID, "_rf25_T": fExternalID, "_rf26_T": fAnonymousID}
 
 // importBatch is how many rows of a CSV import are held in one slice: large files grow by
 // batches instead of copying one ever larger slice.
@@ -233,6 +234,9 @@ func (e *Emulator) parseImport(a *account, j *job, body io.Reader) ([][]upsertCo
 				}
 				if m := storedFieldMax[k]; m > 0 && utf8.RuneCountInString(v) > m && uc.err == "" {
 					uc.err = fmt.Sprintf("%s must be at most %d characters", storedFieldNames[k], m)
+				}
+				if k == fPhoneID && !validPhoneNumberID(v) && uc.err == "" {
+					uc.err = "phone_number_id must be a valid phone number"
 				}
 				uc.vals[k] = v
 				uc.set |= 1 << k

@@ -54,6 +54,13 @@ var reservedFields = []reservedField{
 	{"_rf21_D", "created_at", "Date", true, 0},
 	{"_rf22_D", "updated_at", "Date", true, 0},
 	{"_rf23_T", "contact_id", "Text", true, 0},
+	// The other identifiers. Spec PUT /v3/marketing/contacts/imports: "At least one identifier
+	// is required for a successful import", so identifiers are importable and have field
+	// definitions; their IDs are not documented (these are an assumption, and the provider finds
+	// them by name and falls back to JSON upserts when they are not listed).
+	{"_rf24_T", "phone_number_id", "Text", false, 0},
+	{"_rf25_T", "external_id", "Text", false, 254},
+	{"_rf26_T", "anonymous_id", "Text", false, 254},
 }
 
 func reservedByID(id string) (reservedField, bool) {
@@ -73,11 +80,59 @@ const (
 	fState
 	fCity
 	fPostal
+	fPhoneID // identifiers (spec: ContactRequest phone_number_id, external_id, anonymous_id)
+	fExternalID
+	fAnonymousID
 	nFields
 )
 
-var storedFieldNames = [nFields]string{"first_name", "last_name", "country", "state_province_region", "city", "postal_code"}
-var storedFieldMax = [nFields]int{50, 50, 50, 50, 60, 0}
+var storedFieldNames = [nFields]string{"first_name", "last_name", "country", "state_province_region", "city", "postal_code",
+	"phone_number_id", "external_id", "anonymous_id"}
+var storedFieldMax = [nFields]int{50, 50, 50, 50, 60, 0, 0, 254, 254}
+
+// storedRaw is the raw upsert slot (decode.go) of each stored field.
+var storedRaw = [nFields]int{rFirst, rLast, rCountry, rState, rCity, rPostal, rPhone, rExternal, rAnonymous}
+
+// identifierFields are the stored fields that identify a contact besides its email.
+var identifierFields = []int{fPhoneID, fExternalID, fAnonymousID}
+
+// missingIdentifier returns why uc may not update c, or "". Spec PUT /v3/marketing/contacts:
+// "In order to update a contact, all of its existing identifiers must be present." That a
+// different value is refused too is an assumption (the stricter reading).
+func missingIdentifier(c *contact, uc *upsertContact) (field, msg string) {
+	if c == nil {
+		return "", ""
+	}
+	for _, k := range identifierFields {
+		have := c.fields[k]
+		if have == "" {
+			continue
+		}
+		name := storedFieldNames[k]
+		if uc.set&(1<<k) == 0 || uc.vals[k] == "" {
+			return name, "the contact exists with a " + name + "; to update a contact all of its existing identifiers must be present"
+		}
+		if uc.vals[k] != have {
+			return name, "the contact exists with another " + name + "; identifiers cannot be changed by an upsert"
+		}
+	}
+	return "", ""
+}
+
+// validPhoneNumberID is the emulator's reading of "This must be a valid phone number" (spec:
+// ContactRequest.phone_number_id): E.164, + then 8 to 15 digits, the first not 0 (an
+// assumption: the stricter form).
+func validPhoneNumberID(s string) bool {
+	if len(s) < 9 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 type list struct {
 	id      string

@@ -10,8 +10,9 @@ import (
 )
 
 // Mapping is the data matching: which profile column feeds which SendGrid contact field.
-// Email is required; the other reserved fields are optional ("" = not mapped). Custom maps a
-// SendGrid custom field name to a column.
+// Email is required (the snapshot of earlier runs keys contacts by email); the other reserved
+// fields and SendGrid's other identifiers (phone_number_id, external_id, anonymous_id) are
+// optional ("" = not mapped). Custom maps a SendGrid custom field name to a column.
 type Mapping struct {
 	Email               string
 	FirstName           string
@@ -20,6 +21,9 @@ type Mapping struct {
 	StateProvinceRegion string
 	City                string
 	PostalCode          string
+	PhoneNumberID       string
+	ExternalID          string
+	AnonymousID         string
 	Custom              map[string]string
 }
 
@@ -45,23 +49,29 @@ type slot struct {
 	pending  bool
 	path     Path
 	jsonName string // JSON member name: reserved name, or the custom field ID
+	// check, when set, validates a non-empty text value (SendGrid's identifier rules).
+	check func(string) (Reason, string)
 }
 
 type reservedSpec struct {
 	attr   string
 	maxLen int
 	get    func(*Mapping) string
+	check  func(string) (Reason, string)
 }
 
 // reservedSpecs lists the reserved fields in canonical order; attr is also SendGrid's field name.
 var reservedSpecs = []reservedSpec{
-	{"email", MaxEmailLength, func(m *Mapping) string { return m.Email }},
-	{"first_name", MaxFirstNameLength, func(m *Mapping) string { return m.FirstName }},
-	{"last_name", MaxLastNameLength, func(m *Mapping) string { return m.LastName }},
-	{"country", MaxCountryLength, func(m *Mapping) string { return m.Country }},
-	{"state_province_region", MaxStateProvinceRegionLength, func(m *Mapping) string { return m.StateProvinceRegion }},
-	{"city", MaxCityLength, func(m *Mapping) string { return m.City }},
-	{"postal_code", 0, func(m *Mapping) string { return m.PostalCode }},
+	{"email", MaxEmailLength, func(m *Mapping) string { return m.Email }, nil},
+	{"first_name", MaxFirstNameLength, func(m *Mapping) string { return m.FirstName }, nil},
+	{"last_name", MaxLastNameLength, func(m *Mapping) string { return m.LastName }, nil},
+	{"country", MaxCountryLength, func(m *Mapping) string { return m.Country }, nil},
+	{"state_province_region", MaxStateProvinceRegionLength, func(m *Mapping) string { return m.StateProvinceRegion }, nil},
+	{"city", MaxCityLength, func(m *Mapping) string { return m.City }, nil},
+	{"postal_code", 0, func(m *Mapping) string { return m.PostalCode }, nil},
+	{"phone_number_id", 0, func(m *Mapping) string { return m.PhoneNumberID }, checkPhoneNumberID},
+	{"external_id", MaxIdentifierLength, func(m *Mapping) string { return m.ExternalID }, checkIdentifier},
+	{"anonymous_id", MaxIdentifierLength, func(m *Mapping) string { return m.AnonymousID }, checkIdentifier},
 }
 
 var dataMatching = Path{{Name: AttrDataMatching}}
@@ -87,7 +97,7 @@ func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, 
 			continue
 		}
 		slots = append(slots, slot{name: rs.attr, typ: FieldText, maxLen: rs.maxLen, column: col,
-			id: reservedIDs[rs.attr], path: p, jsonName: rs.attr})
+			id: reservedIDs[rs.attr], path: p, jsonName: rs.attr, check: rs.check})
 	}
 	names := make([]string, 0, len(m.Custom))
 	for n := range m.Custom {

@@ -258,6 +258,9 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 				detail = fmt.Sprintf("%d characters, at most %d", n, sl.maxLen)
 			}
 		}
+		if r == "" && sl.check != nil && str != "" {
+			r, detail = sl.check(str)
+		}
 		if r != "" {
 			switch r {
 			case ReasonNotNumber:

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
@@ -23,6 +24,8 @@ const (
 	ReasonNotText      Reason = "invalid_text" // invalid UTF-8, a NUL character, NaN/Inf, or a value with no text form
 	ReasonNotNumber    Reason = "not_a_number"
 	ReasonNotDate      Reason = "not_a_date"
+	ReasonNotE164      Reason = "not_e164"          // a phone_number_id that is not an E.164 number
+	ReasonControlChar  Reason = "control_character" // an identifier holding a control character
 )
 
 // FieldType is a SendGrid custom field type.
@@ -47,7 +50,35 @@ const (
 	MaxStateProvinceRegionLength = 50
 	MaxCityLength                = 60
 	DefaultMaxTextLength         = 1000
+	// MaxIdentifierLength is the maxLength of external_id and anonymous_id (spec: ContactRequest).
+	MaxIdentifierLength = 254
 )
+
+// checkPhoneNumberID checks a phone_number_id: SendGrid requires "a valid phone number" (spec:
+// ContactRequest.phone_number_id); the engine accepts E.164 only — "+", then 8 to 15 digits, the
+// first not 0 — so that no value is sent in a form SendGrid may read differently.
+func checkPhoneNumberID(s string) (Reason, string) {
+	ok := len(s) >= 9 && len(s) <= 16 && s[0] == '+' && s[1] != '0'
+	for i := 1; ok && i < len(s); i++ {
+		ok = s[i] >= '0' && s[i] <= '9'
+	}
+	if !ok {
+		return ReasonNotE164, "phone_number_id must be an E.164 number: + then 8 to 15 digits, the first not 0 (e.g. +14155550100)"
+	}
+	return "", ""
+}
+
+// checkIdentifier checks an external_id or anonymous_id (already valid UTF-8 without NUL, and
+// length-checked by the slot): no control characters, which could not round-trip through a
+// CSV import or be matched by another integration.
+func checkIdentifier(s string) (Reason, string) {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return ReasonControlChar, "identifiers must not contain control characters (tabs, line breaks, ...)"
+		}
+	}
+	return "", ""
+}
 
 // textValue converts a source value to the text SendGrid receives for a Text field. nil and ""
 // give ok=true with s=="" (no value: the field is left out of the upload and SendGrid keeps
