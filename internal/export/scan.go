@@ -197,6 +197,19 @@ func (s *scan) noteKnown(email string) {
 	}
 }
 
+// checkText applies a text slot's length limit and, for identifiers, SendGrid's rules.
+func checkText(sl *slot, str string) (Reason, string) {
+	if sl.maxLen > 0 && len(str) > sl.maxLen {
+		if n := utf8.RuneCountInString(str); n > sl.maxLen {
+			return ReasonTooLong, fmt.Sprintf("%d characters, at most %d", n, sl.maxLen)
+		}
+	}
+	if sl.check != nil && str != "" {
+		return sl.check(str)
+	}
+	return "", ""
+}
+
 func rawText(v any) string {
 	t, _ := textValue(v)
 	if t == "" && v != nil {
@@ -252,14 +265,8 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 			str, r = textValue(v)
 		}
 		detail := ""
-		if r == "" && sl.maxLen > 0 && len(str) > sl.maxLen {
-			if n := utf8.RuneCountInString(str); n > sl.maxLen {
-				r = ReasonTooLong
-				detail = fmt.Sprintf("%d characters, at most %d", n, sl.maxLen)
-			}
-		}
-		if r == "" && sl.check != nil && str != "" {
-			r, detail = sl.check(str)
+		if r == "" {
+			r, detail = checkText(sl, str)
 		}
 		if r != "" {
 			switch r {

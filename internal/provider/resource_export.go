@@ -141,15 +141,9 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 	if !m.DataMatching.IsUnknown() && !m.DataMatching.IsNull() {
 		var dm dataMatchingModel
 		diags.Append(m.DataMatching.As(ctx, &dm, objectAsOptions)...)
-		if dm.Email.IsUnknown() || dm.FirstName.IsUnknown() || dm.LastName.IsUnknown() || dm.Country.IsUnknown() ||
-			dm.StateProvinceRegion.IsUnknown() || dm.City.IsUnknown() || dm.PostalCode.IsUnknown() || dm.CustomFields.IsUnknown() {
-			in.allKnown = false
-		}
-		req.Mapping = export.Mapping{
-			Email: dm.Email.ValueString(), FirstName: dm.FirstName.ValueString(), LastName: dm.LastName.ValueString(),
-			Country: dm.Country.ValueString(), StateProvinceRegion: dm.StateProvinceRegion.ValueString(),
-			City: dm.City.ValueString(), PostalCode: dm.PostalCode.ValueString(),
-		}
+		var known bool
+		req.Mapping, known = dm.mapping()
+		in.allKnown = in.allKnown && known
 		if !dm.CustomFields.IsNull() && !dm.CustomFields.IsUnknown() {
 			req.Mapping.Custom = map[string]string{}
 			for k, v := range dm.CustomFields.Elements() {

@@ -18,6 +18,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 )
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -82,7 +84,27 @@ type dataMatchingModel struct {
 	StateProvinceRegion types.String `tfsdk:"state_province_region"`
 	City                types.String `tfsdk:"city"`
 	PostalCode          types.String `tfsdk:"postal_code"`
+	PhoneNumberID       types.String `tfsdk:"phone_number_id"`
+	ExternalID          types.String `tfsdk:"external_id"`
+	AnonymousID         types.String `tfsdk:"anonymous_id"`
 	CustomFields        types.Map    `tfsdk:"custom_fields"`
+}
+
+// mapping converts the reserved fields and identifiers (not the custom fields) to the engine's
+// Mapping; known is false when one of them is unknown.
+func (dm *dataMatchingModel) mapping() (m export.Mapping, known bool) {
+	cols := []*types.String{&dm.Email, &dm.FirstName, &dm.LastName, &dm.Country, &dm.StateProvinceRegion, &dm.City,
+		&dm.PostalCode, &dm.PhoneNumberID, &dm.ExternalID, &dm.AnonymousID}
+	known = !dm.CustomFields.IsUnknown()
+	for _, c := range cols {
+		known = known && !c.IsUnknown()
+	}
+	return export.Mapping{
+		Email: dm.Email.ValueString(), FirstName: dm.FirstName.ValueString(), LastName: dm.LastName.ValueString(),
+		Country: dm.Country.ValueString(), StateProvinceRegion: dm.StateProvinceRegion.ValueString(),
+		City: dm.City.ValueString(), PostalCode: dm.PostalCode.ValueString(),
+		PhoneNumberID: dm.PhoneNumberID.ValueString(), ExternalID: dm.ExternalID.ValueString(), AnonymousID: dm.AnonymousID.ValueString(),
+	}, known
 }
 
 var changesAttrTypes = map[string]attr.Type{
@@ -133,6 +155,17 @@ func columnAttr(field, sendgridName string, maxLen int) schema.StringAttribute {
 		MarkdownDescription: d + ". Leave unset to not send " + field + ".",
 		Optional:            true,
 		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+	}
+}
+
+// identifierAttr is the schema of one of SendGrid's other contact identifiers.
+func identifierAttr(sendgridName, rule string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "Profile column mapped to SendGrid's `" + sendgridName + "` identifier (" + rule + "; other values make " +
+			"the profile invalid). SendGrid updates a contact only when the upsert carries all of the contact's existing " +
+			"identifiers: map it when another integration (SMS, an app) sets it on contacts of the list. Leave unset to not send it.",
+		Optional:   true,
+		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
 }
 
@@ -188,9 +221,11 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Required:            true,
 				Attributes: map[string]schema.Attribute{
 					"email": schema.StringAttribute{
-						MarkdownDescription: "Profile column holding the email address (required; at most 254 characters, trimmed and lower-cased as SendGrid does).",
-						Required:            true,
-						Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+						MarkdownDescription: "Profile column holding the email address (required; at most 254 characters, trimmed and lower-cased as SendGrid does). " +
+							"SendGrid also identifies contacts by `phone_number_id`, `external_id` or `anonymous_id`, but this provider always needs the " +
+							"email: it is what the record of earlier runs is keyed by.",
+						Required:   true,
+						Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 					},
 					"first_name":            columnAttr("a first name", "first_name", 50),
 					"last_name":             columnAttr("a last name", "last_name", 50),
@@ -198,6 +233,10 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"state_province_region": columnAttr("a state", "state_province_region", 50),
 					"city":                  columnAttr("a city", "city", 60),
 					"postal_code":           columnAttr("a postcode", "postal_code", 0),
+					"phone_number_id": identifierAttr("phone_number_id", "an E.164 phone number: `+` then 8 to 15 digits, the first not 0 "+
+						"(e.g. `+14155550100`)"),
+					"external_id":  identifierAttr("external_id", "at most 254 characters, without control characters"),
+					"anonymous_id": identifierAttr("anonymous_id", "at most 254 characters, without control characters"),
 					"custom_fields": schema.MapAttribute{
 						MarkdownDescription: "SendGrid custom field name → profile column. Each field must exist in SendGrid " +
 							"(or be listed in `managed_custom_fields`); values are checked against its type (Text, Number, Date).",
