@@ -53,7 +53,7 @@ func TestAccExport_identifiersOfASharedList(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:           identifierExportConfig(env, path, listID, ""),
+			Config: identifierExportConfig(env, path, listID, ""),
 		}},
 	})
 	for _, want := range []map[string]string{
