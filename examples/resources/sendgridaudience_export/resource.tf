@@ -36,6 +36,12 @@ resource "sendgridaudience_export" "newsletter" {
     state_province_region = "state_province_region"
     city                  = "city"
     postal_code           = "postal_code"
+    # SendGrid's other identifiers: map the ones another integration (SMS, an app) sets on
+    # contacts of this list, or SendGrid refuses to update those contacts. Phone numbers in
+    # E.164 (+14155550100); external and anonymous IDs at most 254 characters.
+    # phone_number_id = "mobile_e164"
+    # external_id     = "crm_id"
+    # anonymous_id    = "device_id"
     # SendGrid custom field name => profile column. The field must exist in SendGrid
     # (or be a sendgridaudience_custom_field listed in managed_custom_fields).
     custom_fields = {
