@@ -26,7 +26,10 @@
 //	                                                    email 254, first/last name 50, city 60, country 50,
 //	                                                    state_province_region 50, address lines 100 characters;
 //	                                                    postal_code has no documented maximum; list IDs and
-//	                                                    custom field IDs must exist)
+//	                                                    custom field IDs must exist; phone_number_id in E.164,
+//	                                                    external_id and anonymous_id 254; updating a contact
+//	                                                    needs all of its existing identifiers (400 naming
+//	                                                    contacts[i].<identifier>; in CSV imports a row error))
 //	GET    /v3/marketing/contacts/count                 marketing.read
 //	POST   /v3/marketing/contacts/search/emails         marketing.read (≤100 emails; 404 when none is found)
 //	PUT    /v3/marketing/contacts/imports               marketing.read (CSV import: upload_uri + upload_headers)
