@@ -75,7 +75,8 @@
 //
 //	-addr 127.0.0.1:8787        listen address (use loopback)
 //	-key KEY[@ACCOUNT][:s1,s2]  API key, its account number (default 1) and scopes (default: the
-//	                            scopes an export needs plus user.profile.read); repeatable. With no
+//	                            scopes an export needs plus marketing.automation.read and user.profile.read,
+//	                            as SendGrid grants them for Marketing and User Account); repeatable. With no
 //	                            -key the key is SG.emulator-test-key.
 //	-seed-list NAME             create the list in the first key's account unless one of that name
 //	                            exists; prints `list "NAME" id=ID`; repeatable
