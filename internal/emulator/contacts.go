@@ -213,7 +213,7 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		c.UpsertSizes = append(c.UpsertSizes, len(out))
 		c.ContactsUpserted += int64(len(out))
 	})
-	j := e.newJob("upsert")
+	j := e.newJob(jobUpsert)
 	j.upsert = [][]upsertContact{out}
 	j.listIDs = in.listIDs
 	j.requested = int64(len(out))
@@ -246,6 +246,16 @@ func jsonErrMsg(err error) string {
 	}
 	return s
 }
+
+// Values of job_type. SendGrid's ContactImport schema lists `upsert` and `delete`, and a recorded
+// status response of an upsert shows `upsert_contacts`: upsert and import jobs report the
+// recorded value (a client that matched the documented one would break on it), deletions the
+// documented one.
+// source: https://github.com/AgentWorkers/skills/blob/main/skills/byungkyu/sendgrid/SKILL.md (recorded response); spec: tsg_mc_contacts_v3.json components.schemas.ContactImport.job_type
+const (
+	jobUpsert = "upsert_contacts"
+	jobDelete = "delete"
+)
 
 // newJob creates a job with its fault decisions made now (deterministic for a seed).
 func (e *Emulator) newJob(kind string) *job {
@@ -570,14 +580,10 @@ func (e *Emulator) hImportStatus(w http.ResponseWriter, r *http.Request) {
 	if j.errToken != "" {
 		results["errors_url"] = ri.base + "/_emulator/errors/" + j.id + "?token=" + j.errToken
 	}
-	jobType := "upsert"
-	if j.kind == "delete" {
-		jobType = "delete"
-	}
 	resp := map[string]any{
 		"id":         j.id,
 		"status":     j.status,
-		"job_type":   jobType,
+		"job_type":   j.kind, // clients must not depend on it: see jobUpsert
 		"results":    results,
 		"started_at": isoTime(j.created),
 	}
@@ -589,6 +595,9 @@ func (e *Emulator) hImportStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) hErrorsFile(w http.ResponseWriter, r *http.Request) {
+	if refuseStorageAuth(w, r) {
+		return
+	}
 	id, tok := r.PathValue("id"), r.URL.Query().Get("token")
 	j, a := e.findJob(id)
 	if j == nil || tok == "" {

@@ -501,7 +501,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.keysMu.RUnlock()
 		if !ok || !known {
 			e.rateHeaders(w, "", pattern, false)
-			writeErrors(w, http.StatusUnauthorized, nullErr("authorization required"))
+			writeErrors(w, http.StatusUnauthorized, nullErr(unauthorizedMessage(ok)))
 			return
 		}
 		ri.apiKey, ri.key = apiKey, k
@@ -517,7 +517,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if rt.scope != "" && !contains(k.Scopes, rt.scope) {
-			writeErrors(w, http.StatusForbidden, nullErr("access forbidden: the API key is missing the scope "+rt.scope+" needed for "+pattern))
+			// source: https://github.com/sendgrid/sendgrid-nodejs/issues/1075 (a real 403 names no scope)
+			writeErrors(w, http.StatusForbidden, nullErr("access forbidden"))
 			return
 		}
 	} else {
@@ -565,6 +566,16 @@ func (e *Emulator) dropConn(w http.ResponseWriter) {
 		}
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// unauthorizedMessage is the 401 message: a request without a key is told authorization is
+// required, a key SendGrid does not know that the grant is invalid, expired or revoked.
+// source: https://github.com/sendgrid/sendgrid-nodejs/issues/1152 (no key; assumption: sent when the header is missing) and https://github.com/sendgrid/sendgrid-csharp/issues/185 (unknown key)
+func unauthorizedMessage(keySent bool) string {
+	if keySent {
+		return "The provided authorization grant is invalid, expired, or revoked"
+	}
+	return "authorization required"
 }
 
 func bearer(r *http.Request) (string, bool) {

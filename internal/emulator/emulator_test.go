@@ -31,14 +31,19 @@ func TestAuthAndScopes(t *testing.T) {
 	if got := r.errs(t); len(got) != 1 || got[0] != "<null>: authorization required" {
 		t.Errorf("401 body = %v", got)
 	}
-	expect(t, s.do("GET", "/v3/marketing/lists", "SG.unknown", nil), 401)
+	r = s.do("GET", "/v3/marketing/lists", "SG.unknown", nil)
+	expect(t, r, 401)
+	if got := r.errs(t); len(got) != 1 || got[0] != "<null>: The provided authorization grant is invalid, expired, or revoked" {
+		t.Errorf("401 body for an unknown key = %v", got)
+	}
 
 	// marketing.read, the only Marketing Campaigns scope SendGrid has, allows writes too.
 	expect(t, s.do("POST", "/v3/marketing/lists", "SG.readonly", map[string]string{"name": "x"}), 201)
+	// A real 403 says only "access forbidden": it does not name the scope.
 	r = s.do("POST", "/v3/marketing/lists", "SG.mailonly", map[string]string{"name": "y"})
 	expect(t, r, 403)
-	if got := r.errs(t); len(got) != 1 || !strings.HasPrefix(got[0], "<null>: access forbidden") {
-		t.Errorf("403 body = %v", got)
+	if got := r.errs(t); len(got) != 1 || got[0] != "<null>: access forbidden" {
+		t.Errorf("403 body = %v, want exactly access forbidden", got)
 	}
 	for _, p := range []string{"/v3/marketing/lists", "/v3/marketing/field_definitions", "/v3/marketing/contacts/count"} {
 		expect(t, s.do("GET", p, "SG.mailonly", nil), 403)
@@ -401,6 +406,7 @@ func TestCustomFieldValues(t *testing.T) {
 			t.Errorf("errored row %s was stored", e)
 		}
 	}
+	expect(t, s.do("GET", res["errors_url"].(string), key, nil), 400) // a presigned URL takes no API key
 	r = s.do("GET", res["errors_url"].(string), "", nil)
 	expect(t, r, 200)
 	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
@@ -616,25 +622,48 @@ func TestCSVImport(t *testing.T) {
 		"user000002@example.com,Bob,,y\n" +
 		"not-an-email,Cy,1,z\n" +
 		"user000004@example.com,Di,many,w\n"
-	req, _ := http.NewRequest("PUT", imp.UploadURI, bytes.NewReader(gz(t, file)))
-	req.Header.Set("Content-Type", "text/csv")
-	req.Header.Set("Content-Encoding", "gzip")
-	res, err := s.hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if len(imp.UploadHeaders) != 1 || imp.UploadHeaders[0].Header != "x-amz-server-side-encryption" || imp.UploadHeaders[0].Value != "aws:kms" {
+		t.Errorf("upload_headers = %+v, want the one real responses carry", imp.UploadHeaders)
 	}
-	_ = res.Body.Close()
-	if res.StatusCode != 200 {
+	put := func(body io.Reader, hdr map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("PUT", imp.UploadURI, body)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := s.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		return res
+	}
+	sse := map[string]string{"x-amz-server-side-encryption": "aws:kms"}
+	// A presigned URL refuses what its signature does not cover: no upload header, another value,
+	// an API key beside the signature, an x-amz-* header it did not sign.
+	for name, hdr := range map[string]map[string]string{
+		"without the upload header": {},
+		"with another value":        {"x-amz-server-side-encryption": "AES256"},
+		"with an API key":           {"x-amz-server-side-encryption": "aws:kms", "Authorization": "Bearer " + key},
+		"with an unsigned x-amz-*":  {"x-amz-server-side-encryption": "aws:kms", "x-amz-acl": "private"},
+	} {
+		if res := put(strings.NewReader(file), hdr); res.StatusCode < 400 || res.Header.Get("Content-Type") != "application/xml" {
+			t.Errorf("upload %s: status %d (%s), want a storage refusal", name, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+	}
+	if c := s.e.Counters(); c.ImportUploads != 0 {
+		t.Fatalf("a refused upload was taken: %d", c.ImportUploads)
+	}
+	if res := put(bytes.NewReader(gz(t, file)), sse); res.StatusCode != 200 {
 		t.Fatalf("upload status %d", res.StatusCode)
 	}
 	// A repeated upload (a retry) changes nothing.
-	req, _ = http.NewRequest("PUT", imp.UploadURI, strings.NewReader(file))
-	res, err = s.hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = res.Body.Close()
+	put(strings.NewReader(file), sse)
 	j := s.waitJob(imp.JobID)
+	if j["job_type"] != "upsert_contacts" {
+		t.Errorf("job_type = %v, want the recorded upsert_contacts", j["job_type"])
+	}
 	res2 := results(j)
 	if j["status"] != "errored" || res2["requested_count"] != 4.0 || res2["created_count"] != 2.0 || res2["errored_count"] != 2.0 {
 		t.Errorf("import job = %v", j)
@@ -657,13 +686,7 @@ func TestCSVImport(t *testing.T) {
 	// A file whose header does not match the mappings is refused.
 	r = s.do("PUT", "/v3/marketing/contacts/imports", key, map[string]any{"file_type": "csv", "field_mappings": []any{"_rf2_T"}})
 	r.json(t, &imp)
-	req, _ = http.NewRequest("PUT", imp.UploadURI, strings.NewReader("a,b\n1,2\n"))
-	res, err = s.hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = res.Body.Close()
-	if res.StatusCode != 400 {
+	if res := put(strings.NewReader("a,b\n1,2\n"), sse); res.StatusCode != 400 {
 		t.Errorf("mismatched file: status %d", res.StatusCode)
 	}
 }
@@ -693,6 +716,10 @@ func TestExport(t *testing.T) {
 		}
 		if st.Status != "ready" || len(st.URLs) != 1 || st.ContactCount != 2 {
 			t.Fatalf("%s export = %+v", ft, st)
+		}
+		// A presigned download URL refuses an API key sent beside its signature.
+		if r = s.do("GET", st.URLs[0], key, nil); r.status != 400 || !strings.Contains(string(r.body), "Only one auth mechanism") {
+			t.Errorf("export download with an API key: %d %s", r.status, r.body)
 		}
 		r = s.do("GET", st.URLs[0], "", nil)
 		expect(t, r, 200)
@@ -1015,7 +1042,7 @@ func TestLargeCSVImport(t *testing.T) {
 		fmt.Fprintf(&file, "%s,%s,t%d\n", email(i), orders, i%3)
 	}
 	req, _ := http.NewRequest("PUT", imp.UploadURI, bytes.NewReader(gz(t, file.String())))
-	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("x-amz-server-side-encryption", "aws:kms")
 	res, err := s.hc.Do(req)
 	if err != nil {
 		t.Fatal(err)

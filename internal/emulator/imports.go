@@ -80,7 +80,7 @@ func (e *Emulator) hStartImport(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, errs...)
 		return
 	}
-	j := e.newJob("upsert")
+	j := e.newJob(jobUpsert)
 	j.importMappings = mappings
 	j.listIDs = in.ListIDs
 	j.uploadToken = e.newToken()
@@ -88,14 +88,15 @@ func (e *Emulator) hStartImport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"job_id":     j.id,
 		"upload_uri": ri.base + "/_emulator/uploads/" + j.id + "?token=" + j.uploadToken,
-		"upload_headers": []map[string]string{
-			{"header": "Content-Type", "value": "text/csv"},
-		},
+		"upload_headers": uploadHeadersJSON(), // source: UploadHeaders
 	})
 }
 
 // hUpload receives the CSV file of an import (plain or gzip) and starts the job.
 func (e *Emulator) hUpload(w http.ResponseWriter, r *http.Request) {
+	if refuseStorageAuth(w, r) || refuseUploadHeaders(w, r) {
+		return
+	}
 	id, tok := r.PathValue("id"), r.URL.Query().Get("token")
 	j, a := e.findJob(id)
 	if j == nil || tok == "" {
@@ -447,6 +448,9 @@ func exportRecord(a *account, c *contact) map[string]any {
 }
 
 func (e *Emulator) hExportFile(w http.ResponseWriter, r *http.Request) {
+	if refuseStorageAuth(w, r) {
+		return
+	}
 	id, tok := r.PathValue("id"), r.URL.Query().Get("token")
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || tok == "" {

@@ -217,7 +217,7 @@ func (e *Emulator) hDeleteList(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	e.process(a, e.clock())
 	if delContacts {
-		j = e.newJob("delete")
+		j = e.newJob(jobDelete)
 		for _, c := range a.contacts {
 			if c.onList(l.id) {
 				j.deleteContacts = append(j.deleteContacts, c.email)
@@ -277,7 +277,7 @@ func (e *Emulator) hRemoveListContacts(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	j := e.newJob("delete")
+	j := e.newJob(jobDelete)
 	j.removeList = l.id
 	j.removeIDs = ids
 	j.requested = int64(len(ids))
