@@ -17,9 +17,11 @@ func decode(res *response, method, path string, v any) error {
 	return nil
 }
 
+const scopesRoute = "GET /v3/scopes"
+
 // Scopes returns the scopes granted to the API key (GET /v3/scopes).
 func (c *Client) Scopes(ctx context.Context) ([]string, error) {
-	r := &request{method: "GET", route: "GET /v3/scopes", path: "/v3/scopes", safe: true}
+	r := &request{method: "GET", route: scopesRoute, path: "/v3/scopes", safe: true}
 	res, err := c.do(ctx, r)
 	if err != nil {
 		return nil, err
@@ -78,7 +80,7 @@ func (c *Client) User(ctx context.Context) (User, error) {
 	}
 	u.AccountType, u.Reputation = acc.Type, acc.Reputation
 
-	r = &request{method: "GET", route: "GET /v3/user/profile", path: "/v3/user/profile", safe: true}
+	r = &request{method: "GET", route: "GET /v3/user/profile", path: "/v3/user/profile", safe: true, forbiddenOK: true}
 	res, err = c.do(ctx, r)
 	if err != nil {
 		if statusIs(err, http.StatusForbidden) {

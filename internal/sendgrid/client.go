@@ -238,6 +238,8 @@ type request struct {
 	safe bool
 	// absURL: send to this absolute URL without the API key (upload and download URLs).
 	absURL string
+	// forbiddenOK: a 403 is an expected answer (no scope lookup).
+	forbiddenOK bool
 }
 
 // response is a completed HTTP exchange with a 2xx status.
@@ -283,6 +285,20 @@ func (c *Client) buildRest(r *request) rest.Request {
 	return rr
 }
 
+// buildRequest builds the *http.Request of one attempt. A request to an upload or download URL
+// carries only the headers asked for: rest adds "Content-Type: application/json" to any request
+// with a body, which a presigned URL's signature may not cover.
+func (c *Client) buildRequest(r *request) (*http.Request, error) {
+	req, err := rest.BuildRequestObject(c.buildRest(r))
+	if err != nil {
+		return nil, err
+	}
+	if r.absURL != "" && !hasHeader(r.header, "Content-Type") {
+		req.Header.Del("Content-Type")
+	}
+	return req, nil
+}
+
 // do sends r with retries and returns a 2xx response, an *APIError, or a transport/context error.
 func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	var res *response
@@ -320,7 +336,7 @@ func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.
 			WroteHeaders: func() { wrote.Store(true) },
 			WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
 		})
-		req, err := rest.BuildRequestObject(c.buildRest(r))
+		req, err := c.buildRequest(r)
 		if err != nil {
 			return fmt.Errorf("sendgrid: %s %s: %w", method, r.logPath(), err)
 		}
@@ -393,6 +409,7 @@ func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.
 			}
 			wait = c.backoffFor(attempt)
 		default:
+			c.explainForbidden(ctx, r, apiErr)
 			return apiErr
 		}
 		c.log(ctx, "sendgrid retry wait", map[string]any{

@@ -488,17 +488,37 @@ func TestAPIErrors(t *testing.T) {
 
 	bad, _ := sendgrid.New(sendgrid.Config{APIKey: "SG.wrong-key-value", BaseURL: ev.url})
 	_, err := bad.Scopes(ctx)
-	if !sendgrid.IsUnauthorized(err) || !strings.Contains(err.Error(), "authorization required") || strings.Contains(err.Error(), "wrong-key-value") {
+	if !sendgrid.IsUnauthorized(err) || !strings.Contains(err.Error(), "invalid, expired, or revoked") || strings.Contains(err.Error(), "wrong-key-value") {
 		t.Errorf("401: %v", err)
 	}
 
+	// SendGrid's 403 names no scope: the client reads the key's scopes to say which are missing.
+	roScopes := []string{"mail.send", emulator.ScopeUsernameRead, emulator.ScopeAccountRead}
 	ro, _ := sendgrid.New(sendgrid.Config{APIKey: "SG.read-only", BaseURL: ev.url})
+	before := ev.e.Counters().Requests["GET /v3/scopes"]
 	_, err = ro.CreateList(ctx, "x")
-	if !sendgrid.IsForbidden(err) || !strings.Contains(err.Error(), "access forbidden") {
-		t.Errorf("403: %v", err)
+	var fe *sendgrid.APIError
+	if !sendgrid.IsForbidden(err) || !errors.As(err, &fe) || !strings.HasSuffix(err.Error(), "403 Forbidden: access forbidden") {
+		t.Fatalf("403: %v", err)
 	}
+	var wantMissing []string
+	for _, s := range sendgrid.RequiredScopes() {
+		if !slices.Contains(roScopes, s) {
+			wantMissing = append(wantMissing, s)
+		}
+	}
+	if got := fe.MissingScopes(sendgrid.RequiredScopes()); len(wantMissing) == 0 || !slices.Equal(got, wantMissing) || fe.ScopesErr != nil {
+		t.Errorf("missing scopes after a 403 = %v (%v), want %v", got, fe.ScopesErr, wantMissing)
+	}
+	if n := ev.e.Counters().Requests["GET /v3/scopes"] - before; n != 1 {
+		t.Errorf("a 403 read the key's scopes %d times, want once", n)
+	}
+	before = ev.e.Counters().Requests["GET /v3/scopes"]
 	if u, err := ro.User(ctx); err != nil || u.HasProfile {
 		t.Errorf("user without the profile scope: %+v %v", u, err)
+	}
+	if n := ev.e.Counters().Requests["GET /v3/scopes"] - before; n != 0 {
+		t.Errorf("the expected 403 of the profile read looked the scopes up %d times", n)
 	}
 
 	_, err = ev.c.GetList(ctx, "00000000-0000-4000-8000-000000000000")
@@ -708,5 +728,36 @@ func TestRequiredScopesAreRealSendGridScopes(t *testing.T) {
 	}
 	if got := sendgrid.ScopePermission("marketing.read"); got != "Marketing: Full Access" {
 		t.Errorf("ScopePermission(marketing.read) = %q", got)
+	}
+}
+
+// TestUploadSendsExactlyTheUploadHeaders checks the upload of a CSV import: the headers SendGrid
+// returned, byte for byte, and nothing a presigned URL's signature may not cover (no API key, no
+// Content-Type or Content-Encoding of the client's own, no other x-amz-* header).
+func TestUploadSendsExactlyTheUploadHeaders(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer srv.Close()
+	c, err := sendgrid.New(sendgrid.Config{APIKey: key, BaseURL: "https://api.sendgrid.com", HTTPClient: srv.Client(), UserAgent: "sendgridaudience-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp := sendgrid.CSVImport{UploadURI: srv.URL + "/upload.csv?X-Amz-Signature=abc", Gzip: true,
+		UploadHeaders: map[string]string{"x-amz-server-side-encryption": "aws:kms"}}
+	if err := c.UploadCSV(context.Background(), imp, []byte("email\nuser000001@example.com\n")); err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Values("X-Amz-Server-Side-Encryption"); len(v) != 1 || v[0] != "aws:kms" {
+		t.Errorf("upload header = %v, want exactly aws:kms", v)
+	}
+	for name := range got {
+		switch http.CanonicalHeaderKey(name) {
+		case "X-Amz-Server-Side-Encryption", "User-Agent", "Content-Length", "Accept-Encoding":
+		default:
+			t.Errorf("the upload sent %s: %q, which the presigned URL's signature may not cover", name, got.Get(name))
+		}
 	}
 }

@@ -98,7 +98,9 @@ const (
 type ImportJob struct {
 	ID         string
 	Status     string // pending | completed | errored | failed
-	JobType    string // upsert | delete | …
+	// JobType is informational only: SendGrid documents upsert and delete, recorded responses
+	// show upsert_contacts; nothing here or in callers may depend on its value.
+	JobType string
 	Requested  int64
 	Created    int64
 	Updated    int64
@@ -355,9 +357,13 @@ func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMapp
 	return imp, nil
 }
 
-// UploadCSV PUTs the CSV file to the import's upload URI with its upload headers (and without
-// the API key). When the import is a gzip one and body is not compressed yet, it is compressed
-// here. The upload is repeated after broken connections and 5xx answers.
+// UploadCSV PUTs the CSV file to the import's upload URI with exactly its upload headers and
+// nothing else a presigned URL's signature may not cover: no API key, no Content-Type or
+// Content-Encoding of its own, no other x-amz-* header (real imports return
+// x-amz-server-side-encryption: aws:kms for a presigned storage URL, and such a URL refuses
+// headers its signature does not cover). When the import is a gzip one and body is not
+// compressed yet, it is compressed here (SendGrid reads gzip files by their content). The upload
+// is repeated after broken connections and 5xx answers.
 func (c *Client) UploadCSV(ctx context.Context, imp CSVImport, body []byte) error {
 	if err := checkOutsideURL(imp.UploadURI); err != nil {
 		return err
@@ -374,17 +380,9 @@ func (c *Client) UploadCSV(ctx context.Context, imp CSVImport, body []byte) erro
 		}
 		body = buf.Bytes()
 	}
-	hdr := map[string]string{}
+	hdr := make(map[string]string, len(imp.UploadHeaders))
 	for k, v := range imp.UploadHeaders {
 		hdr[k] = v
-	}
-	if !hasHeader(hdr, "Content-Type") {
-		hdr["Content-Type"] = "text/csv"
-	}
-	if imp.Gzip {
-		if !hasHeader(hdr, "Content-Encoding") {
-			hdr["Content-Encoding"] = "gzip"
-		}
 	}
 	r := &request{method: "PUT", route: "PUT upload_uri", absURL: imp.UploadURI, body: body, header: hdr, safe: true}
 	_, err := c.do(ctx, r)

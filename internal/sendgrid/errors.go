@@ -1,11 +1,13 @@
 package sendgrid
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +15,9 @@ import (
 )
 
 // APIError is a response from SendGrid with a status other than 2xx. It carries SendGrid's own
-// messages (for a 403, the message names the missing scope) and never the API key.
+// messages and never the API key. SendGrid's 403 body says only "access forbidden" and never
+// names the permission that is missing, so for a 403 the client reads the key's scopes
+// (GET /v3/scopes) into Granted: MissingScopes then names what the key lacks.
 type APIError struct {
 	StatusCode int
 	Method     string
@@ -23,6 +27,43 @@ type APIError struct {
 	RetryAfter time.Duration
 	// Attempts is how many times the request was sent before this error was returned.
 	Attempts int
+	// Granted is, for a 403, the key's scopes as GET /v3/scopes listed them right after; nil when
+	// they could not be read (ScopesErr says why) or the status is not 403.
+	Granted   []string
+	ScopesErr error
+}
+
+// MissingScopes returns the scopes of required that the key lacks according to Granted, for a
+// 403 whose scopes could be read; nil otherwise (including when the key holds all of them: the
+// refused request then needs a permission GET /v3/scopes does not show).
+func (e *APIError) MissingScopes(required []string) []string {
+	if e.StatusCode != http.StatusForbidden || e.Granted == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range required {
+		if !slices.Contains(e.Granted, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// explainForbidden fills Granted of a 403 from GET /v3/scopes (not for the scopes request itself,
+// nor for requests whose 403 is an expected answer).
+func (c *Client) explainForbidden(ctx context.Context, r *request, e *APIError) {
+	if e.StatusCode != http.StatusForbidden || r.absURL != "" || r.route == scopesRoute || r.forbiddenOK {
+		return
+	}
+	scopes, err := c.Scopes(ctx)
+	if err != nil {
+		e.ScopesErr = err
+		return
+	}
+	if scopes == nil {
+		scopes = []string{}
+	}
+	e.Granted = scopes
 }
 
 // ErrorItem is one entry of SendGrid's {"errors":[{"field":…,"message":…}]} body.
@@ -82,7 +123,8 @@ func IsNotFound(err error) bool { return statusIs(err, http.StatusNotFound) }
 // IsUnauthorized reports whether err is a SendGrid 401 (the key is wrong or revoked).
 func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthorized) }
 
-// IsForbidden reports whether err is a SendGrid 403 (the key lacks a scope).
+// IsForbidden reports whether err is a SendGrid 403 (the key lacks a permission; see
+// APIError.MissingScopes for which).
 func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
 
 // IsRateLimited reports whether err is a SendGrid 429 that was still failing after the retries.
