@@ -86,8 +86,8 @@ func (e *Emulator) hStartImport(w http.ResponseWriter, r *http.Request) {
 	j.uploadToken = e.newToken()
 	e.schedule(a, j, false)
 	writeJSON(w, http.StatusOK, map[string]any{
-		"job_id":     j.id,
-		"upload_uri": ri.base + "/_emulator/uploads/" + j.id + "?token=" + j.uploadToken,
+		"job_id":         j.id,
+		"upload_uri":     ri.base + "/_emulator/uploads/" + j.id + "?token=" + j.uploadToken,
 		"upload_headers": uploadHeadersJSON(), // source: UploadHeaders
 	})
 }

@@ -96,11 +96,11 @@ const (
 
 // ImportJob is the state of an asynchronous contacts job (upsert, CSV import or deletion).
 type ImportJob struct {
-	ID         string
-	Status     string // pending | completed | errored | failed
+	ID     string
+	Status string // pending | completed | errored | failed
 	// JobType is informational only: SendGrid documents upsert and delete, recorded responses
 	// show upsert_contacts; nothing here or in callers may depend on its value.
-	JobType string
+	JobType    string
 	Requested  int64
 	Created    int64
 	Updated    int64
