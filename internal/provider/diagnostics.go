@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -59,4 +60,32 @@ func providerDataFrom(v any, diags *diag.Diagnostics) *providerData {
 		return nil
 	}
 	return d
+}
+
+// forbiddenDetail explains a 403. SendGrid's 403 says only "access forbidden", so the scopes the
+// key lacks come from GET /v3/scopes, which the client read right after the 403
+// (sendgrid.APIError.Granted), never from the message.
+func forbiddenDetail(err error) string {
+	var b strings.Builder
+	b.WriteString("SendGrid answered 403 Forbidden (" + err.Error() + "): the provider's API key lacks a permission this request needs. " +
+		"SendGrid's answer does not say which. ")
+	var ae *sendgrid.APIError
+	if !errors.As(err, &ae) {
+		ae = &sendgrid.APIError{}
+	}
+	switch missing := ae.MissingScopes(connectionRequiredScopes); {
+	case len(missing) > 0:
+		b.WriteString("The key's scopes (GET /v3/scopes) lack " + quotedList(missing) + ": edit the key in SendGrid " +
+			"(Settings > API Keys > Edit API Key) and add " + strings.Join(missing, ", ") + " (" + scopesWithPermissions(missing) + "). ")
+	case ae.Granted != nil:
+		b.WriteString("The key's scopes (GET /v3/scopes) include every scope the provider checks (" +
+			scopesWithPermissions(connectionRequiredScopes) + "), so the request needs a permission they do not show: " +
+			"a key whose scopes include marketing.read but that is refused a change needs Marketing set to Full Access " +
+			"(Settings > API Keys > Edit API Key). ")
+	case ae.ScopesErr != nil:
+		b.WriteString("Reading the key's scopes failed too (" + ae.ScopesErr.Error() + "). ")
+	}
+	b.WriteString("The connection's granted_scopes attribute shows the scopes the key had when the connection was last read; " +
+		"the Troubleshooting guide (403 Forbidden) lists the scopes an export needs and what each grants.")
+	return b.String()
 }

@@ -418,10 +418,7 @@ func addKeyError(diags *diag.Diagnostics, err error) {
 				"Create a new key in SendGrid (Settings > API Keys > Create API Key > Restricted Access) with the scopes "+scopesWithPermissions(connectionRequiredScopes)+
 				", and set it in the provider's api_key or the "+envAPIKey+" environment variable.")
 	case sendgrid.IsForbidden(err):
-		diags.AddError("SendGrid API key lacks a required scope",
-			"SendGrid answered 403 Forbidden ("+err.Error()+"). Edit the key in SendGrid (Settings > API Keys > Edit API Key) "+
-				"and grant all of these scopes: "+scopesWithPermissions(connectionRequiredScopes)+". "+
-				"A key whose scopes include marketing.read but that is refused a change needs Marketing set to Full Access.")
+		diags.AddError("SendGrid API key lacks a permission", forbiddenDetail(err))
 	default:
 		diags.AddError("Cannot verify the SendGrid API key", "Reading the key's scopes and account from SendGrid failed: "+err.Error())
 	}
