@@ -406,7 +406,7 @@ func TestCustomFieldValues(t *testing.T) {
 			t.Errorf("errored row %s was stored", e)
 		}
 	}
-	expect(t, s.do("GET", res["errors_url"].(string), key, nil), 400) // a presigned URL takes no API key
+	expect(t, s.doBad("GET", res["errors_url"].(string), key, nil), 400) // a presigned URL takes no API key
 	r = s.do("GET", res["errors_url"].(string), "", nil)
 	expect(t, r, 200)
 	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
@@ -655,6 +655,11 @@ func TestCSVImport(t *testing.T) {
 	if c := s.e.Counters(); c.ImportUploads != 0 {
 		t.Fatalf("a refused upload was taken: %d", c.ImportUploads)
 	}
+	if s.rec != nil { // the contract check flags each of them too
+		if p := s.rec.Take(); len(p) != 4 {
+			t.Errorf("contract problems for the 4 refused uploads: %v", p)
+		}
+	}
 	if res := put(bytes.NewReader(gz(t, file)), sse); res.StatusCode != 200 {
 		t.Fatalf("upload status %d", res.StatusCode)
 	}
@@ -718,7 +723,7 @@ func TestExport(t *testing.T) {
 			t.Fatalf("%s export = %+v", ft, st)
 		}
 		// A presigned download URL refuses an API key sent beside its signature.
-		if r = s.do("GET", st.URLs[0], key, nil); r.status != 400 || !strings.Contains(string(r.body), "Only one auth mechanism") {
+		if r = s.doBad("GET", st.URLs[0], key, nil); r.status != 400 || !strings.Contains(string(r.body), "Only one auth mechanism") {
 			t.Errorf("export download with an API key: %d %s", r.status, r.body)
 		}
 		r = s.do("GET", st.URLs[0], "", nil)

@@ -5,8 +5,10 @@
 // either stops matching the contract.
 //
 // Validation uses github.com/pb33f/libopenapi-validator. Where the official files are themselves
-// wrong, the deviation is handled by one of the named Exceptions, each with its reason; nothing
-// else is relaxed.
+// wrong or silent, the deviation is one named (method, path, status) Exception, or a document-wide
+// Rewrite, each with its reason; nothing else is relaxed. Requests to the emulator's stand-ins for
+// presigned storage URLs (/_emulator/) are checked against what SendGrid documents for those URLs
+// (see checkStorage).
 package oaspec
 
 import (
@@ -18,6 +20,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -38,49 +41,118 @@ var Files = []string{
 	"tsg_user_v3.json",
 }
 
-// Exception is a place where SendGrid's official description is wrong and how it is handled.
+// Exception is one (method, path template, status) whose answer SendGrid's official files do not
+// describe, or describe with a shape SendGrid does not send, and why. Such a response is checked
+// against SendGrid's common error body {"errors":[{"field": string|null, "message": string}]}
+// (an empty body for a 204). Any other error status an operation does not document is a contract
+// problem: nothing else is relaxed.
 type Exception struct {
+	Method string
+	Path   string
+	Status int
+	Reason string
+}
+
+// Rewrite is a correction applied to the files as a whole before validation, and why.
+type Rewrite struct {
 	Name   string
 	Reason string
 }
 
-// Exceptions lists every deviation from a literal reading of the files.
-var Exceptions = []Exception{
-	{
-		Name: "nullable-keyword-in-3.1",
-		Reason: "the files declare OpenAPI 3.1.0 but mark nullable values with the OpenAPI 3.0 keyword " +
-			"`nullable: true` (errors[].field in the error bodies, field_mappings items of a CSV import, " +
-			"alternate_emails), which 3.1 does not know; SendGrid sends and accepts null there " +
-			"({\"field\":null,\"message\":\"authorization required\"}). Such schemas are read as type [T, \"null\"].",
-	},
-	{
-		Name: "undocumented-error-status",
-		Reason: "SendGrid answers 401, 403, 404, 413, 429 and 5xx on every endpoint (429 with " +
-			"{\"errors\":[{\"field\":null,\"message\":\"too many requests\"}]}), but many operations list only " +
-			"their success codes (lists, field definitions and user endpoints document no 401/403/429 at all). " +
-			"A response with an error status the operation does not document is checked against SendGrid's " +
-			"common error body {\"errors\":[{\"field\": string|null, \"message\": string}]} instead.",
-	},
-	{
-		Name: "error-body-shape",
-		Reason: "three error responses are described with a shape SendGrid does not send: " +
-			"GET /v3/marketing/lists/{id} 404 as a bare array, DELETE /v3/marketing/lists/{id}/contacts 400 " +
-			"as a single error object, GET /v3/marketing/contacts/imports/{id} 400 with \"errors\" as one object. " +
-			"These are checked against the common error body.",
-	},
-	{
-		Name: "no-content-body",
-		Reason: "DELETE /v3/marketing/lists/{id} documents 204 with an application/json string body; a 204 " +
-			"response has no body by definition (RFC 9110). An empty 204 is accepted.",
-	},
+// Rewrites are the corrections applied to the documents.
+var Rewrites = []Rewrite{{
+	Name: "nullable-keyword-in-3.1",
+	Reason: "the files declare OpenAPI 3.1.0 but mark nullable values with the OpenAPI 3.0 keyword " +
+		"`nullable: true` (errors[].field in the error bodies, field_mappings items of a CSV import, " +
+		"alternate_emails), which 3.1 does not know; SendGrid sends and accepts null there " +
+		"({\"field\":null,\"message\":\"authorization required\"}). Such schemas are read as type [T, \"null\"].",
+}}
+
+// Reasons shared by several exceptions.
+const (
+	reasonAuth = "every endpoint answers 401 to a missing or unknown key and 403 to a key without the " +
+		"permission, with the common error body (https://github.com/sendgrid/sendgrid-nodejs/issues/1075); " +
+		"this operation documents neither"
+	reasonRate = "every endpoint answers 429 with {\"errors\":[{\"field\":null,\"message\":\"too many requests\"}]} " +
+		"over its rate limit (https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/rate-limits); " +
+		"no operation documents it"
+	reason5xx = "any endpoint may answer 500 or 503 when SendGrid fails (the contacts operations document 500 " +
+		"with the common error body); this operation does not document this status"
+	reasonShape = "the files describe this error body with a shape SendGrid does not send (a bare array, a " +
+		"single error object, or \"errors\" as one object); SendGrid sends the common error body"
+)
+
+// Operations of the contract the provider uses, by the error statuses their descriptions omit.
+var (
+	opsWithoutAuth = []string{
+		"GET /v3/user/username", "GET /v3/user/account", "GET /v3/user/profile",
+		"POST /v3/marketing/lists", "GET /v3/marketing/lists", "GET /v3/marketing/lists/{id}",
+		"PATCH /v3/marketing/lists/{id}", "DELETE /v3/marketing/lists/{id}", "DELETE /v3/marketing/lists/{id}/contacts",
+		"GET /v3/marketing/lists/{id}/contacts/count", "GET /v3/marketing/field_definitions",
+		"POST /v3/marketing/field_definitions", "PATCH /v3/marketing/field_definitions/{custom_field_id}",
+		"DELETE /v3/marketing/field_definitions/{custom_field_id}",
+	}
+	opsWithAuth = []string{
+		"GET /v3/scopes", "PUT /v3/marketing/contacts", "GET /v3/marketing/contacts/count",
+		"POST /v3/marketing/contacts/search/emails", "PUT /v3/marketing/contacts/imports",
+		"GET /v3/marketing/contacts/imports/{id}", "POST /v3/marketing/contacts/exports",
+		"GET /v3/marketing/contacts/exports/{id}",
+	}
+)
+
+// Exceptions lists every (method, path, status) checked against the common error body instead of
+// the operation's own description.
+var Exceptions = buildExceptions()
+
+func buildExceptions() []Exception {
+	var out []Exception
+	add := func(reason string, statuses []int, routes ...string) {
+		for _, r := range routes {
+			m, p, _ := strings.Cut(r, " ")
+			for _, st := range statuses {
+				out = append(out, Exception{Method: m, Path: p, Status: st, Reason: reason})
+			}
+		}
+	}
+	all := append(append([]string{}, opsWithoutAuth...), opsWithAuth...)
+	add(reasonAuth, []int{401, 403}, opsWithoutAuth...)
+	add(reasonRate, []int{429}, all...)
+	add(reason5xx, []int{500}, opsWithoutAuth...)
+	add(reason5xx, []int{503}, all...)
+	add(reasonShape, []int{404}, "GET /v3/marketing/lists/{id}")
+	add(reasonShape, []int{400}, "DELETE /v3/marketing/lists/{id}/contacts", "GET /v3/marketing/contacts/imports/{id}")
+	add("a body over 6 MB is refused with 413 (the operation's description: \"up to 30,000 contacts, or 6MB of data, "+
+		"whichever is lower\"); the status is not among its responses", []int{413}, "PUT /v3/marketing/contacts")
+	add("a page_size outside 1–1000 (the parameter's documented range) or a page_token SendGrid did not issue is "+
+		"refused with 400; the operation documents only 200", []int{400}, "GET /v3/marketing/lists")
+	add("assumption: a delete_contacts value other than true or false is refused with 400; the operation documents "+
+		"200, 204 and 404 only", []int{400}, "DELETE /v3/marketing/lists/{id}")
+	add("a 204 has no body by definition (RFC 9110), but the operation documents 204 with an application/json "+
+		"string body; an empty 204 is accepted", []int{204}, "DELETE /v3/marketing/lists/{id}")
+	return dedupe(out)
 }
 
-// wrongErrorShape are the (method, path template, status) of the "error-body-shape" exception.
-var wrongErrorShape = map[string]bool{
-	"GET /v3/marketing/lists/{id} 404":             true,
-	"DELETE /v3/marketing/lists/{id}/contacts 400": true,
-	"GET /v3/marketing/contacts/imports/{id} 400":  true,
+func dedupe(in []Exception) []Exception {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, e := range in {
+		if k := e.key(); !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
+
+func (e Exception) key() string { return e.Method + " " + e.Path + " " + strconv.Itoa(e.Status) }
+
+var exceptionByKey = func() map[string]Exception {
+	m := make(map[string]Exception, len(Exceptions))
+	for _, e := range Exceptions {
+		m[e.key()] = e
+	}
+	return m
+}()
 
 // ErrNotFound is returned by Dir when the OpenAPI folder is not beside the repository.
 var ErrNotFound = errors.New("oaspec: the SendGrid OpenAPI files (../shared/sendgrid-oai beside the repository root) are not present")
@@ -193,7 +265,7 @@ func Load(dir string) (*Spec, error) {
 	return s, nil
 }
 
-// fixNullable implements the "nullable-keyword-in-3.1" exception.
+// fixNullable implements the "nullable-keyword-in-3.1" rewrite.
 func fixNullable(v any) {
 	switch x := v.(type) {
 	case map[string]any:
@@ -314,10 +386,17 @@ func (s *Spec) ValidateResponse(req *http.Request, status int, header http.Heade
 		return []string{fmt.Sprintf("%s %s: no such path in the OpenAPI files", req.Method, req.URL.Path)}
 	}
 	key := req.Method + " " + tpl + " " + strconv.Itoa(status)
-	if status == http.StatusNoContent && len(bytes.TrimSpace(body)) == 0 && d.documented(tpl, req.Method, status) {
-		return nil // "no-content-body"
+	_, excepted := exceptionByKey[key]
+	if status == http.StatusNoContent && excepted {
+		if len(bytes.TrimSpace(body)) > 0 {
+			return []string{fmt.Sprintf("response %s: a 204 has a body", key)}
+		}
+		return nil
 	}
-	if status >= 400 && (!d.documented(tpl, req.Method, status) || wrongErrorShape[key]) {
+	if status >= 400 && (excepted || !d.documented(tpl, req.Method, status)) {
+		if !excepted {
+			return []string{fmt.Sprintf("response %s: the operation does not document this status and no named exception (oaspec.Exceptions) covers it", key)}
+		}
 		if msg := checkErrorBody(header, body); msg != "" {
 			return []string{fmt.Sprintf("response %s: %s", key, msg)}
 		}
@@ -380,8 +459,9 @@ type Problem struct {
 type Recorder struct {
 	mu       sync.Mutex
 	problems []Problem
-	checked  map[string]int // "METHOD /template STATUS" -> validated exchanges
-	skipped  map[string]int // paths outside the contract (emulator storage URLs)
+	checked  map[string]int               // "METHOD /template STATUS" -> validated exchanges
+	skipped  map[string]int               // paths outside the contract (emulator storage URLs)
+	uploads  map[string]map[string]string // upload_uri path -> its upload_headers
 }
 
 // Problems returns the violations seen so far.
@@ -475,12 +555,13 @@ func (c *captureWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // next writes. Requests outside the contract's paths under /_emulator/ (the emulator's stand-ins
 // for presigned storage URLs) pass unvalidated; any other unknown path is a problem.
 func (s *Spec) Middleware(next http.Handler) (http.Handler, *Recorder) {
-	rec := &Recorder{checked: map[string]int{}, skipped: map[string]int{}}
+	rec := &Recorder{checked: map[string]int{}, skipped: map[string]int{}, uploads: map[string]map[string]string{}}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/_emulator/") {
 			rec.mu.Lock()
 			rec.skipped[r.Method+" "+r.URL.Path]++
 			rec.mu.Unlock()
+			rec.add(r.Method+" "+storageKind(r.URL.Path), "request", rec.checkStorage(r))
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -519,6 +600,9 @@ func (s *Spec) Middleware(next http.Handler) (http.Handler, *Recorder) {
 			status = http.StatusOK
 		}
 		vreq := r.Clone(r.Context())
+		if route == "PUT /v3/marketing/contacts/imports" && status == http.StatusOK {
+			rec.learnUpload(cw.buf.Bytes())
+		}
 		msgs := s.ValidateResponse(vreq, status, w.Header(), cw.buf.Bytes())
 		rec.add(route, "response", msgs)
 		rec.mu.Lock()
@@ -526,4 +610,83 @@ func (s *Spec) Middleware(next http.Handler) (http.Handler, *Recorder) {
 		rec.mu.Unlock()
 	})
 	return h, rec
+}
+
+// storageKind names the kind of presigned storage URL an /_emulator/ path stands in for.
+func storageKind(path string) string {
+	for _, k := range []string{"uploads", "errors", "exports"} {
+		if strings.HasPrefix(path, "/_emulator/"+k+"/") {
+			return "storage " + k
+		}
+	}
+	return "emulator " + path
+}
+
+// learnUpload remembers the upload_headers of an import's upload_uri, for checkStorage.
+func (r *Recorder) learnUpload(body []byte) {
+	var v struct {
+		UploadURI     string `json:"upload_uri"`
+		UploadHeaders []struct {
+			Header string `json:"header"`
+			Value  string `json:"value"`
+		} `json:"upload_headers"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return
+	}
+	u, err := url.Parse(v.UploadURI)
+	if err != nil {
+		return
+	}
+	h := map[string]string{}
+	for _, x := range v.UploadHeaders {
+		h[strings.ToLower(x.Header)] = x.Value
+	}
+	r.mu.Lock()
+	r.uploads[u.Path] = h
+	r.mu.Unlock()
+}
+
+// checkStorage checks a request to a stand-in for a presigned storage URL against what SendGrid
+// documents for it. Every such URL (upload_uri, errors_url, export urls) is used without the API
+// key: it is authorised by its own signature. An upload is "a PUT with the supplied URL and HTTP
+// header" (spec: PUT /v3/marketing/contacts/imports, description): every upload header with its
+// value, and no other x-amz-* header, which the signature would not cover. Files are fetched with
+// GET. The emulator's debug view (/_emulator/lists/) is not a SendGrid URL and is not checked.
+func (r *Recorder) checkStorage(req *http.Request) []string {
+	kind := storageKind(req.URL.Path)
+	if !strings.HasPrefix(kind, "storage ") {
+		return nil
+	}
+	var out []string
+	if req.Header.Get("Authorization") != "" {
+		out = append(out, kind+": the request carries an Authorization header; a presigned URL takes no API key")
+	}
+	if kind != "storage uploads" {
+		if req.Method != http.MethodGet {
+			out = append(out, kind+": "+req.Method+"; files are fetched with GET")
+		}
+		return out
+	}
+	if req.Method != http.MethodPut {
+		out = append(out, kind+": "+req.Method+"; an upload is a PUT")
+	}
+	r.mu.Lock()
+	want, known := r.uploads[req.URL.Path]
+	r.mu.Unlock()
+	if !known {
+		return append(out, kind+": no import returned this upload_uri")
+	}
+	for h, v := range want {
+		if got := req.Header.Values(h); len(got) != 1 || got[0] != v {
+			out = append(out, fmt.Sprintf("%s: upload header %s is %q, want %q as upload_headers said", kind, h, got, v))
+		}
+	}
+	for name := range req.Header {
+		l := strings.ToLower(name)
+		if _, ok := want[l]; strings.HasPrefix(l, "x-amz-") && !ok {
+			out = append(out, kind+": header "+l+" is not among the upload_headers; the URL's signature does not cover it")
+		}
+	}
+	return out
 }

@@ -112,6 +112,11 @@ func TestResponses(t *testing.T) {
 		{"export status missing required", "GET", "/v3/marketing/contacts/exports/x", 200, `{"id":"x","status":"ready"}`, false},
 		{"field 200", "POST", "/v3/marketing/field_definitions", 200, `{"id":"e1_T","name":"tier","field_type":"Text"}`, true},
 		{"field 200 bad type", "POST", "/v3/marketing/field_definitions", 200, `{"id":"e1_T","name":"tier","field_type":"text"}`, false},
+		{"upsert 413 named exception", "PUT", "/v3/marketing/contacts", 413, `{"errors":[{"field":"","message":"too large"}]}`, true},
+		{"lists 409 no exception", "GET", "/v3/marketing/lists", 409, `{"errors":[{"field":null,"message":"conflict"}]}`, false},
+		{"field definitions 413 no exception", "POST", "/v3/marketing/field_definitions", 413, `{"errors":[{"field":null,"message":"too large"}]}`, false},
+		{"search 503 named exception", "POST", "/v3/marketing/contacts/search/emails", 503, `{"errors":[{"message":"unavailable"}]}`, true},
+		{"delete list 204 with a body", "DELETE", "/v3/marketing/lists/x", 204, `"deleted"`, false},
 		{"username", "GET", "/v3/user/username", 200, `{"username":"u","user_id":1}`, true},
 		{"username without id", "GET", "/v3/user/username", 200, `{"username":"u"}`, false},
 	}
@@ -126,5 +131,78 @@ func TestResponses(t *testing.T) {
 				t.Errorf("invalid response accepted")
 			}
 		})
+	}
+}
+
+// TestExceptionsAreNamedPairs: every exception is one (method, path, status) of the contract, with
+// a reason, and an error status it names is one the operation does not document (or documents
+// with the wrong shape).
+func TestExceptionsAreNamedPairs(t *testing.T) {
+	s := load(t)
+	shape := map[string]bool{"GET /v3/marketing/lists/{id} 404": true, "DELETE /v3/marketing/lists/{id}/contacts 400": true,
+		"GET /v3/marketing/contacts/imports/{id} 400": true}
+	for _, e := range Exceptions {
+		k := e.key()
+		d, tpl := s.match(e.Path)
+		if d == nil || tpl != e.Path || e.Reason == "" || e.Status == 0 {
+			t.Errorf("exception %s: not a path of the contract, or no reason", k)
+			continue
+		}
+		if e.Status >= 400 && d.documented(tpl, e.Method, e.Status) && !shape[k] {
+			t.Errorf("exception %s: the operation documents this status; the exception is not needed", k)
+		}
+	}
+}
+
+// TestStorageRequests checks the requests to the stand-ins for presigned storage URLs: no API
+// key, an upload with exactly the upload headers an import returned, files fetched with GET.
+func TestStorageRequests(t *testing.T) {
+	s := load(t)
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v3/marketing/contacts/imports" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"job_id":"j1","upload_uri":"http://` + r.Host + `/_emulator/uploads/j1?token=t",` +
+				`"upload_headers":[{"header":"x-amz-server-side-encryption","value":"aws:kms"}]}`))
+		}
+	})
+	h, rec := s.Middleware(backend)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	send := func(method, path string, hdr map[string]string, body string) []Problem {
+		t.Helper()
+		r, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		for k, v := range hdr {
+			r.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		return rec.Take()
+	}
+	if p := send("PUT", "/v3/marketing/contacts/imports", map[string]string{"Authorization": "Bearer SG.test", "Content-Type": "application/json"},
+		`{"file_type":"csv","field_mappings":["_rf2_T"]}`); len(p) != 0 {
+		t.Fatalf("import start: %v", p)
+	}
+	sse := "aws:kms"
+	for _, c := range []struct {
+		name, method, path string
+		hdr                map[string]string
+		problems           int
+	}{
+		{"upload as returned", "PUT", "/_emulator/uploads/j1?token=t", map[string]string{"x-amz-server-side-encryption": sse}, 0},
+		{"upload without the header", "PUT", "/_emulator/uploads/j1?token=t", nil, 1},
+		{"upload with the API key", "PUT", "/_emulator/uploads/j1?token=t", map[string]string{"x-amz-server-side-encryption": sse, "Authorization": "Bearer SG.test"}, 1},
+		{"upload with an unsigned x-amz-*", "PUT", "/_emulator/uploads/j1?token=t", map[string]string{"x-amz-server-side-encryption": sse, "x-amz-acl": "private"}, 1},
+		{"upload to a URL no import returned", "PUT", "/_emulator/uploads/j2?token=t", nil, 1},
+		{"errors file", "GET", "/_emulator/errors/j1?token=t", nil, 0},
+		{"errors file with the API key", "GET", "/_emulator/errors/j1?token=t", map[string]string{"Authorization": "Bearer SG.test"}, 1},
+		{"export file with the API key", "GET", "/_emulator/exports/x/0?token=t", map[string]string{"Authorization": "Bearer SG.test"}, 1},
+		{"debug view", "GET", "/_emulator/lists/l/members", map[string]string{"Authorization": "Bearer SG.test"}, 0},
+	} {
+		if p := send(c.method, c.path, c.hdr, "email\n"); len(p) != c.problems {
+			t.Errorf("%s: %d problems, want %d: %v", c.name, len(p), c.problems, p)
+		}
 	}
 }
