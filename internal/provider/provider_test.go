@@ -46,13 +46,26 @@ const (
 // testAccEnv is one emulator on a loopback httptest server, with an API key that has the
 // default scopes (emulator.DefaultScopes) on account testAccUserID.
 type testAccEnv struct {
-	URL      string             // base URL of the emulator, http://127.0.0.1:PORT
-	Key      string             // API key with the default scopes
-	Emulator *emulator.Emulator // for seeding and inspection
+	URL      string             // base URL of the emulator, http://127.0.0.1:PORT (real mode: SendGrid's)
+	Key      string             // API key with the default scopes (real mode: the real key)
+	Emulator *emulator.Emulator // for seeding and inspection; nil against real SendGrid
+	Real     bool               // real-API mode (acc_mode_test.go)
 }
 
-// testAccNewEnv starts an emulator for one test; it stops when the test ends.
+// testAccNewEnv starts an emulator for one test; it stops when the test ends. In real-API mode
+// the test is skipped: it uses emulator-only state (testAccNewSharedEnv is for tests that run in
+// both modes).
 func testAccNewEnv(t *testing.T) *testAccEnv {
+	t.Helper()
+	if testAccMode(t).Real {
+		t.Skipf("%s=1: %s skipped: it seeds the emulator, reads its counters, injects faults or adds keys, which real SendGrid cannot do",
+			envAccSendGrid, t.Name())
+	}
+	return newEmulatorEnv(t)
+}
+
+// newEmulatorEnv starts the emulator of one test.
+func newEmulatorEnv(t *testing.T) *testAccEnv {
 	t.Helper()
 	key := "SG.acctest-" + strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
 	emu, srv := emulator.NewTestServer(t, emulator.Config{
@@ -80,7 +93,11 @@ func (e *testAccEnv) AddKey(t *testing.T, userID int64, username string, scopes 
 // Terraform's back" and for assertions.
 func (e *testAccEnv) Client(t *testing.T) *sendgrid.Client {
 	t.Helper()
-	c, err := sendgrid.New(sendgrid.Config{APIKey: e.Key, BaseURL: e.URL, MaxAttempts: 2})
+	attempts := 2
+	if e.Real {
+		attempts = 6 // real SendGrid rate-limits: wait for the reset as the provider does
+	}
+	c, err := sendgrid.New(sendgrid.Config{APIKey: e.Key, BaseURL: e.URL, MaxAttempts: attempts})
 	if err != nil {
 		t.Fatalf("sendgrid client: %v", err)
 	}
@@ -178,16 +195,16 @@ data "sendgridaudience_list" "test" {
 }
 `
 
+// Runs against the emulator and, in real-API mode, against SendGrid (the scratch list by name).
 func TestAccProvider_validConfigWorksAgainstEmulator(t *testing.T) {
-	env := testAccNewEnv(t)
-	id := env.Emulator.SeedList(env.Key, "Newsletter")
+	env, id, name := testAccNewSharedEnv(t, "Newsletter")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: env.ProviderConfig(testAccAdmin) + testAccListDataConfig,
+			Config: env.ProviderConfig(testAccAdmin) + fmt.Sprintf("data \"sendgridaudience_list\" \"test\" {\n  name = %q\n}\n", name),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("id"), knownvalue.StringExact(id)),
-				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("name"), knownvalue.StringExact("Newsletter")),
+				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("name"), knownvalue.StringExact(name)),
 			},
 		}},
 	})
