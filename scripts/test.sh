@@ -39,7 +39,7 @@ phase() { # name, then the command
   fi
 }
 
-unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN SENDGRIDAUDIENCE_DRILL_CLI SENDGRIDAUDIENCE_DRILL_LOAD
+unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN SENDGRIDAUDIENCE_DRILL_CLI SENDGRIDAUDIENCE_DRILL_LOAD SENDGRIDAUDIENCE_ACC_SENDGRID # `make testacc-sendgrid` runs against real SendGrid
 phase "unit tests" gts -count=1 ./...
 
 acc() { # cli path, extra env...
