@@ -39,12 +39,13 @@
 //
 // Every /v3/marketing/ endpoint needs marketing.read, the only scope SendGrid's permission lists
 // name for the Marketing Campaigns API (which scope guards which endpoint is not documented:
-// an assumption). Keys are sent as "Authorization: Bearer KEY". An unknown key gets 401 {"errors":[{"field":null,
-// "message":"authorization required"}]}; a key without the endpoint's scope gets 403 whose message
-// names the missing scope. Every response carries X-RateLimit-Limit, X-RateLimit-Remaining and
-// X-RateLimit-Reset (Unix seconds); over the limit (per key and endpoint per window) the answer is
-// 429 {"errors":[{"field":null,"message":"too many requests"}]}. Error bodies are
-// {"errors":[{"field":…,"message":…}]}.
+// an assumption). Keys are sent as "Authorization: Bearer KEY". A request without a key gets 401
+// {"errors":[{"field":null,"message":"authorization required"}]}, an unknown key 401 "The provided
+// authorization grant is invalid, expired, or revoked"; a key without the endpoint's scope gets
+// 403 whose message is only "access forbidden" (it names no scope, as SendGrid's does not). Every
+// response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (Unix seconds);
+// over the limit (per key and endpoint per window) the answer is 429 {"errors":[{"field":null,
+// "message":"too many requests"}]}. Error bodies are {"errors":[{"field":…,"message":…}]}.
 //
 // Accounts belong to a key's UserID (several keys may share one). Contacts are keyed by
 // lower-cased email. Upserts, imports and removals are async jobs: pending for Config.JobDelay,
@@ -57,8 +58,49 @@
 // a repeated upload is accepted and ignored), errors files, and export files (gzip-compressed CSV
 // with EMAIL, FIRST_NAME, LAST_NAME, CITY, STATE_PROVINCE_REGION, POSTAL_CODE, COUNTRY,
 // CONTACT_ID, LIST_IDS, CREATED_AT, UPDATED_AT and one column per custom field by name; or JSON
-// lines). GET /_emulator/lists/{id}/members (bearer key) shows a list's members, masked unless
-// ?unmask=1.
+// lines). Like presigned URLs they refuse an Authorization header, and the upload requires exactly
+// the upload_headers (UploadHeaders) and refuses other x-amz-* headers, with storage-style XML
+// errors. GET /_emulator/lists/{id}/members (bearer key) shows a list's members, masked unless
+// ?unmask=1 (a debug view, not a SendGrid URL).
+//
+// # Rules
+//
+// Every behaviour that differs from a naive server is one rule, with its source at the code that
+// applies it ("spec:" is a path in SendGrid's OpenAPI files, ../shared/sendgrid-oai; otherwise a
+// public page). Where SendGrid documents nothing, the emulator takes the stricter, slower or
+// vaguer reading and says "assumption:".
+//
+//	endpoint                          rule                                               source
+//	any /v3 endpoint                  401 "authorization required" without a key; 401    sendgrid-nodejs#1152; sendgrid-csharp#185
+//	                                  "…grant is invalid, expired, or revoked" for an
+//	                                  unknown key
+//	any scoped endpoint               403 "access forbidden", naming no scope            sendgrid-nodejs#1075, sendgrid-csharp#871
+//	any /v3 endpoint                  X-RateLimit-* headers; 429 "too many requests"     SendGrid "Rate limits" page
+//	POST /v3/marketing/lists          name 1–100 characters                              spec: POST /v3/marketing/lists name
+//	POST|PATCH lists                  names unique per account                           assumption
+//	POST /v3/marketing/lists          at most 1,000 lists                                SendGrid "Create and manage contacts"
+//	GET /v3/marketing/lists           page_size 1–1000, opaque page_token                spec: GET /v3/marketing/lists page_size
+//	DELETE /v3/marketing/lists/{id}   delete_contacts must be a boolean (400)            assumption (spec: parameter type)
+//	field_definitions                 ≤500; names A–Z 0–9 _, start letter or _, ≤100,    spec: tsg_mc_custom_fields_v3.json
+//	                                  unique ignoring case; reserved names refused
+//	PUT /v3/marketing/contacts        ≤30,000 contacts (400), ≤6,000,000 bytes (413)     spec: PUT /v3/marketing/contacts (assumption:
+//	                                                                                     413, decimal MB)
+//	PUT /v3/marketing/contacts        reserved field lengths (email 254, names 50, …)    spec: components.schemas.ContactRequest
+//	PUT /v3/marketing/contacts        202 + job; applied when the job runs               spec: PUT /v3/marketing/contacts description
+//	PUT /v3/marketing/contacts        a contact on at most 250 lists (row error)         assumption (reported by users)
+//	search/emails                     ≤100 emails; 404 when none is found                spec: POST …/search/emails
+//	PUT /v3/marketing/contacts/imports upload_headers x-amz-server-side-encryption:     sendgrid-php#1084, sendgrid-java#692
+//	                                  aws:kms; ≤1,000,000 rows (job fails)               spec: PUT …/contacts/imports
+//	GET …/contacts/imports/{id}       statuses pending|completed|errored|failed         spec: GET …/contacts/imports/{id}
+//	GET …/contacts/imports/{id}       job_type upsert_contacts (upserts, imports),       recorded response (AgentWorkers/skills
+//	                                  delete (deletions)                                 byungkyu/sendgrid); spec: ContactImport
+//	POST|GET …/contacts/exports       pending → ready with urls | failure                spec: tsg_mc_contacts_v3.json exports
+//	PUT /_emulator/uploads/{id}       exactly the upload headers; no other x-amz-*       sendgrid-php#1084; S3 "headers … not
+//	                                                                                     signed" (insomnium#167)
+//	/_emulator/ uploads and files     an Authorization header is refused (400)           S3 "Only one auth mechanism allowed"
+//	                                                                                     (request#860)
+//	errors files                      CSV "email,message"                                assumption (format undocumented:
+//	                                                                                     spec ContactImport.results.errors_url)
 //
 // # Faults
 //

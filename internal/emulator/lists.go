@@ -45,6 +45,7 @@ func readListName(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return *in.Name, true
 }
 
+// checkListName: spec POST /v3/marketing/lists requestBody name (minLength 1, maxLength 100).
 func checkListName(name string) string {
 	n := utf8.RuneCountInString(name)
 	if strings.TrimSpace(name) == "" {
@@ -188,6 +189,7 @@ func (e *Emulator) hRenameList(w http.ResponseWriter, r *http.Request) {
 	for _, o := range a.lists {
 		if o != l && o.name == name {
 			a.mu.Unlock()
+			// assumption: list names are unique per account (SendGrid's UI refuses a duplicate name)
 			writeErrors(w, http.StatusBadRequest, fieldErr("name", "a list with this name already exists"))
 			return
 		}
@@ -208,6 +210,7 @@ func (e *Emulator) hDeleteList(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("delete_contacts"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
+			// assumption: another delete_contacts value is refused (spec: DELETE /v3/marketing/lists/{id} parameter delete_contacts is a boolean)
 			writeErrors(w, http.StatusBadRequest, fieldErr("delete_contacts", "delete_contacts must be true or false"))
 			return
 		}
@@ -321,6 +324,7 @@ func (e *Emulator) hFields(w http.ResponseWriter, r *http.Request) {
 }
 
 // CheckFieldName applies SendGrid's custom field name rules; it returns "" when name is fine.
+// spec: POST /v3/marketing/field_definitions description (A-Z, 0-9 and _, starting with a letter or _)
 func CheckFieldName(name string) string {
 	if name == "" {
 		return "name is required"
@@ -391,6 +395,8 @@ func (e *Emulator) createField(a *account, name, typ string) (*field, string) {
 	return f, ""
 }
 
+// nameTaken refuses a reserved field's name and a name another field has, ignoring case.
+// spec: POST /v3/marketing/field_definitions description ("case-insensitively unique")
 func nameTaken(a *account, name string, self *field) string {
 	for _, rf := range reservedFields {
 		if strings.EqualFold(rf.Name, name) {

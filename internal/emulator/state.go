@@ -8,21 +8,23 @@ import (
 	"time"
 )
 
-// Limits SendGrid documents, enforced by the emulator.
+// Limits SendGrid documents, enforced by the emulator; each with its source.
 const (
-	MaxUpsertContacts  = 30000
-	MaxUpsertBytes     = 6_000_000
-	MaxImportRows      = 1_000_000
-	MaxSearchEmails    = 100
-	MaxListsPerContact = 250
-	MaxCustomFields    = 500
-	MaxLists           = 1000
-	MaxPageSize        = 1000
-	MaxListNameLen     = 100
-	MaxFieldNameLen    = 100
+	MaxUpsertContacts  = 30000     // spec: PUT /v3/marketing/contacts requestBody contacts.maxItems
+	MaxUpsertBytes     = 6_000_000 // spec: PUT /v3/marketing/contacts description "6MB" (assumption: decimal, the lower reading)
+	MaxImportRows      = 1_000_000 // spec: PUT /v3/marketing/contacts/imports description "up to one million contacts"
+	MaxSearchEmails    = 100       // spec: POST /v3/marketing/contacts/search/emails description (up to 100 emails)
+	MaxListsPerContact = 250       // assumption: reported by SendGrid users, not in the spec (SENDGRID-EVIDENCE "lists")
+	MaxCustomFields    = 500       // spec: tsg_mc_custom_fields_v3.json POST /v3/marketing/field_definitions description
+	MaxLists           = 1000      // source: SendGrid "Create and manage contacts" page (assumption: refused with 400)
+	MaxPageSize        = 1000      // spec: GET /v3/marketing/lists parameter page_size maximum
+	MaxListNameLen     = 100       // spec: POST /v3/marketing/lists requestBody name.maxLength
+	MaxFieldNameLen    = 100       // spec: POST /v3/marketing/field_definitions requestBody name.maxLength
 )
 
-// Reserved fields, as SendGrid lists them in GET /v3/marketing/field_definitions.
+// Reserved fields, as SendGrid lists them in GET /v3/marketing/field_definitions; maximum lengths
+// from the spec's ContactRequest schema (0: none documented).
+// spec: tsg_mc_contacts_v3.json components.schemas.ContactRequest; tsg_mc_custom_fields_v3.json GET /v3/marketing/field_definitions reserved_fields
 type reservedField struct {
 	ID, Name, Type string
 	ReadOnly       bool
