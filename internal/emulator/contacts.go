@@ -28,6 +28,7 @@ type upsertContact struct {
 // the RFC 5322 atom set (dots not leading, trailing or doubled), a domain of at least two labels
 // of letters, digits and hyphens (not leading or trailing), a top-level label of letters, and
 // at most 254 characters in all. Case does not matter.
+// assumption: SendGrid publishes no address grammar; this is RFC 5321/5322's common subset (spec: ContactRequest email.maxLength 254)
 func ValidEmail(s string) bool {
 	if len(s) < 3 || len(s) > 254 {
 		return false
@@ -77,6 +78,8 @@ func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
+// lower lower-cases an email as SendGrid stores it.
+// spec: POST /v3/marketing/contacts/search/emails description ("the email addresses in the result will be all lower case")
 func lower(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 'A' && s[i] <= 'Z' || s[i] >= 0x80 {
@@ -99,7 +102,7 @@ func (l *errList) add(field, msg string) {
 
 func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
-	if r.ContentLength > MaxUpsertBytes {
+	if r.ContentLength > MaxUpsertBytes { // assumption: over 6 MB is 413 (spec: PUT /v3/marketing/contacts description names the limit, not the status)
 		writeErrors(w, http.StatusRequestEntityTooLarge, fieldErr("", fmt.Sprintf("request body is larger than the 6 MB limit (%d bytes)", MaxUpsertBytes)))
 		return
 	}
@@ -121,7 +124,7 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", "at least one contact is required"))
 		return
 	}
-	if len(in.contacts) > MaxUpsertContacts {
+	if len(in.contacts) > MaxUpsertContacts { // spec: PUT /v3/marketing/contacts contacts.maxItems; 400 with validation errors
 		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", fmt.Sprintf("a request may upsert at most %d contacts, this one has %d", MaxUpsertContacts, len(in.contacts))))
 		return
 	}
@@ -714,6 +717,7 @@ func (e *Emulator) hSearchEmails(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Unlock()
 	if found == 0 {
+		// spec: POST /v3/marketing/contacts/search/emails description ("returns a 404 status code when no contacts are found")
 		writeErrors(w, http.StatusNotFound, fieldErr("emails", "no contacts found"))
 		return
 	}
