@@ -4,10 +4,17 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
 )
 
 // Real-API mode of the acceptance suite. With SENDGRIDAUDIENCE_ACC_SENDGRID=1, a real key in
@@ -139,4 +146,101 @@ func TestAccModeSelection(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testAccListMembers returns which of emails are on the list: from the emulator, or (real mode)
+// by searching SendGrid, polling until want holds or a few minutes have passed, since SendGrid
+// applies jobs, search results and list counts minutes after a job completes.
+func (e *testAccEnv) testAccListMembers(t *testing.T, listID string, emails []string, want func(on int) bool) (int, error) {
+	t.Helper()
+	count := func() (int, error) {
+		if !e.Real {
+			on := map[string]bool{}
+			for _, m := range e.Emulator.ListMembers(e.Key, listID) {
+				on[m] = true
+			}
+			n := 0
+			for _, em := range emails {
+				if on[em] {
+					n++
+				}
+			}
+			return n, nil
+		}
+		n := 0
+		for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
+			found, err := e.Client(t).SearchEmails(context.Background(), emails[i:min(i+sendgrid.MaxSearchEmails, len(emails))])
+			if err != nil {
+				return 0, err
+			}
+			for _, c := range found {
+				if slices.Contains(c.ListIDs, listID) {
+					n++
+				}
+			}
+		}
+		return n, nil
+	}
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		n, err := count()
+		if err != nil || want(n) || !e.Real || time.Now().After(deadline) {
+			return n, err
+		}
+		time.Sleep(15 * time.Second)
+	}
+}
+
+// Runs against the emulator and, in real-API mode, against SendGrid: an export of 20 synthetic
+// profiles (@example.* addresses) to the scratch list, and on_destroy = "remove_from_list" takes
+// them off again (the contacts stay in the account, as SendGrid keeps them).
+func TestAccExport_scratchListRoundTrip(t *testing.T) {
+	env, listID, _ := testAccNewSharedEnv(t, "Newsletter")
+	opts := synth.Options{Count: 20, Seed: 29}
+	path := filepath.Join(t.TempDir(), "customers.csv")
+	g, err := synth.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.WriteFile(context.Background(), path, synth.CSV); err != nil {
+		t.Fatal(err)
+	}
+	emails := expectedEmails(t, opts, nil)
+	config := env.ProviderConfig(testAccAdmin) + testAccConnectionConfig("Marketing", []string{testAccAdmin}, nil, "") + fmt.Sprintf(`
+data "sendgridaudience_segment" "customers" {
+  name   = "customers"
+  source = %q
+}
+
+resource "sendgridaudience_export" "test" {
+  name                = "acc-scratch-round-trip"
+  sendgrid_connection = sendgridaudience_connection.test
+  list_id             = %q
+  segments            = [data.sendgridaudience_segment.customers]
+  on_destroy          = "remove_from_list"
+  data_matching = {
+    email      = "email"
+    first_name = "first_name"
+  }
+}
+`, path, listID)
+	all := func(on int) bool { return on == len(emails) }
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: config,
+			Check: func(*terraform.State) error {
+				if n, err := env.testAccListMembers(t, listID, emails, all); err != nil || n != len(emails) {
+					return fmt.Errorf("%d of %d exported contacts are on the list (%v)", n, len(emails), err)
+				}
+				return nil
+			},
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if n, err := env.testAccListMembers(t, listID, emails, func(on int) bool { return on == 0 }); err != nil || n != 0 {
+				return fmt.Errorf("%d exported contacts are still on the list after destroy (%v)", n, err)
+			}
+			return nil
+		},
+	})
 }
