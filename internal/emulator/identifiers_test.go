@@ -78,6 +78,7 @@ func TestImportNeedsTheContactsExistingIdentifiers(t *testing.T) {
 		email(2) + ",Bob,\n" +
 		email(3) + ",Cy,+442071838750\n"
 	req, _ := http.NewRequest("PUT", imp.UploadURI, strings.NewReader(file))
+	req.Header.Set("x-amz-server-side-encryption", "aws:kms") // the upload_headers the import returned
 	res, err := s.hc.Do(req)
 	if err != nil {
 		t.Fatal(err)

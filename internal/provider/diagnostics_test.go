@@ -16,7 +16,7 @@ import (
 // so the key diagnostic names the missing scopes from GET /v3/scopes and points at the
 // connection's granted_scopes and the troubleshooting guide.
 func TestForbiddenNamesMissingScopesFromTheKeysScopes(t *testing.T) {
-	granted := []string{emulator.ScopeMarketingRead, emulator.ScopeUsernameRead, emulator.ScopeAccountRead}
+	granted := []string{"mail.send", emulator.ScopeUsernameRead, emulator.ScopeAccountRead}
 	var missing []string
 	for _, s := range connectionRequiredScopes {
 		if !slices.Contains(granted, s) {
