@@ -373,7 +373,9 @@ func (e *Emulator) hListExports(w http.ResponseWriter, r *http.Request) {
 	for _, x := range a.exports {
 		all = append(all, x)
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].created.Before(all[j].created) || all[i].created.Equal(all[j].created) && all[i].id < all[j].id })
+	sort.Slice(all, func(i, j int) bool {
+		return all[i].created.Before(all[j].created) || all[i].created.Equal(all[j].created) && all[i].id < all[j].id
+	})
 	res := make([]map[string]any, 0, len(all))
 	for _, x := range all {
 		lists := make([]map[string]string, 0, len(x.listIDs))

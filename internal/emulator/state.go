@@ -10,18 +10,18 @@ import (
 
 // Limits SendGrid documents, enforced by the emulator.
 const (
-	MaxUpsertContacts  = 30000
-	MaxUpsertBytes     = 6_000_000
-	MaxImportRows      = 1_000_000
-	MaxSearchEmails    = 100
+	MaxUpsertContacts = 30000
+	MaxUpsertBytes    = 6_000_000
+	MaxImportRows     = 1_000_000
+	MaxSearchEmails   = 100
 	// MaxSearchEmailLength: spec POST /v3/marketing/contacts/search/emails, emails.items maxLength.
 	MaxSearchEmailLength = 100
-	MaxListsPerContact = 250
-	MaxCustomFields    = 500
-	MaxLists           = 1000
-	MaxPageSize        = 1000
-	MaxListNameLen     = 100
-	MaxFieldNameLen    = 100
+	MaxListsPerContact   = 250
+	MaxCustomFields      = 500
+	MaxLists             = 1000
+	MaxPageSize          = 1000
+	MaxListNameLen       = 100
+	MaxFieldNameLen      = 100
 )
 
 // Reserved fields, as SendGrid lists them in GET /v3/marketing/field_definitions.
