@@ -456,7 +456,7 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 			}
 			confirmed := int64(0)
 			for _, en := range s.prev {
-				if en.Content != 0 {
+				if en.Content != 0 && en.Content != removalPending {
 					confirmed++
 				}
 			}
@@ -506,14 +506,21 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 
 	// Compare with the previous snapshot (and with the list, when it was read).
 	if s.members == nil {
-		dc := snapshot.Diff(s.prev, s.cur, nil)
+		pending := int64(0)
+		dc := snapshot.Diff(s.prev, s.cur, func(c snapshot.Change, en snapshot.Entry) {
+			if c == snapshot.Removed && en.Content == removalPending {
+				pending++
+			}
+		})
 		if s.fieldsChanged {
 			dc.Update += dc.Unchanged
 			dc.Unchanged = 0
 		}
 		plan.ToAdd, plan.ToUpdate, plan.Unchanged = dc.Add, dc.Update, dc.Unchanged
 		if s.mirror {
-			plan.ToRemove = dc.Remove
+			// Removals SendGrid accepted in an earlier run are not changes to make; the next
+			// run that looks the list up checks them.
+			plan.ToRemove = dc.Remove - pending
 		}
 	} else {
 		plan.MembershipRead, plan.Drift = true, s.drift

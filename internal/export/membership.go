@@ -203,12 +203,16 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 			continue
 		}
 		ref := m.ref(en.Email)
-		if ref.id != "" {
+		switch {
+		case ref.id != "":
 			rs.ids = append(rs.ids, ref.id)
 			rs.hashes = append(rs.hashes, en.Email)
-		} else if ref.email != "" {
+		case searchable(ref.email):
 			emails = append(emails, ref.email)
 			hashes = append(hashes, en.Email)
+		case ref.email != "":
+			a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
+			a.todo++
 		}
 	}
 	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
@@ -224,7 +228,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 			}
 		}
 	}
-	a.todo = int64(len(rs.ids))
+	a.todo += int64(len(rs.ids))
 	runErr := a.remove(ctx, rs)
 	rep.FinishedAt = e.now()
 	rep.Status = a.status()
