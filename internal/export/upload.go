@@ -39,10 +39,10 @@ type applier struct {
 	// removal jobs have no documented status. They stay in the snapshot with content hash
 	// removalPending until a later run finds them off the list.
 	pendingRemoval []uint64
-	todo          int64    // changes to make (uploads + removals)
-	done          int64    // changes confirmed
-	problems      map[string]int64
-	problemOrder  []string
+	todo           int64 // changes to make (uploads + removals)
+	done           int64 // changes confirmed
+	problems       map[string]int64
+	problemOrder   []string
 }
 
 func (a *applier) problem(msg string, n int64) {
@@ -164,12 +164,17 @@ func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.E
 			return
 		}
 		bad := make(map[uint64]struct{}, len(rows))
+		identified := true // every row names a contact of this job
 		for _, r := range rows {
 			email, reason := NormalizeEmail(r.Email)
 			if reason != "" {
 				email = strings.ToLower(strings.TrimSpace(r.Email))
 			}
-			bad[eh(email)] = struct{}{}
+			if email == "" {
+				identified = false
+			} else {
+				bad[eh(email)] = struct{}{}
+			}
 			msg := scrubMessage(r.Message)
 			if msg == "" {
 				msg = "rejected by SendGrid"
@@ -189,11 +194,13 @@ func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.E
 		// (repeated after a broken connection) may have applied it: unsure.
 		a.markUnsure(rejected)
 		errored := int64(len(entries) - len(ok))
-		if len(rows) == 0 && job.Errored > 0 {
-			// The job reports errors but names no rows: confirm none.
+		if !identified || int64(len(rejected)) < job.Errored {
+			// The errors file's format is not documented: unless every errored row is named by
+			// the email of one of the job's contacts, any contact may have failed. Confirm none;
+			// the next run sends them again (an upsert is idempotent).
 			ok = nil
 			errored = int64(len(entries))
-			a.problem("job "+jobID+" errored without naming the rows", errored)
+			a.problem("job "+jobID+" errored and its errors file does not name every rejected contact; none of its contacts is confirmed", errored)
 			a.markUnsure(entries)
 		}
 		a.confirm(ok)
