@@ -208,16 +208,7 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		// Source: spec PUT /v3/marketing/contacts description: "an HTTP 4XX error containing
 		// validation errors" for the request; nothing of it is applied. The field reference
 		// format (contacts[i].email) is an assumption; Config.UpsertErrorsWithoutField drops it.
-		if e.cfg.UpsertErrorsWithoutField {
-			// ContactsError.field is an optional string (not nullable): left out.
-			msgs := make([]map[string]string, len(errs.items))
-			for i, it := range errs.items {
-				msgs[i] = map[string]string{"message": it.Message}
-			}
-			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": msgs})
-			return
-		}
-		writeErrors(w, http.StatusBadRequest, errs.items...)
+		e.writeUpsertErrors(w, errs.items)
 		return
 	}
 	e.count(func(c *Counters) {
@@ -249,6 +240,20 @@ func identifierErrors(a *account, out []upsertContact, errs *errList) {
 			errs.add("contacts["+strconv.Itoa(i)+"]."+f, msg)
 		}
 	}
+}
+
+// writeUpsertErrors answers 400 with the validation errors; with Config.UpsertErrorsWithoutField
+// the field is left out (ContactsError.field is an optional string, not nullable).
+func (e *Emulator) writeUpsertErrors(w http.ResponseWriter, items []errItem) {
+	if !e.cfg.UpsertErrorsWithoutField {
+		writeErrors(w, http.StatusBadRequest, items...)
+		return
+	}
+	msgs := make([]map[string]string, len(items))
+	for i, it := range items {
+		msgs[i] = map[string]string{"message": it.Message}
+	}
+	writeJSON(w, http.StatusBadRequest, map[string]any{"errors": msgs})
 }
 
 func jsonErrMsg(err error) string {

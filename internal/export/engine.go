@@ -540,20 +540,13 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 
 	// Compare with the previous snapshot (and with the list, when it was read).
 	if s.members == nil {
-		pending := int64(0)
-		dc := snapshot.Diff(s.prev, s.cur, func(c snapshot.Change, en snapshot.Entry) {
-			if c == snapshot.Removed && en.Content == removalPending {
-				pending++
-			}
-		})
+		dc, pending := diffPending(s.prev, s.cur)
 		if s.fieldsChanged {
 			dc.Update += dc.Unchanged
 			dc.Unchanged = 0
 		}
 		plan.ToAdd, plan.ToUpdate, plan.Unchanged = dc.Add, dc.Update, dc.Unchanged
 		if s.mirror {
-			// Removals SendGrid accepted in an earlier run are not changes to make; the next
-			// run that looks the list up checks them.
 			plan.ToRemove = dc.Remove - pending
 		}
 	} else {
@@ -669,6 +662,19 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 		return out, &RunError{Status: rep.Status, Problems: rep.Problems}
 	}
 	return out, nil
+}
+
+// diffPending compares the snapshot with the exported contacts and counts the leavers whose
+// removal SendGrid accepted in an earlier run (removalPending): they are not changes to make;
+// the next run that looks the list up checks them.
+func diffPending(prev, cur []snapshot.Entry) (snapshot.DiffCounts, int64) {
+	pending := int64(0)
+	dc := snapshot.Diff(prev, cur, func(c snapshot.Change, en snapshot.Entry) {
+		if c == snapshot.Removed && en.Content == removalPending {
+			pending++
+		}
+	})
+	return dc, pending
 }
 
 // RunError is returned by Apply (with a Result) when some changes were not confirmed.

@@ -542,21 +542,8 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 			}
 		}
 	}
-	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
-		j := min(i+sendgrid.MaxSearchEmails, len(emails))
-		found, err := a.e.Client.SearchEmails(ctx, emails[i:j])
-		if err != nil {
-			return nil, fmt.Errorf("searching contacts by email: %w", err)
-		}
-		for k := i; k < j; k++ {
-			ref, ok := found[emails[k]]
-			if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, a.req.ListID)) {
-				rs.goneOrVerified(a, emailHashes[k])
-				continue
-			}
-			rs.ids = append(rs.ids, ref.ID)
-			rs.hashes = append(rs.hashes, emailHashes[k])
-		}
+	if err := a.searchLeavers(ctx, rs, emails, emailHashes); err != nil {
+		return nil, err
 	}
 	// Stable order: makes request batches deterministic.
 	idx := make([]int, len(rs.ids))
@@ -570,6 +557,28 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 	}
 	rs.ids, rs.hashes = ids, hs
 	return rs, nil
+}
+
+// searchLeavers looks leavers up by email, 100 per request: those on the list are to be
+// removed, the others are gone.
+func (a *applier) searchLeavers(ctx context.Context, rs *removalSet, emails []string, emailHashes []uint64) error {
+	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
+		j := min(i+sendgrid.MaxSearchEmails, len(emails))
+		found, err := a.e.Client.SearchEmails(ctx, emails[i:j])
+		if err != nil {
+			return fmt.Errorf("searching contacts by email: %w", err)
+		}
+		for k := i; k < j; k++ {
+			ref, ok := found[emails[k]]
+			if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, a.req.ListID)) {
+				rs.goneOrVerified(a, emailHashes[k])
+				continue
+			}
+			rs.ids = append(rs.ids, ref.ID)
+			rs.hashes = append(rs.hashes, emailHashes[k])
+		}
+	}
+	return nil
 }
 
 // searchable reports whether POST /v3/marketing/contacts/search/emails takes the address: at
