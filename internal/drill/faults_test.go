@@ -81,7 +81,7 @@ func faultCases() []faultCase {
 			wantExit: 1, wantStatus: []string{"failed", "partial"}, wantWords: []string{"Export timed out", "run terraform apply again"},
 			injected: func(d emulator.Counters) bool { return d.UpsertRequests > 0 }},
 		{name: "jobs fail", what: "every SendGrid job fails as a whole",
-			faults:   emulator.Faults{JobFailRatio: 1},
+			faults: emulator.Faults{JobFailRatio: 1},
 			// Removals SendGrid accepts are not followed (their jobs have no documented status):
 			// they count as done, so a run with removals ends partial rather than failed.
 			wantExit: 1, wantStatus: []string{"failed", "partial"}, wantWords: []string{"Export run", "run terraform apply again"},
