@@ -117,7 +117,8 @@
 // contacts are isolated — by the error's field references (contacts[i]…) when every error names
 // a contact of the request, otherwise by splitting the batch in halves, at most 64 extra requests
 // per batch — and the rest is sent again. Refused contacts are counted in Report.Errored,
-// listed masked in Report.Rejected, not recorded, and sent again by the next run.
+// listed masked in Report.Rejected, not recorded (the run ends partial), and sent again by the
+// next run.
 //
 // The format of a job's errors file is not documented. The rows it names by email are excluded
 // from the snapshot and the job's other contacts confirmed only when every errored row

@@ -170,8 +170,8 @@ func messages(err error) string {
 }
 
 // reject records a contact SendGrid refused: reported (masked), counted as errored, and not
-// confirmed, so that the next run sends it again (and it is refused again until its data is
-// fixed). Its outcome is known, so it counts as settled for the run's status.
+// confirmed, so that the run ends partial and the next run sends it again (it is refused again
+// until its data is fixed), as rows a job rejects.
 func (a *applier) reject(rec []byte, msg string) {
 	var c struct {
 		Email string `json:"email"`
@@ -187,7 +187,6 @@ func (a *applier) reject(rec []byte, msg string) {
 	a.problem("SendGrid refused a contact in an upsert ("+field+": "+msg+")", 1)
 	a.count(0, 0, 1)
 	a.mu.Lock()
-	a.done++
 	if len(a.rep.Rejected) < a.e.sampleLimit() {
 		a.rep.Rejected = append(a.rep.Rejected, InvalidRow{Pos: rejectedPos, Field: field, Reason: ReasonRejected,
 			Masked: privacy.MaskEmail(c.Email), Detail: msg})

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -101,10 +102,12 @@ func TestUpsertRefusalIsolatesContacts(t *testing.T) {
 				}
 			}
 			res, err := v.apply(req)
-			if err != nil || res == nil {
+			var re *RunError
+			if !errors.As(err, &re) || res == nil {
 				t.Fatalf("apply: %v", err)
 			}
-			if res.Report.Errored != 3 || len(res.Report.Rejected) != 3 || res.Report.Status != StatusSucceeded {
+			if res.Report.Errored != 3 || len(res.Report.Rejected) != 3 || res.Report.Status != StatusPartial ||
+				!strings.Contains(err.Error(), "SendGrid refused a contact") {
 				t.Fatalf("report %+v", res.Report)
 			}
 			for _, r := range res.Report.Rejected {
