@@ -252,6 +252,9 @@ func newEmulator(t *testing.T, cfg emulator.Config) *drillEmulator {
 	if cfg.JobDelay == 0 {
 		cfg.JobDelay = 50 * time.Millisecond
 	}
+	if cfg.ConsistencyLag == 0 {
+		cfg.ConsistencyLag = 2 * time.Second // SendGrid's list counts lag its jobs
+	}
 	emu, srv := emulator.NewTestServer(t, cfg)
 	return &drillEmulator{Emulator: emu, URL: srv.URL, Key: key}
 }

@@ -14,7 +14,8 @@
 //	PATCH  /v3/marketing/lists/{id}                     marketing.read
 //	DELETE /v3/marketing/lists/{id}?delete_contacts=    marketing.read (204, or 200 {job_id} when deleting contacts)
 //	DELETE /v3/marketing/lists/{id}/contacts?contact_ids=a,b
-//	                                                    marketing.read (202 {job_id}; applied when the job runs)
+//	                                                    marketing.read (202 {job_id}; applied when the job runs;
+//	                                                    404 when the list or one contact ID does not exist)
 //	GET    /v3/marketing/lists/{id}/contacts/count      marketing.read
 //	GET    /v3/marketing/field_definitions              marketing.read (custom + SendGrid's reserved fields)
 //	POST   /v3/marketing/field_definitions              marketing.read (≤500; names A–Z a–z 0–9 _, starting
@@ -31,10 +32,13 @@
 //	                                                    needs all of its existing identifiers (400 naming
 //	                                                    contacts[i].<identifier>; in CSV imports a row error))
 //	GET    /v3/marketing/contacts/count                 marketing.read
-//	POST   /v3/marketing/contacts/search/emails         marketing.read (≤100 emails; 404 when none is found)
+//	POST   /v3/marketing/contacts/search/emails         marketing.read (≤100 emails of ≤100 characters, one
+//	                                                    invalid fails the call; 404 when none is found)
 //	PUT    /v3/marketing/contacts/imports               marketing.read (CSV import: upload_uri + upload_headers)
-//	GET    /v3/marketing/contacts/imports/{id}          marketing.read (job status of upserts, imports, removals)
+//	GET    /v3/marketing/contacts/imports/{id}          marketing.read (job status of upserts, imports and
+//	                                                    contact deletions; 404 for list-membership removals)
 //	POST   /v3/marketing/contacts/exports               marketing.read (202 {id})
+//	GET    /v3/marketing/contacts/exports               marketing.read (every export job, oldest first)
 //	GET    /v3/marketing/contacts/exports/{id}          marketing.read (pending → ready with urls | failure)
 //
 // Every /v3/marketing/ endpoint needs marketing.read, the only scope SendGrid's permission lists
@@ -51,7 +55,11 @@
 // lower-cased email. Upserts, imports and removals are async jobs: pending for Config.JobDelay,
 // then applied in creation order and reported as completed, errored (some rows failed: custom
 // field value of the wrong type, more than 250 lists, injected row errors) or failed (every row,
-// or an injected job failure). A job's errors_url serves a CSV "email,message".
+// or an injected job failure). A job's errors_url serves, as Config.ErrorsFile chooses (SendGrid
+// documents no format), CSV "email,message" (default), CSV "row,message" or JSON. A rejected upsert
+// names each refused contact as contacts[i].<field>, or (Config.UpsertErrorsWithoutField) names
+// none. With Config.ConsistencyLag list contact counts show a job's changes only that long after
+// it ran, as SendGrid's do minutes later.
 //
 // The emulator also serves, under /_emulator/, what SendGrid serves from presigned storage URLs:
 // the CSV upload target of an import (PUT, plain or gzip; authorised by the token in the URL,

@@ -56,7 +56,28 @@ type Config struct {
 	Clock         func() time.Time // optional; default time.Now
 	// SaveEvery is the most often the state file is rewritten (default 1 s).
 	SaveEvery time.Duration
+	// ConsistencyLag is how long after a job ran its changes to list membership take to show in
+	// list contact counts (GET /v3/marketing/lists/{id}, GET /v3/marketing/lists, GET
+	// /v3/marketing/lists/{id}/contacts/count). Source: SendGrid support articles describe
+	// contacts "still updating in the background" minutes after a run (SENDGRID-EVIDENCE.md,
+	// "asynchronous effects"); the length is an assumption. 0: counts are current.
+	ConsistencyLag time.Duration
+	// ErrorsFile is the format of a job's errors file, which SendGrid does not document (spec:
+	// ContactImport.results.errors_url says only that it holds information about errors):
+	// ErrorsCSVEmail (default), ErrorsCSVRows or ErrorsJSON.
+	ErrorsFile string
+	// UpsertErrorsWithoutField answers a rejected PUT /v3/marketing/contacts with errors that
+	// carry no field reference: the spec's ContactsError has an optional "field" whose format
+	// is not documented, so a client must cope without it.
+	UpsertErrorsWithoutField bool
 }
+
+// Errors file formats (Config.ErrorsFile); SendGrid documents none of them.
+const (
+	ErrorsCSVEmail = "csv-email" // CSV "email,message"
+	ErrorsCSVRows  = "csv-rows"  // CSV "row,message": 1-based row numbers of the request, no email
+	ErrorsJSON     = "json"      // JSON {"errors":[{"email":…,"message":…}]}
+)
 
 // Key is one API key: the account it belongs to and its scopes.
 type Key struct {
@@ -409,6 +430,7 @@ func (e *Emulator) routes() {
 	reg("PUT /v3/marketing/contacts/imports", ScopeMarketingRead, e.hStartImport)
 	reg("GET /v3/marketing/contacts/imports/{id}", ScopeMarketingRead, e.hImportStatus)
 	reg("POST /v3/marketing/contacts/exports", ScopeMarketingRead, e.hStartExport)
+	reg("GET /v3/marketing/contacts/exports", ScopeMarketingRead, e.hListExports)
 	reg("GET /v3/marketing/contacts/exports/{id}", ScopeMarketingRead, e.hExportStatus)
 
 	// Stand-ins for SendGrid's presigned storage URLs: authorised by the token in the URL.

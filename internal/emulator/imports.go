@@ -361,6 +361,48 @@ func (e *Emulator) hExportStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// hListExports lists the account's export jobs, oldest first. Source: spec
+// tsg_mc_contacts_v3.json GET /v3/marketing/contacts/exports ("Get All Existing Exports": id,
+// status, created_at, completed_at, expires_at, urls when ready, export_type, lists).
+func (e *Emulator) hListExports(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	a := ri.acct
+	now := e.clock()
+	a.mu.Lock()
+	e.process(a, now)
+	all := make([]*export, 0, len(a.exports))
+	for _, x := range a.exports {
+		all = append(all, x)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		return all[i].created.Before(all[j].created) || all[i].created.Equal(all[j].created) && all[i].id < all[j].id
+	})
+	res := make([]map[string]any, 0, len(all))
+	for _, x := range all {
+		lists := make([]map[string]string, 0, len(x.listIDs))
+		for _, id := range x.listIDs {
+			name := ""
+			if l := a.lists[id]; l != nil {
+				name = l.name
+			}
+			lists = append(lists, map[string]string{"ID": id, "Name": name})
+		}
+		typ := "contacts_export"
+		if len(x.listIDs) > 0 {
+			typ = "list_export"
+		}
+		item := map[string]any{"id": x.id, "status": x.status, "created_at": isoTime(x.created),
+			"expires_at": isoTime(x.created.Add(72 * time.Hour)), "export_type": typ, "lists": lists,
+			"_metadata": map[string]any{"self": ri.base + "/v3/marketing/contacts/exports/" + x.id}}
+		if !x.completed.IsZero() {
+			item["completed_at"] = isoTime(x.completed)
+		}
+		res = append(res, item)
+	}
+	a.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"result": res, "_metadata": map[string]any{"self": ri.base + "/v3/marketing/contacts/exports"}})
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b

@@ -389,3 +389,19 @@ func (e *Emulator) saver() {
 		}
 	}
 }
+
+// DeleteContact deletes a contact from the account at once, as SendGrid's UI does ("Delete
+// contacts"): it leaves every list. It reports whether the contact existed.
+func (e *Emulator) DeleteContact(apiKey, email string) bool {
+	a := e.mustAccount("DeleteContact", apiKey)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e.process(a, e.clock())
+	c := a.contacts[lower(email)]
+	if c == nil {
+		return false
+	}
+	a.deleteContact(c)
+	e.dirty.Store(true)
+	return true
+}

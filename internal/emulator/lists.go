@@ -11,11 +11,12 @@ import (
 	"unicode/utf8"
 )
 
-func (e *Emulator) listJSON(l *list, base string) map[string]any {
+// listJSON renders a list; the caller holds a.mu. Its count lags (Config.ConsistencyLag).
+func (e *Emulator) listJSON(a *account, l *list, base string) map[string]any {
 	return map[string]any{
 		"id":            l.id,
 		"name":          l.name,
-		"contact_count": l.count,
+		"contact_count": a.visibleCount(l, e.clock(), e.cfg.ConsistencyLag),
 		"_metadata":     map[string]string{"self": base + "/v3/marketing/lists/" + l.id},
 	}
 }
@@ -68,9 +69,10 @@ func (e *Emulator) hCreateList(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, fieldErr("name", msg))
 		return
 	}
-	ri.acct.mu.Lock()
-	body := e.listJSON(l, ri.base)
-	ri.acct.mu.Unlock()
+	a := ri.acct
+	a.mu.Lock()
+	body := e.listJSON(a, l, ri.base)
+	a.mu.Unlock()
 	writeJSON(w, http.StatusCreated, body)
 }
 
@@ -122,7 +124,7 @@ func (e *Emulator) hLists(w http.ResponseWriter, r *http.Request) {
 	all := a.sortedLists()
 	res := []map[string]any{}
 	for i := offset; i < len(all) && i < offset+size; i++ {
-		res = append(res, e.listJSON(all[i], ri.base))
+		res = append(res, e.listJSON(a, all[i], ri.base))
 	}
 	total := len(all)
 	a.mu.Unlock()
@@ -170,7 +172,7 @@ func (e *Emulator) hGetList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.mu.Lock()
-	body := e.listJSON(l, ri.base)
+	body := e.listJSON(a, l, ri.base)
 	a.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
 }
@@ -195,7 +197,7 @@ func (e *Emulator) hRenameList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	l.name = name
-	body := e.listJSON(l, ri.base)
+	body := e.listJSON(a, l, ri.base)
 	a.mu.Unlock()
 	e.dirty.Store(true)
 	writeJSON(w, http.StatusOK, body)
@@ -255,7 +257,7 @@ func (e *Emulator) hListCount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.mu.Lock()
-	n := l.count
+	n := a.visibleCount(l, e.clock(), e.cfg.ConsistencyLag)
 	a.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"contact_count": n, "billable_count": n})
 }
@@ -280,7 +282,22 @@ func (e *Emulator) hRemoveListContacts(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	j := e.newJob(jobDelete)
+	a.mu.Lock()
+	e.process(a, e.clock())
+	missing := false
+	for _, id := range ids {
+		if a.byID[id] == nil {
+			missing = true
+		}
+	}
+	a.mu.Unlock()
+	if missing {
+		// Source: spec tsg_mc_lists_v3.json DELETE /v3/marketing/lists/{id}/contacts, 404: "one
+		// or more contact IDs do not exist". Which ones is not said (the body is undocumented).
+		writeErrors(w, http.StatusNotFound, fieldErr("contact_ids", "one or more contact IDs do not exist"))
+		return
+	}
+	j := e.newJob(jobRemove)
 	j.removeList = l.id
 	j.removeIDs = ids
 	j.requested = int64(len(ids))

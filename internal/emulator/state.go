@@ -10,16 +10,17 @@ import (
 
 // Limits SendGrid documents, enforced by the emulator; each with its source.
 const (
-	MaxUpsertContacts  = 30000     // spec: PUT /v3/marketing/contacts requestBody contacts.maxItems
-	MaxUpsertBytes     = 6_000_000 // spec: PUT /v3/marketing/contacts description "6MB" (assumption: decimal, the lower reading)
-	MaxImportRows      = 1_000_000 // spec: PUT /v3/marketing/contacts/imports description "up to one million contacts"
-	MaxSearchEmails    = 100       // spec: POST /v3/marketing/contacts/search/emails description (up to 100 emails)
-	MaxListsPerContact = 250       // assumption: reported by SendGrid users, not in the spec (SENDGRID-EVIDENCE "lists")
-	MaxCustomFields    = 500       // spec: tsg_mc_custom_fields_v3.json POST /v3/marketing/field_definitions description
-	MaxLists           = 1000      // source: SendGrid "Create and manage contacts" page (assumption: refused with 400)
-	MaxPageSize        = 1000      // spec: GET /v3/marketing/lists parameter page_size maximum
-	MaxListNameLen     = 100       // spec: POST /v3/marketing/lists requestBody name.maxLength
-	MaxFieldNameLen    = 100       // spec: POST /v3/marketing/field_definitions requestBody name.maxLength
+	MaxUpsertContacts    = 30000     // spec: PUT /v3/marketing/contacts requestBody contacts.maxItems
+	MaxUpsertBytes       = 6_000_000 // spec: PUT /v3/marketing/contacts description "6MB" (assumption: decimal, the lower reading)
+	MaxImportRows        = 1_000_000 // spec: PUT /v3/marketing/contacts/imports description "up to one million contacts"
+	MaxSearchEmails      = 100       // spec: POST /v3/marketing/contacts/search/emails description (up to 100 emails)
+	MaxSearchEmailLength = 100       // spec: POST /v3/marketing/contacts/search/emails requestBody emails.items.maxLength
+	MaxListsPerContact   = 250       // assumption: reported by SendGrid users, not in the spec (SENDGRID-EVIDENCE "lists")
+	MaxCustomFields      = 500       // spec: tsg_mc_custom_fields_v3.json POST /v3/marketing/field_definitions description
+	MaxLists             = 1000      // source: SendGrid "Create and manage contacts" page (assumption: refused with 400)
+	MaxPageSize          = 1000      // spec: GET /v3/marketing/lists parameter page_size maximum
+	MaxListNameLen       = 100       // spec: POST /v3/marketing/lists requestBody name.maxLength
+	MaxFieldNameLen      = 100       // spec: POST /v3/marketing/field_definitions requestBody name.maxLength
 )
 
 // Reserved fields, as SendGrid lists them in GET /v3/marketing/field_definitions; maximum lengths
@@ -171,11 +172,12 @@ func (c *contact) onList(id string) bool {
 type jobError struct {
 	Email   string
 	Message string
+	Row     int // 1-based position in the request or file, 0 when none
 }
 
 type job struct {
 	id       string
-	kind     string // upsert | delete
+	kind     string // upsert | delete | remove (list-membership removal)
 	created  time.Time
 	due      time.Time // zero: waiting (CSV import without upload)
 	stuck    bool
@@ -231,6 +233,51 @@ type account struct {
 	jobs      map[string]*job
 	pending   []*job // in creation order
 	exports   map[string]*export
+	// lagged holds recent changes of list counts not yet visible (Config.ConsistencyLag).
+	lagged []countChange
+}
+
+// countChange is a change of a list's count made at a time, visible ConsistencyLag later.
+type countChange struct {
+	list  string
+	delta int64
+	at    time.Time
+}
+
+// visibleCount is the list's count as reads show it: without the changes made less than lag
+// ago. The caller holds a.mu.
+func (a *account) visibleCount(l *list, now time.Time, lag time.Duration) int64 {
+	n := l.count
+	keep := a.lagged[:0]
+	for _, c := range a.lagged {
+		if now.Sub(c.at) >= lag {
+			continue
+		}
+		keep = append(keep, c)
+		if c.list == l.id {
+			n -= c.delta
+		}
+	}
+	a.lagged = keep
+	return max(n, 0)
+}
+
+// listCounts returns every list's count (to record what a job changed). The caller holds a.mu.
+func (a *account) listCounts() map[string]int64 {
+	m := make(map[string]int64, len(a.lists))
+	for id, l := range a.lists {
+		m[id] = l.count
+	}
+	return m
+}
+
+// noteLag records the count changes since before as made at now. The caller holds a.mu.
+func (a *account) noteLag(before map[string]int64, now time.Time) {
+	for id, l := range a.lists {
+		if d := l.count - before[id]; d != 0 {
+			a.lagged = append(a.lagged, countChange{list: id, delta: d, at: now})
+		}
+	}
 }
 
 func newAccount(userID int64) *account {

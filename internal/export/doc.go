@@ -94,7 +94,10 @@
 // to a list — and mirror mode removes only contacts the snapshot records as the export's
 // (except without a usable snapshot, as above, when it cannot tell them apart). The check is by
 // count: a removal offset by additions outside the export goes unnoticed until the counts
-// differ. Without drift no export is made.
+// differ. Without drift no export is made. SendGrid applies changes asynchronously and its list
+// counts lag them by minutes: within Engine.SettleWindow (DefaultSettleWindow, 15 minutes) of the
+// previous run (Request.PreviousRunFinished) a lower count is taken for that lag (Plan.Settling),
+// not for drift, and nothing is read; a later plan checks again.
 //
 // # Upload
 //
@@ -107,31 +110,58 @@
 // field's ID is known; otherwise the JSON upsert. Engine.Transfer forces one.
 //
 // Up to Concurrency (default 3) upload requests are in flight; the client paces them by
-// SendGrid's rate-limit headers and retries transient failures. Every job is polled to its end
-// with backoff. Rows listed in a job's errors file are summarised in the report and excluded
-// from the snapshot.
+// SendGrid's rate-limit headers and retries transient failures. Every upsert and import job is
+// polled to its end with backoff.
+//
+// An upsert with one contact SendGrid refuses is answered 400 and applies nothing. The refused
+// contacts are isolated — by the error's field references (contacts[i]…) when every error names
+// a contact of the request, otherwise by splitting the batch in halves, at most 64 extra requests
+// per batch — and the rest is sent again. Refused contacts are counted in Report.Errored,
+// listed masked in Report.Rejected, not recorded (the run ends partial), and sent again by the
+// next run.
+//
+// The format of a job's errors file is not documented. The rows it names by email are excluded
+// from the snapshot and the job's other contacts confirmed only when every errored row
+// (errored_count) is named by the email of one of its contacts; otherwise (rows by number only,
+// fewer rows than errors) none of the job's contacts is confirmed.
 //
 // In mirror mode the contacts that left the segments are removed from the list (never
 // deleted). Those whose email the sources still show (filtered out, or invalid) are found by
-// searching by email, 100 per request; the others (deleted from the sources) through a
-// contacts export of the list. Removals go in batches whose URL stays under 8,000 characters,
-// each job polled to its end.
+// searching by email, 100 per request — except addresses over 100 characters, which SendGrid
+// cannot search (one would fail the whole search) — the others through a contacts export of the
+// list. Removals go in batches whose URL stays under 8,000 characters. A 404 means the list or
+// one of the contacts does not exist: the list is checked (a deleted list fails the removals),
+// and otherwise the batch is split until the missing contacts are found; they are off the list
+// already, and the others are removed. SendGrid documents no status for removal jobs, so they
+// are not polled: an accepted removal (202) is recorded as pending (below).
+//
+// Starting a contacts export (POST) or a CSV import (PUT) is not repeated after an ambiguous
+// failure. For an export, the account's export jobs are listed and a pending or ready one of the
+// list created since the request is used, else one more is started; an import whose start failed
+// is left (nothing is applied without its file) and its contacts are sent by the next run.
 //
 // # Exactly-once effect
 //
 // The snapshot advances only for what SendGrid confirmed: contacts of jobs that completed, and
-// of jobs that errored minus the rows in their errors file; removals whose job completed.
+// of jobs that errored minus the rows their errors file names (when it names all); removals
+// SendGrid accepted, as pending (below), and leavers found off the list.
 // Contacts whose upload or removal was attempted without a known outcome (an interrupted
 // request, a job that failed or could not be followed, rows rejected in a job after a repeated
 // request) are kept in the snapshot with content hash 0: the next run uploads them again if
 // they are still exported, and checks the list for them (removing them in mirror mode) if not.
+// A removal SendGrid accepted stays in the snapshot with content hash 1 (pending): not counted
+// as on the list, not planned as a change, and checked by the next apply — by email search, or
+// in a contacts export (read for that when the email is not known) — which drops it when the
+// contact is off the list and removes it again otherwise. A removal job that failed in SendGrid
+// is thus repaired by the next apply.
 // An interrupted, cancelled or partly failed run therefore returns a partial snapshot and a
 // report, and the next run converges: the list's members equal the segments.
 //
 // # Destroy
 //
 // RemoveAll takes the contacts an export's snapshot records off the list (found through a
-// contacts export, by email hash), leaving other members and never deleting contacts.
+// contacts export, by email hash), leaving other members and never deleting contacts. Removal
+// requests are handled as in a run (404s split, jobs not polled).
 //
 // # Memory
 //

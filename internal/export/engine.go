@@ -29,6 +29,7 @@ type SendGrid interface {
 	SearchEmails(ctx context.Context, emails []string) (map[string]sendgrid.ContactRef, error)
 	RemoveListContacts(ctx context.Context, listID string, contactIDs []string) (jobID string, err error)
 	StartExport(ctx context.Context, listIDs []string, fileType string) (exportID string, err error)
+	Exports(ctx context.Context) ([]sendgrid.ExportJob, error)
 	WaitExport(ctx context.Context, id string, poll time.Duration) (sendgrid.Export, error)
 	DownloadExport(ctx context.Context, url string) (io.ReadCloser, error)
 }
@@ -118,7 +119,17 @@ type Request struct {
 	// PendingFields are custom fields defined in the same configuration, not created yet.
 	// Plan accepts mappings to them; Apply requires them to exist.
 	PendingFields []PendingField
+	// PreviousRunFinished is when the run that wrote Previous finished (zero: unknown). Within
+	// Engine.SettleWindow of it, a list count lower than the snapshot's is taken for SendGrid's
+	// lag, not for drift.
+	PreviousRunFinished time.Time
 }
+
+// DefaultSettleWindow is how long after a run SendGrid's list counts, searches and exports may
+// still not show its changes. SendGrid applies contact changes asynchronously and describes
+// contacts "still updating in the background" minutes after a job; it publishes no bound, so
+// this is an assumption with a margin.
+const DefaultSettleWindow = 15 * time.Minute
 
 // SegmentCount counts one segment's rows.
 type SegmentCount struct {
@@ -148,6 +159,9 @@ type Plan struct {
 	// come from the list itself: in mirror mode the list ends up equal to the segments.
 	MembershipRead bool
 	Drift          bool
+	// Settling is true when the list's count was lower than the snapshot's within the settle
+	// window of the previous run: taken for SendGrid's lag, not drift (checked again later).
+	Settling bool
 	// AccountContacts is the account's contact count; ProjectedContacts the count after the
 	// export (an upper bound: profiles already in the account but not on the list count as new).
 	AccountContacts, ProjectedContacts int64
@@ -218,6 +232,19 @@ type Engine struct {
 	Progress func(Progress)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// SettleWindow is how long after a run a lower list count is not taken for drift (default
+	// DefaultSettleWindow; negative: none).
+	SettleWindow time.Duration
+}
+
+// Settling reports whether a run that finished at finished may still be settling in SendGrid
+// (its changes not yet visible in list counts, searches and exports).
+func (e *Engine) Settling(finished time.Time) bool {
+	w := e.SettleWindow
+	if w == 0 {
+		w = DefaultSettleWindow
+	}
+	return !finished.IsZero() && w > 0 && e.now().Sub(finished) < w
 }
 
 func (e *Engine) concurrency() int {
@@ -449,6 +476,7 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 		// them back. (More is not drift: people or other exports may add to a list, and an
 		// interrupted run's uploads may land late.)
 		read := state != SnapshotOK
+		lagging := false
 		if !read {
 			n, err := e.Client.ListContactCount(ctx, req.ListID)
 			if err != nil {
@@ -456,12 +484,17 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 			}
 			confirmed := int64(0)
 			for _, en := range s.prev {
-				if en.Content != 0 {
+				if en.Content != 0 && en.Content != removalPending {
 					confirmed++
 				}
 			}
 			read = n < confirmed
+			if read && e.Settling(req.PreviousRunFinished) {
+				// Right after a run SendGrid's count may not show it yet: not drift (yet).
+				read, lagging = false, true
+			}
 			s.drift = read
+			s.settling = lagging
 		}
 		if read {
 			prog.update(func(p *Progress) { p.Phase = "membership" })
@@ -495,6 +528,7 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 		Invalid: s.inv, Segments: s.perSeg, Snapshot: state, ScanDuration: e.now().Sub(started),
 	}
 	plan.Fingerprint = fingerprint(fpKey, s.cur)
+	plan.Settling = s.settling
 	out := &runOutcome{plan: plan}
 
 	if req.InvalidPolicy == InvalidFail && s.inv.Total > 0 {
@@ -506,14 +540,14 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 
 	// Compare with the previous snapshot (and with the list, when it was read).
 	if s.members == nil {
-		dc := snapshot.Diff(s.prev, s.cur, nil)
+		dc, pending := diffPending(s.prev, s.cur)
 		if s.fieldsChanged {
 			dc.Update += dc.Unchanged
 			dc.Unchanged = 0
 		}
 		plan.ToAdd, plan.ToUpdate, plan.Unchanged = dc.Add, dc.Update, dc.Unchanged
 		if s.mirror {
-			plan.ToRemove = dc.Remove
+			plan.ToRemove = dc.Remove - pending
 		}
 	} else {
 		plan.MembershipRead, plan.Drift = true, s.drift
@@ -628,6 +662,19 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 		return out, &RunError{Status: rep.Status, Problems: rep.Problems}
 	}
 	return out, nil
+}
+
+// diffPending compares the snapshot with the exported contacts and counts the leavers whose
+// removal SendGrid accepted in an earlier run (removalPending): they are not changes to make;
+// the next run that looks the list up checks them.
+func diffPending(prev, cur []snapshot.Entry) (snapshot.DiffCounts, int64) {
+	pending := int64(0)
+	dc := snapshot.Diff(prev, cur, func(c snapshot.Change, en snapshot.Entry) {
+		if c == snapshot.Removed && en.Content == removalPending {
+			pending++
+		}
+	})
+	return dc, pending
 }
 
 // RunError is returned by Apply (with a Result) when some changes were not confirmed.

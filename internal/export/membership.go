@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
@@ -85,7 +86,7 @@ const exportAttempts = 4
 func (e *Engine) eachMember(ctx context.Context, listID string, h *hasher, fn func(member) error) error {
 	var exp sendgrid.Export
 	for attempt := 1; ; attempt++ {
-		id, err := e.Client.StartExport(ctx, []string{listID}, "csv")
+		id, err := e.startExport(ctx, listID)
 		if err != nil {
 			return err
 		}
@@ -104,6 +105,42 @@ func (e *Engine) eachMember(ctx context.Context, listID string, h *hasher, fn fu
 	}
 	return nil
 }
+
+// startExport starts a contacts export of the list. POST /v3/marketing/contacts/exports is not
+// safe to repeat: after an ambiguous failure (the request may have been processed) the
+// account's export jobs are listed (GET /v3/marketing/contacts/exports) and a pending or ready
+// export of exactly this list created since shortly before the request is used; only when there
+// is none is the export started again, once.
+func (e *Engine) startExport(ctx context.Context, listID string) (string, error) {
+	since := e.now().Add(-exportClockSkew)
+	id, err := e.Client.StartExport(ctx, []string{listID}, "csv")
+	var te *sendgrid.TransportError
+	if err == nil || !errors.As(err, &te) || !te.Sent || ctx.Err() != nil {
+		return id, err
+	}
+	jobs, lerr := e.Client.Exports(ctx)
+	if lerr != nil {
+		return "", fmt.Errorf("%w; listing export jobs to find it: %v", err, lerr)
+	}
+	var best sendgrid.ExportJob
+	for _, j := range jobs {
+		if len(j.ListIDs) != 1 || j.ListIDs[0] != listID || j.CreatedAt.Before(since) ||
+			(j.Status != sendgrid.ExportPending && j.Status != sendgrid.ExportReady) {
+			continue
+		}
+		if best.ID == "" || j.CreatedAt.After(best.CreatedAt) {
+			best = j
+		}
+	}
+	if best.ID != "" {
+		return best.ID, nil
+	}
+	return e.Client.StartExport(ctx, []string{listID}, "csv")
+}
+
+// exportClockSkew is how much earlier than the request an export's created_at may be and still
+// be taken for the export the request started (clocks differ).
+const exportClockSkew = 2 * time.Minute
 
 func (e *Engine) readExportFile(ctx context.Context, url string, h *hasher, fn func(member) error) error {
 	rc, err := e.Client.DownloadExport(ctx, url)
@@ -203,12 +240,16 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 			continue
 		}
 		ref := m.ref(en.Email)
-		if ref.id != "" {
+		switch {
+		case ref.id != "":
 			rs.ids = append(rs.ids, ref.id)
 			rs.hashes = append(rs.hashes, en.Email)
-		} else if ref.email != "" {
+		case searchable(ref.email):
 			emails = append(emails, ref.email)
 			hashes = append(hashes, en.Email)
+		case ref.email != "":
+			a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
+			a.todo++
 		}
 	}
 	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
@@ -224,7 +265,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 			}
 		}
 	}
-	a.todo = int64(len(rs.ids))
+	a.todo += int64(len(rs.ids))
 	runErr := a.remove(ctx, rs)
 	rep.FinishedAt = e.now()
 	rep.Status = a.status()

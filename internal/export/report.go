@@ -130,6 +130,9 @@ type Report struct {
 	Problems []string
 	// Invalid has the counts per reason and the first invalid rows (masked).
 	Invalid *InvalidReport
+	// Rejected holds the first contacts SendGrid refused in an upsert (masked; also counted in
+	// Errored and Problems). They were not applied; the next run sends them again.
+	Rejected []InvalidRow
 	// Plan/upload phase durations.
 	ScanDuration, UploadDuration time.Duration
 }

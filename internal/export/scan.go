@@ -57,6 +57,7 @@ type scan struct {
 
 	rows, selected, dups int64
 	unsureInCur          int64 // exported contacts the snapshot marks as sent without confirmation
+	settling             bool  // the list count was low within the settle window (not drift)
 	perSeg               []SegmentCount
 
 	// Contacts to upload: count, and the PUT batches they need (simulated with the batching

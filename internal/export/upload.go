@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
@@ -34,10 +35,14 @@ type applier struct {
 	// checks the list for them (and removes them) if they are not.
 	unsure        []uint64
 	removedHashes []uint64 // leavers confirmed off the list
-	todo          int64    // changes to make (uploads + removals)
-	done          int64    // changes confirmed
-	problems      map[string]int64
-	problemOrder  []string
+	// pendingRemoval holds leavers whose removal SendGrid accepted (202) but did not confirm:
+	// removal jobs have no documented status. They stay in the snapshot with content hash
+	// removalPending until a later run finds them off the list.
+	pendingRemoval []uint64
+	todo           int64 // changes to make (uploads + removals)
+	done           int64 // changes confirmed
+	problems       map[string]int64
+	problemOrder   []string
 }
 
 func (a *applier) problem(msg string, n int64) {
@@ -102,7 +107,7 @@ func (a *applier) run(ctx context.Context) error {
 			return err
 		}
 	}
-	if removals != nil && removals.total() > 0 {
+	if removals != nil && removals.total()+len(removals.verified) > 0 {
 		return a.remove(ctx, removals)
 	}
 	return nil
@@ -159,12 +164,17 @@ func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.E
 			return
 		}
 		bad := make(map[uint64]struct{}, len(rows))
+		identified := true // every row names a contact of this job
 		for _, r := range rows {
 			email, reason := NormalizeEmail(r.Email)
 			if reason != "" {
 				email = strings.ToLower(strings.TrimSpace(r.Email))
 			}
-			bad[eh(email)] = struct{}{}
+			if email == "" {
+				identified = false
+			} else {
+				bad[eh(email)] = struct{}{}
+			}
 			msg := scrubMessage(r.Message)
 			if msg == "" {
 				msg = "rejected by SendGrid"
@@ -184,11 +194,13 @@ func (a *applier) settle(ctx context.Context, jobID string, entries []snapshot.E
 		// (repeated after a broken connection) may have applied it: unsure.
 		a.markUnsure(rejected)
 		errored := int64(len(entries) - len(ok))
-		if len(rows) == 0 && job.Errored > 0 {
-			// The job reports errors but names no rows: confirm none.
+		if !identified || int64(len(rejected)) < job.Errored {
+			// The errors file's format is not documented: unless every errored row is named by
+			// the email of one of the job's contacts, any contact may have failed. Confirm none;
+			// the next run sends them again (an upsert is idempotent).
 			ok = nil
 			errored = int64(len(entries))
-			a.problem("job "+jobID+" errored without naming the rows", errored)
+			a.problem("job "+jobID+" errored and its errors file does not name every rejected contact; none of its contacts is confirmed", errored)
 			a.markUnsure(entries)
 		}
 		a.confirm(ok)
@@ -219,8 +231,11 @@ func (a *applier) markUnsureHashes(hs []uint64) {
 // next returns the entries of the new snapshot: the base with confirmed uploads and removals
 // applied, and unsure contacts marked with content hash 0.
 func (a *applier) next() []snapshot.Entry {
-	set := make([]snapshot.Entry, 0, len(a.confirmed)+len(a.unsure))
+	set := make([]snapshot.Entry, 0, len(a.confirmed)+len(a.unsure)+len(a.pendingRemoval))
 	set = append(set, a.confirmed...)
+	for _, h := range a.pendingRemoval {
+		set = append(set, snapshot.Entry{Email: h, Content: removalPending})
+	}
 	for _, h := range a.unsure {
 		set = append(set, snapshot.Entry{Email: h})
 	}
@@ -247,6 +262,20 @@ func (a *applier) count(created, updated, errored int64) {
 type putBatch struct {
 	body    []byte
 	entries []snapshot.Entry
+	offs    []int // start of each contact's JSON in body
+}
+
+// part returns the batch's contacts as a putPart (slices of body).
+func (b putBatch) part() putPart {
+	p := putPart{recs: make([][]byte, len(b.offs)), entries: b.entries, raw: b.body}
+	for i, o := range b.offs {
+		end := len(b.body) - len(bodySuffix)
+		if i+1 < len(b.offs) {
+			end = b.offs[i+1] - 1 // before the comma
+		}
+		p.recs[i] = b.body[o:end]
+	}
+	return p
 }
 
 // uploadPUT sends the spooled contacts as JSON upserts, Concurrency requests in flight, each
@@ -277,7 +306,8 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 				b := make([]byte, 0, maxB)
 				bp = &b
 			}
-			cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n))}
+			cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n)),
+				offs: make([]int, 0, min(maxC, a.s.spool.n))}
 		}
 		emit := func() bool {
 			cur.body = append(cur.body, bodySuffix...)
@@ -302,6 +332,7 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 			if len(cur.entries) > 0 {
 				cur.body = append(cur.body, ',')
 			}
+			cur.offs = append(cur.offs, len(cur.body))
 			cur.body = a.s.codec.appendJSON(cur.body, rec)
 			cur.entries = append(cur.entries, en)
 			return true
@@ -318,28 +349,24 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for b := range batches {
-				jobID, err := e.Client.UpsertContactsJSON(ctx, b.body)
+				budget := isolateBudget
+				a.upsertPart(ctx, b.part(), &budget, func(jobID string, entries []snapshot.Entry) {
+					n := int64(len(entries))
+					a.addJob(jobID)
+					a.mu.Lock()
+					a.rep.Requested += n
+					a.mu.Unlock()
+					a.prog.update(func(p *Progress) { p.BatchesSent++; p.ContactsSent += n })
+					jobs.Add(1)
+					waiters <- struct{}{}
+					go func() {
+						defer jobs.Done()
+						defer func() { <-waiters }()
+						a.settle(ctx, jobID, entries, a.s.h.clone().email)
+					}()
+				})
 				body := b.body[:0]
 				pool.Put(&body)
-				n := int64(len(b.entries))
-				if err != nil {
-					a.problem("upsert not confirmed: "+errMessage(err), n)
-					a.count(0, 0, n)
-					a.markUnsure(b.entries)
-					continue
-				}
-				a.addJob(jobID)
-				a.mu.Lock()
-				a.rep.Requested += n
-				a.mu.Unlock()
-				a.prog.update(func(p *Progress) { p.BatchesSent++; p.ContactsSent += n })
-				jobs.Add(1)
-				waiters <- struct{}{}
-				go func(b putBatch, jobID string) {
-					defer jobs.Done()
-					defer func() { <-waiters }()
-					a.settle(ctx, jobID, b.entries, a.s.h.clone().email)
-				}(b, jobID)
 			}
 		}()
 	}
@@ -423,6 +450,20 @@ type removalSet struct {
 	ids    []string // contact IDs
 	hashes []uint64 // their email hashes (parallel to ids)
 	gone   []uint64 // leavers already off the list (confirmed without a request)
+	// verified are accepted removals of earlier runs (removalPending) found off the list: no
+	// change to make, only the snapshot to update.
+	verified []uint64
+}
+
+// goneOrVerified records a leaver found off the list.
+func (r *removalSet) goneOrVerified(a *applier, h uint64) {
+	if a.s != nil && a.s.prevIdx != nil {
+		if c, ok := a.s.prevIdx.Find(h); ok && c == removalPending {
+			r.verified = append(r.verified, h)
+			return
+		}
+	}
+	r.gone = append(r.gone, h)
 }
 
 func (r *removalSet) total() int { return len(r.ids) + len(r.gone) }
@@ -446,9 +487,12 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 			case m.id != "":
 				rs.ids = append(rs.ids, m.id)
 				rs.hashes = append(rs.hashes, m.eh)
-			case m.email != "":
+			case searchable(m.email):
 				emails = append(emails, m.email)
 				emailHashes = append(emailHashes, m.eh)
+			case m.email != "":
+				a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
+				a.markUnsureHashes([]uint64{m.eh})
 			}
 		}
 	} else {
@@ -457,10 +501,14 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 			if c != snapshot.Removed {
 				return
 			}
-			if email, ok := a.s.known[en.Email]; ok {
+			email, ok := a.s.known[en.Email]
+			switch {
+			case ok && searchable(email):
 				emails = append(emails, email)
 				emailHashes = append(emailHashes, en.Email)
-			} else {
+			default:
+				// Deleted from the sources, or an address SendGrid cannot search (over
+				// sendgrid.MaxSearchEmailLength characters): found in a contacts export.
 				unknown[en.Email] = struct{}{}
 			}
 		})
@@ -475,9 +523,12 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 				if m.id != "" {
 					rs.ids = append(rs.ids, m.id)
 					rs.hashes = append(rs.hashes, m.eh)
-				} else {
+				} else if searchable(m.email) {
 					emails = append(emails, m.email)
 					emailHashes = append(emailHashes, m.eh)
+				} else {
+					a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
+					a.markUnsureHashes([]uint64{m.eh})
 				}
 				return nil
 			})
@@ -486,26 +537,13 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 			}
 			for h := range unknown {
 				if !found[h] {
-					rs.gone = append(rs.gone, h) // not on the list any more
+					rs.goneOrVerified(a, h) // not on the list any more
 				}
 			}
 		}
 	}
-	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
-		j := min(i+sendgrid.MaxSearchEmails, len(emails))
-		found, err := a.e.Client.SearchEmails(ctx, emails[i:j])
-		if err != nil {
-			return nil, fmt.Errorf("searching contacts by email: %w", err)
-		}
-		for k := i; k < j; k++ {
-			ref, ok := found[emails[k]]
-			if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, a.req.ListID)) {
-				rs.gone = append(rs.gone, emailHashes[k])
-				continue
-			}
-			rs.ids = append(rs.ids, ref.ID)
-			rs.hashes = append(rs.hashes, emailHashes[k])
-		}
+	if err := a.searchLeavers(ctx, rs, emails, emailHashes); err != nil {
+		return nil, err
 	}
 	// Stable order: makes request batches deterministic.
 	idx := make([]int, len(rs.ids))
@@ -519,6 +557,35 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 	}
 	rs.ids, rs.hashes = ids, hs
 	return rs, nil
+}
+
+// searchLeavers looks leavers up by email, 100 per request: those on the list are to be
+// removed, the others are gone.
+func (a *applier) searchLeavers(ctx context.Context, rs *removalSet, emails []string, emailHashes []uint64) error {
+	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
+		j := min(i+sendgrid.MaxSearchEmails, len(emails))
+		found, err := a.e.Client.SearchEmails(ctx, emails[i:j])
+		if err != nil {
+			return fmt.Errorf("searching contacts by email: %w", err)
+		}
+		for k := i; k < j; k++ {
+			ref, ok := found[emails[k]]
+			if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, a.req.ListID)) {
+				rs.goneOrVerified(a, emailHashes[k])
+				continue
+			}
+			rs.ids = append(rs.ids, ref.ID)
+			rs.hashes = append(rs.hashes, emailHashes[k])
+		}
+	}
+	return nil
+}
+
+// searchable reports whether POST /v3/marketing/contacts/search/emails takes the address: at
+// most sendgrid.MaxSearchEmailLength characters (spec: emails.items maxLength 100); one longer
+// address would fail the whole search with 400.
+func searchable(email string) bool {
+	return email != "" && utf8.RuneCountInString(email) <= sendgrid.MaxSearchEmailLength
 }
 
 // urlLength is implemented by *sendgrid.Client.
@@ -536,14 +603,13 @@ func (a *applier) removeURLLength(ids []string) int {
 }
 
 // remove takes the leavers off the list in URL-safe batches (< sendgrid.MaxURLLength
-// characters), each removal job polled to its end.
+// characters). A removal SendGrid accepts is not followed (see removeBatch).
 func (a *applier) remove(ctx context.Context, rs *removalSet) error {
-	if len(rs.gone) > 0 {
-		a.mu.Lock()
-		a.removedHashes = append(a.removedHashes, rs.gone...)
-		a.done += int64(len(rs.gone))
-		a.mu.Unlock()
-	}
+	a.mu.Lock()
+	a.removedHashes = append(a.removedHashes, rs.gone...)
+	a.removedHashes = append(a.removedHashes, rs.verified...)
+	a.done += int64(len(rs.gone))
+	a.mu.Unlock()
 	if len(rs.ids) == 0 {
 		return nil
 	}
@@ -585,36 +651,63 @@ func (a *applier) remove(ctx context.Context, rs *removalSet) error {
 		go func() {
 			defer jobs.Done()
 			defer func() { <-sem }()
-			n := int64(len(ids))
-			jobID, err := a.e.Client.RemoveListContacts(ctx, a.req.ListID, ids)
-			if err != nil {
-				a.problem("removal not confirmed: "+errMessage(err), n)
-				a.markUnsureHashes(hs)
-				return
-			}
-			a.addJob(jobID)
-			if jobID != "" {
-				job, err := a.e.waitJob(ctx, jobID)
-				if err != nil && !sendgrid.IsNotFound(err) {
-					a.problem("removal job "+jobID+" not confirmed: "+errMessage(err), n)
-					a.markUnsureHashes(hs)
-					return
-				}
-				if err == nil && job.Status != sendgrid.JobCompleted {
-					a.problem("removal job "+jobID+" "+job.Status, n)
-					a.markUnsureHashes(hs)
-					return
-				}
-			}
-			a.mu.Lock()
-			a.removedHashes = append(a.removedHashes, hs...)
-			a.done += n
-			a.rep.Removed += n
-			done := a.rep.Removed
-			a.mu.Unlock()
-			a.prog.update(func(p *Progress) { p.RemovalsDone = done })
+			a.removeBatch(ctx, ids, hs)
 		}()
 	}
 	jobs.Wait()
 	return ctx.Err()
+}
+
+// removalPending is the content hash of a contact whose removal from the list SendGrid accepted
+// without confirming it. It matches no content (an exported contact is uploaded again), it is
+// not counted as confirmed on the list, and the next run that looks the contact up (by email
+// search, or in a contacts export it reads anyway) removes it again if it is still there.
+const removalPending uint64 = 1
+
+// removeBatch removes contacts from the list (DELETE /v3/marketing/lists/{id}/contacts). SendGrid
+// answers 202 with a job whose status it does not document (GET
+// /v3/marketing/contacts/imports/{id} is documented for import, upsert and delete jobs only):
+// the removal is recorded as accepted (removalPending) and not followed. A 404 means the list
+// or one of the contacts does not exist: the list is checked; if it exists, the batch is split
+// until the missing contacts (deleted in SendGrid) are found, which are recorded as gone, and
+// the others are removed.
+func (a *applier) removeBatch(ctx context.Context, ids []string, hs []uint64) {
+	n := int64(len(ids))
+	jobID, err := a.e.Client.RemoveListContacts(ctx, a.req.ListID, ids)
+	if err == nil {
+		a.addJob(jobID)
+		a.mu.Lock()
+		a.pendingRemoval = append(a.pendingRemoval, hs...)
+		a.done += n
+		a.rep.Removed += n
+		done := a.rep.Removed
+		a.mu.Unlock()
+		a.prog.update(func(p *Progress) { p.RemovalsDone = done })
+		return
+	}
+	if !sendgrid.IsNotFound(err) || ctx.Err() != nil {
+		a.problem("removal not confirmed: "+errMessage(err), n)
+		a.markUnsureHashes(hs)
+		return
+	}
+	if _, lerr := a.e.Client.ListContactCount(ctx, a.req.ListID); lerr != nil {
+		msg := "removal not confirmed: " + errMessage(lerr)
+		if sendgrid.IsNotFound(lerr) {
+			msg = "removal failed: the list no longer exists in SendGrid"
+		}
+		a.problem(msg, n)
+		a.markUnsureHashes(hs)
+		return
+	}
+	if len(ids) == 1 {
+		// The contact no longer exists (deleted in SendGrid): it is off the list.
+		a.mu.Lock()
+		a.removedHashes = append(a.removedHashes, hs...)
+		a.done++
+		a.mu.Unlock()
+		return
+	}
+	k := len(ids) / 2
+	a.removeBatch(ctx, ids[:k], hs[:k])
+	a.removeBatch(ctx, ids[k:], hs[k:])
 }

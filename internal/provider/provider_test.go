@@ -3,9 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -52,6 +54,13 @@ type testAccEnv struct {
 	Real     bool               // real-API mode (acc_mode_test.go)
 }
 
+// testAccLag is the emulator's list-count lag in acceptance tests; testAccSettle the
+// provider's settle window (longer than the lag, as DefaultSettleWindow is than SendGrid's).
+const (
+	testAccLag    = 2 * time.Second
+	testAccSettle = 3 * time.Second
+)
+
 // testAccNewEnv starts an emulator for one test; it stops when the test ends. In real-API mode
 // the test is skipped: it uses emulator-only state (testAccNewSharedEnv is for tests that run in
 // both modes).
@@ -68,11 +77,15 @@ func testAccNewEnv(t *testing.T) *testAccEnv {
 func newEmulatorEnv(t *testing.T) *testAccEnv {
 	t.Helper()
 	key := "SG.acctest-" + strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
+	// SendGrid's list counts lag its jobs (minutes; here compressed to testAccLag), and the
+	// provider's settle window is shortened to match (every test sets the same value).
+	_ = os.Setenv("SENDGRIDAUDIENCE_SETTLE_WINDOW", testAccSettle.String())
 	emu, srv := emulator.NewTestServer(t, emulator.Config{
 		Seed: 1,
 		Keys: map[string]emulator.Key{
 			key: {UserID: testAccUserID, Username: testAccUsername, Scopes: emulator.DefaultScopes()},
 		},
+		ConsistencyLag: testAccLag,
 	})
 	return &testAccEnv{URL: srv.URL, Key: key, Emulator: emu}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -56,8 +57,17 @@ func (r *exportResource) Configure(_ context.Context, req resource.ConfigureRequ
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// envSettleWindow overrides export.DefaultSettleWindow (a Go duration such as "5m").
+const envSettleWindow = "SENDGRIDAUDIENCE_SETTLE_WINDOW"
+
 func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
 	e := &export.Engine{Client: r.data.client}
+	if d, err := time.ParseDuration(os.Getenv(envSettleWindow)); err == nil {
+		e.SettleWindow = d
+		if d == 0 {
+			e.SettleWindow = -1
+		}
+	}
 	last := time.Time{}
 	e.Progress = func(p export.Progress) {
 		if p.Phase != "done" && time.Since(last) < 2*time.Second {
@@ -262,6 +272,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	full := fullRun(state, &plan)
 	if !full {
 		in.req.Previous = r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
+		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
 	if engPlan != nil {
@@ -422,6 +433,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	full := fullRun(state, plan)
 	if !full && priv != nil {
 		in.req.Previous = r.readSnapshot(ctx, priv, diags)
+		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
 	expected := ""
 	if !plan.SegmentFingerprint.IsUnknown() {
@@ -496,7 +508,8 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 			// Contacts missing from the list mean someone removed them. More contacts than the
 			// last run left are not drift: other exports or people may add to a list, and an
 			// interrupted run's uploads may land late (the snapshot marks those for the next run).
-			if count < mark.Members && state.InSync.ValueBool() {
+			// Right after a run SendGrid's count may not show it yet (see export.DefaultSettleWindow).
+			if count < mark.Members && state.InSync.ValueBool() && !r.newEngine(ctx).Settling(lastRunFinished(&state)) {
 				tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected_at_least": mark.Members})
 				resp.Diagnostics.AddAttributeWarning(path.Root("in_sync"), "The list changed outside Terraform",
 					fmt.Sprintf("List %s holds %d contacts, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
@@ -737,4 +750,20 @@ func toPath(p export.Path) path.Path {
 		}
 	}
 	return out
+}
+
+// lastRunFinished is when the last run recorded in state finished (zero when unknown).
+func lastRunFinished(state *exportModel) time.Time {
+	if state == nil || state.LastRun.IsNull() || state.LastRun.IsUnknown() {
+		return time.Time{}
+	}
+	v, ok := state.LastRun.Attributes()["finished_at"].(types.String)
+	if !ok || v.IsNull() || v.IsUnknown() {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v.ValueString())
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }

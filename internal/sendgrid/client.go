@@ -51,6 +51,9 @@ const (
 	MaxUpsertBytes = 6_000_000
 	// MaxSearchEmails is the most addresses one POST /v3/marketing/contacts/search/emails takes.
 	MaxSearchEmails = 100
+	// MaxSearchEmailLength is the longest address POST /v3/marketing/contacts/search/emails
+	// takes (spec: emails.items maxLength 100); one longer address fails the whole call.
+	MaxSearchEmailLength = 100
 	// MaxURLLength keeps request URLs (list-membership removal) well inside what proxies accept.
 	MaxURLLength = 8000
 	// MaxListsPerContact is how many lists one contact may belong to.

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Contact is one contact in SendGrid's upsert shape. Empty reserved fields are left out of the
@@ -312,7 +313,10 @@ type CSVImport struct {
 }
 
 // StartCSVImport starts a CSV import (PUT /v3/marketing/contacts/imports). fieldMappings has one
-// entry per CSV column: a field ID (reserved "_rf…" or custom) or "" to skip the column.
+// entry per CSV column: a field ID (reserved "_rf…" or custom) or "" to skip the column. It is
+// not repeated after an ambiguous failure (a *TransportError with Sent set): the import may
+// have been started, and a repeat would start another; an import whose file never comes
+// applies nothing.
 func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string, gz bool) (CSVImport, error) {
 	if len(fieldMappings) == 0 {
 		return CSVImport{}, errors.New("sendgrid: a CSV import needs at least one field mapping")
@@ -331,7 +335,8 @@ func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMapp
 	if err != nil {
 		return CSVImport{}, err
 	}
-	r := &request{method: "PUT", route: "PUT /v3/marketing/contacts/imports", path: "/v3/marketing/contacts/imports", body: body, safe: true}
+	// Not repeated after an ambiguous failure: each request starts a new import job.
+	r := &request{method: "PUT", route: "PUT /v3/marketing/contacts/imports", path: "/v3/marketing/contacts/imports", body: body}
 	res, err := c.do(ctx, r)
 	if err != nil {
 		return CSVImport{}, err
@@ -434,6 +439,11 @@ func (c *Client) SearchEmails(ctx context.Context, emails []string) (map[string]
 	}
 	if len(emails) > MaxSearchEmails {
 		return nil, fmt.Errorf("sendgrid: %d emails in one search; SendGrid accepts at most %d", len(emails), MaxSearchEmails)
+	}
+	for i, em := range emails {
+		if n := utf8.RuneCountInString(em); n > MaxSearchEmailLength {
+			return nil, fmt.Errorf("sendgrid: email %d of the search has %d characters; SendGrid searches addresses of at most %d", i+1, n, MaxSearchEmailLength)
+		}
 	}
 	body, err := json.Marshal(map[string][]string{"emails": emails})
 	if err != nil {

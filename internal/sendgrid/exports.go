@@ -30,7 +30,9 @@ type Export struct {
 }
 
 // StartExport starts an export of the contacts on listIDs (all contacts when empty) as "csv"
-// (default) or "json" (POST /v3/marketing/contacts/exports).
+// (default) or "json" (POST /v3/marketing/contacts/exports). It is not repeated after an
+// ambiguous failure (a *TransportError with Sent set): the export may have been started; look
+// for it with Exports before starting another.
 func (c *Client) StartExport(ctx context.Context, listIDs []string, fileType string) (string, error) {
 	if fileType == "" {
 		fileType = "csv"
@@ -45,7 +47,7 @@ func (c *Client) StartExport(ctx context.Context, listIDs []string, fileType str
 	if err != nil {
 		return "", err
 	}
-	r := &request{method: "POST", route: "POST /v3/marketing/contacts/exports", path: "/v3/marketing/contacts/exports", body: body, safe: true}
+	r := &request{method: "POST", route: "POST /v3/marketing/contacts/exports", path: "/v3/marketing/contacts/exports", body: body}
 	res, err := c.do(ctx, r)
 	if err != nil {
 		return "", err
@@ -60,6 +62,47 @@ func (c *Client) StartExport(ctx context.Context, listIDs []string, fileType str
 		return "", errors.New("sendgrid: POST /v3/marketing/contacts/exports: response has no id")
 	}
 	return out.ID, nil
+}
+
+// ExportJob is one export job listed by Exports.
+type ExportJob struct {
+	ID        string
+	Status    string // pending | ready | failure
+	CreatedAt time.Time
+	ListIDs   []string
+}
+
+// Exports lists the account's current and recent export jobs (GET
+// /v3/marketing/contacts/exports).
+func (c *Client) Exports(ctx context.Context) ([]ExportJob, error) {
+	r := &request{method: "GET", route: "GET /v3/marketing/contacts/exports", path: "/v3/marketing/contacts/exports", safe: true}
+	res, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Result []struct {
+			ID        string `json:"id"`
+			Status    string `json:"status"`
+			CreatedAt string `json:"created_at"`
+			Lists     []struct {
+				ID string `json:"ID"`
+			} `json:"lists"`
+		} `json:"result"`
+	}
+	if err := decode(res, "GET", r.path, &out); err != nil {
+		return nil, err
+	}
+	jobs := make([]ExportJob, 0, len(out.Result))
+	for _, x := range out.Result {
+		j := ExportJob{ID: x.ID, Status: x.Status}
+		j.CreatedAt, _ = time.Parse(time.RFC3339, x.CreatedAt)
+		for _, l := range x.Lists {
+			j.ListIDs = append(j.ListIDs, l.ID)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
 }
 
 // ExportStatus reads an export's state (GET /v3/marketing/contacts/exports/{id}).

@@ -1,0 +1,316 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
+)
+
+// These tests hold the engine to SendGrid's documented behaviour where it is stricter, slower or
+// vaguer than a naive server: each fails on an engine that assumed the naive behaviour.
+
+// longAddress returns a valid address of n characters (64 < n <= 254).
+func longAddress(prefix string, n int) string {
+	local := prefix
+	tail := ".example.com"
+	rest := n - len(local) - 1 - len(tail)
+	var labels []string
+	for rest > 0 {
+		k := min(rest, 50)
+		if len(labels) > 0 {
+			k = min(rest-1, 50) // the dot before this label
+		}
+		if k <= 0 {
+			labels[len(labels)-1] += strings.Repeat("d", rest)
+			break
+		}
+		labels = append(labels, strings.Repeat("d", k))
+		rest -= k
+		if len(labels) > 1 {
+			rest--
+		}
+	}
+	return local + "@" + strings.Join(labels, ".") + tail
+}
+
+// A leaver whose address is over 100 characters cannot be searched (one such address fails the
+// whole search with 400): it is found in the list's contacts export instead.
+func TestLeaverWithAddressOver100Characters(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 30)
+	long := longAddress("longuser", 150)
+	if len(long) != 150 {
+		t.Fatalf("test address has %d characters", len(long))
+	}
+	ps[3].Email = long
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path, Filter: `country != "XX"`})
+	req.SyncMode = SyncMirror
+	res := v.mustApply(req)
+	v.assertMembers(emailsOf(ps))
+
+	// The long address and a short one are filtered out (still in the source).
+	ps[3].Country, ps[4].Country = "XX", "XX"
+	writeProfiles(t, path, ps)
+	req.Previous = res.Snapshot
+	res = v.mustApply(req)
+	if res.Report.Removed != 2 || res.Report.Status != StatusSucceeded {
+		t.Fatalf("report %+v", res.Report)
+	}
+	var kept []prof
+	for _, p := range ps {
+		if p.Country != "XX" {
+			kept = append(kept, p)
+		}
+	}
+	v.assertMembers(emailsOf(kept))
+}
+
+// A contact SendGrid refuses fails the whole upsert with 400: the engine isolates it (by the
+// error's field references, or by splitting the batch when there are none), reports it masked,
+// and confirms the rest.
+func TestUpsertRefusalIsolatesContacts(t *testing.T) {
+	for _, noField := range []bool{false, true} {
+		t.Run(map[bool]string{false: "field references", true: "no field references"}[noField], func(t *testing.T) {
+			cfg := emulatorConfig()
+			cfg.UpsertErrorsWithoutField = noField
+			v := newTestEnv(t, cfg)
+			v.eng.Transfer = TransferPUT
+			ps := genProfiles(0, 200)
+			bad := map[int]bool{17: true, 101: true, 180: true}
+			for i := range ps {
+				if !bad[i] {
+					ps[i].Tier = ""
+				}
+			}
+			req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+			// The "tier" field is deleted in SendGrid while the run uploads: the three contacts
+			// that carry a tier value are refused (custom field ID does not exist).
+			v.eng.Progress = func(p Progress) {
+				if p.Phase == "upload" && p.BatchesSent == 0 {
+					if id := v.fields["tier"]; id != "" {
+						delete(v.fields, "tier")
+						if err := v.client.DeleteField(context.Background(), id); err != nil {
+							t.Error(err)
+						}
+					}
+				}
+			}
+			res, err := v.apply(req)
+			var re *RunError
+			if !errors.As(err, &re) || res == nil {
+				t.Fatalf("apply: %v", err)
+			}
+			if res.Report.Errored != 3 || len(res.Report.Rejected) != 3 || res.Report.Status != StatusPartial ||
+				!strings.Contains(err.Error(), "SendGrid refused a contact") {
+				t.Fatalf("report %+v", res.Report)
+			}
+			for _, r := range res.Report.Rejected {
+				if r.Masked == "" || strings.Contains(r.String(), "@example.com") {
+					t.Errorf("rejected row not masked: %s", r)
+				}
+			}
+			v.emu.FlushJobs()
+			var want []prof
+			for i, p := range ps {
+				if !bad[i] {
+					want = append(want, p)
+				}
+			}
+			v.assertMembers(emailsOf(want))
+			reqs := v.emu.Counters().Requests["PUT /v3/marketing/contacts"]
+			if max := int64(1 + 2*isolateBudget); reqs > max {
+				t.Errorf("%d upsert requests", reqs)
+			}
+			if !noField && reqs != 2 {
+				t.Errorf("%d upsert requests, want 2 (the refused one, then the rest)", reqs)
+			}
+		})
+	}
+}
+
+// A removal names a contact deleted in SendGrid meanwhile: SendGrid answers 404 for the whole
+// request. That is not "list deleted": the other contacts are removed and the missing one is
+// recorded as gone.
+func TestRemovalOfContactDeletedInSendGrid(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 60)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	req.SyncMode = SyncMirror
+	res := v.mustApply(req)
+	writeProfiles(t, path, ps[:50]) // ten leave
+	req.Previous = res.Snapshot
+	v.eng.Progress = func(p Progress) {
+		if p.Phase == "remove" && p.RemovalsDone == 0 {
+			v.emu.DeleteContact(v.key, ps[55].Email) // deleted in SendGrid's UI during the run
+		}
+	}
+	res, err := v.apply(req)
+	v.eng.Progress = nil
+	if err != nil || res.Report.Status != StatusSucceeded {
+		t.Fatalf("apply: %v %+v", err, res.Report)
+	}
+	v.assertMembers(emailsOf(ps[:50]))
+	if n := v.emu.Counters().Statuses[404]; n == 0 {
+		t.Fatal("the removal never met a 404")
+	}
+	req.Previous = res.Snapshot
+	if p, err := v.eng.Plan(context.Background(), req); err != nil || p.HasChanges() {
+		t.Fatalf("plan after: %v %+v", err, p)
+	}
+}
+
+// Removal jobs have no documented status (GET /v3/marketing/contacts/imports/{id} is documented
+// for import, upsert and delete jobs): the engine does not poll them, records the removal as
+// accepted, and a later run removes again what is still on the list.
+func TestRemovalJobsAreNotFollowed(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 40)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path, Filter: `country != "XX"`})
+	req.SyncMode = SyncMirror
+	res := v.mustApply(req)
+	for i := 0; i < 5; i++ {
+		ps[i].Country = "XX"
+	}
+	writeProfiles(t, path, ps)
+	req.Previous = res.Snapshot
+	v.emu.SetFaults(emulator.Faults{JobFailRatio: 1}) // the removal job fails in SendGrid
+	before := v.emu.Counters().Requests["GET /v3/marketing/contacts/imports/{id}"]
+	res = v.mustApply(req)
+	if n := v.emu.Counters().Requests["GET /v3/marketing/contacts/imports/{id}"] - before; n != 0 {
+		t.Errorf("%d removal job polls", n)
+	}
+	if res.Report.Removed != 5 {
+		t.Fatalf("report %+v", res.Report)
+	}
+	v.emu.SetFaults(emulator.Faults{})
+	v.emu.FlushJobs()
+	req.Previous = res.Snapshot
+	// The accepted removals are no change to plan; the next run checks them and removes again
+	// the contacts still on the list.
+	if p, err := v.eng.Plan(context.Background(), req); err != nil || p.HasChanges() {
+		t.Fatalf("plan: %v %+v", err, p)
+	}
+	res = v.mustApply(req)
+	if res.Report.Removed != 5 {
+		t.Fatalf("second report %+v", res.Report)
+	}
+	v.assertMembers(emailsOf(ps[5:]))
+}
+
+// The errors file's format is not documented. A file that names rows by number only cannot tell
+// which contacts failed: none of the job's contacts is confirmed, and later runs converge.
+func TestErrorsFileWithoutEmails(t *testing.T) {
+	for _, format := range []string{emulator.ErrorsCSVRows, emulator.ErrorsJSON, emulator.ErrorsCSVEmail} {
+		t.Run(format, func(t *testing.T) {
+			cfg := emulatorConfig()
+			cfg.ErrorsFile = format
+			cfg.Faults = emulator.Faults{JobErrorRatio: 0.1}
+			v := newTestEnv(t, cfg)
+			v.eng.Transfer = TransferPUT
+			ps := genProfiles(0, 100)
+			req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+			res, _ := v.apply(req)
+			if res == nil || v.emu.Counters().JobsErrored == 0 {
+				t.Fatal("no job errored")
+			}
+			if format == emulator.ErrorsCSVRows && res.Report.Status != StatusFailed {
+				t.Errorf("rows without emails: status %s, want failed (nothing confirmed)", res.Report.Status)
+			}
+			if format != emulator.ErrorsCSVRows && res.Report.Status != StatusPartial {
+				t.Errorf("rows with emails: status %s, want partial", res.Report.Status)
+			}
+			v.emu.SetFaults(emulator.Faults{})
+			req.Previous = res.Snapshot
+			v.converge(req, 3)
+			v.assertMembers(emailsOf(ps))
+		})
+	}
+}
+
+// POST /v3/marketing/contacts/exports is not repeated after an ambiguous failure: the export
+// it may have started is found among the account's exports and used.
+func TestExportStartNotRepeated(t *testing.T) {
+	cfg := emulatorConfig()
+	cfg.Faults = emulator.Faults{DropRatio: 1, MaxDrops: 1, Only: []string{"POST /v3/marketing/contacts/exports"}}
+	v := newTestEnv(t, cfg)
+	ps := genProfiles(0, 30)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	req.SyncMode = SyncMirror
+	for _, p := range ps[:10] {
+		v.emu.SeedContact(v.key, p.Email, nil, v.listID)
+	}
+	// No snapshot: mirror mode reads the list through a contacts export, in Plan (whose export
+	// start is dropped after SendGrid started it) and again in Apply.
+	res := v.mustApply(req)
+	c := v.emu.Counters()
+	if c.Dropped != 1 || c.Requests["POST /v3/marketing/contacts/exports"] != 2 || c.Requests["GET /v3/marketing/contacts/exports"] != 1 {
+		t.Fatalf("dropped %d, export starts %d, export lists %d", c.Dropped, c.Requests["POST /v3/marketing/contacts/exports"], c.Requests["GET /v3/marketing/contacts/exports"])
+	}
+	if res.Report.Status != StatusSucceeded {
+		t.Fatalf("report %+v", res.Report)
+	}
+	v.assertMembers(emailsOf(ps))
+}
+
+// PUT /v3/marketing/contacts/imports is not repeated after an ambiguous failure (each request
+// starts an import); the contacts are sent by the next run.
+func TestImportStartNotRepeated(t *testing.T) {
+	cfg := emulatorConfig()
+	cfg.Faults = emulator.Faults{DropRatio: 1, MaxDrops: 1, Only: []string{"PUT /v3/marketing/contacts/imports"}}
+	v := newTestEnv(t, cfg)
+	v.eng.Transfer = TransferCSV
+	ps := genProfiles(0, 50)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	res, _ := v.apply(req)
+	if res == nil {
+		t.Fatal("no result")
+	}
+	if n := v.emu.Counters().Requests["PUT /v3/marketing/contacts/imports"]; n != 1 {
+		t.Fatalf("%d import starts, want 1", n)
+	}
+	req.Previous = res.Snapshot
+	v.converge(req, 3)
+	v.assertMembers(emailsOf(ps))
+}
+
+// Right after a run SendGrid's list count may not show it yet: with the count lagging, a plan
+// right after the run sees no drift and reads nothing; once the settle window has passed, a
+// lower count is drift again.
+func TestListCountLagIsNotDrift(t *testing.T) {
+	cfg := emulatorConfig()
+	cfg.ConsistencyLag = 10 * time.Minute
+	v := newTestEnv(t, cfg)
+	ps := genProfiles(0, 80)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	req.SyncMode = SyncMirror
+	res := v.mustApply(req)
+	req.Previous = res.Snapshot
+	req.PreviousRunFinished = res.Report.FinishedAt
+	if n, _ := v.client.ListContactCount(context.Background(), v.listID); n != 0 {
+		t.Fatalf("the list count does not lag: %d", n)
+	}
+	exports := func() int64 { return v.emu.Counters().Requests["POST /v3/marketing/contacts/exports"] }
+	before := exports()
+	p, err := v.eng.Plan(context.Background(), req)
+	if err != nil || p.Drift || p.MembershipRead || p.HasChanges() || !p.Settling || exports() != before {
+		t.Fatalf("plan right after the run: %v %+v, %d exports", err, p, exports()-before)
+	}
+	res2 := v.mustApply(req)
+	if res2.Report.Status != StatusNoChanges || exports() != before {
+		t.Fatalf("apply right after the run: %+v, %d exports", res2.Report, exports()-before)
+	}
+	// After the window, a count still lower than the snapshot's is taken for drift.
+	v.eng.Now = func() time.Time { return time.Now().Add(DefaultSettleWindow + time.Minute) }
+	if p, err := v.eng.Plan(context.Background(), req); err != nil || !p.Drift {
+		t.Fatalf("plan after the window: %v %+v", err, p)
+	}
+}
