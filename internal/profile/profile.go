@@ -21,7 +21,11 @@
 //
 // A query (Options.Query) is allowed for database sources only, and runs in the database;
 // without one a database source reads DefaultQuery, SELECT * FROM profiles. A query is one
-// statement without parameters.
+// statement without parameters, and it can only read: a SQLite query must be one SELECT, WITH
+// or VALUES statement, runs on a connection opened with mode=ro and query_only whose
+// authorizer refuses ATTACH, DETACH, PRAGMA, writes and transactions when the statement is
+// prepared (see sqlitero.go); a PostgreSQL query runs as a single prepared statement inside a
+// READ ONLY transaction.
 //
 // # Types
 //
