@@ -18,7 +18,9 @@ import (
 
 // pgSource runs a query on a PostgreSQL server over one connection and streams its result rows
 // (the rows are read from the connection as the scan consumes them, never buffered whole).
-// The session is read-only (default_transaction_read_only=on): a segment never writes.
+// The session is read-only (default_transaction_read_only=on) and each scan runs the query as
+// one prepared statement (PostgreSQL refuses several commands in one) inside its own
+// BEGIN TRANSACTION READ ONLY: a segment never writes.
 type pgSource struct {
 	desc  string // postgres://user@host:port/db, without parameters, for messages and Pos.File
 	query string
@@ -160,28 +162,8 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	if s.conn == nil {
 		return &Error{Pos: Pos{File: s.desc}, Msg: "the source is closed", Hint: "open the source again"}
 	}
-	if s.conn.IsClosed() {
-		// A cancelled scan or a network failure closed the connection: connect again.
-		conn, err := pgconn.ConnectConfig(ctx, s.cfg)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return pgConnectError(s.desc, s.cfg, err)
-		}
-		s.conn = conn
-	}
-	fields, err := s.prepare(ctx)
-	if err != nil {
+	if err := s.start(ctx); err != nil {
 		return err
-	}
-	if len(fields) != len(s.cols) {
-		return &Error{Pos: Pos{File: s.desc}, InQuery: true, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
-	}
-	for i, f := range fields {
-		if f.DataTypeOID != s.oids[i] || f.Name != s.cols[i].Name {
-			return &Error{Pos: Pos{File: s.desc}, InQuery: true, Column: s.cols[i].Name, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
-		}
 	}
 	ncol := len(s.cols)
 	plans := make([]pgtype.ScanPlan, ncol)
@@ -273,12 +255,63 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		}
 		return fnErr
 	}
-	_, err = rr.Close()
+	_, err := rr.Close()
+	// The transaction read only: end it without keeping anything.
+	_, rbErr := s.conn.Exec(ctx, "ROLLBACK").ReadAll()
+	if err == nil {
+		err = rbErr
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		return s.queryError(err, 0)
+	}
+	return nil
+}
+
+// start connects again if the connection was dropped, begins a READ ONLY transaction and
+// prepares the query.
+func (s *pgSource) start(ctx context.Context) error {
+	if s.conn.IsClosed() {
+		// A cancelled scan or a network failure closed the connection: connect again.
+		conn, err := pgconn.ConnectConfig(ctx, s.cfg)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return pgConnectError(s.desc, s.cfg, err)
+		}
+		s.conn = conn
+	}
+	// Each scan runs in an explicit READ ONLY transaction, so that a query cannot turn the
+	// session's default off for a later scan (with set_config) and then write.
+	if _, err := s.conn.Exec(ctx, "BEGIN TRANSACTION READ ONLY").ReadAll(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return s.queryError(err, 0)
+	}
+	fields, err := s.prepare(ctx)
+	if err == nil {
+		err = s.checkFields(fields)
+	}
+	if err != nil {
+		_, _ = s.conn.Exec(ctx, "ROLLBACK").ReadAll()
+		return err
+	}
+	return nil
+}
+
+// checkFields checks that the prepared query still returns the columns Open saw.
+func (s *pgSource) checkFields(fields []pgconn.FieldDescription) error {
+	if len(fields) != len(s.cols) {
+		return &Error{Pos: Pos{File: s.desc}, InQuery: true, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
+	}
+	for i, f := range fields {
+		if f.DataTypeOID != s.oids[i] || f.Name != s.cols[i].Name {
+			return &Error{Pos: Pos{File: s.desc}, InQuery: true, Column: s.cols[i].Name, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
+		}
 	}
 	return nil
 }
