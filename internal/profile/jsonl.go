@@ -60,6 +60,9 @@ func openJSONL(path string, infer int) (Source, error) {
 					return &Error{Pos: pos, Msg: "an object key is empty", Hint: "give every key a name"}
 				}
 				i = len(cols)
+				if i >= MaxColumns {
+					return tooManyColumns(pos, i+1)
+				}
 				index[name] = i
 				cols = append(cols, Column{Name: name})
 				infos = append(infos, keyInfo{})

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
@@ -31,6 +32,9 @@ type pgSource struct {
 	oids  []uint32
 	fmts  []int16 // result format per column: binary for numbers, booleans and times, text otherwise
 }
+
+// maxPGMessageBytes bounds one message from the server, such as a result row.
+const maxPGMessageBytes = 4 * MaxValueBytes
 
 // pgConnectTimeout bounds connecting when the URL sets no connect_timeout.
 const pgConnectTimeout = 15 * time.Second
@@ -56,6 +60,9 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (Source, err
 		cfg.RuntimeParams["application_name"] = "terraform-provider-sendgridaudience"
 	}
 	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	// A row arrives in one protocol message: bound it, so that a huge value fails before it
+	// is held in memory whole (each value is bounded again at MaxValueBytes).
+	cfg.MaxProtocolMessageBodyLen = maxPGMessageBytes
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -208,6 +215,10 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 				row.Values[i] = nil
 				continue
 			}
+			if len(raw) > MaxValueBytes {
+				fnErr = valueTooLong(row.Pos, s.cols[i].Name, len(raw))
+				break
+			}
 			var err error
 			switch s.cols[i].Type {
 			case TypeString:
@@ -319,16 +330,21 @@ func (s *pgSource) checkFields(fields []pgconn.FieldDescription) error {
 // queryError turns a failure of the query into *Error, masking any data values the server quoted.
 func (s *pgSource) queryError(err error, row int64) error {
 	pos := Pos{File: s.desc, Row: row}
+	var big *pgproto3.ExceededMaxBodyLenErr
+	if errors.As(err, &big) {
+		return &Error{Pos: pos, Msg: fmt.Sprintf("the server sent a message (a result row) of more than %d MiB; a row may hold at most %d MiB and a value %d MiB", maxPGMessageBytes>>20, maxPGMessageBytes>>20, MaxValueBytes>>20), Err: err,
+			Hint: "leave long columns out of the query, or shorten them there (for example left(x, 1000))"}
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		msg := privacy.MaskQuoted(pe.Message, s.query)
+		msg := privacy.Scrub(pe.Message, s.query)
 		e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + msg + " (SQLSTATE " + pe.Code + ")", Err: err,
 			Hint: "check the query against the database's tables and columns"}
 		if pe.Position > 0 {
 			e.Msg += "\n" + pointAt(s.query, int(pe.Position))
 		}
 		if pe.Hint != "" {
-			e.Hint = privacy.MaskQuoted(pe.Hint, s.query)
+			e.Hint = privacy.Scrub(pe.Hint, s.query)
 		}
 		switch {
 		case pe.Code == "42P01" && s.query == DefaultQuery:
@@ -344,10 +360,10 @@ func (s *pgSource) queryError(err error, row int64) error {
 		return e
 	}
 	if s.conn.IsClosed() {
-		return &Error{Pos: pos, Msg: "the connection to PostgreSQL was lost: " + privacy.MaskQuoted(err.Error(), s.query), Err: err,
+		return &Error{Pos: pos, Msg: "the connection to PostgreSQL was lost: " + privacy.Scrub(err.Error(), s.query), Err: err,
 			Hint: "check the server and the network, then run again"}
 	}
-	return &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.MaskQuoted(err.Error(), s.query), Err: err}
+	return &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.Scrub(err.Error(), s.query), Err: err}
 }
 
 // pointAt shows the line of query holding the 1-based character position pos, with a caret.

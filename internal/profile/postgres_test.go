@@ -316,3 +316,20 @@ func TestPostgresQueriesCannotWrite(t *testing.T) {
 		t.Fatalf("after three scans of a query that turns read-only off, the table holds %d rows, want 2", n)
 	}
 }
+
+// TestPostgresLimits: a value over MaxValueBytes and a row over the message bound are errors
+// naming what is at fault. (PostgreSQL returns at most 1,664 columns, fewer than MaxColumns.)
+func TestPostgresLimits(t *testing.T) {
+	dsn := testPG(t)
+	_, _, err := readAll(t, dsn, Options{Query: "SELECT 'a' AS small, repeat('x', 17 * 1024 * 1024) AS big"})
+	pe := wantError(t, err, []string{"row 1", `column "big"`, "at most 16 MiB"})
+	if pe.Column != "big" {
+		t.Errorf("column %q", pe.Column)
+	}
+	parts := make([]string, 5)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("repeat('x', 15 * 1024 * 1024) AS c%d", i)
+	}
+	_, _, err = readAll(t, dsn, Options{Query: "SELECT " + strings.Join(parts, ", ")})
+	wantError(t, err, []string{"more than 64 MiB"})
+}

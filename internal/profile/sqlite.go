@@ -68,7 +68,7 @@ func openSQLite(ctx context.Context, path, query string) (Source, error) {
 	_ = rows.Close()
 	if err != nil {
 		_ = db.Close()
-		return nil, &Error{Pos: Pos{File: path}, InQuery: true, Msg: "the query's columns cannot be read: " + privacy.MaskQuoted(err.Error(), query), Err: err}
+		return nil, &Error{Pos: Pos{File: path}, InQuery: true, Msg: "the query's columns cannot be read: " + privacy.Scrub(err.Error(), query), Err: err}
 	}
 	if err := checkColumnNames(Pos{File: path}, s.cols); err != nil {
 		_ = db.Close()
@@ -88,6 +88,9 @@ func sqliteDSN(path string) string {
 func checkColumnNames(pos Pos, cols []Column) error {
 	if len(cols) == 0 {
 		return &Error{Pos: pos, InQuery: true, Msg: "the query returns no columns", Hint: "write a SELECT that returns the profile columns"}
+	}
+	if len(cols) > MaxColumns {
+		return tooManyColumns(pos, len(cols))
 	}
 	seen := make(map[string]bool, len(cols))
 	for _, c := range cols {
@@ -131,7 +134,7 @@ func (s *sqliteSource) queryError(ctx context.Context, err error) error {
 		return &Error{Pos: pos, Msg: "the SQLite database is locked by another program", Err: err,
 			Hint: "wait for the writer to finish, or export from a copy of the file"}
 	}
-	e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.MaskQuoted(strings.TrimPrefix(msg, "SQL logic error: "), s.query), Err: err,
+	e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.Scrub(strings.TrimPrefix(msg, "SQL logic error: "), s.query), Err: err,
 		Hint: "check the query against the database's tables and columns"}
 	if s.query == DefaultQuery && strings.Contains(msg, "no such table") {
 		e.Msg = "the database has no table named profiles, which is read when no query is given"
@@ -247,10 +250,13 @@ func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			}
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return &Error{Pos: Pos{File: s.path, Row: n}, Msg: "reading the row failed: " + privacy.MaskQuoted(err.Error(), s.query), Err: err}
+			return &Error{Pos: Pos{File: s.path, Row: n}, Msg: "reading the row failed: " + privacy.Scrub(err.Error(), s.query), Err: err}
 		}
 		row.Pos.Row = n
 		for i, v := range raw {
+			if n := valueLen(v); n > MaxValueBytes {
+				return valueTooLong(row.Pos, s.cols[i].Name, n)
+			}
 			c, err := sqlValue(v, s.cols[i].Type)
 			if err != nil {
 				err.Pos, err.Column = row.Pos, s.cols[i].Name
@@ -272,6 +278,17 @@ func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		return s.queryError(ctx, err)
 	}
 	return nil
+}
+
+// valueLen is the length of a text or BLOB value, 0 for others.
+func valueLen(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x)
+	case []byte:
+		return len(x)
+	}
+	return 0
 }
 
 // sqlValue converts a value from database/sql (nil, int64, float64, bool, []byte, string,
