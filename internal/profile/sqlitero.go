@@ -58,6 +58,15 @@ var statementKeywords = map[string]bool{
 // readOnlyHint says what a refused query should be instead.
 const readOnlyHint = "a segment only reads its source: write one SELECT (or WITH ... SELECT) statement that returns the profiles"
 
+// CheckSQLiteQuery checks a SQLite query without opening the database: it must be one
+// SELECT, WITH or VALUES statement (see checkReadQuery). The error is an *Error.
+func CheckSQLiteQuery(query string) error {
+	if err := checkReadQuery(Pos{}, query); err != nil {
+		return err
+	}
+	return nil
+}
+
 // checkReadQuery accepts one SELECT, WITH or VALUES statement (a trailing semicolon and
 // comments are fine) and refuses anything else before it reaches the database. It reads
 // the query's tokens only as far as needed: comments, quoted strings and identifiers are
@@ -80,7 +89,7 @@ func checkReadQuery(pos Pos, query string) *Error {
 	}
 	if end := statementEnd(rest); end >= 0 {
 		if hasCode(rest[end:]) {
-			return &Error{Pos: pos, InQuery: true, Msg: "the query holds more than one SQL statement, which is refused: only one statement can run on a segment's source",
+			return &Error{Pos: pos, InQuery: true, Msg: "the query holds more than one SQL statement, which a segment's read-only source refuses: only one statement can run",
 				Hint: readOnlyHint + "; remove everything after the first ';'"}
 		}
 	}

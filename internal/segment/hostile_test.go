@@ -292,3 +292,15 @@ func TestWideSourceErrorsAreBounded(t *testing.T) {
 		t.Errorf("the error is %d bytes long", len(msg))
 	}
 }
+
+// TestCheckRefusesWritingSQLiteQueries: Check (plan-time validation, no file opened) refuses
+// SQLite queries that are not one read statement, naming the query attribute.
+func TestCheckRefusesWritingSQLiteQueries(t *testing.T) {
+	for _, q := range []string{"VACUUM INTO 'copy.db'", "ATTACH 'x.db' AS w", "SELECT 1; DELETE FROM profiles", "PRAGMA user_version = 1"} {
+		err := Check(Spec{Name: "s", Source: "sqlite:" + filepath.Join(t.TempDir(), "none.db"), Query: q})
+		wantSegmentError(t, err, "query", []string{"read-only"})
+	}
+	if err := Check(Spec{Name: "s", Source: "sqlite:x.db", Query: "WITH a AS (SELECT 1) SELECT * FROM a;"}); err != nil {
+		t.Errorf("a read query was refused: %v", err)
+	}
+}

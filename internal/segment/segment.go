@@ -159,10 +159,16 @@ func Check(spec Spec) error {
 }
 
 func checkQuery(spec Spec, kind profile.Kind) error {
-	if strings.TrimSpace(spec.Query) != "" && !kind.IsDatabase() {
+	q := strings.TrimSpace(spec.Query)
+	if q != "" && !kind.IsDatabase() {
 		return &Error{Segment: spec.Name, Attribute: "query",
 			Msg:  fmt.Sprintf("a SQL query applies only to database sources (sqlite:, postgres://), and this source is a %s file", kindName(kind)),
 			Hint: "remove the query and select profiles with the filter attribute (a CEL expression), or load the file into SQLite"}
+	}
+	if q != "" && kind == profile.KindSQLite {
+		if err := profile.CheckSQLiteQuery(q); err != nil {
+			return sourceError(spec, err)
+		}
 	}
 	return nil
 }
