@@ -29,6 +29,9 @@ type filter struct {
 	prg  cel.Program
 	act  *activation
 	refs []int // columns the expression references, for the NULL hint of evaluation errors
+	// watchCtx says whether an evaluation watches the context (ContextEval, which costs a few
+	// allocations per row): for filters whose estimated cost may be more than cheapCost.
+	watchCtx bool
 }
 
 // activation resolves the filter's variables from the current row without copying it.
@@ -159,11 +162,17 @@ func compileFilter(spec Spec, cols []profile.Column) (*filter, error) {
 	if est.Max > MaxEstimatedCost {
 		return nil, costError(spec, est.Max)
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(MaxRowCost), cel.InterruptCheckFrequency(interruptEvery))
+	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(interruptEvery)}
+	if est.Max > MaxRowCost {
+		// The estimate is an upper bound: only a filter that might pass the per-row limit pays
+		// for tracking its cost (which slows every evaluation).
+		popts = append(popts, cel.CostLimit(MaxRowCost))
+	}
+	prg, err := env.Program(ast, popts...)
 	if err != nil {
 		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "the filter cannot be prepared: " + privacy.Scrub(err.Error(), spec.Filter)}
 	}
-	f := &filter{spec: spec, prg: prg, act: act}
+	f := &filter{spec: spec, prg: prg, act: act, watchCtx: est.Max > cheapCost}
 	seen := map[int]bool{}
 	for _, r := range ast.NativeRep().ReferenceMap() {
 		if i, ok := act.index[r.Name]; ok && !seen[i] {
@@ -266,7 +275,15 @@ func suggest(name string, cols []profile.Column) string {
 func (f *filter) eval(ctx context.Context, r *profile.Row) (bool, error) {
 	f.act.row = r
 	f.act.mBuilt = false
-	out, _, err := f.prg.ContextEval(ctx, f.act)
+	var (
+		out ref.Val
+		err error
+	)
+	if f.watchCtx {
+		out, _, err = f.prg.ContextEval(ctx, f.act)
+	} else {
+		out, _, err = f.prg.Eval(f.act)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, ctx.Err()

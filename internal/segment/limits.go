@@ -24,6 +24,10 @@ const (
 	MaxRowCost       = 1_000_000
 	// interruptEvery is how many comprehension steps run between checks for cancellation.
 	interruptEvery = 100
+	// cheapCost: a filter estimated at no more than this per row takes microseconds, so its
+	// evaluations do not watch the context (the scan checks it between rows); filters estimated
+	// at no more than MaxRowCost cannot pass it and run without cost tracking.
+	cheapCost = 10_000
 )
 
 // costEstimator gives CEL's estimator the sizes of the filter's variables: strings up to

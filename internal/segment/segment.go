@@ -33,7 +33,8 @@
 // text values up to 16 MiB) is refused, naming the filter; while a scan runs, each profile's
 // evaluation stops past MaxRowCost (1,000,000) with an error naming the row, and a cancelled
 // context stops an evaluation within 100 comprehension steps. Nested exists, all, map and
-// filter over lists are what these limits catch.
+// filter over lists are what these limits catch. Filters estimated below the limits (most
+// filters) run without cost tracking and context checks, which would slow every row.
 //
 // # Errors that could quote data
 //
