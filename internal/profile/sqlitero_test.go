@@ -127,3 +127,26 @@ func TestSQLiteReadQueriesStillWork(t *testing.T) {
 		t.Fatal("no error for a missing table")
 	}
 }
+
+// FuzzCheckReadQuery: the statement check never panics, and what it accepts starts with
+// SELECT, WITH or VALUES and has nothing but comments after a top-level ';'.
+func FuzzCheckReadQuery(f *testing.F) {
+	for _, s := range []string{"SELECT 1", "select 1;", "WITH a AS (SELECT ';') SELECT * FROM a", "VALUES (1); DROP TABLE x",
+		"SELECT 'unterminated", "SELECT [x", "/* c */ SELECT 1 -- ;", "SELECT \"a;\" FROM t; ", "PRAGMA x", ";", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		if err := checkReadQuery(Pos{}, q); err != nil {
+			if !err.InQuery || err.Hint == "" {
+				t.Fatalf("error %+v", err)
+			}
+			return
+		}
+		w, _, _ := firstKeyword(q)
+		switch strings.ToUpper(w) {
+		case "SELECT", "WITH", "VALUES":
+		default:
+			t.Fatalf("accepted %q starting with %q", q, w)
+		}
+	})
+}
