@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -72,9 +73,17 @@ func TestRowCostIsBounded(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { _ = s.Close() }()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			start := time.Now()
 			err = s.Scan(context.Background(), func(*profile.Row) error { return nil })
+			runtime.ReadMemStats(&after)
 			se := wantSegmentError(t, err, "filter", []string{"line 2", "cost limit of 1,000,000"})
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<20 {
+				t.Errorf("the evaluation allocated %d MB", alloc>>20)
+			} else {
+				t.Logf("stopped after %v, %d MB allocated", time.Since(start), alloc>>20)
+			}
 			if se.Pos.Line != 2 {
 				t.Errorf("error at %+v", se.Pos)
 			}
