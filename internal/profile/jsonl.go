@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -90,7 +91,7 @@ func openJSONL(path string, infer int) (Source, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, jsonLineError(pos, err)
+			return nil, jsonLineError(pos, line, err)
 		}
 	}
 	if len(cols) == 0 {
@@ -153,11 +154,15 @@ func nested(pos Pos, col string, k jsonKind) *Error {
 		Hint: "flatten nested values into their own keys (for example \"address_city\") before exporting"}
 }
 
-func jsonLineError(pos Pos, err error) error {
+func jsonLineError(pos Pos, line []byte, err error) error {
 	switch e := err.(type) {
 	case *Error:
 		return e
 	case *jsonSyntaxError:
+		if bytes.IndexByte(line, 0) >= 0 {
+			return &Error{Pos: pos, Msg: "the file is binary, not JSON Lines text: the line holds NUL bytes",
+				Hint: "name a JSON Lines text file saved as UTF-8, one JSON object per line"}
+		}
 		if e.msg == errInvalidUTF8 {
 			return &Error{Pos: pos, Msg: fmt.Sprintf("invalid UTF-8 at column %d of the line", e.col),
 				Hint: "save the file as UTF-8; it may be in a legacy encoding such as Latin-1 or Windows-1252"}
@@ -230,7 +235,7 @@ func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		row.Pos.Line, row.Pos.Row = lr.line, n
 		clear(row.Values)
 		if err := p.parse(trimEOL(line), member); err != nil {
-			return jsonLineError(row.Pos, err)
+			return jsonLineError(row.Pos, line, err)
 		}
 		if err := fn(row); err != nil {
 			if err == ErrStop {
