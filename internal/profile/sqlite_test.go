@@ -100,7 +100,7 @@ func TestSQLiteErrors(t *testing.T) {
 		{"missing file", "sqlite:" + filepath.Join(t.TempDir(), "nope.db"), "", []string{"nope.db", "does not exist"}, nil, false, ""},
 		{"not a database", "sqlite:" + notDB, "", []string{"notes.db", "not a SQLite database"}, nil, false, ""},
 		{"no profiles table", "sqlite:" + withTables, "", []string{"no table named profiles", "set the query", "customers"}, nil, true, ""},
-		{"misspelt SELECT", "sqlite:" + withTables, "SELEC email FROM customers", []string{`"SELEC"`, "not SELECT"}, nil, true, ""},
+		{"misspelt SELECT", "sqlite:" + withTables, "SELEC email FROM customers", []string{`"SELEC"`, "not SELECT", "syntax error", "check the query"}, nil, true, ""},
 		{"syntax error", "sqlite:" + withTables, "SELECT email FROM customers WHERE WHERE", []string{"the query failed", "syntax error"}, nil, true, ""},
 		{"unknown column", "sqlite:" + withTables, "SELECT mail FROM customers", []string{"no such column: mail"}, nil, true, ""},
 		{"duplicate result column", "sqlite:" + withTables, "SELECT email, email FROM customers", []string{`column "email"`, "two columns with this name"}, nil, true, "email"},

@@ -84,8 +84,8 @@ func checkReadQuery(pos Pos, query string) *Error {
 			Hint: readOnlyHint}
 	default:
 		return &Error{Pos: pos, InQuery: true,
-			Msg:  fmt.Sprintf("the query starts with %q, not SELECT, WITH or VALUES: only one such statement can run on a segment's read-only source", truncateRunes(first, 20)),
-			Hint: readOnlyHint}
+			Msg:  fmt.Sprintf("syntax error: the query starts with %q, not SELECT, WITH or VALUES: only one such statement can run on a segment's read-only source", truncateRunes(first, 20)),
+			Hint: "check the query; " + readOnlyHint}
 	}
 	if end := statementEnd(rest); end >= 0 {
 		if hasCode(rest[end:]) {
