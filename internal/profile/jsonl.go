@@ -57,13 +57,10 @@ func openJSONL(path string, infer int) (Source, error) {
 			i, ok := index[string(m.key)]
 			if !ok {
 				name := string(m.key)
-				if name == "" {
-					return &Error{Pos: pos, Msg: "an object key is empty", Hint: "give every key a name"}
+				if err := checkNewKey(pos, name, len(cols)); err != nil {
+					return err
 				}
 				i = len(cols)
-				if i >= MaxColumns {
-					return tooManyColumns(pos, i+1)
-				}
 				index[name] = i
 				cols = append(cols, Column{Name: name})
 				infos = append(infos, keyInfo{})
@@ -147,6 +144,17 @@ func fitsInt64(num []byte) bool {
 
 func duplicateKey(pos Pos, col string) *Error {
 	return &Error{Pos: pos, Column: col, Msg: "the key appears twice in the object", Hint: "write each key once per line"}
+}
+
+// checkNewKey checks a key seen for the first time, when n columns are known already.
+func checkNewKey(pos Pos, name string, n int) *Error {
+	if name == "" {
+		return &Error{Pos: pos, Msg: "an object key is empty", Hint: "give every key a name"}
+	}
+	if n >= MaxColumns {
+		return tooManyColumns(pos, n+1)
+	}
+	return nil
 }
 
 func nested(pos Pos, col string, k jsonKind) *Error {
