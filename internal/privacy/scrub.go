@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -31,13 +32,19 @@ var (
 // other values "J*** (4 chars)". Control characters other than line breaks and tabs become
 // '?', and the result is cut to MaxMessageBytes.
 func Scrub(msg, known string, values ...string) string {
+	return ScrubKeeping(msg, known, nil, values...)
+}
+
+// ScrubKeeping is Scrub, except that quoted parts, digit runs and values that are exactly one
+// of keep (words of the message's author that are never data, such as type names) stay.
+func ScrubKeeping(msg, known string, keep []string, values ...string) string {
 	lowerKnown := strings.ToLower(known)
 	isKnown := func(s string) bool {
 		return s == "" || strings.Contains(known, s) || strings.Contains(lowerKnown, strings.ToLower(s))
 	}
 	var spans [][2]int
 	add := func(a, b int) {
-		if a < b && !isKnown(msg[a:b]) {
+		if a < b && !isKnown(msg[a:b]) && !slices.Contains(keep, msg[a:b]) {
 			spans = append(spans, [2]int{a, b})
 		}
 	}

@@ -46,3 +46,16 @@ func TestScrubBoundsAndCleans(t *testing.T) {
 		t.Errorf("long message is %d bytes: ...%q", len(long), long[len(long)-40:])
 	}
 }
+
+func TestScrubKeepingKeepsOnlyWholeTokens(t *testing.T) {
+	msg := "type conversion error from 'string' to 'google.protobuf.Timestamp': invalid RFC 3339 timestamp \"Tim\" (Tim)"
+	got := ScrubKeeping(msg, "", []string{"string", "google.protobuf.Timestamp", "3339"}, "Tim")
+	if strings.Contains(got, "Tim\"") || strings.Contains(got, "(Tim)") {
+		t.Errorf("ScrubKeeping = %q reveals the value", got)
+	}
+	for _, k := range []string{"'string'", "'google.protobuf.Timestamp'", "RFC 3339"} {
+		if !strings.Contains(got, k) {
+			t.Errorf("ScrubKeeping = %q lacks %q", got, k)
+		}
+	}
+}

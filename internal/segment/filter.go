@@ -315,12 +315,13 @@ func (f *filter) describe(err error, r *profile.Row) string {
 	case strings.Contains(msg, "regexp"), strings.Contains(msg, "regex"):
 		return "a regular expression is not valid (it is not shown: it may be built from the data)"
 	}
-	return privacy.Scrub(msg, f.spec.Filter+celWords, rowStrings(r)...)
+	return privacy.ScrubKeeping(msg, f.spec.Filter, celWords, rowStrings(r)...)
 }
 
-// celWords are words of CEL's messages that are never data: Scrub leaves them alone.
-const celWords = " 'string' 'int' 'uint' 'double' 'bool' 'bytes' 'list' 'map' 'null_type' 'type'" +
-	" 'google.protobuf.Timestamp' 'google.protobuf.Duration' RFC 3339"
+// celWords are words of CEL's messages that are never data: type names, and the 3339 of
+// "RFC 3339". Scrub leaves them alone where they stand whole.
+var celWords = []string{"string", "int", "uint", "double", "bool", "bytes", "list", "map", "null_type", "type",
+	"google.protobuf.Timestamp", "google.protobuf.Duration", "3339"}
 
 // rowStrings returns the row's values as text, for masking.
 func rowStrings(r *profile.Row) []string {
