@@ -67,6 +67,7 @@ func TestSQLiteQueriesCannotWrite(t *testing.T) {
 		"drop":                   "DROP TABLE profiles",
 		"begin":                  "BEGIN; DELETE FROM profiles; COMMIT",
 		"semicolon in comment":   "SELECT * FROM profiles -- ;\n; DELETE FROM profiles",
+		"load extension":         "SELECT load_extension('" + filepath.Join(dir, "x.so") + "') AS x",
 	}
 	before := dirState(t, dir)
 	cwd, _ := os.Getwd()
