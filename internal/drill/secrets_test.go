@@ -198,7 +198,8 @@ func (a artifacts) check(t *testing.T, n *needles) {
 
 // TestSecretsStayOut runs apply, an incremental plan and apply, and failing plans (an
 // unreachable database with PGPASSWORD set, a wrong key, invalid profiles with
-// invalid_profiles = "fail", plain http to a remote host) with TF_LOG=TRACE, then searches
+// invalid_profiles = "fail", filters whose errors would quote a profile's values, a CSV file
+// without a header row, plain http to a remote host) with TF_LOG=TRACE, then searches
 // state (show -json and the raw file), the plan (show -json and the saved plan file), the log
 // files and every command's output for the API keys, the database password and every profile
 // value of the data set: none may appear.
@@ -259,6 +260,14 @@ func TestSecretsStayOut(t *testing.T) {
 			env: []string{"SENDGRID_API_KEY=" + wrongKey, "SENDGRID_API_URL=" + emu.URL}, wantWord: "401"},
 		{name: "invalid profiles", hcl: segmentExportConfig("", `"customers.csv"`, "", "", "", failInvalid), file: "canaries",
 			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL}, wantWord: "invalid profiles"},
+		{name: "a filter that looks up a map by email", hcl: segmentExportConfig("", `"customers.csv"`, "", `"{\"a\": 1}[email] == 1"`, "", ""), file: "canaries",
+			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL}, wantWord: "no such key"},
+		{name: "a filter that indexes the profile map by a name", hcl: segmentExportConfig("", `"customers.csv"`, "", `"profile[first_name] == \"x\""`, "", ""), file: "canaries",
+			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL}, wantWord: "no such key"},
+		{name: "a filter that converts a name", hcl: segmentExportConfig("", `"customers.csv"`, "", `"timestamp(first_name) > timestamp(\"2024-01-01T00:00:00Z\") || int(last_name) > 0"`, "", ""), file: "canaries",
+			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL}, wantWord: "evaluating the filter failed"},
+		{name: "a CSV file without a header row", hcl: segmentExportConfig("", `"customers.csv"`, "", "", "", ""), file: "canaries-no-header",
+			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL}, wantWord: "looks like data"},
 		{name: "plain http to a remote host", hcl: segmentExportConfig(`provider "sendgridaudience" {
   api_url = "http://sendgrid-proxy.example.net"
 }`, `"customers.csv"`, "", "", "", ""), file: "emails_tricky_valid.csv",
@@ -273,6 +282,13 @@ func TestSecretsStayOut(t *testing.T) {
 		case "":
 		case "canaries":
 			writeDataWithCanaries(t, fw.path("customers.csv"), synth.Options{Count: 20, Seed: 9})
+		case "canaries-no-header":
+			writeDataWithCanaries(t, fw.path("customers.csv"), synth.Options{Count: 20, Seed: 9})
+			data, err := os.ReadFile(fw.path("customers.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fw.write("customers.csv", data[bytes.IndexByte(data, '\n')+1:])
 		default:
 			data, err := os.ReadFile(filepath.Join(corpusDir, f.file))
 			if err != nil {

@@ -1,6 +1,9 @@
 // Package privacy holds the few primitives that keep secrets and personal data out of state,
 // plans, logs and error messages: keyed hashing with keys derived from the SendGrid API key,
-// a non-reversible key fingerprint, and masking of values shown to people.
+// a non-reversible key fingerprint, and masking of values shown to people. Scrub (scrub.go) is
+// the one path for messages that may quote profile data (expression engine, database driver
+// and file reader errors): it masks the row's values, quoted text, email addresses and long
+// digit runs wherever they appear, and bounds the message's length.
 package privacy
 
 import (

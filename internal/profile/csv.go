@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -168,6 +169,12 @@ func readCSVHeader(p *csvParser, path string) ([]Column, []string, error) {
 		return nil, nil, csvReadError(path, p, err)
 	}
 	n := len(p.ends)
+	if n > MaxColumns {
+		return nil, nil, tooManyColumns(Pos{File: path, Line: start}, n)
+	}
+	if e := checkHeaderRecord(p, Pos{File: path, Line: start}); e != nil {
+		return nil, nil, e
+	}
 	header := make([]string, n)
 	cols := make([]Column, n)
 	seen := make(map[string]int, n)
@@ -192,6 +199,39 @@ func readCSVHeader(p *csvParser, path string) ([]Column, []string, error) {
 		cols[i] = Column{Name: name, Type: typ}
 	}
 	return cols, header, nil
+}
+
+// checkHeaderRecord refuses a first record that is binary or looks like a row of data (a
+// file without a header row). The error never shows the fields, which may be profile values.
+func checkHeaderRecord(p *csvParser, pos Pos) *Error {
+	var kinds []string
+	for i := range p.ends {
+		raw := p.field(i)
+		if bytes.IndexFunc(raw, func(r rune) bool { return r != '\t' && unicode.IsControl(r) }) >= 0 {
+			return &Error{Pos: pos, Msg: "the file is binary, not CSV text: its first line holds control characters (such as NUL bytes)",
+				Hint: "name a CSV text file saved as UTF-8, with a header row naming the columns"}
+		}
+		if len(kinds) >= 5 {
+			continue
+		}
+		name, _ := splitTypedName(string(raw))
+		name = strings.TrimSpace(name)
+		switch _, isNum := strconv.ParseFloat(name, 64); {
+		case strings.Contains(name, "@"):
+			kinds = append(kinds, fmt.Sprintf("field %d holds an @, like an email address", i+1))
+		case isNum == nil && strings.ContainsAny(name, "0123456789"):
+			kinds = append(kinds, fmt.Sprintf("field %d is a number", i+1))
+		default:
+			if _, ok := parseTime(name); ok {
+				kinds = append(kinds, fmt.Sprintf("field %d is a date", i+1))
+			}
+		}
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	return &Error{Pos: pos, Msg: "the first line looks like data, not a header row naming the columns (" + strings.Join(kinds, "; ") + "); its values are not shown",
+		Hint: "add a header row as the first line, such as email,first_name,last_name (column names cannot contain @ or be numbers or dates)"}
 }
 
 // splitTypedName splits a header such as "lifetime_value:double" into its name and type.

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -56,8 +57,8 @@ func openJSONL(path string, infer int) (Source, error) {
 			i, ok := index[string(m.key)]
 			if !ok {
 				name := string(m.key)
-				if name == "" {
-					return &Error{Pos: pos, Msg: "an object key is empty", Hint: "give every key a name"}
+				if err := checkNewKey(pos, name, len(cols)); err != nil {
+					return err
 				}
 				i = len(cols)
 				index[name] = i
@@ -87,7 +88,7 @@ func openJSONL(path string, infer int) (Source, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, jsonLineError(pos, err)
+			return nil, jsonLineError(pos, line, err)
 		}
 	}
 	if len(cols) == 0 {
@@ -145,16 +146,31 @@ func duplicateKey(pos Pos, col string) *Error {
 	return &Error{Pos: pos, Column: col, Msg: "the key appears twice in the object", Hint: "write each key once per line"}
 }
 
+// checkNewKey checks a key seen for the first time, when n columns are known already.
+func checkNewKey(pos Pos, name string, n int) *Error {
+	if name == "" {
+		return &Error{Pos: pos, Msg: "an object key is empty", Hint: "give every key a name"}
+	}
+	if n >= MaxColumns {
+		return tooManyColumns(pos, n+1)
+	}
+	return nil
+}
+
 func nested(pos Pos, col string, k jsonKind) *Error {
 	return &Error{Pos: pos, Column: col, Msg: "the value is a JSON " + k.String() + "; profile values must be strings, numbers, booleans or null",
 		Hint: "flatten nested values into their own keys (for example \"address_city\") before exporting"}
 }
 
-func jsonLineError(pos Pos, err error) error {
+func jsonLineError(pos Pos, line []byte, err error) error {
 	switch e := err.(type) {
 	case *Error:
 		return e
 	case *jsonSyntaxError:
+		if bytes.IndexByte(line, 0) >= 0 {
+			return &Error{Pos: pos, Msg: "the file is binary, not JSON Lines text: the line holds NUL bytes",
+				Hint: "name a JSON Lines text file saved as UTF-8, one JSON object per line"}
+		}
 		if e.msg == errInvalidUTF8 {
 			return &Error{Pos: pos, Msg: fmt.Sprintf("invalid UTF-8 at column %d of the line", e.col),
 				Hint: "save the file as UTF-8; it may be in a legacy encoding such as Latin-1 or Windows-1252"}
@@ -227,7 +243,7 @@ func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		row.Pos.Line, row.Pos.Row = lr.line, n
 		clear(row.Values)
 		if err := p.parse(trimEOL(line), member); err != nil {
-			return jsonLineError(row.Pos, err)
+			return jsonLineError(row.Pos, line, err)
 		}
 		if err := fn(row); err != nil {
 			if err == ErrStop {

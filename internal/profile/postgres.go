@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
@@ -18,7 +19,9 @@ import (
 
 // pgSource runs a query on a PostgreSQL server over one connection and streams its result rows
 // (the rows are read from the connection as the scan consumes them, never buffered whole).
-// The session is read-only (default_transaction_read_only=on): a segment never writes.
+// The session is read-only (default_transaction_read_only=on) and each scan runs the query as
+// one prepared statement (PostgreSQL refuses several commands in one) inside its own
+// BEGIN TRANSACTION READ ONLY: a segment never writes.
 type pgSource struct {
 	desc  string // postgres://user@host:port/db, without parameters, for messages and Pos.File
 	query string
@@ -29,6 +32,9 @@ type pgSource struct {
 	oids  []uint32
 	fmts  []int16 // result format per column: binary for numbers, booleans and times, text otherwise
 }
+
+// maxPGMessageBytes bounds one message from the server, such as a result row.
+const maxPGMessageBytes = 4 * MaxValueBytes
 
 // pgConnectTimeout bounds connecting when the URL sets no connect_timeout.
 const pgConnectTimeout = 15 * time.Second
@@ -54,6 +60,9 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (Source, err
 		cfg.RuntimeParams["application_name"] = "terraform-provider-sendgridaudience"
 	}
 	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	// A row arrives in one protocol message: bound it, so that a huge value fails before it
+	// is held in memory whole (each value is bounded again at MaxValueBytes).
+	cfg.MaxProtocolMessageBodyLen = maxPGMessageBytes
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -160,28 +169,8 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	if s.conn == nil {
 		return &Error{Pos: Pos{File: s.desc}, Msg: "the source is closed", Hint: "open the source again"}
 	}
-	if s.conn.IsClosed() {
-		// A cancelled scan or a network failure closed the connection: connect again.
-		conn, err := pgconn.ConnectConfig(ctx, s.cfg)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return pgConnectError(s.desc, s.cfg, err)
-		}
-		s.conn = conn
-	}
-	fields, err := s.prepare(ctx)
-	if err != nil {
+	if err := s.start(ctx); err != nil {
 		return err
-	}
-	if len(fields) != len(s.cols) {
-		return &Error{Pos: Pos{File: s.desc}, InQuery: true, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
-	}
-	for i, f := range fields {
-		if f.DataTypeOID != s.oids[i] || f.Name != s.cols[i].Name {
-			return &Error{Pos: Pos{File: s.desc}, InQuery: true, Column: s.cols[i].Name, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
-		}
 	}
 	ncol := len(s.cols)
 	plans := make([]pgtype.ScanPlan, ncol)
@@ -225,6 +214,10 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			if raw == nil {
 				row.Values[i] = nil
 				continue
+			}
+			if len(raw) > MaxValueBytes {
+				fnErr = valueTooLong(row.Pos, s.cols[i].Name, len(raw))
+				break
 			}
 			var err error
 			switch s.cols[i].Type {
@@ -273,7 +266,12 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		}
 		return fnErr
 	}
-	_, err = rr.Close()
+	_, err := rr.Close()
+	// The transaction read only: end it without keeping anything.
+	_, rbErr := s.conn.Exec(ctx, "ROLLBACK").ReadAll()
+	if err == nil {
+		err = rbErr
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -283,19 +281,70 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	return nil
 }
 
+// start connects again if the connection was dropped, begins a READ ONLY transaction and
+// prepares the query.
+func (s *pgSource) start(ctx context.Context) error {
+	if s.conn.IsClosed() {
+		// A cancelled scan or a network failure closed the connection: connect again.
+		conn, err := pgconn.ConnectConfig(ctx, s.cfg)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return pgConnectError(s.desc, s.cfg, err)
+		}
+		s.conn = conn
+	}
+	// Each scan runs in an explicit READ ONLY transaction, so that a query cannot turn the
+	// session's default off for a later scan (with set_config) and then write.
+	if _, err := s.conn.Exec(ctx, "BEGIN TRANSACTION READ ONLY").ReadAll(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return s.queryError(err, 0)
+	}
+	fields, err := s.prepare(ctx)
+	if err == nil {
+		err = s.checkFields(fields)
+	}
+	if err != nil {
+		_, _ = s.conn.Exec(ctx, "ROLLBACK").ReadAll()
+		return err
+	}
+	return nil
+}
+
+// checkFields checks that the prepared query still returns the columns Open saw.
+func (s *pgSource) checkFields(fields []pgconn.FieldDescription) error {
+	if len(fields) != len(s.cols) {
+		return &Error{Pos: Pos{File: s.desc}, InQuery: true, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
+	}
+	for i, f := range fields {
+		if f.DataTypeOID != s.oids[i] || f.Name != s.cols[i].Name {
+			return &Error{Pos: Pos{File: s.desc}, InQuery: true, Column: s.cols[i].Name, Msg: "the query's columns changed after the source was opened", Hint: "run again"}
+		}
+	}
+	return nil
+}
+
 // queryError turns a failure of the query into *Error, masking any data values the server quoted.
 func (s *pgSource) queryError(err error, row int64) error {
 	pos := Pos{File: s.desc, Row: row}
+	var big *pgproto3.ExceededMaxBodyLenErr
+	if errors.As(err, &big) {
+		return &Error{Pos: pos, Msg: fmt.Sprintf("the server sent a message (a result row) of more than %d MiB; a row may hold at most %d MiB and a value %d MiB", maxPGMessageBytes>>20, maxPGMessageBytes>>20, MaxValueBytes>>20), Err: err,
+			Hint: "leave long columns out of the query, or shorten them there (for example left(x, 1000))"}
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		msg := privacy.MaskQuoted(pe.Message, s.query)
+		msg := privacy.Scrub(pe.Message, s.query)
 		e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + msg + " (SQLSTATE " + pe.Code + ")", Err: err,
 			Hint: "check the query against the database's tables and columns"}
 		if pe.Position > 0 {
 			e.Msg += "\n" + pointAt(s.query, int(pe.Position))
 		}
 		if pe.Hint != "" {
-			e.Hint = privacy.MaskQuoted(pe.Hint, s.query)
+			e.Hint = privacy.Scrub(pe.Hint, s.query)
 		}
 		switch {
 		case pe.Code == "42P01" && s.query == DefaultQuery:
@@ -311,10 +360,10 @@ func (s *pgSource) queryError(err error, row int64) error {
 		return e
 	}
 	if s.conn.IsClosed() {
-		return &Error{Pos: pos, Msg: "the connection to PostgreSQL was lost: " + privacy.MaskQuoted(err.Error(), s.query), Err: err,
+		return &Error{Pos: pos, Msg: "the connection to PostgreSQL was lost: " + privacy.Scrub(err.Error(), s.query), Err: err,
 			Hint: "check the server and the network, then run again"}
 	}
-	return &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.MaskQuoted(err.Error(), s.query), Err: err}
+	return &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.Scrub(err.Error(), s.query), Err: err}
 }
 
 // pointAt shows the line of query holding the 1-based character position pos, with a caret.

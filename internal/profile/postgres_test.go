@@ -275,3 +275,61 @@ func TestPostgresCancelDuringScan(t *testing.T) {
 		t.Errorf("scan after a cancelled scan: %d rows, %v", n, err)
 	}
 }
+
+// TestPostgresQueriesCannotWrite: several statements are refused, and a query that turns the
+// session's read-only default off in one scan still cannot write in the next, because every
+// scan runs in its own READ ONLY transaction.
+func TestPostgresQueriesCannotWrite(t *testing.T) {
+	dsn := testPG(t)
+	tbl := pgTable(t, dsn, "email text", `('user1@example.com'),('user2@example.com')`)
+	fn := tbl + "_wipe"
+	pgExec(t, dsn, "CREATE FUNCTION "+fn+"() RETURNS bigint LANGUAGE sql AS $$ WITH d AS (DELETE FROM "+tbl+" RETURNING 1) SELECT count(*) FROM d $$")
+	t.Cleanup(func() { pgExec(t, dsn, "DROP FUNCTION IF EXISTS "+fn+"()") })
+	count := func() int {
+		_, rows, err := readAll(t, dsn, Options{Query: "SELECT email FROM " + tbl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rows)
+	}
+
+	_, _, err := readAll(t, dsn, Options{Query: "SELECT email FROM " + tbl + "; DELETE FROM " + tbl})
+	wantError(t, err, []string{"multiple commands", "single SELECT"})
+	if n := count(); n != 2 {
+		t.Fatalf("after a two-statement query the table holds %d rows, want 2", n)
+	}
+
+	q := "SELECT CASE WHEN current_setting('transaction_read_only') = 'on' " +
+		"THEN set_config('default_transaction_read_only', 'off', false) ELSE " + fn + "()::text END AS x"
+	src, err := Open(context.Background(), dsn, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = src.Close() }()
+	for i := range 3 {
+		err := src.Scan(context.Background(), func(*Row) error { return nil })
+		if err != nil && !strings.Contains(err.Error(), "read-only") {
+			t.Fatalf("scan %d: %v", i+1, err)
+		}
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("after three scans of a query that turns read-only off, the table holds %d rows, want 2", n)
+	}
+}
+
+// TestPostgresLimits: a value over MaxValueBytes and a row over the message bound are errors
+// naming what is at fault. (PostgreSQL returns at most 1,664 columns, fewer than MaxColumns.)
+func TestPostgresLimits(t *testing.T) {
+	dsn := testPG(t)
+	_, _, err := readAll(t, dsn, Options{Query: "SELECT 'a' AS small, repeat('x', 17 * 1024 * 1024) AS big"})
+	pe := wantError(t, err, []string{"row 1", `column "big"`, "at most 16 MiB"})
+	if pe.Column != "big" {
+		t.Errorf("column %q", pe.Column)
+	}
+	parts := make([]string, 5)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("repeat('x', 15 * 1024 * 1024) AS c%d", i)
+	}
+	_, _, err = readAll(t, dsn, Options{Query: "SELECT " + strings.Join(parts, ", ")})
+	wantError(t, err, []string{"more than 64 MiB"})
+}

@@ -21,7 +21,11 @@
 //
 // A query (Options.Query) is allowed for database sources only, and runs in the database;
 // without one a database source reads DefaultQuery, SELECT * FROM profiles. A query is one
-// statement without parameters.
+// statement without parameters, and it can only read: a SQLite query must be one SELECT, WITH
+// or VALUES statement, runs on a connection opened with mode=ro and query_only whose
+// authorizer refuses ATTACH, DETACH, PRAGMA, writes and transactions when the statement is
+// prepared (see sqlitero.go); a PostgreSQL query runs as a single prepared statement inside a
+// READ ONLY transaction.
 //
 // # Types
 //
@@ -33,7 +37,9 @@
 // removed from the column name; also accepted: integer, float, number, real, boolean, date,
 // datetime, text; a suffix that names no type stays part of the name, as in "utm:source").
 // Header names are used exactly as written (spaces included); an empty or repeated name is an
-// error. An empty field is "" in a string column and NULL in a typed column. Booleans are
+// error, and so is a first line that looks like data (a field holding an @, a number or a
+// date: the file has no header row) or holds control characters (a binary file); such errors
+// never show the line. An empty field is "" in a string column and NULL in a typed column. Booleans are
 // true/false/t/f/yes/no/y/n/1/0 (any case); timestamps are RFC 3339, YYYY-MM-DD (midnight UTC)
 // or YYYY-MM-DD HH:MM:SS (UTC). Lines holding nothing are skipped; a UTF-8 byte order mark and
 // CRLF line ends are accepted; every value must be valid UTF-8.
@@ -63,6 +69,12 @@
 //	anything else (text, varchar, uuid, json, arrays, enums, ...)
 //	                                            string, as PostgreSQL writes it as text
 //
+// # Limits
+//
+// A source has at most MaxColumns (10,000) columns; a line or CSV record of a file, and a value
+// from a database, holds at most MaxValueBytes (16 MiB); a PostgreSQL result row at most 64 MiB.
+// Each is an error naming the row and column.
+//
 // # Errors
 //
 // Every problem with a source is an *Error naming the file and line (or row), the column,
@@ -70,8 +82,9 @@
 // a missing, empty or repeated header name, ragged rows, unterminated or stray quotes, an
 // invalid JSON line, a value that does not fit its column, SQL errors (with a caret under the
 // position PostgreSQL reports), a database that cannot be reached or rejects the login, and a
-// password in a URL. Messages never contain profile values: text that database servers quote
-// in their messages is masked with internal/privacy unless it occurs in the query itself.
+// password in a URL. Messages never contain profile values: database messages pass through
+// privacy.Scrub, which masks quoted text, email addresses and long digit runs unless they occur
+// in the query itself.
 package profile
 
 import (
@@ -217,6 +230,26 @@ type Options struct {
 
 // DefaultInferLines is the default of Options.InferLines.
 const DefaultInferLines = 1000
+
+// MaxColumns bounds the number of columns of every source, so that a wide file or query cannot
+// make messages and memory grow without bound.
+const MaxColumns = 10000
+
+// MaxValueBytes bounds one value: a field of a file (a whole line or CSV record, in fact) or a
+// value read from a database.
+const MaxValueBytes = maxLineBytes
+
+// tooManyColumns is the error for a source with n > MaxColumns columns.
+func tooManyColumns(pos Pos, n int) *Error {
+	return &Error{Pos: pos, InQuery: true, Msg: fmt.Sprintf("the source has %d or more columns; at most %d are read", n, MaxColumns),
+		Hint: "select only the columns the segment needs (in the query for databases; export fewer columns to the file otherwise)"}
+}
+
+// valueTooLong is the error for a database value over MaxValueBytes.
+func valueTooLong(pos Pos, column string, n int) *Error {
+	return &Error{Pos: pos, Column: column, Msg: fmt.Sprintf("the value is %d bytes long; a value may hold at most %d MiB", n, MaxValueBytes>>20),
+		Hint: "leave the column out of the query, or shorten it there (for example substr(x, 1, 1000))"}
+}
 
 // DefaultQuery is the query a database source runs when none is given.
 const DefaultQuery = "SELECT * FROM profiles"

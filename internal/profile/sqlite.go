@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go)
 )
 
 // sqliteSource is a SQLite database file, opened read-only.
@@ -47,16 +46,19 @@ func openSQLite(ctx context.Context, path, query string) (Source, error) {
 	if err != nil {
 		return nil, fileError(path, err)
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(abs))
+	if query == "" {
+		query = DefaultQuery
+	}
+	if err := checkReadQuery(Pos{File: path}, query); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(sqliteDriverName, sqliteDSN(abs))
 	if err != nil {
 		return nil, &Error{Pos: Pos{File: path}, Msg: "the SQLite database cannot be opened", Err: err, Hint: "check the file"}
 	}
 	// One connection: a scan holds it, and there is nothing to run in parallel.
 	db.SetMaxOpenConns(1)
 	s := &sqliteSource{path: path, query: query, db: db}
-	if s.query == "" {
-		s.query = DefaultQuery
-	}
 	rows, err := s.run(ctx)
 	if err != nil {
 		_ = db.Close()
@@ -66,7 +68,7 @@ func openSQLite(ctx context.Context, path, query string) (Source, error) {
 	_ = rows.Close()
 	if err != nil {
 		_ = db.Close()
-		return nil, &Error{Pos: Pos{File: path}, InQuery: true, Msg: "the query's columns cannot be read: " + privacy.MaskQuoted(err.Error(), query), Err: err}
+		return nil, &Error{Pos: Pos{File: path}, InQuery: true, Msg: "the query's columns cannot be read: " + privacy.Scrub(err.Error(), query), Err: err}
 	}
 	if err := checkColumnNames(Pos{File: path}, s.cols); err != nil {
 		_ = db.Close()
@@ -75,10 +77,10 @@ func openSQLite(ctx context.Context, path, query string) (Source, error) {
 	return s, nil
 }
 
-// sqliteDSN builds a read-only file: URI for path.
+// sqliteDSN builds a read-only file: URI for path (see sqlitero.go for the other guards).
 func sqliteDSN(path string) string {
 	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
-	return "file:" + r.Replace(filepath.ToSlash(path)) + "?mode=ro&_pragma=busy_timeout(5000)"
+	return "file:" + r.Replace(filepath.ToSlash(path)) + "?mode=ro&_query_only=1&_pragma=busy_timeout(5000)"
 }
 
 // checkColumnNames rejects results with an empty or repeated column name, which no filter or
@@ -86,6 +88,9 @@ func sqliteDSN(path string) string {
 func checkColumnNames(pos Pos, cols []Column) error {
 	if len(cols) == 0 {
 		return &Error{Pos: pos, InQuery: true, Msg: "the query returns no columns", Hint: "write a SELECT that returns the profile columns"}
+	}
+	if len(cols) > MaxColumns {
+		return tooManyColumns(pos, len(cols))
 	}
 	seen := make(map[string]bool, len(cols))
 	for _, c := range cols {
@@ -122,14 +127,14 @@ func (s *sqliteSource) queryError(ctx context.Context, err error) error {
 	case strings.Contains(msg, "unable to open database file"):
 		return &Error{Pos: pos, Msg: "the SQLite database cannot be opened", Err: err,
 			Hint: "check that the file exists and that its directory is readable"}
-	case strings.Contains(msg, "readonly database"):
-		return &Error{Pos: pos, InQuery: true, Msg: "the query tries to change the database, which a segment opens read-only", Err: err,
-			Hint: "write a SELECT that returns the profiles"}
+	case strings.Contains(msg, "not authorized"), strings.Contains(msg, "readonly database"), strings.Contains(msg, "query_only"):
+		return &Error{Pos: pos, InQuery: true, Msg: "the query tries to do more than read (write, ATTACH, DETACH, PRAGMA, CREATE or a transaction), which a segment's read-only connection refuses before running it", Err: err,
+			Hint: readOnlyHint}
 	case strings.Contains(msg, "database is locked"):
 		return &Error{Pos: pos, Msg: "the SQLite database is locked by another program", Err: err,
 			Hint: "wait for the writer to finish, or export from a copy of the file"}
 	}
-	e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.MaskQuoted(strings.TrimPrefix(msg, "SQL logic error: "), s.query), Err: err,
+	e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.Scrub(strings.TrimPrefix(msg, "SQL logic error: "), s.query), Err: err,
 		Hint: "check the query against the database's tables and columns"}
 	if s.query == DefaultQuery && strings.Contains(msg, "no such table") {
 		e.Msg = "the database has no table named profiles, which is read when no query is given"
@@ -245,10 +250,13 @@ func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			}
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return &Error{Pos: Pos{File: s.path, Row: n}, Msg: "reading the row failed: " + privacy.MaskQuoted(err.Error(), s.query), Err: err}
+			return &Error{Pos: Pos{File: s.path, Row: n}, Msg: "reading the row failed: " + privacy.Scrub(err.Error(), s.query), Err: err}
 		}
 		row.Pos.Row = n
 		for i, v := range raw {
+			if n := valueLen(v); n > MaxValueBytes {
+				return valueTooLong(row.Pos, s.cols[i].Name, n)
+			}
 			c, err := sqlValue(v, s.cols[i].Type)
 			if err != nil {
 				err.Pos, err.Column = row.Pos, s.cols[i].Name
@@ -270,6 +278,17 @@ func (s *sqliteSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		return s.queryError(ctx, err)
 	}
 	return nil
+}
+
+// valueLen is the length of a text or BLOB value, 0 for others.
+func valueLen(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x)
+	case []byte:
+		return len(x)
+	}
+	return 0
 }
 
 // sqlValue converts a value from database/sql (nil, int64, float64, bool, []byte, string,

@@ -100,13 +100,14 @@ func TestSQLiteErrors(t *testing.T) {
 		{"missing file", "sqlite:" + filepath.Join(t.TempDir(), "nope.db"), "", []string{"nope.db", "does not exist"}, nil, false, ""},
 		{"not a database", "sqlite:" + notDB, "", []string{"notes.db", "not a SQLite database"}, nil, false, ""},
 		{"no profiles table", "sqlite:" + withTables, "", []string{"no table named profiles", "set the query", "customers"}, nil, true, ""},
-		{"syntax error", "sqlite:" + withTables, "SELEC email FROM customers", []string{"the query failed", "syntax error"}, nil, true, ""},
+		{"misspelt SELECT", "sqlite:" + withTables, "SELEC email FROM customers", []string{`"SELEC"`, "not SELECT", "syntax error", "check the query"}, nil, true, ""},
+		{"syntax error", "sqlite:" + withTables, "SELECT email FROM customers WHERE WHERE", []string{"the query failed", "syntax error"}, nil, true, ""},
 		{"unknown column", "sqlite:" + withTables, "SELECT mail FROM customers", []string{"no such column: mail"}, nil, true, ""},
 		{"duplicate result column", "sqlite:" + withTables, "SELECT email, email FROM customers", []string{`column "email"`, "two columns with this name"}, nil, true, "email"},
 		{"text in an integer column", "sqlite:" + withTables, "SELECT email, age FROM customers", []string{"row 1", `column "age"`, "declared int", "holds text"}, []string{"forty", "user1"}, false, "age"},
 		{"integer out of range in a boolean column", "sqlite:" + withTables, "SELECT opt FROM customers", []string{"row 2", `column "opt"`, "declared bool"}, nil, false, "opt"},
 		{"text that is no date", "sqlite:" + withTables, "SELECT at FROM customers", []string{"row 2", `column "at"`, "declared timestamp"}, []string{"soon"}, false, "at"},
-		{"write statement", "sqlite:" + withTables, "DELETE FROM customers", []string{"read-only", "write a SELECT"}, nil, true, ""},
+		{"write statement", "sqlite:" + withTables, "DELETE FROM customers", []string{"DELETE statement", "read-only", "write one SELECT"}, nil, true, ""},
 		{"no result columns", "sqlite:" + withTables, "CREATE INDEX IF NOT EXISTS x ON customers(email)", []string{"read-only"}, nil, true, ""},
 	}
 	for _, tt := range tests {

@@ -73,13 +73,15 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"query": schema.StringAttribute{
 				MarkdownDescription: "SQL query that selects the profiles, run inside the database (SQLite and PostgreSQL only). " +
-					"Default `SELECT * FROM profiles`.",
+					"Default `SELECT * FROM profiles`. One read-only statement: for SQLite one `SELECT`, `WITH` or `VALUES` statement " +
+					"(`VACUUM`, `ATTACH`, `PRAGMA` and writes are refused before they run); PostgreSQL runs it in a `READ ONLY` transaction.",
 				Optional: true,
 			},
 			"filter": schema.StringAttribute{
 				MarkdownDescription: "CEL expression evaluated on each profile; the segment holds the profiles for which it is true. " +
 					"Columns are variables of their type (`country == \"DE\" && lifetime_value > 100.0`); every column is also in the " +
-					"map `profile` (`profile[\"first name\"]`). Type-checked against the source's columns at plan time.",
+					"map `profile` (`profile[\"first name\"]`). Type-checked against the source's columns at plan time, where a filter " +
+					"whose estimated cost per profile exceeds 1,000,000,000 CEL cost units is refused; each profile's evaluation stops past 1,000,000.",
 				Optional: true,
 			},
 			"profile_count": schema.Int64Attribute{

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
@@ -96,6 +98,86 @@ data "sendgridaudience_segment" "test" {
 				ExpectError: regexp.MustCompile(`(?s)PGPASSWORD`),
 			},
 			{Config: config(csvPath, "")},
+		},
+	})
+}
+
+// TestAccSegmentDataSourceHostileInput: a query that would write is refused and the database
+// file stays unchanged with no new file beside it; an expensive filter is refused at plan;
+// a filter error that would quote a profile's email does not.
+func TestAccSegmentDataSourceHostileInput(t *testing.T) {
+	env := testAccNewEnv(t)
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "customers.db")
+	g, err := synth.New(synth.Options{Count: 50, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.WriteFile(context.Background(), dbPath, synth.SQLite); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := func(query, filter string) string {
+		return env.ProviderConfig(testAccAdmin) + fmt.Sprintf(`
+data "sendgridaudience_segment" "test" {
+  name   = "hostile"
+  source = %q
+  query  = %q
+  filter = %q
+}
+`, "sqlite:"+dbPath, query, filter)
+	}
+	list := "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80,81,82,83,84,85,86,87,88,89,90,91,92,93,94,95,96,97,98,99]"
+	unchanged := func() error {
+		after, err := os.ReadFile(dbPath)
+		if err != nil {
+			return err
+		}
+		if string(after) != string(before) {
+			return fmt.Errorf("the database file changed")
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		if len(ents) != 1 {
+			return fmt.Errorf("the source's directory holds %d entries, want only the database", len(ents))
+		}
+		return nil
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config("VACUUM INTO '"+filepath.Join(dir, "copy.db")+"'", ""),
+				ExpectError: allWordsRe("The segment's query failed", "VACUUM statement", "read-only"),
+			},
+			{
+				Config:      config("ATTACH '"+dbPath+"' AS w; DELETE FROM w.profiles; SELECT * FROM profiles", ""),
+				ExpectError: allWordsRe("The segment's query failed", "ATTACH statement", "read-only"),
+			},
+			{
+				PreConfig: func() {
+					if err := unchanged(); err != nil {
+						t.Errorf("after the refused queries: %v", err)
+					}
+				},
+				Config:      config("SELECT * FROM profiles", fmt.Sprintf("%[1]s.exists(a, %[1]s.exists(b, %[1]s.exists(c, %[1]s.exists(d, a+b+c+d == -1))))", list)),
+				ExpectError: allWordsRe("The segment's filter is invalid", "too expensive"),
+			},
+			{
+				Config:      config("SELECT * FROM profiles", `{"a": 1}[email] == 1`),
+				ExpectError: allWordsRe("no such key", "the key is not shown"),
+			},
+			{
+				Config: config("SELECT * FROM profiles", "marketing_opt_in == true"),
+				Check: func(*terraform.State) error {
+					return unchanged()
+				},
+			},
 		},
 	})
 }

@@ -1,10 +1,12 @@
 package segment
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common"
@@ -27,6 +29,9 @@ type filter struct {
 	prg  cel.Program
 	act  *activation
 	refs []int // columns the expression references, for the NULL hint of evaluation errors
+	// watchCtx says whether an evaluation watches the context (ContextEval, which costs a few
+	// allocations per row): for filters whose estimated cost may be more than cheapCost.
+	watchCtx bool
 }
 
 // activation resolves the filter's variables from the current row without copying it.
@@ -149,11 +154,25 @@ func compileFilter(spec Spec, cols []profile.Column) (*filter, error) {
 			Msg:  fmt.Sprintf("filter:1:1: the filter must evaluate to a bool, but it evaluates to %s\n | %s\n | ^", typeName(out), firstLine(spec.Filter)),
 			Hint: "write a condition, such as country == \"US\" && lifetime_value > 100.0"}
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	est, err := env.EstimateCost(ast, newCostEstimator(cols, act.mapName))
 	if err != nil {
-		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "the filter cannot be prepared: " + privacy.MaskQuoted(err.Error(), spec.Filter)}
+		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "the filter's cost cannot be estimated: " + privacy.Scrub(err.Error(), spec.Filter),
+			Hint: "simplify the filter"}
 	}
-	f := &filter{spec: spec, prg: prg, act: act}
+	if est.Max > MaxEstimatedCost {
+		return nil, costError(spec, est.Max)
+	}
+	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(interruptEvery)}
+	if est.Max > MaxRowCost {
+		// The estimate is an upper bound: only a filter that might pass the per-row limit pays
+		// for tracking its cost (which slows every evaluation).
+		popts = append(popts, cel.CostLimit(MaxRowCost))
+	}
+	prg, err := env.Program(ast, popts...)
+	if err != nil {
+		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "the filter cannot be prepared: " + privacy.Scrub(err.Error(), spec.Filter)}
+	}
+	f := &filter{spec: spec, prg: prg, act: act, watchCtx: est.Max > cheapCost}
 	seen := map[int]bool{}
 	for _, r := range ast.NativeRep().ReferenceMap() {
 		if i, ok := act.index[r.Name]; ok && !seen[i] {
@@ -216,14 +235,21 @@ func issuesError(spec Spec, iss *cel.Issues, cols []profile.Column) error {
 	return e
 }
 
+// maxListedColumns bounds how many columns a message lists.
+const maxListedColumns = 20
+
+// columnList lists the first maxListedColumns columns and says how many more there are.
 func columnList(cols []profile.Column) string {
-	parts := make([]string, 0, len(cols))
-	for _, c := range cols {
+	parts := make([]string, 0, min(len(cols), maxListedColumns)+1)
+	for _, c := range cols[:min(len(cols), maxListedColumns)] {
 		if IsIdentifier(c.Name) {
 			parts = append(parts, c.Name+" ("+string(c.Type)+")")
 		} else {
 			parts = append(parts, fmt.Sprintf("profile[%q] (%s)", c.Name, c.Type))
 		}
+	}
+	if more := len(cols) - maxListedColumns; more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -244,13 +270,25 @@ func suggest(name string, cols []profile.Column) string {
 	return fmt.Sprintf("%q is neither a column nor a CEL function; the columns are %s", name, columnList(cols))
 }
 
-// eval evaluates the filter on a row.
-func (f *filter) eval(r *profile.Row) (bool, error) {
+// eval evaluates the filter on a row. It stops when ctx is done (returning ctx.Err()) or the
+// row's cost passes MaxRowCost.
+func (f *filter) eval(ctx context.Context, r *profile.Row) (bool, error) {
 	f.act.row = r
 	f.act.mBuilt = false
-	out, _, err := f.prg.Eval(f.act)
+	var (
+		out ref.Val
+		err error
+	)
+	if f.watchCtx {
+		out, _, err = f.prg.ContextEval(ctx, f.act)
+	} else {
+		out, _, err = f.prg.Eval(f.act)
+	}
 	if err != nil {
-		return false, f.evalError(r, privacy.MaskQuoted(err.Error(), f.spec.Filter))
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, f.evalError(r, f.describe(err, r))
 	}
 	switch v := out.(type) {
 	case types.Bool:
@@ -259,6 +297,47 @@ func (f *filter) eval(r *profile.Row) (bool, error) {
 		return false, nil
 	}
 	return false, f.evalError(r, fmt.Sprintf("the filter evaluated to a %s, not a bool", typeOf(out)))
+}
+
+// describe says what went wrong in an evaluation without quoting the data: CEL's messages
+// quote keys, indexes and regular expressions that may come from the row, so known kinds of
+// failure get a message of their own, and the rest pass through privacy.Scrub with the row's
+// values.
+func (f *filter) describe(err error, r *profile.Row) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "cost limit exceeded"):
+		return fmt.Sprintf("the filter went past the cost limit of %s CEL cost units on this row", groupDigits(MaxRowCost))
+	case strings.Contains(msg, "no such key"):
+		return "a map has no such key (the key is not shown: it may come from the data)"
+	case strings.Contains(msg, "index out of"), strings.Contains(msg, "invalid index"):
+		return "a list index is out of range (the index is not shown: it may come from the data)"
+	case strings.Contains(msg, "regexp"), strings.Contains(msg, "regex"):
+		return "a regular expression is not valid (it is not shown: it may be built from the data)"
+	}
+	return privacy.ScrubKeeping(msg, f.spec.Filter, celWords, rowStrings(r)...)
+}
+
+// celWords are words of CEL's messages that are never data: type names, and the 3339 of
+// "RFC 3339". Scrub leaves them alone where they stand whole.
+var celWords = []string{"string", "int", "uint", "double", "bool", "bytes", "list", "map", "null_type", "type",
+	"google.protobuf.Timestamp", "google.protobuf.Duration", "3339"}
+
+// rowStrings returns the row's values as text, for masking.
+func rowStrings(r *profile.Row) []string {
+	out := make([]string, 0, len(r.Values))
+	for _, v := range r.Values {
+		switch x := v.(type) {
+		case nil:
+		case string:
+			out = append(out, x)
+		case time.Time:
+			out = append(out, x.Format(time.RFC3339Nano), x.String())
+		default:
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return out
 }
 
 func typeOf(v ref.Val) string {

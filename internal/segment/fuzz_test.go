@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -53,7 +54,7 @@ func FuzzFilter(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
 		if len(expr) > 256 {
-			return // keep evaluation cheap: CEL has no cost limit set here
+			return // keep evaluation cheap
 		}
 		spec := Spec{Name: "fuzz", Filter: expr}
 		if err := parseFilter(spec); err != nil {
@@ -66,7 +67,7 @@ func FuzzFilter(f *testing.F) {
 		}
 		for i, v := range rows {
 			r := &profile.Row{Pos: profile.Pos{File: "f.csv", Line: int64(i + 2), Row: int64(i + 1)}, Values: v}
-			if _, err := flt.eval(r); err != nil {
+			if _, err := flt.eval(context.Background(), r); err != nil {
 				se := mustBeFilterError(t, err)
 				if se.Pos != r.Pos {
 					t.Fatalf("evaluation error at %+v, want %+v", se.Pos, r.Pos)

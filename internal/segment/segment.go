@@ -26,6 +26,23 @@
 // upperAscii, trim, split, ...) and compares numbers across types (lifetime_value > 100 works
 // for a double column).
 //
+// # Cost
+//
+// A filter is bounded in CEL's cost units (see limits.go): when the segment is opened, a filter
+// whose estimated worst-case cost per profile exceeds MaxEstimatedCost (1,000,000,000, with
+// text values up to 16 MiB) is refused, naming the filter; while a scan runs, each profile's
+// evaluation stops past MaxRowCost (1,000,000) with an error naming the row, and a cancelled
+// context stops an evaluation within 100 comprehension steps. Nested exists, all, map and
+// filter over lists are what these limits catch. Filters estimated below the limits (most
+// filters) run without cost tracking and context checks, which would slow every row.
+//
+// # Errors that could quote data
+//
+// Evaluation errors never quote the row: a missing map key, an index out of range and an
+// invalid regular expression are described without the key, index or pattern, and any other
+// message passes through privacy.Scrub with the row's values. Lists of columns in messages
+// stop after 20 columns ("and N more").
+//
 // # NULL
 //
 // A NULL (or missing) value is CEL's null. `col == null` tests for it. Using a NULL value in
@@ -143,10 +160,16 @@ func Check(spec Spec) error {
 }
 
 func checkQuery(spec Spec, kind profile.Kind) error {
-	if strings.TrimSpace(spec.Query) != "" && !kind.IsDatabase() {
+	q := strings.TrimSpace(spec.Query)
+	if q != "" && !kind.IsDatabase() {
 		return &Error{Segment: spec.Name, Attribute: "query",
 			Msg:  fmt.Sprintf("a SQL query applies only to database sources (sqlite:, postgres://), and this source is a %s file", kindName(kind)),
 			Hint: "remove the query and select profiles with the filter attribute (a CEL expression), or load the file into SQLite"}
+	}
+	if q != "" && kind == profile.KindSQLite {
+		if err := profile.CheckSQLiteQuery(q); err != nil {
+			return sourceError(spec, err)
+		}
 	}
 	return nil
 }
@@ -238,7 +261,7 @@ func (s *Segment) scan(ctx context.Context, fn func(*profile.Row, bool) error) e
 		sel := true
 		if s.flt != nil {
 			var ferr error
-			if sel, ferr = s.flt.eval(r); ferr != nil {
+			if sel, ferr = s.flt.eval(ctx, r); ferr != nil {
 				return ferr
 			}
 		}
