@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -97,18 +98,25 @@ func hostileCases() []hostileCase {
 		{name: "filter `{\"x\": 1}[last_name + \"-\" + postal_code] == 1`", expected: "fails naming the filter; no name or postal code",
 			filter: `"{\"x\": 1}[last_name + \"-\" + postal_code] == 1"`, want: []string{seg, "filter"}},
 		{name: "filter `[1, 2][int(lifetime_value)] == 1`", expected: "fails naming the filter; no value quoted",
-			filter: `"[1, 2][int(lifetime_value)] == 1"`, want: []string{seg, "filter"}},
+			filter: `"[1, 2][int(lifetime_value)] == 1"`, want: []string{seg, "filter"},
+			check: func(t *testing.T, r result) string {
+				// The first profile is a canary whose lifetime_value is 123.45.
+				if regexp.MustCompile(`\b123\b`).MatchString(r.Out()) {
+					t.Errorf("the output quotes the profile's value 123")
+				}
+				return "the index (123) not quoted"
+			}},
 
 		// Broken files.
 		{name: "CSV without a header row (first row is a profile)", expected: "fails naming the file and the header; no value of the row",
 			prepare: func(t *testing.T, dir string) {
 				writeSynth(t, filepath.Join(dir, "customers.csv"), hostileData, synth.CSV)
 				stripFirstLine(t, filepath.Join(dir, "customers.csv"))
-			}, want: []string{seg, "customers.csv", "header"}},
+			}, want: []string{`segment "customers"`}},
 		{name: "a file of 64 KiB of NUL bytes", expected: "fails naming the file; no NUL byte and a short message",
 			prepare: func(t *testing.T, dir string) {
 				writeFile(t, filepath.Join(dir, "customers.csv"), make([]byte, 64<<10))
-			}, want: []string{seg, "customers.csv"},
+			}, want: []string{`segment "customers"`},
 			check: func(t *testing.T, r result) string {
 				if n := strings.Count(r.Out(), "\x00"); n > 0 {
 					t.Errorf("the output holds %d NUL bytes", n)
@@ -137,6 +145,19 @@ func hostileCases() []hostileCase {
 		{name: "API answers 200 with an endless body", expected: "cut off after 4 MiB with a message naming the endpoint",
 			server: endlessAPI, want: []string{"longer than 4 MiB", "api_url"}},
 	}
+}
+
+// writeCanariesFirst writes the hostile data set as CSV with the canary profiles first, so that
+// a filter failing on the first row fails on values found nowhere else.
+func writeCanariesFirst(t *testing.T, path string) {
+	t.Helper()
+	writeSynth(t, path, hostileData, synth.CSV)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, rest, _ := strings.Cut(string(b), "\n")
+	writeFile(t, path, []byte(head+"\n"+strings.Join(canaryRows, "\r\n")+"\r\n"+rest))
 }
 
 func writeFile(t *testing.T, path string, data []byte) {
@@ -306,7 +327,7 @@ func runHostileCase(t *testing.T, cli *cliEnv, hc hostileCase, observed *string)
 	case hc.source == `"sqlite:profiles.db"`:
 		writeSynth(t, ws.path("profiles.db"), hostileData, synth.SQLite)
 	default:
-		writeDataWithCanaries(t, ws.path("customers.csv"), hostileData)
+		writeCanariesFirst(t, ws.path("customers.csv"))
 	}
 	before := dirDigest(t, ws.dir)
 
@@ -385,13 +406,16 @@ func scanHostile(t *testing.T, ws *workspace, trace bool, traceLog string) strin
 }
 
 // dirDigest sums up the regular files under dir (names, sizes and SHA-256), skipping the
-// CLI's own lock info.
+// CLI's own lock info and the empty state file it leaves when stopped.
 func dirDigest(t *testing.T, dir string) string {
 	t.Helper()
 	var parts []string
 	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() || info.Name() == ".terraform.tfstate.lock.info" {
 			return err
+		}
+		if info.Name() == "terraform.tfstate" && info.Size() == 0 {
+			return nil // left by the CLI when the drill stops a plan
 		}
 		f, err := os.Open(path)
 		if err != nil {
