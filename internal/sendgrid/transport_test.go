@@ -322,3 +322,37 @@ func BenchmarkEndlessResponse(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(ct.read.Load())/float64(b.N), "bytes-read/op")
 }
+
+// TestUploadRedirects: an upload URL answering 307 to https on another port is followed, the
+// body sent again and no Authorization; a 307 to http is refused without a request to it.
+func TestUploadRedirects(t *testing.T) {
+	var got atomic.Value
+	target := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got.Store(r.Method + " " + r.Header.Get("Authorization") + "|" + string(b))
+	}))
+	t.Cleanup(target.Close)
+	plain := newCatcher(t, false, "")
+	for _, tc := range []struct {
+		name, to string
+		refused  bool
+	}{{"https", target.URL, false}, {"http", plain.srv.URL, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hits atomic.Int64
+			srv := redirector(t, true, http.StatusTemporaryRedirect, func() string { return tc.to }, &hits)
+			c := clientFor(t, "https://api.sendgrid.com", srv.Client())
+			err := c.UploadCSV(context.Background(), sendgrid.CSVImport{UploadURI: srv.URL + "/upload?sig=1"}, []byte("email\r\na@example.com\r\n"))
+			var re *sendgrid.RedirectError
+			switch {
+			case tc.refused && !errors.As(err, &re):
+				t.Fatalf("upload: %v, want a *sendgrid.RedirectError", err)
+			case tc.refused && plain.requests.Load() != 0:
+				t.Errorf("the http target received %d requests", plain.requests.Load())
+			case !tc.refused && err != nil:
+				t.Fatalf("upload: %v", err)
+			case !tc.refused && got.Load() != "PUT |email\r\na@example.com\r\n":
+				t.Errorf("the target received %q, want the PUT with its body and no Authorization", got.Load())
+			}
+		})
+	}
+}
