@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // Redirects. SendGrid's v3 API answers every documented request itself (no 3xx response appears
@@ -86,6 +87,11 @@ type ResponseTooLargeError struct {
 }
 
 func (e *ResponseTooLargeError) Error() string {
+	if !strings.HasPrefix(e.Path, "/") {
+		// An upload or download URL named by SendGrid (the path is the route, never the URL).
+		return fmt.Sprintf("sendgrid: %s %s: the file is longer than %s, the most the provider reads from such a URL; "+
+			"stopped reading it", e.Method, e.Path, sizeText(e.Limit))
+	}
 	return fmt.Sprintf("sendgrid: %s %s: the response is longer than %s, the most the provider reads from this endpoint; "+
 		"SendGrid's answers are far shorter: check api_url (SendGrid's API or a SendGrid emulator)",
 		e.Method, e.Path, sizeText(e.Limit))
