@@ -81,9 +81,11 @@ func RequiredScopes() []string {
 
 // Config configures a Client.
 type Config struct {
-	APIKey     string
-	BaseURL    string       // default DefaultBaseURL
-	HTTPClient *http.Client // default: a client with sane timeouts; tests pass the emulator's
+	APIKey  string
+	BaseURL string // default DefaultBaseURL
+	// HTTPClient sends the requests (default: DefaultHTTPClient; tests pass the emulator's). The
+	// client uses copies of it with its own redirect policy (CheckRedirect is replaced).
+	HTTPClient *http.Client
 	UserAgent  string
 	// MaxAttempts is the total number of attempts for a retryable request (default 6).
 	MaxAttempts int
