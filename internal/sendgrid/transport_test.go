@@ -259,7 +259,9 @@ func TestResponseBodyLimit(t *testing.T) {
 	if n := ct.read.Load(); n > sendgrid.MaxJSONResponse+64<<10 {
 		t.Errorf("read %d bytes of the body, want at most the limit (%d) and a little", n, sendgrid.MaxJSONResponse)
 	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 6*sendgrid.MaxJSONResponse {
+	// Reading the whole (256 MiB) body would allocate over 256 MiB; the cut-off reads 4 MiB and
+	// allocates about 10 MiB (the growing buffer). The bound leaves room for other goroutines.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16*sendgrid.MaxJSONResponse {
 		t.Errorf("allocated %d bytes reading a body cut off at %d", alloc, sendgrid.MaxJSONResponse)
 	}
 	if hits.Load() != 1 {
