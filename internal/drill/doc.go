@@ -2,7 +2,7 @@
 // build the provider, install it into a filesystem mirror and drive a real Terraform or
 // OpenTofu CLI against the in-process SendGrid emulator.
 //
-// The drill covers four things:
+// The drill covers these things:
 //
 //   - Faults during apply (faults_test.go): 429 storms, 5xx bursts, dropped connections, jobs
 //     that stay pending past the export's timeout, jobs that fail or partly error, and the CLI
@@ -24,6 +24,13 @@
 //     attribute, the file and row and the field, and says what to do; nothing is uploaded.
 //   - Secrets and personal data (secrets_test.go): after runs with TF_LOG=TRACE, neither the API
 //     key, a database password nor any profile value appears in state, plans, logs or output.
+//   - Hostile input (hostile_test.go): SQLite queries that try to write (VACUUM INTO, ATTACH and
+//     DELETE, several statements, PRAGMA writes), CEL cost bombs, filter errors over canary
+//     values (also with TF_LOG=TRACE), a CSV without a header, a file of NULs, a 100,000-column
+//     header, a value over 16 MiB from a database, and hostile API servers (redirects to another
+//     port or from https to http, an endless body). Each plan must fail in bounded time without
+//     changing a file, leaking a value or sending the key anywhere; the table of attempts,
+//     expected and observed outcomes goes to the report.
 //   - Fuzz targets for the public parsers and validators not fuzzed by their own packages
 //     (fuzz_test.go); their seed corpora run with plain go test.
 //

@@ -12,7 +12,9 @@
 // zero the client waits for the reset before sending the next request to that endpoint.
 //
 // The API key is sent only to the configured base URL (never to upload or download URLs) and
-// never appears in errors or log fields.
+// never appears in errors or log fields. A redirect from the API host is refused (SendGrid's API
+// does not redirect); upload and download URLs follow a few redirects, only to https://, without
+// credentials. Every response body is read up to a limit per endpoint (see responseLimit).
 package sendgrid
 
 import (
@@ -102,9 +104,11 @@ func ScopePermission(scope string) string {
 
 // Config configures a Client.
 type Config struct {
-	APIKey     string
-	BaseURL    string       // default DefaultBaseURL
-	HTTPClient *http.Client // default: a client with sane timeouts; tests pass the emulator's
+	APIKey  string
+	BaseURL string // default DefaultBaseURL
+	// HTTPClient sends the requests (default: DefaultHTTPClient; tests pass the emulator's). The
+	// client uses copies of it with its own redirect policy (CheckRedirect is replaced).
+	HTTPClient *http.Client
 	UserAgent  string
 	// MaxAttempts is the total number of attempts for a retryable request (default 6).
 	MaxAttempts int
@@ -132,8 +136,8 @@ type Client struct {
 	base      string // scheme://host[:port] without trailing slash
 	baseURL   *url.URL
 	userAgent string
-	rc        *rest.Client
-	hc        *http.Client
+	rc        *rest.Client // API requests: redirects are refused
+	xrc       *rest.Client // upload and download URLs: https redirects only, without credentials
 	maxAtt    int
 	maxWait   time.Duration
 	backoff   time.Duration
@@ -178,8 +182,8 @@ func New(cfg Config) (*Client, error) {
 		base:      strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"),
 		baseURL:   u,
 		userAgent: cfg.UserAgent,
-		rc:        &rest.Client{HTTPClient: hc},
-		hc:        hc,
+		rc:        &rest.Client{HTTPClient: apiHTTPClient(hc)},
+		xrc:       &rest.Client{HTTPClient: transferHTTPClient(hc)},
 		maxAtt:    cfg.MaxAttempts,
 		maxWait:   cfg.MaxWait,
 		backoff:   cfg.BaseBackoff,
@@ -260,7 +264,8 @@ func (c *Client) log(ctx context.Context, msg string, fields map[string]any) {
 
 func (r *request) logPath() string {
 	if r.absURL != "" {
-		return r.route
+		// The route without its method ("export_url"): never the URL, which carries tokens.
+		return strings.TrimPrefix(r.route, string(r.method)+" ")
 	}
 	return r.path
 }
@@ -334,27 +339,20 @@ func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.
 		c.requests.Add(1)
 		c.bytesSent.Add(int64(len(r.body)))
 
-		var wrote atomic.Bool
-		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-			WroteHeaders: func() { wrote.Store(true) },
-			WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
-		})
-		req, err := c.buildRequest(r)
-		if err != nil {
-			return fmt.Errorf("sendgrid: %s %s: %w", method, r.logPath(), err)
-		}
-		req = req.WithContext(tctx)
-		resp, err := c.rc.MakeRequest(req)
+		resp, wrote, err := c.send(ctx, r)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			retry := c.transportRetryable(r, err, wrote.Load())
+			if fe := finalError(err, method, r.logPath()); fe != nil {
+				return fe
+			}
+			retry := c.transportRetryable(r, err, wrote)
 			c.log(ctx, "sendgrid request failed", map[string]any{
 				"method": method, "path": r.logPath(), "attempt": attempt, "error": errClass(err), "will_retry": retry && attempt < c.maxAtt,
 			})
 			if !retry || attempt >= c.maxAtt {
-				return &TransportError{Method: method, Path: r.logPath(), Attempts: attempt, Err: err, Sent: wrote.Load()}
+				return &TransportError{Method: method, Path: r.logPath(), Attempts: attempt, Err: err, Sent: wrote}
 			}
 			if err := c.sleep(ctx, c.backoffFor(attempt)); err != nil {
 				return err
@@ -365,7 +363,12 @@ func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.
 		c.log(ctx, "sendgrid response", map[string]any{
 			"method": method, "path": r.logPath(), "status": resp.StatusCode, "attempt": attempt,
 		})
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 && r.absURL == "" {
+			_ = resp.Body.Close()
+			return apiRedirect(method, r.logPath(), resp)
+		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			resp.Body = limitBody(resp.Body, method, r.logPath(), responseLimit(r))
 			keep, err := onOK(resp)
 			if !keep {
 				_ = resp.Body.Close()
@@ -376,6 +379,9 @@ func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if fe := finalError(err, method, r.logPath()); fe != nil {
+				return fe
+			}
 			if !r.safe || attempt >= c.maxAtt {
 				return &TransportError{Method: method, Path: r.logPath(), Attempts: attempt, Err: err, Sent: true}
 			}
@@ -384,36 +390,9 @@ func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.
 			}
 			continue
 		}
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		_ = resp.Body.Close()
-		apiErr := &APIError{StatusCode: resp.StatusCode, Method: method, Path: r.logPath(), Attempts: attempt}
-		if rerr == nil {
-			apiErr.Errors = parseErrorBody(body)
-		}
-		var wait time.Duration
-		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			// A 429 was not processed: every request may be repeated.
-			apiErr.RetryAfter = rateLimitWait(resp.Header, time.Now())
-			wait = apiErr.RetryAfter
-			if wait <= 0 {
-				wait = c.backoffFor(attempt)
-			}
-			if wait > c.maxWait {
-				wait = c.maxWait
-			}
-			if attempt >= c.maxAtt {
-				return apiErr
-			}
-			c.rlWaits.Add(1)
-		case resp.StatusCode >= 500 && r.safe:
-			if attempt >= c.maxAtt {
-				return apiErr
-			}
-			wait = c.backoffFor(attempt)
-		default:
-			c.explainForbidden(ctx, r, apiErr)
-			return apiErr
+		wait, err := c.failedStatus(ctx, r, resp, attempt)
+		if err != nil {
+			return err
 		}
 		c.log(ctx, "sendgrid retry wait", map[string]any{
 			"method": method, "path": r.logPath(), "status": resp.StatusCode, "attempt": attempt, "wait_ms": wait.Milliseconds(),
@@ -422,6 +401,60 @@ func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.
 			return err
 		}
 	}
+}
+
+// send sends one attempt of r; wrote reports whether any of the request was written.
+func (c *Client) send(ctx context.Context, r *request) (resp *http.Response, wrote bool, err error) {
+	var w atomic.Bool
+	tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaders: func() { w.Store(true) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { w.Store(true) },
+	})
+	req, err := c.buildRequest(r)
+	if err != nil {
+		return nil, false, fmt.Errorf("sendgrid: %s %s: %w", r.method, r.logPath(), err)
+	}
+	rc := c.rc
+	if r.absURL != "" {
+		rc = c.xrc
+	}
+	resp, err = rc.MakeRequest(req.WithContext(tctx))
+	return resp, w.Load(), err
+}
+
+// failedStatus reads a non-2xx answer into an *APIError and returns it, or, when the request
+// is to be repeated, how long to wait first.
+func (c *Client) failedStatus(ctx context.Context, r *request, resp *http.Response, attempt int) (time.Duration, error) {
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	apiErr := &APIError{StatusCode: resp.StatusCode, Method: string(r.method), Path: r.logPath(), Attempts: attempt}
+	if rerr == nil {
+		apiErr.Errors = parseErrorBody(body)
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		// A 429 was not processed: every request may be repeated.
+		apiErr.RetryAfter = rateLimitWait(resp.Header, time.Now())
+		wait := apiErr.RetryAfter
+		if wait <= 0 {
+			wait = c.backoffFor(attempt)
+		}
+		if wait > c.maxWait {
+			wait = c.maxWait
+		}
+		if attempt >= c.maxAtt {
+			return 0, apiErr
+		}
+		c.rlWaits.Add(1)
+		return wait, nil
+	case resp.StatusCode >= 500 && r.safe:
+		if attempt >= c.maxAtt {
+			return 0, apiErr
+		}
+		return c.backoffFor(attempt), nil
+	}
+	c.explainForbidden(ctx, r, apiErr)
+	return 0, apiErr
 }
 
 // TransportError is a failure to get an HTTP response (connection refused, reset, timeout).

@@ -1,6 +1,8 @@
 package sendgrid
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -83,5 +85,43 @@ func TestErrorString(t *testing.T) {
 	}
 	if !strings.Contains(scrub("for A.B@example.com only"), "A***@e***.com") {
 		t.Errorf("scrub = %q", scrub("for A.B@example.com only"))
+	}
+}
+
+// TestLimitedBody: a body of exactly the limit reads whole; one byte more fails with a
+// *ResponseTooLargeError naming the endpoint and the limit.
+func TestLimitedBody(t *testing.T) {
+	for _, tc := range []struct {
+		size    int
+		tooLong bool
+	}{{0, false}, {1023, false}, {1024, false}, {1025, true}, {1 << 20, true}} {
+		b := limitBody(io.NopCloser(strings.NewReader(strings.Repeat("a", tc.size))), "GET", "export_url", 1024)
+		data, err := io.ReadAll(b)
+		var tl *ResponseTooLargeError
+		switch {
+		case tc.tooLong && !errors.As(err, &tl):
+			t.Errorf("%d bytes: %v, want a *ResponseTooLargeError", tc.size, err)
+		case tc.tooLong && (!strings.Contains(err.Error(), "GET export_url") || !strings.Contains(err.Error(), "1024 bytes") ||
+			!strings.Contains(err.Error(), "the file is longer")):
+			t.Errorf("%d bytes: error %q does not name the endpoint and the limit", tc.size, err)
+		case tc.tooLong && len(data) > 1024:
+			t.Errorf("%d bytes: read %d bytes past the limit", tc.size, len(data))
+		case !tc.tooLong && (err != nil || len(data) != tc.size):
+			t.Errorf("%d bytes: read %d, %v", tc.size, len(data), err)
+		}
+	}
+}
+
+// TestResponseLimits: every endpoint has a finite limit, the search and file downloads the
+// larger ones.
+func TestResponseLimits(t *testing.T) {
+	for route, want := range map[string]int64{
+		"GET /v3/scopes": MaxJSONResponse, "GET /v3/marketing/lists": MaxJSONResponse,
+		"POST /v3/marketing/contacts/search/emails": MaxSearchResponse, "PUT upload_uri": MaxUploadResponse,
+		"GET errors_url": MaxErrorsFile, "GET export_url": MaxExportFile,
+	} {
+		if got := responseLimit(&request{route: route}); got != want {
+			t.Errorf("%s: limit %d, want %d", route, got, want)
+		}
 	}
 }
