@@ -19,17 +19,36 @@ rm -rf "$work"
 mkdir -p "$work/bin"
 
 step "Building the provider, the SendGrid emulator and the profile generator"
-tf=$(command -v terraform || true)
-if [ -z "$tf" ] || ! "$tf" version >/dev/null 2>&1; then
+# Any Terraform >= 1.5 or OpenTofu already on PATH will do (Terraform preferred); otherwise the
+# one `make tools` builds (Terraform only: the demo does not need OpenTofu).
+cli_ok() { # path: prints the path when it runs and is Terraform >= 1.5 or OpenTofu
+  local v
+  v=$(TF_CLI_CONFIG_FILE= "$1" version 2>/dev/null | grep -m1 -E '^(Terraform|OpenTofu) v') || return 1
+  case "$v" in
+    OpenTofu\ v*) echo "$1" ;;
+    Terraform\ v1.[5-9].*|Terraform\ v1.[1-9][0-9].*|Terraform\ v[2-9].*) echo "$1" ;;
+    *) return 1 ;;
+  esac
+}
+tf=""
+for candidate in "$(command -v terraform || true)" "$(command -v tofu || true)" "$root/.tools/bin/terraform"; do
+  if [ -n "$candidate" ] && [ -x "$candidate" ] && tf=$(cli_ok "$candidate"); then break; fi
+  tf=""
+done
+if [ -z "$tf" ]; then
   bash "$root/scripts/tools.sh" terraform
   tf="$root/.tools/bin/terraform"
 fi
-echo "terraform: $tf ($("$tf" version 2>/dev/null | head -n1))"
+echo "CLI: $tf ($(TF_CLI_CONFIG_FILE= "$tf" version 2>/dev/null | head -n1))"
 version=0.1.0
 os_arch="$(go env GOOS)_$(go env GOARCH)"
+# One mirror serves both CLIs: Terraform resolves the provider under registry.terraform.io,
+# OpenTofu under registry.opentofu.org.
 plugin_dir="$work/mirror/registry.terraform.io/sendgridaudience/sendgridaudience/$version/$os_arch"
-mkdir -p "$plugin_dir"
+tofu_dir="$work/mirror/registry.opentofu.org/sendgridaudience/sendgridaudience/$version/$os_arch"
+mkdir -p "$plugin_dir" "$tofu_dir"
 (cd "$root" && go build -ldflags "-X main.version=$version" -o "$plugin_dir/terraform-provider-sendgridaudience_v$version" .)
+cp "$plugin_dir/terraform-provider-sendgridaudience_v$version" "$tofu_dir/"
 (cd "$root" && go build -o "$work/bin/sendgrid-emulator" ./internal/emulator/cmd/sendgrid-emulator)
 (cd "$root" && go build -o "$work/bin/synthprofiles" ./internal/synth/cmd/synthprofiles)
 cat > "$work/cli.tfrc" <<CFG
@@ -81,7 +100,7 @@ step "terraform init"
 "$tf" init -input=false -no-color | grep -E 'Installing|Installed|initialized' || true
 
 step "terraform plan: the change preview, before any contact leaves"
-"$tf" plan -input=false -no-color -out=first.tfplan | sed -n '/Terraform will perform/,$p'
+"$tf" plan -input=false -no-color -out=first.tfplan | sed -nE '/(Terraform|OpenTofu) will perform/,$p'
 
 step "terraform apply: the first upload"
 "$tf" apply -input=false -no-color first.tfplan | grep -vE '^\s*$' | tail -n 8
@@ -95,7 +114,7 @@ step "Editing 2 % of the profiles"
 "$work/bin/synthprofiles" -n 5000 -seed 42 -invalid 0.02 -duplicates 0.01 -edit-percent 2 -out customers.csv
 
 step "terraform plan: only the edited profiles"
-"$tf" plan -input=false -no-color -out=second.tfplan | sed -n '/Terraform will perform/,$p'
+"$tf" plan -input=false -no-color -out=second.tfplan | sed -nE '/(Terraform|OpenTofu) will perform/,$p'
 
 step "terraform apply: the incremental upload"
 "$tf" apply -input=false -no-color second.tfplan | grep -vE '^\s*$' | tail -n 8

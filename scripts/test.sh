@@ -3,7 +3,8 @@
 #   1. unit, contract, fuzz-seed and emulator-backed tests of every package;
 #   2. acceptance tests under Terraform, then under OpenTofu (real CLIs, built offline);
 #   3. PostgreSQL-backed tests against a throwaway server started on loopback;
-#   4. every example under examples/ validated by both CLIs.
+#   4. every example under examples/ validated by both CLIs;
+#   5. repository habits: golangci-lint, a tidy go.mod, docs/ as `make generate` writes them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -41,6 +42,26 @@ phase() { # name, then the command
 
 unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN SENDGRIDAUDIENCE_DRILL_CLI SENDGRIDAUDIENCE_DRILL_LOAD SENDGRIDAUDIENCE_ACC_SENDGRID # `make testacc-sendgrid` runs against real SendGrid
 phase "unit tests" gts -count=1 ./...
+
+# Repository habits: lint clean, go.mod tidy, and docs/ and examples/ exactly as `make generate`
+# writes them (a schema or template change without regenerated docs fails here).
+if [ ! -x "$bin/golangci-lint" ]; then
+  GOBIN="$bin" go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@${GOLANGCI_LINT_VERSION:-v2.15.0}"
+fi
+phase "golangci-lint" "$bin/golangci-lint" run ./...
+phase "go.mod tidy" go mod tidy -diff
+generated_current() {
+  (cd tools && go generate ./...) >/dev/null || return 1
+  local changed
+  changed=$(git status --porcelain -- docs examples)
+  if [ -n "$changed" ]; then
+    echo "docs/ or examples/ differ from what make generate writes; run make generate and commit:"
+    echo "$changed"
+    git --no-pager diff --stat -- docs examples
+    return 1
+  fi
+}
+phase "generated docs current" generated_current
 
 acc() { # cli path, extra env...
   local cli=$1; shift

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -204,5 +205,27 @@ func TestStorageRequests(t *testing.T) {
 		if p := send(c.method, c.path, c.hdr, "email\n"); len(p) != c.problems {
 			t.Errorf("%s: %d problems, want %d: %v", c.name, len(p), c.problems, p)
 		}
+	}
+}
+
+// TestDirRequiredInCI: outside CI a missing contract skips the contract tests; with CI=true it
+// fails them, so a CI run cannot pass without checking the contract.
+func TestDirRequiredInCI(t *testing.T) {
+	t.Setenv("SENDGRID_OAI_DIR", "")
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("go.mod", []byte("module x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CI", "")
+	if _, err := Dir(); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("outside CI: want ErrNotFound (skip), got %v", err)
+	}
+	t.Setenv("CI", "true")
+	_, err := Dir()
+	if err == nil || errors.Is(err, ErrNotFound) {
+		t.Fatalf("with CI=true: want an error that is not ErrNotFound (fail, not skip), got %v", err)
+	}
+	if !strings.Contains(err.Error(), "CI=true") {
+		t.Errorf("the error should say why the contract is required: %v", err)
 	}
 }

@@ -34,7 +34,7 @@ func (r role) String() string {
 
 // connectionRef is what other resources know about a connection: who may use it and which
 // SendGrid account it was verified against. An export receives it through an object attribute
-// typed with connectionRefAttrTypes (`connection = sendgridaudience_connection.main`).
+// typed with connectionRefAttrTypes (`sendgrid_connection = sendgridaudience_connection.main`).
 type connectionRef struct {
 	ID             string
 	DisplayName    string
@@ -117,7 +117,7 @@ func connectionRefFromObject(_ context.Context, obj types.Object) (ref connectio
 	}
 	if _, ok := attrs["administrators"]; !ok {
 		diags.AddError("Connection object lacks administrators",
-			"The connection value has no administrators attribute. Pass the whole resource, e.g. connection = sendgridaudience_connection.main.")
+			"The connection value has no administrators attribute. Pass the whole resource, e.g. sendgrid_connection = sendgridaudience_connection.main.")
 		return ref, false, diags
 	}
 	return ref, known, diags

@@ -111,3 +111,19 @@ func TestConnectionRefFromObject(t *testing.T) {
 		t.Error("unknown object must be unknown")
 	}
 }
+
+// TestConnectionRefWithoutAdministrators: an object that is not a connection resource gets an
+// error that shows the attribute the user actually writes (sendgrid_connection).
+func TestConnectionRefWithoutAdministrators(t *testing.T) {
+	obj, d := types.ObjectValue(map[string]attr.Type{"id": types.StringType}, map[string]attr.Value{"id": types.StringValue("x")})
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	_, _, diags := connectionRefFromObject(context.Background(), obj)
+	if !diags.HasError() {
+		t.Fatal("want an error for an object without administrators")
+	}
+	if got := diags[0].Detail(); !strings.Contains(got, "sendgrid_connection = sendgridaudience_connection.") {
+		t.Errorf("the advice must name the sendgrid_connection attribute: %q", got)
+	}
+}
