@@ -180,10 +180,10 @@ func stripFirstLine(t *testing.T, path string) {
 }
 
 // shortOutput fails the test when the CLI's output is longer than max bytes.
-func shortOutput(t *testing.T, r result, max int) string {
+func shortOutput(t *testing.T, r result, limit int) string {
 	t.Helper()
-	if n := len(r.Out()); n > max {
-		t.Errorf("the output is %d bytes, want at most %d", n, max)
+	if n := len(r.Out()); n > limit {
+		t.Errorf("the output is %d bytes, want at most %d", n, limit)
 	}
 	return fmt.Sprintf("output %d bytes", len(r.Out()))
 }
@@ -254,7 +254,7 @@ func endlessAPI(t *testing.T) (string, []string, func(t *testing.T) string) {
 	return srv.URL, nil, func(t *testing.T) string {
 		// What the server wrote includes what sat in the sockets' buffers when the provider
 		// hung up: allow 16 MiB of them per request.
-		if max := requests.Load() * (4<<20 + 16<<20); wrote.Load() > max {
+		if bound := requests.Load() * (4<<20 + 16<<20); wrote.Load() > bound {
 			t.Errorf("the server wrote %d bytes in %d requests before the provider hung up", wrote.Load(), requests.Load())
 		}
 		return fmt.Sprintf("server wrote %.1f MB in %d requests", float64(wrote.Load())/1e6, requests.Load())

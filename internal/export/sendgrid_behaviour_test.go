@@ -124,7 +124,7 @@ func TestUpsertRefusalIsolatesContacts(t *testing.T) {
 			}
 			v.assertMembers(emailsOf(want))
 			reqs := v.emu.Counters().Requests["PUT /v3/marketing/contacts"]
-			if max := int64(1 + 2*isolateBudget); reqs > max {
+			if bound := int64(1 + 2*isolateBudget); reqs > bound {
 				t.Errorf("%d upsert requests", reqs)
 			}
 			if !noField && reqs != 2 {

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -77,9 +76,8 @@ func testAccNewEnv(t *testing.T) *testAccEnv {
 func newEmulatorEnv(t *testing.T) *testAccEnv {
 	t.Helper()
 	key := "SG.acctest-" + strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
-	// SendGrid's list counts lag its jobs (minutes; here compressed to testAccLag), and the
-	// provider's settle window is shortened to match (every test sets the same value).
-	_ = os.Setenv("SENDGRIDAUDIENCE_SETTLE_WINDOW", testAccSettle.String())
+	// SendGrid's list counts lag its jobs (minutes; here compressed to testAccLag); TestMain
+	// shortens the provider's settle window to match.
 	emu, srv := emulator.NewTestServer(t, emulator.Config{
 		Seed: 1,
 		Keys: map[string]emulator.Key{
