@@ -299,14 +299,21 @@ func (e *Engine) waitJob(ctx context.Context, jobID string) (sendgrid.ImportJob,
 			return j, nil
 		}
 		wait := max(first, time.Since(start)/4)
-		wait = min(wait, 10*time.Second)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return j, ctx.Err()
-		case <-t.C:
+		if err := sleepCtx(ctx, min(wait, 10*time.Second)); err != nil {
+			return j, err
 		}
+	}
+}
+
+// sleepCtx waits d, or until ctx ends (then it returns ctx's error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

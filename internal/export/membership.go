@@ -112,15 +112,47 @@ func (e *Engine) eachMember(ctx context.Context, listID string, h *hasher, fn fu
 // export of exactly this list created since shortly before the request is used; only when there
 // is none is the export started again, once.
 func (e *Engine) startExport(ctx context.Context, listID string) (string, error) {
-	since := e.now().Add(-exportClockSkew)
-	id, err := e.Client.StartExport(ctx, []string{listID}, "csv")
-	var te *sendgrid.TransportError
-	if err == nil || !errors.As(err, &te) || !te.Sent || ctx.Err() != nil {
-		return id, err
+	for attempt := 1; ; attempt++ {
+		since := e.now().Add(-exportClockSkew)
+		id, err := e.Client.StartExport(ctx, []string{listID}, "csv")
+		if err == nil || !ambiguousStart(err) || ctx.Err() != nil || attempt == exportStartAttempts {
+			return id, err
+		}
+		id, lerr := e.findExport(ctx, listID, since)
+		if lerr != nil {
+			return "", fmt.Errorf("%w; listing export jobs to find it: %v", err, lerr)
+		}
+		if id != "" {
+			return id, nil
+		}
+		if err := sleepCtx(ctx, time.Duration(attempt)*e.pollInterval()); err != nil {
+			return "", err
+		}
 	}
-	jobs, lerr := e.Client.Exports(ctx)
-	if lerr != nil {
-		return "", fmt.Errorf("%w; listing export jobs to find it: %v", err, lerr)
+}
+
+// exportStartAttempts bounds the starts of one contacts export after ambiguous failures; the
+// export jobs are listed between them, so a start SendGrid did take is used, not repeated.
+const exportStartAttempts = 3
+
+// ambiguousStart reports whether a failed start may have started a job anyway: the request was
+// sent and the connection broke, or SendGrid answered with a server error (SendGrid does not
+// document whether a 5xx was processed, so assume it may have been).
+func ambiguousStart(err error) bool {
+	var te *sendgrid.TransportError
+	if errors.As(err, &te) && te.Sent {
+		return true
+	}
+	var ae *sendgrid.APIError
+	return errors.As(err, &ae) && ae.StatusCode >= 500
+}
+
+// findExport returns the newest pending or ready contacts export of exactly listID created
+// since since, or "" when there is none.
+func (e *Engine) findExport(ctx context.Context, listID string, since time.Time) (string, error) {
+	jobs, err := e.Client.Exports(ctx)
+	if err != nil {
+		return "", err
 	}
 	var best sendgrid.ExportJob
 	for _, j := range jobs {
@@ -132,10 +164,7 @@ func (e *Engine) startExport(ctx context.Context, listID string) (string, error)
 			best = j
 		}
 	}
-	if best.ID != "" {
-		return best.ID, nil
-	}
-	return e.Client.StartExport(ctx, []string{listID}, "csv")
+	return best.ID, nil
 }
 
 // exportClockSkew is how much earlier than the request an export's created_at may be and still

@@ -314,3 +314,27 @@ func TestListCountLagIsNotDrift(t *testing.T) {
 		t.Fatalf("plan after the window: %v %+v", err, p)
 	}
 }
+
+// A 5xx answer to POST /v3/marketing/contacts/exports is as ambiguous as a dropped connection
+// (SendGrid may have started the job): the engine looks the job up, then starts again, instead
+// of failing the run.
+func TestExportStartAfterServerError(t *testing.T) {
+	cfg := emulatorConfig()
+	cfg.Faults = emulator.Faults{Ratio5xx: 1, Max5xx: 2, Only: []string{"POST /v3/marketing/contacts/exports"}}
+	v := newTestEnv(t, cfg)
+	ps := genProfiles(0, 30)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	req.SyncMode = SyncMirror
+	for _, p := range ps[:10] {
+		v.emu.SeedContact(v.key, p.Email, nil, v.listID)
+	}
+	res := v.mustApply(req)
+	if res.Report.Status != StatusSucceeded {
+		t.Fatalf("report %+v", res.Report)
+	}
+	c := v.emu.Counters()
+	if c.Requests["GET /v3/marketing/contacts/exports"] < 1 {
+		t.Errorf("the export jobs were not looked up after the server error: %v", c.Requests)
+	}
+	v.assertMembers(emailsOf(ps))
+}

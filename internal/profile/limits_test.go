@@ -93,3 +93,12 @@ func TestSQLiteValueSizeIsBounded(t *testing.T) {
 		t.Fatalf("%d rows, %v", len(rows), err)
 	}
 }
+
+// TestSQLiteStopsBuildingHugeValues: a query that builds a value far past MaxValueBytes is
+// stopped by SQLite's own length limit (so the value never fills memory), with an error that
+// names the limit and what to do.
+func TestSQLiteStopsBuildingHugeValues(t *testing.T) {
+	p := makeSQLite(t, `CREATE TABLE profiles (email TEXT)`, `INSERT INTO profiles VALUES ('user1@example.com')`)
+	_, _, err := readAll(t, "sqlite:"+p, Options{Query: "SELECT email, hex(zeroblob(40000000)) AS big FROM profiles"})
+	wantError(t, err, []string{"longer than 64 MiB", "at most 16 MiB", "leave large text and BLOB columns out"})
+}

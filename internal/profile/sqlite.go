@@ -12,6 +12,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 )
 
@@ -20,6 +23,7 @@ type sqliteSource struct {
 	path  string
 	query string
 	db    *sql.DB
+	conn  *sql.Conn // the one connection, with its length limit (limitedConn)
 	cols  []Column
 }
 
@@ -58,7 +62,12 @@ func openSQLite(ctx context.Context, path, query string) (Source, error) {
 	}
 	// One connection: a scan holds it, and there is nothing to run in parallel.
 	db.SetMaxOpenConns(1)
-	s := &sqliteSource{path: path, query: query, db: db}
+	conn, err := limitedConn(ctx, db)
+	if err != nil {
+		_ = db.Close()
+		return nil, &Error{Pos: Pos{File: path}, Msg: "the SQLite database cannot be opened", Err: err, Hint: "check the file"}
+	}
+	s := &sqliteSource{path: path, query: query, db: db, conn: conn}
 	rows, err := s.run(ctx)
 	if err != nil {
 		_ = db.Close()
@@ -75,6 +84,27 @@ func openSQLite(ctx context.Context, path, query string) (Source, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// maxSQLiteLength bounds, inside SQLite, the length of any string, BLOB or row a query builds
+// (SQLITE_LIMIT_LENGTH), so that a query such as hex(randomblob(...)) is stopped before it holds
+// hundreds of megabytes; values over MaxValueBytes but within this bound get the row-and-column
+// error of every source.
+const maxSQLiteLength = 64 << 20
+
+// limitedConn takes the database's one connection and sets its length limit. The source keeps
+// the connection for every query, so the limit cannot be lost to a connection the pool opens
+// later.
+func limitedConn(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sqlite.Limit(conn, sqlite3.SQLITE_LIMIT_LENGTH, maxSQLiteLength); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // sqliteDSN builds a read-only file: URI for path (see sqlitero.go for the other guards).
@@ -107,7 +137,7 @@ func checkColumnNames(pos Pos, cols []Column) error {
 }
 
 func (s *sqliteSource) run(ctx context.Context) (*sql.Rows, error) {
-	rows, err := s.db.QueryContext(ctx, s.query)
+	rows, err := s.conn.QueryContext(ctx, s.query)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -130,6 +160,9 @@ func (s *sqliteSource) queryError(ctx context.Context, err error) error {
 	case strings.Contains(msg, "not authorized"), strings.Contains(msg, "readonly database"), strings.Contains(msg, "query_only"):
 		return &Error{Pos: pos, InQuery: true, Msg: "the query tries to do more than read (write, ATTACH, DETACH, PRAGMA, CREATE or a transaction), which a segment's read-only connection refuses before running it", Err: err,
 			Hint: readOnlyHint}
+	case strings.Contains(msg, "string or blob too big"):
+		return &Error{Pos: pos, InQuery: true, Msg: fmt.Sprintf("the query builds a value or row longer than %d MiB, which SQLite stops before it fills memory (a value may hold at most %d MiB)", maxSQLiteLength>>20, MaxValueBytes>>20), Err: err,
+			Hint: "select shorter values: leave large text and BLOB columns out of the query"}
 	case strings.Contains(msg, "database is locked"):
 		return &Error{Pos: pos, Msg: "the SQLite database is locked by another program", Err: err,
 			Hint: "wait for the writer to finish, or export from a copy of the file"}
@@ -148,7 +181,7 @@ func (s *sqliteSource) queryError(ctx context.Context, err error) error {
 
 // tables lists the database's tables and views (names only, at most 20).
 func (s *sqliteSource) tables(ctx context.Context) []string {
-	rows, err := s.db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 20")
+	rows, err := s.conn.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 20")
 	if err != nil {
 		return nil
 	}
@@ -214,6 +247,7 @@ func (s *sqliteSource) Close() error {
 	if s.db == nil {
 		return nil
 	}
+	_ = s.conn.Close()
 	err := s.db.Close()
 	s.db = nil
 	return err
