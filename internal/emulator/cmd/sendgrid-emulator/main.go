@@ -96,11 +96,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	jobStuck := fs.Bool("job-stuck", false, "jobs never finish")
 	jobFail := fs.Float64("job-fail", 0, "fraction of jobs that fail as a whole")
 	jobErr := fs.Float64("job-error", 0, "fraction of rows errored in jobs")
+	lag := fs.Duration("consistency-lag", 0, "how long list contact counts take to show a finished job (SendGrid: minutes)")
+	errorsFile := fs.String("errors-file", "", "format of jobs' errors files, which SendGrid does not document: csv-email (default), csv-rows or json")
+	noField := fs.Bool("upsert-errors-without-field", false, "refuse invalid upserts with errors that name no field")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	switch *errorsFile {
+	case "", emulator.ErrorsCSVEmail, emulator.ErrorsCSVRows, emulator.ErrorsJSON:
+	default:
+		return fmt.Errorf("-errors-file %q: use %s, %s or %s", *errorsFile, emulator.ErrorsCSVEmail, emulator.ErrorsCSVRows, emulator.ErrorsJSON)
+	}
 	cfg := emulator.Config{
 		Keys: map[string]emulator.Key{}, Seed: *seed, RateLimit: *rate, RateWindow: *window, JobDelay: *jobDelay, StatePath: *state,
+		ConsistencyLag: *lag, ErrorsFile: *errorsFile, UpsertErrorsWithoutField: *noField,
 		Faults: emulator.Faults{
 			Latency: *latency, Ratio5xx: *f5xx, Max5xx: *max5xx, DropRatio: *fdrop, DropBeforeProcessing: *dropBefore, MaxDrops: *maxDrops,
 			Storm429: emulator.RateStorm{Every: *stormEvery, Requests: *stormReq, For: *stormFor, Reset: *stormReset, Max: *stormMax},

@@ -136,3 +136,13 @@ func TestParseKey(t *testing.T) {
 		t.Errorf("defaults: %+v", v)
 	}
 }
+
+// TestErrorsFileFlag: an unknown errors-file format is refused before the emulator listens,
+// naming the formats it serves.
+func TestErrorsFileFlag(t *testing.T) {
+	var out, errOut syncBuf
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-errors-file", "xml"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "csv-email, csv-rows or json") {
+		t.Fatalf("err = %v", err)
+	}
+}
