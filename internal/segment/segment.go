@@ -252,12 +252,23 @@ func (s *Segment) ScanAll(ctx context.Context, fn func(row *profile.Row, selecte
 	return s.scan(ctx, fn)
 }
 
+// MaxSourceRows bounds the rows one scan of a segment reads (before its filter), so that a
+// source or query without end cannot keep a plan busy without bound. It is ten times the
+// largest CSV import SendGrid takes (1,000,000 contacts).
+var MaxSourceRows = 10_000_000
+
 func (s *Segment) scan(ctx context.Context, fn func(*profile.Row, bool) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	var fnErr error
+	rows := 0
 	err := s.src.Scan(ctx, func(r *profile.Row) error {
+		if rows++; rows > MaxSourceRows {
+			return &profile.Error{Pos: r.Pos, InQuery: s.src.Kind().IsDatabase(),
+				Msg:  fmt.Sprintf("the source returns more than %d rows, the most a segment reads", MaxSourceRows),
+				Hint: "select fewer rows where the data lives (a query's WHERE or LIMIT), or split the source into several segments; a query that never ends (a recursive WITH without a bound) also stops here"}
+		}
 		sel := true
 		if s.flt != nil {
 			var ferr error

@@ -352,3 +352,23 @@ func TestScanAndScanAll(t *testing.T) {
 		t.Errorf("cancelled scan: %v", err)
 	}
 }
+
+// TestSourceRowsAreBounded: a query that never ends (a recursive WITH without a bound) stops at
+// MaxSourceRows with an error on the query, instead of keeping the plan busy for ever.
+func TestSourceRowsAreBounded(t *testing.T) {
+	defer func(n int) { MaxSourceRows = n }(MaxSourceRows)
+	MaxSourceRows = 5000
+	spec := Spec{Name: "s", Source: "sqlite:" + writeSQLiteNoProfiles(t),
+		Query: "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r) SELECT 'u' || x || '@example.com' AS email FROM r"}
+	s, err := Open(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	n := 0
+	err = s.Scan(context.Background(), func(*profile.Row) error { n++; return nil })
+	wantSegmentError(t, err, "query", []string{"more than 5000 rows", "WHERE or LIMIT"})
+	if n != 5000 {
+		t.Errorf("%d rows passed on before the error, want 5000", n)
+	}
+}
