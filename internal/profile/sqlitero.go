@@ -80,7 +80,7 @@ func checkReadQuery(pos Pos, query string) *Error {
 	case kw == "SELECT" || kw == "WITH" || kw == "VALUES":
 	case statementKeywords[kw]:
 		return &Error{Pos: pos, InQuery: true,
-			Msg:  "the query is a " + kw + " statement, which a segment's read-only source refuses: only one SELECT, WITH or VALUES statement can run",
+			Msg:  "the query is " + article(kw) + " " + kw + " statement, which a segment's read-only source refuses: only one SELECT, WITH or VALUES statement can run",
 			Hint: readOnlyHint}
 	default:
 		return &Error{Pos: pos, InQuery: true,
@@ -201,4 +201,12 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "..."
+}
+
+// article is "an" before a keyword that starts with a vowel (an INSERT, an ATTACH), else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOU", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
