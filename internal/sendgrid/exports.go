@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,22 +39,17 @@ func (c *Client) StartExport(ctx context.Context, listIDs []string, fileType str
 	if fileType != "csv" && fileType != "json" {
 		return "", fmt.Errorf("sendgrid: export file type %q is not csv or json", fileType)
 	}
-	body, err := json.Marshal(struct {
+	r, err := api("POST /v3/marketing/contacts/exports", once).withJSON(struct {
 		ListIDs  []string `json:"list_ids,omitempty"`
 		FileType string   `json:"file_type"`
 	}{listIDs, fileType})
 	if err != nil {
 		return "", err
 	}
-	r := &request{method: "POST", route: "POST /v3/marketing/contacts/exports", path: "/v3/marketing/contacts/exports", body: body}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return "", err
-	}
-	var out struct {
+	out, err := call[struct {
 		ID string `json:"id"`
-	}
-	if err := decode(res, "POST", r.path, &out); err != nil {
+	}](ctx, c, r)
+	if err != nil {
 		return "", err
 	}
 	if out.ID == "" {
@@ -75,12 +69,7 @@ type ExportJob struct {
 // Exports lists the account's current and recent export jobs (GET
 // /v3/marketing/contacts/exports).
 func (c *Client) Exports(ctx context.Context) ([]ExportJob, error) {
-	r := &request{method: "GET", route: "GET /v3/marketing/contacts/exports", path: "/v3/marketing/contacts/exports", safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	var out struct {
+	out, err := call[struct {
 		Result []struct {
 			ID        string `json:"id"`
 			Status    string `json:"status"`
@@ -89,8 +78,8 @@ func (c *Client) Exports(ctx context.Context) ([]ExportJob, error) {
 				ID string `json:"ID"`
 			} `json:"lists"`
 		} `json:"result"`
-	}
-	if err := decode(res, "GET", r.path, &out); err != nil {
+	}](ctx, c, api("GET /v3/marketing/contacts/exports", idempotent))
+	if err != nil {
 		return nil, err
 	}
 	jobs := make([]ExportJob, 0, len(out.Result))
@@ -110,19 +99,14 @@ func (c *Client) ExportStatus(ctx context.Context, id string) (Export, error) {
 	if err := checkID("export", id); err != nil {
 		return Export{}, err
 	}
-	r := &request{method: "GET", route: "GET /v3/marketing/contacts/exports/{id}", path: "/v3/marketing/contacts/exports/" + id, safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return Export{}, err
-	}
-	var out struct {
+	out, err := call[struct {
 		ID           string   `json:"id"`
 		Status       string   `json:"status"`
 		URLs         []string `json:"urls"`
 		Message      string   `json:"message"`
 		ContactCount int64    `json:"contact_count"`
-	}
-	if err := decode(res, "GET", r.path, &out); err != nil {
+	}](ctx, c, api("GET /v3/marketing/contacts/exports/{id}", idempotent, id))
+	if err != nil {
 		return Export{}, err
 	}
 	return Export{ID: out.ID, Status: out.Status, URLs: out.URLs, Message: scrub(out.Message), ContactCount: out.ContactCount}, nil
@@ -184,8 +168,7 @@ func (c *Client) download(ctx context.Context, route, rawURL string) (io.ReadClo
 		return nil, err
 	}
 	var out io.ReadCloser
-	r := &request{method: "GET", route: route, absURL: rawURL, safe: true}
-	err := c.exchange(ctx, r, func(resp *http.Response) (bool, error) {
+	err := c.exchange(ctx, transfer(route, rawURL, idempotent), func(resp *http.Response) (bool, error) {
 		br := bufio.NewReaderSize(resp.Body, 64<<10)
 		head, _ := br.Peek(2)
 		if isGzip(head) {
