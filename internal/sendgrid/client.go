@@ -3,13 +3,24 @@
 // definitions, contact upserts (JSON and CSV import), async job status, search by email,
 // list-membership removal, counts and contact exports.
 //
+// Every endpoint is one route ("GET /v3/marketing/lists/{id}": method and path written once), a
+// repeat policy (idempotent or once) and a response type: call sends it and decodes the answer.
 // Requests are built with sendgrid-go's GetRequest and sent through github.com/sendgrid/rest
 // with an *http.Client this package controls. Every non-2xx answer becomes an *APIError carrying
 // SendGrid's own messages. Retries are done here, not by sendgrid-go: a 429 waits until
 // X-RateLimit-Reset; 5xx answers and broken connections back off exponentially with jitter; the
-// number of attempts is bounded; every wait ends when the context does; and only requests that
-// are safe to repeat are repeated after an ambiguous failure. When X-RateLimit-Remaining reaches
-// zero the client waits for the reset before sending the next request to that endpoint.
+// number of attempts is bounded; every wait ends when the context does; and only idempotent
+// requests are repeated after an ambiguous failure (a "once" request, which creates a list, a
+// field or a job, is repeated only when it provably never left). When X-RateLimit-Remaining
+// reaches zero the client waits for the reset before sending the next request to that endpoint.
+//
+// The retry loop is written here rather than taken from go-retryablehttp:
+// the decisions it makes need what that library's CheckRetry hook does not see - whether any of
+// the request was written (httptrace), the per-route pacing state from X-RateLimit-Remaining, a
+// 2xx body cut short while being read, redirects refused without retrying, and the 403 scope
+// lookup - so a custom policy there would rebuild most of this loop around a second client, and
+// retryablehttp's own request rewinding and logging would need replacing too. The loop
+// (exchange, attempt, broken) is about 85 lines; Config.Logf is the provider's bridge into tflog.
 //
 // The API key is sent only to the configured base URL (never to upload or download URLs) and
 // never appears in errors or log fields. A redirect from the API host is refused (SendGrid's API

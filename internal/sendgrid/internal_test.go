@@ -125,3 +125,20 @@ func TestResponseLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIRoute: a route gives the request its method and path, the ID put in place of {id};
+// the route itself stays the template (pacing and response limits are per template).
+func TestAPIRoute(t *testing.T) {
+	r := api("GET /v3/marketing/lists/{id}/contacts/count", idempotent, "abc")
+	if r.method != "GET" || r.path != "/v3/marketing/lists/abc/contacts/count" || r.route != "GET /v3/marketing/lists/{id}/contacts/count" || r.repeat != idempotent {
+		t.Errorf("api: %+v", r)
+	}
+	r = api("POST /v3/marketing/lists", once)
+	if r.method != "POST" || r.path != "/v3/marketing/lists" || r.repeat != once {
+		t.Errorf("api without ID: %+v", r)
+	}
+	r = transfer("PUT upload_uri", "https://upload.example.com/x?sig=1", idempotent)
+	if r.method != "PUT" || r.absURL == "" || r.path != "" || r.logPath() != "upload_uri" {
+		t.Errorf("transfer: %+v (log path %q)", r, r.logPath())
+	}
+}
