@@ -118,7 +118,7 @@ func TestResponseLimits(t *testing.T) {
 	for route, want := range map[string]int64{
 		"GET /v3/scopes": MaxJSONResponse, "GET /v3/marketing/lists": MaxJSONResponse,
 		"POST /v3/marketing/contacts/search/emails": MaxSearchResponse, "PUT upload_uri": MaxUploadResponse,
-		"GET errors_url": MaxErrorsFile, "GET export_url": MaxExportFile,
+		"GET errors_url": MaxErrorsFile, "GET export_url": MaxContactsExportFile,
 	} {
 		if got := responseLimit(&request{route: route}); got != want {
 			t.Errorf("%s: limit %d, want %d", route, got, want)
