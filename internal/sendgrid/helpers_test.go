@@ -7,8 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 )
+
+// IsTooLarge reports whether err is a SendGrid 413 (request body over the endpoint's limit).
+func IsTooLarge(err error) bool { return statusIs(err, http.StatusRequestEntityTooLarge) }
 
 // BaseURL returns the API base URL the client sends to.
 func (c *Client) BaseURL() string { return c.base }
