@@ -24,7 +24,7 @@ type SendGrid interface {
 	UpsertContactsJSON(ctx context.Context, body []byte) (jobID string, err error)
 	ImportStatus(ctx context.Context, jobID string) (sendgrid.ImportJob, error)
 	ImportErrors(ctx context.Context, errorsURL string) ([]sendgrid.ImportErrorRow, error)
-	StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string, gzip bool) (sendgrid.CSVImport, error)
+	StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string) (sendgrid.CSVImport, error)
 	UploadCSV(ctx context.Context, imp sendgrid.CSVImport, body []byte) error
 	SearchEmails(ctx context.Context, emails []string) (map[string]sendgrid.ContactRef, error)
 	RemoveListContacts(ctx context.Context, listID string, contactIDs []string) (jobID string, err error)

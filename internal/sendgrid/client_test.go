@@ -207,7 +207,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// CSV import, gzip-compressed by the client.
-	imp, err := c.StartCSVImport(ctx, []string{other.ID}, []string{"_rf2_T", "", "_rf0_T"}, true)
+	imp, err := c.StartCSVImport(ctx, []string{other.ID}, []string{"_rf2_T", "", "_rf0_T"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -754,7 +754,7 @@ func TestUploadSendsExactlyTheUploadHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imp := sendgrid.CSVImport{UploadURI: srv.URL + "/upload.csv?X-Amz-Signature=abc", Gzip: true,
+	imp := sendgrid.CSVImport{UploadURI: srv.URL + "/upload.csv?X-Amz-Signature=abc",
 		UploadHeaders: map[string]string{"x-amz-server-side-encryption": "aws:kms"}}
 	if err := c.UploadCSV(context.Background(), imp, []byte("email\nuser000001@example.com\n")); err != nil {
 		t.Fatal(err)

@@ -244,17 +244,14 @@ type CSVImport struct {
 	JobID         string
 	UploadURI     string
 	UploadHeaders map[string]string
-	// Gzip is true when the import was started for a gzip-compressed file; UploadCSV then
-	// compresses a plain body.
-	Gzip bool
 }
 
 // StartCSVImport starts a CSV import (PUT /v3/marketing/contacts/imports). fieldMappings has one
 // entry per CSV column: a field ID (reserved "_rf…" or custom) or "" to skip the column. It is
 // not repeated after an ambiguous failure (a *TransportError with Sent set): the import may
 // have been started, and a repeat would start another; an import whose file never comes
-// applies nothing.
-func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string, gz bool) (CSVImport, error) {
+// applies nothing. The file is uploaded gzip-compressed (see UploadCSV).
+func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string) (CSVImport, error) {
 	if len(fieldMappings) == 0 {
 		return CSVImport{}, errors.New("sendgrid: a CSV import needs at least one field mapping")
 	}
@@ -287,7 +284,7 @@ func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMapp
 	if out.UploadURI == "" {
 		return CSVImport{}, errors.New("sendgrid: PUT /v3/marketing/contacts/imports: response has no upload_uri")
 	}
-	imp := CSVImport{JobID: out.JobID, UploadURI: out.UploadURI, UploadHeaders: map[string]string{}, Gzip: gz}
+	imp := CSVImport{JobID: out.JobID, UploadURI: out.UploadURI, UploadHeaders: map[string]string{}}
 	for _, h := range out.UploadHeaders {
 		imp.UploadHeaders[h.Header] = h.Value
 	}
@@ -298,14 +295,14 @@ func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMapp
 // nothing else a presigned URL's signature may not cover: no API key, no Content-Type or
 // Content-Encoding of its own, no other x-amz-* header (real imports return
 // x-amz-server-side-encryption: aws:kms for a presigned storage URL, and such a URL refuses
-// headers its signature does not cover). When the import is a gzip one and body is not
-// compressed yet, it is compressed here (SendGrid reads gzip files by their content). The upload
-// is repeated after broken connections and 5xx answers.
+// headers its signature does not cover). A body not compressed yet is gzip-compressed here
+// (SendGrid reads gzip files by their content). The upload is repeated after broken connections
+// and 5xx answers.
 func (c *Client) UploadCSV(ctx context.Context, imp CSVImport, body []byte) error {
 	if err := checkOutsideURL(imp.UploadURI); err != nil {
 		return err
 	}
-	if imp.Gzip && !isGzip(body) {
+	if !isGzip(body) {
 		var buf bytes.Buffer
 		buf.Grow(len(body) / 4)
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)

@@ -1,6 +1,8 @@
 package sendgrid_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -331,6 +333,9 @@ func TestUploadRedirects(t *testing.T) {
 	var got atomic.Value
 	target := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil { // UploadCSV compresses the file
+			b, _ = io.ReadAll(zr)
+		}
 		got.Store(r.Method + " " + r.Header.Get("Authorization") + "|" + string(b))
 	}))
 	t.Cleanup(target.Close)
