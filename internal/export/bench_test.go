@@ -334,7 +334,7 @@ func (ps *preserialized) send(b *testing.B, e *Engine, c *sendgrid.Client, concu
 	}
 	if ps.method == "csv" {
 		for _, body := range ps.bodies {
-			imp, err := c.StartCSVImport(ctx, []string{ps.listID}, ps.ids, true)
+			imp, err := c.StartCSVImport(ctx, []string{ps.listID}, ps.ids)
 			if err != nil {
 				b.Fatal(err)
 			}

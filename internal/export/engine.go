@@ -24,14 +24,14 @@ type SendGrid interface {
 	UpsertContactsJSON(ctx context.Context, body []byte) (jobID string, err error)
 	ImportStatus(ctx context.Context, jobID string) (sendgrid.ImportJob, error)
 	ImportErrors(ctx context.Context, errorsURL string) ([]sendgrid.ImportErrorRow, error)
-	StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string, gzip bool) (sendgrid.CSVImport, error)
+	StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string) (sendgrid.CSVImport, error)
 	UploadCSV(ctx context.Context, imp sendgrid.CSVImport, body []byte) error
 	SearchEmails(ctx context.Context, emails []string) (map[string]sendgrid.ContactRef, error)
 	RemoveListContacts(ctx context.Context, listID string, contactIDs []string) (jobID string, err error)
-	StartExport(ctx context.Context, listIDs []string, fileType string) (exportID string, err error)
-	Exports(ctx context.Context) ([]sendgrid.ExportJob, error)
-	WaitExport(ctx context.Context, id string, poll time.Duration) (sendgrid.Export, error)
-	DownloadExport(ctx context.Context, url string) (io.ReadCloser, error)
+	StartContactsExport(ctx context.Context, listIDs []string, fileType string) (exportID string, err error)
+	ContactsExports(ctx context.Context) ([]sendgrid.ContactsExportJob, error)
+	WaitContactsExport(ctx context.Context, id string, poll time.Duration) (sendgrid.ContactsExport, error)
+	DownloadContactsExport(ctx context.Context, url string) (io.ReadCloser, error)
 }
 
 var _ SendGrid = (*sendgrid.Client)(nil)

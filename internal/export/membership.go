@@ -84,17 +84,17 @@ const exportAttempts = 4
 // An export that fails as a job is started again (up to exportAttempts times); fn sees the
 // members of one export only.
 func (e *Engine) eachMember(ctx context.Context, listID string, h *hasher, fn func(member) error) error {
-	var exp sendgrid.Export
+	var exp sendgrid.ContactsExport
 	for attempt := 1; ; attempt++ {
 		id, err := e.startExport(ctx, listID)
 		if err != nil {
 			return err
 		}
-		exp, err = e.Client.WaitExport(ctx, id, e.pollInterval())
+		exp, err = e.Client.WaitContactsExport(ctx, id, e.pollInterval())
 		if err == nil {
 			break
 		}
-		if ctx.Err() != nil || exp.Status != sendgrid.ExportFailure || attempt >= exportAttempts {
+		if ctx.Err() != nil || exp.Status != sendgrid.ContactsExportFailure || attempt >= exportAttempts {
 			return err
 		}
 	}
@@ -114,7 +114,7 @@ func (e *Engine) eachMember(ctx context.Context, listID string, h *hasher, fn fu
 func (e *Engine) startExport(ctx context.Context, listID string) (string, error) {
 	for attempt := 1; ; attempt++ {
 		since := e.now().Add(-exportClockSkew)
-		id, err := e.Client.StartExport(ctx, []string{listID}, "csv")
+		id, err := e.Client.StartContactsExport(ctx, []string{listID}, "csv")
 		if err == nil || !ambiguousStart(err) || ctx.Err() != nil || attempt == exportStartAttempts {
 			return id, err
 		}
@@ -150,14 +150,14 @@ func ambiguousStart(err error) bool {
 // findExport returns the newest pending or ready contacts export of exactly listID created
 // since since, or "" when there is none.
 func (e *Engine) findExport(ctx context.Context, listID string, since time.Time) (string, error) {
-	jobs, err := e.Client.Exports(ctx)
+	jobs, err := e.Client.ContactsExports(ctx)
 	if err != nil {
 		return "", err
 	}
-	var best sendgrid.ExportJob
+	var best sendgrid.ContactsExportJob
 	for _, j := range jobs {
 		if len(j.ListIDs) != 1 || j.ListIDs[0] != listID || j.CreatedAt.Before(since) ||
-			(j.Status != sendgrid.ExportPending && j.Status != sendgrid.ExportReady) {
+			(j.Status != sendgrid.ContactsExportPending && j.Status != sendgrid.ContactsExportReady) {
 			continue
 		}
 		if best.ID == "" || j.CreatedAt.After(best.CreatedAt) {
@@ -172,7 +172,7 @@ func (e *Engine) findExport(ctx context.Context, listID string, since time.Time)
 const exportClockSkew = 2 * time.Minute
 
 func (e *Engine) readExportFile(ctx context.Context, url string, h *hasher, fn func(member) error) error {
-	rc, err := e.Client.DownloadExport(ctx, url)
+	rc, err := e.Client.DownloadContactsExport(ctx, url)
 	if err != nil {
 		return err
 	}

@@ -417,7 +417,7 @@ func (a *applier) uploadCSV(ctx context.Context) error {
 		}
 		ents := entries[i]
 		n := int64(len(ents))
-		imp, err := e.Client.StartCSVImport(ctx, []string{a.req.ListID}, ids, true)
+		imp, err := e.Client.StartCSVImport(ctx, []string{a.req.ListID}, ids)
 		if err != nil {
 			a.problem("CSV import not started: "+errMessage(err), n)
 			a.count(0, 0, n)

@@ -3,13 +3,24 @@
 // definitions, contact upserts (JSON and CSV import), async job status, search by email,
 // list-membership removal, counts and contact exports.
 //
+// Every endpoint is one route ("GET /v3/marketing/lists/{id}": method and path written once), a
+// repeat policy (idempotent or once) and a response type: call sends it and decodes the answer.
 // Requests are built with sendgrid-go's GetRequest and sent through github.com/sendgrid/rest
 // with an *http.Client this package controls. Every non-2xx answer becomes an *APIError carrying
 // SendGrid's own messages. Retries are done here, not by sendgrid-go: a 429 waits until
 // X-RateLimit-Reset; 5xx answers and broken connections back off exponentially with jitter; the
-// number of attempts is bounded; every wait ends when the context does; and only requests that
-// are safe to repeat are repeated after an ambiguous failure. When X-RateLimit-Remaining reaches
-// zero the client waits for the reset before sending the next request to that endpoint.
+// number of attempts is bounded; every wait ends when the context does; and only idempotent
+// requests are repeated after an ambiguous failure (a "once" request, which creates a list, a
+// field or a job, is repeated only when it provably never left). When X-RateLimit-Remaining
+// reaches zero the client waits for the reset before sending the next request to that endpoint.
+//
+// The retry loop is written here rather than taken from go-retryablehttp:
+// the decisions it makes need what that library's CheckRetry hook does not see - whether any of
+// the request was written (httptrace), the per-route pacing state from X-RateLimit-Remaining, a
+// 2xx body cut short while being read, redirects refused without retrying, and the 403 scope
+// lookup - so a custom policy there would rebuild most of this loop around a second client, and
+// retryablehttp's own request rewinding and logging would need replacing too. The loop
+// (exchange, attempt, broken) is about 85 lines; Config.Logf is the provider's bridge into tflog.
 //
 // The API key is sent only to the configured base URL (never to upload or download URLs) and
 // never appears in errors or log fields. A redirect from the API host is refused (SendGrid's API
@@ -38,11 +49,8 @@ import (
 	sgo "github.com/sendgrid/sendgrid-go"
 )
 
-// Base URLs of SendGrid's v3 API.
-const (
-	DefaultBaseURL = "https://api.sendgrid.com"
-	EUBaseURL      = "https://api.eu.sendgrid.com"
-)
+// DefaultBaseURL is SendGrid's v3 API (the EU region's host is chosen by internal/endpoint).
+const DefaultBaseURL = "https://api.sendgrid.com"
 
 // SendGrid's documented limits that callers batch by.
 const (
@@ -134,7 +142,6 @@ type Stats struct {
 type Client struct {
 	key       string
 	base      string // scheme://host[:port] without trailing slash
-	baseURL   *url.URL
 	userAgent string
 	rc        *rest.Client // API requests: redirects are refused
 	xrc       *rest.Client // upload and download URLs: https redirects only, without credentials
@@ -180,7 +187,6 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		key:       cfg.APIKey,
 		base:      strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"),
-		baseURL:   u,
 		userAgent: cfg.UserAgent,
 		rc:        &rest.Client{HTTPClient: apiHTTPClient(hc)},
 		xrc:       &rest.Client{HTTPClient: transferHTTPClient(hc)},
@@ -228,25 +234,6 @@ func (c *Client) Stats() Stats {
 		RateLimitWaits: c.rlWaits.Load(),
 		BytesSent:      c.bytesSent.Load(),
 	}
-}
-
-// BaseURL returns the API base URL the client sends to.
-func (c *Client) BaseURL() string { return c.base }
-
-// request describes one API call.
-type request struct {
-	method rest.Method
-	route  string // template, e.g. "GET /v3/marketing/lists/{id}" (pacing and logs)
-	path   string // actual path below the base URL
-	query  map[string]string
-	body   []byte
-	header map[string]string
-	// safe: the request may be repeated after an ambiguous failure (idempotent).
-	safe bool
-	// absURL: send to this absolute URL without the API key (upload and download URLs).
-	absURL string
-	// forbiddenOK: a 403 is an expected answer (no scope lookup).
-	forbiddenOK bool
 }
 
 // response is a completed HTTP exchange with a 2xx status.
@@ -321,86 +308,89 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 	return res, err
 }
 
-// exchange runs the retry loop. onOK is called with a 2xx response; it returns keep=true when it
-// took ownership of the body. An error it returns counts as a broken connection (retried for
-// safe requests).
+// exchange runs the retry loop: attempts until one ends the exchange, sleeping between them.
+// onOK is called with a 2xx response; it returns keep=true when it took ownership of the body.
+// An error it returns counts as a broken connection after the request was sent.
 func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.Response) (keep bool, err error)) error {
-	method := string(r.method)
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
+	for n := 1; ; n++ {
+		wait, err := c.attempt(ctx, r, n, onOK)
+		if wait < 0 || err != nil {
 			return err
 		}
-		if err := c.waitPace(ctx, r); err != nil {
-			return err
-		}
-		if attempt > 1 {
-			c.retries.Add(1)
-		}
-		c.requests.Add(1)
-		c.bytesSent.Add(int64(len(r.body)))
-
-		resp, wrote, err := c.send(ctx, r)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if fe := finalError(err, method, r.logPath()); fe != nil {
-				return fe
-			}
-			retry := c.transportRetryable(r, err, wrote)
-			c.log(ctx, "sendgrid request failed", map[string]any{
-				"method": method, "path": r.logPath(), "attempt": attempt, "error": errClass(err), "will_retry": retry && attempt < c.maxAtt,
-			})
-			if !retry || attempt >= c.maxAtt {
-				return &TransportError{Method: method, Path: r.logPath(), Attempts: attempt, Err: err, Sent: wrote}
-			}
-			if err := c.sleep(ctx, c.backoffFor(attempt)); err != nil {
-				return err
-			}
-			continue
-		}
-		c.notePace(r, resp.Header)
-		c.log(ctx, "sendgrid response", map[string]any{
-			"method": method, "path": r.logPath(), "status": resp.StatusCode, "attempt": attempt,
-		})
-		if resp.StatusCode >= 300 && resp.StatusCode < 400 && r.absURL == "" {
-			_ = resp.Body.Close()
-			return apiRedirect(method, r.logPath(), resp)
-		}
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			resp.Body = limitBody(resp.Body, method, r.logPath(), responseLimit(r))
-			keep, err := onOK(resp)
-			if !keep {
-				_ = resp.Body.Close()
-			}
-			if err == nil {
-				return nil
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if fe := finalError(err, method, r.logPath()); fe != nil {
-				return fe
-			}
-			if !r.safe || attempt >= c.maxAtt {
-				return &TransportError{Method: method, Path: r.logPath(), Attempts: attempt, Err: err, Sent: true}
-			}
-			if err := c.sleep(ctx, c.backoffFor(attempt)); err != nil {
-				return err
-			}
-			continue
-		}
-		wait, err := c.failedStatus(ctx, r, resp, attempt)
-		if err != nil {
-			return err
-		}
-		c.log(ctx, "sendgrid retry wait", map[string]any{
-			"method": method, "path": r.logPath(), "status": resp.StatusCode, "attempt": attempt, "wait_ms": wait.Milliseconds(),
-		})
 		if err := c.sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
+}
+
+// done is the wait attempt returns when the exchange is over (with its error, or nil).
+const done time.Duration = -1
+
+// attempt sends attempt n of r. It returns done and the exchange's result, or the wait before
+// the next attempt.
+func (c *Client) attempt(ctx context.Context, r *request, n int, onOK func(*http.Response) (bool, error)) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return done, err
+	}
+	if err := c.waitPace(ctx, r); err != nil {
+		return done, err
+	}
+	if n > 1 {
+		c.retries.Add(1)
+	}
+	c.requests.Add(1)
+	c.bytesSent.Add(int64(len(r.body)))
+	resp, wrote, err := c.send(ctx, r)
+	if err != nil {
+		// A request that provably never left (nothing written, connection refused) may be repeated.
+		rep := r.repeat
+		if !wrote || errors.Is(err, syscall.ECONNREFUSED) {
+			rep = idempotent
+		}
+		c.log(ctx, "sendgrid request failed", map[string]any{"method": string(r.method), "path": r.logPath(),
+			"attempt": n, "error": errClass(err), "will_retry": rep == idempotent && n < c.maxAtt})
+		return c.broken(ctx, r, n, err, wrote, rep)
+	}
+	c.notePace(r, resp.Header)
+	c.log(ctx, "sendgrid response", map[string]any{"method": string(r.method), "path": r.logPath(), "status": resp.StatusCode, "attempt": n})
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400 && r.absURL == "":
+		_ = resp.Body.Close()
+		return done, apiRedirect(string(r.method), r.logPath(), resp)
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		resp.Body = limitBody(resp.Body, string(r.method), r.logPath(), responseLimit(r))
+		keep, err := onOK(resp)
+		if !keep {
+			_ = resp.Body.Close()
+		}
+		if err == nil {
+			return done, nil
+		}
+		return c.broken(ctx, r, n, err, true, r.repeat)
+	}
+	wait, err := c.failedStatus(ctx, r, resp, n)
+	if err != nil {
+		return done, err
+	}
+	c.log(ctx, "sendgrid retry wait", map[string]any{"method": string(r.method), "path": r.logPath(),
+		"status": resp.StatusCode, "attempt": n, "wait_ms": wait.Milliseconds()})
+	return wait, nil
+}
+
+// broken ends attempt n, which got no complete answer: the exchange is over (a context error, a
+// refused redirect or oversized body, a *TransportError) unless rep allows a repeat and attempts
+// remain, in which case it waits a backoff. sent reports whether SendGrid may have the request.
+func (c *Client) broken(ctx context.Context, r *request, n int, err error, sent bool, rep repeat) (time.Duration, error) {
+	if ctx.Err() != nil {
+		return done, ctx.Err()
+	}
+	if fe := finalError(err, string(r.method), r.logPath()); fe != nil {
+		return done, fe
+	}
+	if rep != idempotent || n >= c.maxAtt {
+		return done, &TransportError{Method: string(r.method), Path: r.logPath(), Attempts: n, Err: err, Sent: sent}
+	}
+	return c.backoffFor(n), nil
 }
 
 // send sends one attempt of r; wrote reports whether any of the request was written.
@@ -447,7 +437,7 @@ func (c *Client) failedStatus(ctx context.Context, r *request, resp *http.Respon
 		}
 		c.rlWaits.Add(1)
 		return wait, nil
-	case resp.StatusCode >= 500 && r.safe:
+	case resp.StatusCode >= 500 && r.repeat == idempotent:
 		if attempt >= c.maxAtt {
 			return 0, apiErr
 		}
@@ -483,19 +473,6 @@ func (e *TransportError) Error() string {
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
-
-// transportRetryable decides whether a failed attempt may be repeated: safe requests always;
-// others only when the request provably never left (nothing written, or the connection was
-// refused).
-func (c *Client) transportRetryable(r *request, err error, wrote bool) bool {
-	if r.safe {
-		return true
-	}
-	if !wrote {
-		return true
-	}
-	return errors.Is(err, syscall.ECONNREFUSED)
-}
 
 func errClass(err error) string {
 	switch {

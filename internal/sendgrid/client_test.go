@@ -207,7 +207,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// CSV import, gzip-compressed by the client.
-	imp, err := c.StartCSVImport(ctx, []string{other.ID}, []string{"_rf2_T", "", "_rf0_T"}, true)
+	imp, err := c.StartCSVImport(ctx, []string{other.ID}, []string{"_rf2_T", "", "_rf0_T"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,22 +253,22 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Export the list and read the file.
-	xid, err := c.StartExport(ctx, []string{l.ID}, "csv")
+	xid, err := c.StartContactsExport(ctx, []string{l.ID}, "csv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if xs, err := c.Exports(ctx); err != nil || len(xs) != 1 || xs[0].ID != xid || !slices.Equal(xs[0].ListIDs, []string{l.ID}) || xs[0].CreatedAt.IsZero() {
+	if xs, err := c.ContactsExports(ctx); err != nil || len(xs) != 1 || xs[0].ID != xid || !slices.Equal(xs[0].ListIDs, []string{l.ID}) || xs[0].CreatedAt.IsZero() {
 		t.Fatalf("exports %+v %v", xs, err)
 	}
 	// An address over 100 characters is refused before the request (SendGrid fails the call).
 	if _, err := c.SearchEmails(ctx, []string{email(1), "a@" + strings.Repeat("b", 95) + ".com"}); err == nil || !strings.Contains(err.Error(), "at most 100") || strings.Contains(err.Error(), "bbbb") {
 		t.Errorf("long search address: %v", err)
 	}
-	x, err := c.WaitExport(ctx, xid, 5*time.Millisecond)
-	if err != nil || x.Status != sendgrid.ExportReady || len(x.URLs) != 1 || x.ContactCount != 48 {
+	x, err := c.WaitContactsExport(ctx, xid, 5*time.Millisecond)
+	if err != nil || x.Status != sendgrid.ContactsExportReady || len(x.URLs) != 1 || x.ContactCount != 48 {
 		t.Fatalf("export %+v %v", x, err)
 	}
-	rc, err := c.DownloadExport(ctx, x.URLs[0])
+	rc, err := c.DownloadContactsExport(ctx, x.URLs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -710,11 +710,11 @@ func TestPartlyErroredJobs(t *testing.T) {
 		}
 	}
 	ev.e.SetFaults(emulator.Faults{JobFailRatio: 1})
-	xid, err := ev.c.StartExport(context.Background(), nil, "")
+	xid, err := ev.c.StartContactsExport(context.Background(), nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ev.c.WaitExport(context.Background(), xid, 5*time.Millisecond); err == nil {
+	if _, err := ev.c.WaitContactsExport(context.Background(), xid, 5*time.Millisecond); err == nil {
 		t.Error("a failed export returned no error")
 	}
 }
@@ -754,7 +754,7 @@ func TestUploadSendsExactlyTheUploadHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imp := sendgrid.CSVImport{UploadURI: srv.URL + "/upload.csv?X-Amz-Signature=abc", Gzip: true,
+	imp := sendgrid.CSVImport{UploadURI: srv.URL + "/upload.csv?X-Amz-Signature=abc",
 		UploadHeaders: map[string]string{"x-amz-server-side-encryption": "aws:kms"}}
 	if err := c.UploadCSV(context.Background(), imp, []byte("email\nuser000001@example.com\n")); err != nil {
 		t.Fatal(err)

@@ -31,34 +31,6 @@ type Contact struct {
 	CustomFields        map[string]any `json:"custom_fields,omitempty"`
 }
 
-type upsertBody struct {
-	ListIDs  []string  `json:"list_ids,omitempty"`
-	Contacts []Contact `json:"contacts"`
-}
-
-// MarshalUpsert returns the PUT /v3/marketing/contacts body for contacts, for callers that size
-// batches by bytes before sending them with UpsertContactsJSON.
-func MarshalUpsert(listIDs []string, contacts []Contact) ([]byte, error) {
-	return json.Marshal(upsertBody{ListIDs: listIDs, Contacts: contacts})
-}
-
-// UpsertContacts adds or updates up to MaxUpsertContacts contacts and adds them to listIDs
-// (PUT /v3/marketing/contacts). SendGrid processes them asynchronously: poll the returned job
-// with ImportStatus or WaitImport.
-func (c *Client) UpsertContacts(ctx context.Context, listIDs []string, contacts []Contact) (string, error) {
-	if len(contacts) == 0 {
-		return "", errors.New("sendgrid: no contacts to upsert")
-	}
-	if len(contacts) > MaxUpsertContacts {
-		return "", fmt.Errorf("sendgrid: %d contacts in one upsert; SendGrid accepts at most %d", len(contacts), MaxUpsertContacts)
-	}
-	body, err := MarshalUpsert(listIDs, contacts)
-	if err != nil {
-		return "", fmt.Errorf("sendgrid: encoding contacts: %w", err)
-	}
-	return c.UpsertContactsJSON(ctx, body)
-}
-
 // UpsertContactsJSON sends a pre-serialized upsert body {"list_ids":[…],"contacts":[…]} as it is
 // (no re-encoding). The body must stay within MaxUpsertBytes. The request is repeated on 429,
 // 5xx and broken connections: an upsert is idempotent by email.
@@ -69,16 +41,12 @@ func (c *Client) UpsertContactsJSON(ctx context.Context, body []byte) (string, e
 	if len(body) > MaxUpsertBytes {
 		return "", fmt.Errorf("sendgrid: upsert body is %d bytes; SendGrid accepts at most %d", len(body), MaxUpsertBytes)
 	}
-	r := &request{method: "PUT", route: "PUT /v3/marketing/contacts", path: "/v3/marketing/contacts", body: body, safe: true,
-		header: map[string]string{"Content-Type": "application/json"}}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return "", err
-	}
-	var out struct {
+	r := api("PUT /v3/marketing/contacts", idempotent)
+	r.body, r.header = body, map[string]string{"Content-Type": "application/json"}
+	out, err := call[struct {
 		JobID string `json:"job_id"`
-	}
-	if err := decode(res, "PUT", r.path, &out); err != nil {
+	}](ctx, c, r)
+	if err != nil {
 		return "", err
 	}
 	if out.JobID == "" {
@@ -129,12 +97,7 @@ func (c *Client) ImportStatus(ctx context.Context, jobID string) (ImportJob, err
 	if err := checkID("job", jobID); err != nil {
 		return ImportJob{}, err
 	}
-	r := &request{method: "GET", route: "GET /v3/marketing/contacts/imports/{id}", path: "/v3/marketing/contacts/imports/" + jobID, safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return ImportJob{}, err
-	}
-	var out struct {
+	out, err := call[struct {
 		ID      string `json:"id"`
 		Status  string `json:"status"`
 		JobType string `json:"job_type"`
@@ -148,8 +111,8 @@ func (c *Client) ImportStatus(ctx context.Context, jobID string) (ImportJob, err
 		} `json:"results"`
 		StartedAt  string `json:"started_at"`
 		FinishedAt string `json:"finished_at"`
-	}
-	if err := decode(res, "GET", r.path, &out); err != nil {
+	}](ctx, c, api("GET /v3/marketing/contacts/imports/{id}", idempotent, jobID))
+	if err != nil {
 		return ImportJob{}, err
 	}
 	j := ImportJob{
@@ -164,39 +127,13 @@ func (c *Client) ImportStatus(ctx context.Context, jobID string) (ImportJob, err
 	return j, nil
 }
 
-// pollDelays yields poll intervals starting at initial and growing by half up to maxPoll.
+// nextPoll returns the poll interval after d: half as long again, at most maxPoll.
 func nextPoll(d, maxPoll time.Duration) time.Duration {
 	d += d / 2
 	if d > maxPoll {
 		d = maxPoll
 	}
 	return d
-}
-
-// WaitImport polls a job until it is completed, errored or failed, starting at poll and backing
-// off (×1.5, at most 10 s between polls). The job's final state is returned with a nil error
-// whatever that state is; errors are transport, API and context errors.
-func (c *Client) WaitImport(ctx context.Context, jobID string, poll time.Duration) (ImportJob, error) {
-	if poll <= 0 {
-		poll = 250 * time.Millisecond
-	}
-	maxPoll := 10 * time.Second
-	if poll > maxPoll {
-		maxPoll = poll
-	}
-	for {
-		j, err := c.ImportStatus(ctx, jobID)
-		if err != nil {
-			return j, err
-		}
-		if j.Done() {
-			return j, nil
-		}
-		if err := c.sleep(ctx, poll); err != nil {
-			return j, err
-		}
-		poll = nextPoll(poll, maxPoll)
-	}
 }
 
 // ImportErrorRow is one row reported in a job's errors file.
@@ -307,17 +244,14 @@ type CSVImport struct {
 	JobID         string
 	UploadURI     string
 	UploadHeaders map[string]string
-	// Gzip is true when the import was started for a gzip-compressed file; UploadCSV then
-	// compresses a plain body.
-	Gzip bool
 }
 
 // StartCSVImport starts a CSV import (PUT /v3/marketing/contacts/imports). fieldMappings has one
 // entry per CSV column: a field ID (reserved "_rf…" or custom) or "" to skip the column. It is
 // not repeated after an ambiguous failure (a *TransportError with Sent set): the import may
 // have been started, and a repeat would start another; an import whose file never comes
-// applies nothing.
-func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string, gz bool) (CSVImport, error) {
+// applies nothing. The file is uploaded gzip-compressed (see UploadCSV).
+func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMappings []string) (CSVImport, error) {
 	if len(fieldMappings) == 0 {
 		return CSVImport{}, errors.New("sendgrid: a CSV import needs at least one field mapping")
 	}
@@ -327,7 +261,8 @@ func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMapp
 			maps[i] = &fieldMappings[i]
 		}
 	}
-	body, err := json.Marshal(struct {
+	// Not repeated after an ambiguous failure: each request starts a new import job.
+	r, err := api("PUT /v3/marketing/contacts/imports", once).withJSON(struct {
 		ListIDs       []string  `json:"list_ids,omitempty"`
 		FileType      string    `json:"file_type"`
 		FieldMappings []*string `json:"field_mappings"`
@@ -335,27 +270,21 @@ func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMapp
 	if err != nil {
 		return CSVImport{}, err
 	}
-	// Not repeated after an ambiguous failure: each request starts a new import job.
-	r := &request{method: "PUT", route: "PUT /v3/marketing/contacts/imports", path: "/v3/marketing/contacts/imports", body: body}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return CSVImport{}, err
-	}
-	var out struct {
+	out, err := call[struct {
 		JobID         string `json:"job_id"`
 		UploadURI     string `json:"upload_uri"`
 		UploadHeaders []struct {
 			Header string `json:"header"`
 			Value  string `json:"value"`
 		} `json:"upload_headers"`
-	}
-	if err := decode(res, "PUT", r.path, &out); err != nil {
+	}](ctx, c, r)
+	if err != nil {
 		return CSVImport{}, err
 	}
 	if out.UploadURI == "" {
 		return CSVImport{}, errors.New("sendgrid: PUT /v3/marketing/contacts/imports: response has no upload_uri")
 	}
-	imp := CSVImport{JobID: out.JobID, UploadURI: out.UploadURI, UploadHeaders: map[string]string{}, Gzip: gz}
+	imp := CSVImport{JobID: out.JobID, UploadURI: out.UploadURI, UploadHeaders: map[string]string{}}
 	for _, h := range out.UploadHeaders {
 		imp.UploadHeaders[h.Header] = h.Value
 	}
@@ -366,14 +295,14 @@ func (c *Client) StartCSVImport(ctx context.Context, listIDs []string, fieldMapp
 // nothing else a presigned URL's signature may not cover: no API key, no Content-Type or
 // Content-Encoding of its own, no other x-amz-* header (real imports return
 // x-amz-server-side-encryption: aws:kms for a presigned storage URL, and such a URL refuses
-// headers its signature does not cover). When the import is a gzip one and body is not
-// compressed yet, it is compressed here (SendGrid reads gzip files by their content). The upload
-// is repeated after broken connections and 5xx answers.
+// headers its signature does not cover). A body not compressed yet is gzip-compressed here
+// (SendGrid reads gzip files by their content). The upload is repeated after broken connections
+// and 5xx answers.
 func (c *Client) UploadCSV(ctx context.Context, imp CSVImport, body []byte) error {
 	if err := checkOutsideURL(imp.UploadURI); err != nil {
 		return err
 	}
-	if imp.Gzip && !isGzip(body) {
+	if !isGzip(body) {
 		var buf bytes.Buffer
 		buf.Grow(len(body) / 4)
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
@@ -389,9 +318,9 @@ func (c *Client) UploadCSV(ctx context.Context, imp CSVImport, body []byte) erro
 	for k, v := range imp.UploadHeaders {
 		hdr[k] = v
 	}
-	r := &request{method: "PUT", route: "PUT upload_uri", absURL: imp.UploadURI, body: body, header: hdr, safe: true}
-	_, err := c.do(ctx, r)
-	return err
+	r := transfer("PUT upload_uri", imp.UploadURI, idempotent)
+	r.body, r.header = body, hdr
+	return exec(ctx, c, r)
 }
 
 func hasHeader(h map[string]string, name string) bool {
@@ -445,19 +374,11 @@ func (c *Client) SearchEmails(ctx context.Context, emails []string) (map[string]
 			return nil, fmt.Errorf("sendgrid: email %d of the search has %d characters; SendGrid searches addresses of at most %d", i+1, n, MaxSearchEmailLength)
 		}
 	}
-	body, err := json.Marshal(map[string][]string{"emails": emails})
+	r, err := api("POST /v3/marketing/contacts/search/emails", idempotent).withJSON(map[string][]string{"emails": emails})
 	if err != nil {
 		return nil, err
 	}
-	r := &request{method: "POST", route: "POST /v3/marketing/contacts/search/emails", path: "/v3/marketing/contacts/search/emails", body: body, safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		if statusIs(err, http.StatusNotFound) {
-			return map[string]ContactRef{}, nil
-		}
-		return nil, err
-	}
-	var out struct {
+	out, err := call[struct {
 		Result map[string]struct {
 			Contact *struct {
 				ID                  string         `json:"id"`
@@ -473,8 +394,11 @@ func (c *Client) SearchEmails(ctx context.Context, emails []string) (map[string]
 			} `json:"contact"`
 			Error string `json:"error"`
 		} `json:"result"`
+	}](ctx, c, r)
+	if statusIs(err, http.StatusNotFound) {
+		return map[string]ContactRef{}, nil
 	}
-	if err := decode(res, "POST", r.path, &out); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	found := make(map[string]ContactRef, len(out.Result))

@@ -107,11 +107,6 @@ func (e *APIError) Messages() string {
 	return strings.Join(parts, "; ")
 }
 
-// Temporary reports whether retrying later may succeed (429 and 5xx).
-func (e *APIError) Temporary() bool {
-	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
-}
-
 func statusIs(err error, code int) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.StatusCode == code
@@ -126,12 +121,6 @@ func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthoriz
 // IsForbidden reports whether err is a SendGrid 403 (the key lacks a permission; see
 // APIError.MissingScopes for which).
 func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
-
-// IsRateLimited reports whether err is a SendGrid 429 that was still failing after the retries.
-func IsRateLimited(err error) bool { return statusIs(err, http.StatusTooManyRequests) }
-
-// IsTooLarge reports whether err is a SendGrid 413 (request body over the endpoint's limit).
-func IsTooLarge(err error) bool { return statusIs(err, http.StatusRequestEntityTooLarge) }
 
 // IsBadRequest reports whether err is a SendGrid 400 (field errors in Errors).
 func IsBadRequest(err error) bool { return statusIs(err, http.StatusBadRequest) }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,15 +11,15 @@ import (
 	"time"
 )
 
-// Export states.
+// States of a contacts export.
 const (
-	ExportPending = "pending"
-	ExportReady   = "ready"
-	ExportFailure = "failure"
+	ContactsExportPending = "pending"
+	ContactsExportReady   = "ready"
+	ContactsExportFailure = "failure"
 )
 
-// Export is the state of a contacts export.
-type Export struct {
+// ContactsExport is the state of a contacts export.
+type ContactsExport struct {
 	ID      string
 	Status  string // pending | ready | failure
 	URLs    []string
@@ -29,33 +28,28 @@ type Export struct {
 	ContactCount int64
 }
 
-// StartExport starts an export of the contacts on listIDs (all contacts when empty) as "csv"
+// StartContactsExport starts an export of the contacts on listIDs (all contacts when empty) as "csv"
 // (default) or "json" (POST /v3/marketing/contacts/exports). It is not repeated after an
 // ambiguous failure (a *TransportError with Sent set): the export may have been started; look
-// for it with Exports before starting another.
-func (c *Client) StartExport(ctx context.Context, listIDs []string, fileType string) (string, error) {
+// for it with ContactsExports before starting another.
+func (c *Client) StartContactsExport(ctx context.Context, listIDs []string, fileType string) (string, error) {
 	if fileType == "" {
 		fileType = "csv"
 	}
 	if fileType != "csv" && fileType != "json" {
 		return "", fmt.Errorf("sendgrid: export file type %q is not csv or json", fileType)
 	}
-	body, err := json.Marshal(struct {
+	r, err := api("POST /v3/marketing/contacts/exports", once).withJSON(struct {
 		ListIDs  []string `json:"list_ids,omitempty"`
 		FileType string   `json:"file_type"`
 	}{listIDs, fileType})
 	if err != nil {
 		return "", err
 	}
-	r := &request{method: "POST", route: "POST /v3/marketing/contacts/exports", path: "/v3/marketing/contacts/exports", body: body}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return "", err
-	}
-	var out struct {
+	out, err := call[struct {
 		ID string `json:"id"`
-	}
-	if err := decode(res, "POST", r.path, &out); err != nil {
+	}](ctx, c, r)
+	if err != nil {
 		return "", err
 	}
 	if out.ID == "" {
@@ -64,23 +58,18 @@ func (c *Client) StartExport(ctx context.Context, listIDs []string, fileType str
 	return out.ID, nil
 }
 
-// ExportJob is one export job listed by Exports.
-type ExportJob struct {
+// ContactsExportJob is one export job listed by ContactsExports.
+type ContactsExportJob struct {
 	ID        string
 	Status    string // pending | ready | failure
 	CreatedAt time.Time
 	ListIDs   []string
 }
 
-// Exports lists the account's current and recent export jobs (GET
+// ContactsExports lists the account's current and recent export jobs (GET
 // /v3/marketing/contacts/exports).
-func (c *Client) Exports(ctx context.Context) ([]ExportJob, error) {
-	r := &request{method: "GET", route: "GET /v3/marketing/contacts/exports", path: "/v3/marketing/contacts/exports", safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	var out struct {
+func (c *Client) ContactsExports(ctx context.Context) ([]ContactsExportJob, error) {
+	out, err := call[struct {
 		Result []struct {
 			ID        string `json:"id"`
 			Status    string `json:"status"`
@@ -89,13 +78,13 @@ func (c *Client) Exports(ctx context.Context) ([]ExportJob, error) {
 				ID string `json:"ID"`
 			} `json:"lists"`
 		} `json:"result"`
-	}
-	if err := decode(res, "GET", r.path, &out); err != nil {
+	}](ctx, c, api("GET /v3/marketing/contacts/exports", idempotent))
+	if err != nil {
 		return nil, err
 	}
-	jobs := make([]ExportJob, 0, len(out.Result))
+	jobs := make([]ContactsExportJob, 0, len(out.Result))
 	for _, x := range out.Result {
-		j := ExportJob{ID: x.ID, Status: x.Status}
+		j := ContactsExportJob{ID: x.ID, Status: x.Status}
 		j.CreatedAt, _ = time.Parse(time.RFC3339, x.CreatedAt)
 		for _, l := range x.Lists {
 			j.ListIDs = append(j.ListIDs, l.ID)
@@ -105,32 +94,27 @@ func (c *Client) Exports(ctx context.Context) ([]ExportJob, error) {
 	return jobs, nil
 }
 
-// ExportStatus reads an export's state (GET /v3/marketing/contacts/exports/{id}).
-func (c *Client) ExportStatus(ctx context.Context, id string) (Export, error) {
+// ContactsExportStatus reads an export's state (GET /v3/marketing/contacts/exports/{id}).
+func (c *Client) ContactsExportStatus(ctx context.Context, id string) (ContactsExport, error) {
 	if err := checkID("export", id); err != nil {
-		return Export{}, err
+		return ContactsExport{}, err
 	}
-	r := &request{method: "GET", route: "GET /v3/marketing/contacts/exports/{id}", path: "/v3/marketing/contacts/exports/" + id, safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return Export{}, err
-	}
-	var out struct {
+	out, err := call[struct {
 		ID           string   `json:"id"`
 		Status       string   `json:"status"`
 		URLs         []string `json:"urls"`
 		Message      string   `json:"message"`
 		ContactCount int64    `json:"contact_count"`
+	}](ctx, c, api("GET /v3/marketing/contacts/exports/{id}", idempotent, id))
+	if err != nil {
+		return ContactsExport{}, err
 	}
-	if err := decode(res, "GET", r.path, &out); err != nil {
-		return Export{}, err
-	}
-	return Export{ID: out.ID, Status: out.Status, URLs: out.URLs, Message: scrub(out.Message), ContactCount: out.ContactCount}, nil
+	return ContactsExport{ID: out.ID, Status: out.Status, URLs: out.URLs, Message: scrub(out.Message), ContactCount: out.ContactCount}, nil
 }
 
-// WaitExport polls an export until it is ready or failed (backing off ×1.5 from poll, at most 10 s
+// WaitContactsExport polls an export until it is ready or failed (backing off ×1.5 from poll, at most 10 s
 // between polls). A failed export is returned with an error carrying SendGrid's message.
-func (c *Client) WaitExport(ctx context.Context, id string, poll time.Duration) (Export, error) {
+func (c *Client) WaitContactsExport(ctx context.Context, id string, poll time.Duration) (ContactsExport, error) {
 	if poll <= 0 {
 		poll = 250 * time.Millisecond
 	}
@@ -139,14 +123,14 @@ func (c *Client) WaitExport(ctx context.Context, id string, poll time.Duration) 
 		maxPoll = poll
 	}
 	for {
-		e, err := c.ExportStatus(ctx, id)
+		e, err := c.ContactsExportStatus(ctx, id)
 		if err != nil {
 			return e, err
 		}
 		switch e.Status {
-		case ExportReady:
+		case ContactsExportReady:
 			return e, nil
-		case ExportFailure:
+		case ContactsExportFailure:
 			return e, fmt.Errorf("sendgrid: export %s failed: %s", id, e.Message)
 		}
 		if err := c.sleep(ctx, poll); err != nil {
@@ -156,9 +140,9 @@ func (c *Client) WaitExport(ctx context.Context, id string, poll time.Duration) 
 	}
 }
 
-// DownloadExport opens one of an export's URLs. The stream is decompressed when the file is
+// DownloadContactsExport opens one of an export's URLs. The stream is decompressed when the file is
 // gzip-compressed. The API key is not sent. The caller closes the reader.
-func (c *Client) DownloadExport(ctx context.Context, url string) (io.ReadCloser, error) {
+func (c *Client) DownloadContactsExport(ctx context.Context, url string) (io.ReadCloser, error) {
 	return c.download(ctx, "GET export_url", url)
 }
 
@@ -184,8 +168,7 @@ func (c *Client) download(ctx context.Context, route, rawURL string) (io.ReadClo
 		return nil, err
 	}
 	var out io.ReadCloser
-	r := &request{method: "GET", route: route, absURL: rawURL, safe: true}
-	err := c.exchange(ctx, r, func(resp *http.Response) (bool, error) {
+	err := c.exchange(ctx, transfer(route, rawURL, idempotent), func(resp *http.Response) (bool, error) {
 		br := bufio.NewReaderSize(resp.Body, 64<<10)
 		head, _ := br.Peek(2)
 		if isGzip(head) {

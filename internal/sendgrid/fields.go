@@ -2,7 +2,6 @@ package sendgrid
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -61,16 +60,11 @@ func CheckFieldName(name string) error {
 // Fields returns the account's custom field definitions and SendGrid's reserved fields
 // (GET /v3/marketing/field_definitions).
 func (c *Client) Fields(ctx context.Context) (custom []Field, reserved []Field, err error) {
-	r := &request{method: "GET", route: "GET /v3/marketing/field_definitions", path: "/v3/marketing/field_definitions", safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	var out struct {
+	out, err := call[struct {
 		Custom   []fieldJSON `json:"custom_fields"`
 		Reserved []fieldJSON `json:"reserved_fields"`
-	}
-	if err := decode(res, "GET", r.path, &out); err != nil {
+	}](ctx, c, api("GET /v3/marketing/field_definitions", idempotent))
+	if err != nil {
 		return nil, nil, err
 	}
 	custom = make([]Field, 0, len(out.Custom))
@@ -93,17 +87,12 @@ func (c *Client) CreateField(ctx context.Context, name string, t FieldType) (Fie
 	if !t.Valid() {
 		return Field{}, fmt.Errorf("sendgrid: field type %q is not one of Text, Number, Date", t)
 	}
-	body, _ := json.Marshal(map[string]string{"name": name, "field_type": string(t)})
-	r := &request{method: "POST", route: "POST /v3/marketing/field_definitions", path: "/v3/marketing/field_definitions", body: body}
-	res, err := c.do(ctx, r)
+	r, err := api("POST /v3/marketing/field_definitions", once).withJSON(map[string]string{"name": name, "field_type": string(t)})
 	if err != nil {
 		return Field{}, err
 	}
-	var out fieldJSON
-	if err := decode(res, "POST", r.path, &out); err != nil {
-		return Field{}, err
-	}
-	return out.field(), nil
+	out, err := call[fieldJSON](ctx, c, r)
+	return out.field(), err
 }
 
 // RenameField renames a custom field (PATCH /v3/marketing/field_definitions/{id}).
@@ -114,17 +103,12 @@ func (c *Client) RenameField(ctx context.Context, id, name string) (Field, error
 	if err := CheckFieldName(name); err != nil {
 		return Field{}, fmt.Errorf("sendgrid: %w", err)
 	}
-	body, _ := json.Marshal(map[string]string{"name": name})
-	r := &request{method: "PATCH", route: "PATCH /v3/marketing/field_definitions/{id}", path: "/v3/marketing/field_definitions/" + id, body: body, safe: true}
-	res, err := c.do(ctx, r)
+	r, err := api("PATCH /v3/marketing/field_definitions/{id}", idempotent, id).withJSON(map[string]string{"name": name})
 	if err != nil {
 		return Field{}, err
 	}
-	var out fieldJSON
-	if err := decode(res, "PATCH", r.path, &out); err != nil {
-		return Field{}, err
-	}
-	return out.field(), nil
+	out, err := call[fieldJSON](ctx, c, r)
+	return out.field(), err
 }
 
 // DeleteField deletes a custom field definition (DELETE /v3/marketing/field_definitions/{id}).
@@ -135,7 +119,5 @@ func (c *Client) DeleteField(ctx context.Context, id string) error {
 	if strings.HasPrefix(id, "_rf") {
 		return fmt.Errorf("sendgrid: %s is a reserved field and cannot be deleted", id)
 	}
-	r := &request{method: "DELETE", route: "DELETE /v3/marketing/field_definitions/{id}", path: "/v3/marketing/field_definitions/" + id, safe: true}
-	_, err := c.do(ctx, r)
-	return err
+	return exec(ctx, c, api("DELETE /v3/marketing/field_definitions/{id}", idempotent, id))
 }

@@ -118,10 +118,27 @@ func TestResponseLimits(t *testing.T) {
 	for route, want := range map[string]int64{
 		"GET /v3/scopes": MaxJSONResponse, "GET /v3/marketing/lists": MaxJSONResponse,
 		"POST /v3/marketing/contacts/search/emails": MaxSearchResponse, "PUT upload_uri": MaxUploadResponse,
-		"GET errors_url": MaxErrorsFile, "GET export_url": MaxExportFile,
+		"GET errors_url": MaxErrorsFile, "GET export_url": MaxContactsExportFile,
 	} {
 		if got := responseLimit(&request{route: route}); got != want {
 			t.Errorf("%s: limit %d, want %d", route, got, want)
 		}
+	}
+}
+
+// TestAPIRoute: a route gives the request its method and path, the ID put in place of {id};
+// the route itself stays the template (pacing and response limits are per template).
+func TestAPIRoute(t *testing.T) {
+	r := api("GET /v3/marketing/lists/{id}/contacts/count", idempotent, "abc")
+	if r.method != "GET" || r.path != "/v3/marketing/lists/abc/contacts/count" || r.route != "GET /v3/marketing/lists/{id}/contacts/count" || r.repeat != idempotent {
+		t.Errorf("api: %+v", r)
+	}
+	r = api("POST /v3/marketing/lists", once)
+	if r.method != "POST" || r.path != "/v3/marketing/lists" || r.repeat != once {
+		t.Errorf("api without ID: %+v", r)
+	}
+	r = transfer("PUT upload_uri", "https://upload.example.com/x?sig=1", idempotent)
+	if r.method != "PUT" || r.absURL == "" || r.path != "" || r.logPath() != "upload_uri" {
+		t.Errorf("transfer: %+v (log path %q)", r, r.logPath())
 	}
 }

@@ -2,7 +2,6 @@ package sendgrid
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -48,17 +47,12 @@ func (c *Client) CreateList(ctx context.Context, name string) (List, error) {
 	if err := checkListName(name); err != nil {
 		return List{}, err
 	}
-	body, _ := json.Marshal(map[string]string{"name": name})
-	r := &request{method: "POST", route: "POST /v3/marketing/lists", path: "/v3/marketing/lists", body: body}
-	res, err := c.do(ctx, r)
+	r, err := api("POST /v3/marketing/lists", once).withJSON(map[string]string{"name": name})
 	if err != nil {
 		return List{}, err
 	}
-	var out listJSON
-	if err := decode(res, "POST", r.path, &out); err != nil {
-		return List{}, err
-	}
-	return out.list(), nil
+	out, err := call[listJSON](ctx, c, r)
+	return out.list(), err
 }
 
 // GetList reads one list (GET /v3/marketing/lists/{id}); a missing list is an *APIError for
@@ -67,16 +61,8 @@ func (c *Client) GetList(ctx context.Context, id string) (List, error) {
 	if err := checkID("list", id); err != nil {
 		return List{}, err
 	}
-	r := &request{method: "GET", route: "GET /v3/marketing/lists/{id}", path: "/v3/marketing/lists/" + id, safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return List{}, err
-	}
-	var out listJSON
-	if err := decode(res, "GET", r.path, &out); err != nil {
-		return List{}, err
-	}
-	return out.list(), nil
+	out, err := call[listJSON](ctx, c, api("GET /v3/marketing/lists/{id}", idempotent, id))
+	return out.list(), err
 }
 
 // Lists returns every list of the account, following _metadata.next with page_size 1000.
@@ -88,18 +74,15 @@ func (c *Client) Lists(ctx context.Context) ([]List, error) {
 		if page > 10000 {
 			return nil, errors.New("sendgrid: GET /v3/marketing/lists: too many pages")
 		}
-		r := &request{method: "GET", route: "GET /v3/marketing/lists", path: "/v3/marketing/lists", query: query, safe: true}
-		res, err := c.do(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		var out struct {
+		r := api("GET /v3/marketing/lists", idempotent)
+		r.query = query
+		out, err := call[struct {
 			Result   []listJSON `json:"result"`
 			Metadata struct {
 				Next string `json:"next"`
 			} `json:"_metadata"`
-		}
-		if err := decode(res, "GET", r.path, &out); err != nil {
+		}](ctx, c, r)
+		if err != nil {
 			return nil, err
 		}
 		for _, l := range out.Result {
@@ -135,17 +118,12 @@ func (c *Client) RenameList(ctx context.Context, id, name string) (List, error) 
 	if err := checkListName(name); err != nil {
 		return List{}, err
 	}
-	body, _ := json.Marshal(map[string]string{"name": name})
-	r := &request{method: "PATCH", route: "PATCH /v3/marketing/lists/{id}", path: "/v3/marketing/lists/" + id, body: body, safe: true}
-	res, err := c.do(ctx, r)
+	r, err := api("PATCH /v3/marketing/lists/{id}", idempotent, id).withJSON(map[string]string{"name": name})
 	if err != nil {
 		return List{}, err
 	}
-	var out listJSON
-	if err := decode(res, "PATCH", r.path, &out); err != nil {
-		return List{}, err
-	}
-	return out.list(), nil
+	out, err := call[listJSON](ctx, c, r)
+	return out.list(), err
 }
 
 // DeleteList deletes a list (DELETE /v3/marketing/lists/{id}); with deleteContacts the list's
@@ -154,10 +132,9 @@ func (c *Client) DeleteList(ctx context.Context, id string, deleteContacts bool)
 	if err := checkID("list", id); err != nil {
 		return err
 	}
-	r := &request{method: "DELETE", route: "DELETE /v3/marketing/lists/{id}", path: "/v3/marketing/lists/" + id,
-		query: map[string]string{"delete_contacts": strconv.FormatBool(deleteContacts)}, safe: true}
-	_, err := c.do(ctx, r)
-	return err
+	r := api("DELETE /v3/marketing/lists/{id}", idempotent, id)
+	r.query = map[string]string{"delete_contacts": strconv.FormatBool(deleteContacts)}
+	return exec(ctx, c, r)
 }
 
 // ListContactCount returns how many contacts a list has (GET /v3/marketing/lists/{id}/contacts/count).
@@ -165,18 +142,10 @@ func (c *Client) ListContactCount(ctx context.Context, id string) (int64, error)
 	if err := checkID("list", id); err != nil {
 		return 0, err
 	}
-	r := &request{method: "GET", route: "GET /v3/marketing/lists/{id}/contacts/count", path: "/v3/marketing/lists/" + id + "/contacts/count", safe: true}
-	res, err := c.do(ctx, r)
-	if err != nil {
-		return 0, err
-	}
-	var out struct {
+	out, err := call[struct {
 		ContactCount int64 `json:"contact_count"`
-	}
-	if err := decode(res, "GET", r.path, &out); err != nil {
-		return 0, err
-	}
-	return out.ContactCount, nil
+	}](ctx, c, api("GET /v3/marketing/lists/{id}/contacts/count", idempotent, id))
+	return out.ContactCount, err
 }
 
 // RemoveListContactsURLLength returns the length of the URL RemoveListContacts would request,
@@ -206,19 +175,17 @@ func (c *Client) RemoveListContacts(ctx context.Context, listID string, contactI
 	if n := c.RemoveListContactsURLLength(listID, contactIDs); n > MaxURLLength {
 		return "", fmt.Errorf("sendgrid: removing %d contacts in one request needs a %d-character URL (limit %d): use smaller batches", len(contactIDs), n, MaxURLLength)
 	}
-	r := &request{method: "DELETE", route: "DELETE /v3/marketing/lists/{id}/contacts", path: "/v3/marketing/lists/" + listID + "/contacts",
-		query: map[string]string{"contact_ids": strings.Join(contactIDs, ",")}, safe: true}
+	r := api("DELETE /v3/marketing/lists/{id}/contacts", idempotent, listID)
+	r.query = map[string]string{"contact_ids": strings.Join(contactIDs, ",")}
 	res, err := c.do(ctx, r)
-	if err != nil {
+	if err != nil || len(res.body) == 0 { // SendGrid documents a job ID; an empty 202 has none
 		return "", err
 	}
 	var out struct {
 		JobID string `json:"job_id"`
 	}
-	if len(res.body) > 0 {
-		if err := decode(res, "DELETE", r.path, &out); err != nil {
-			return "", err
-		}
+	if err := decode(res, r, &out); err != nil {
+		return "", err
 	}
 	return out.JobID, nil
 }

@@ -30,9 +30,9 @@ const (
 	// MaxErrorsFile caps a job's errors file as downloaded (one line per failed row of at most
 	// MaxImportContacts rows).
 	MaxErrorsFile = 512 << 20
-	// MaxExportFile caps one contact export file as downloaded: max_file_size of
+	// MaxContactsExportFile caps one contact export file as downloaded: max_file_size of
 	// POST /v3/marketing/contacts/exports defaults to 5000 MB (tsg_mc_contacts_v3.json).
-	MaxExportFile = 5000 << 20
+	MaxContactsExportFile = 5000 << 20
 )
 
 // responseLimit is the most bytes the client reads from a 2xx answer to r.
@@ -45,7 +45,7 @@ func responseLimit(r *request) int64 {
 	case "GET errors_url":
 		return MaxErrorsFile
 	case "GET export_url":
-		return MaxExportFile
+		return MaxContactsExportFile
 	}
 	return MaxJSONResponse
 }

@@ -1,6 +1,8 @@
 package sendgrid_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -133,7 +135,7 @@ func TestTransferRedirects(t *testing.T) {
 		var hits atomic.Int64
 		srv := redirector(t, true, http.StatusTemporaryRedirect, func() string { return target.srv.URL }, &hits)
 		c := clientFor(t, "https://api.sendgrid.com", srv.Client())
-		rc, err := c.DownloadExport(ctx, srv.URL+"/export.csv?sig=1")
+		rc, err := c.DownloadContactsExport(ctx, srv.URL+"/export.csv?sig=1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +153,7 @@ func TestTransferRedirects(t *testing.T) {
 		var hits atomic.Int64
 		srv := redirector(t, true, http.StatusFound, func() string { return target.srv.URL }, &hits)
 		c := clientFor(t, "https://api.sendgrid.com", srv.Client())
-		_, err := c.DownloadExport(ctx, srv.URL+"/export.csv?sig=1")
+		_, err := c.DownloadContactsExport(ctx, srv.URL+"/export.csv?sig=1")
 		var re *sendgrid.RedirectError
 		if !errors.As(err, &re) {
 			t.Fatalf("download: %v, want a *sendgrid.RedirectError", err)
@@ -178,7 +180,7 @@ func TestTransferRedirects(t *testing.T) {
 		srv := redirector(t, true, http.StatusFound, func() string { return self }, &hits)
 		self = srv.URL
 		c := clientFor(t, "https://api.sendgrid.com", srv.Client())
-		_, err := c.DownloadExport(ctx, srv.URL+"/export.csv")
+		_, err := c.DownloadContactsExport(ctx, srv.URL+"/export.csv")
 		var re *sendgrid.RedirectError
 		if !errors.As(err, &re) || !re.TooMany {
 			t.Fatalf("download: %v, want a *sendgrid.RedirectError for too many redirects", err)
@@ -331,6 +333,9 @@ func TestUploadRedirects(t *testing.T) {
 	var got atomic.Value
 	target := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil { // UploadCSV compresses the file
+			b, _ = io.ReadAll(zr)
+		}
 		got.Store(r.Method + " " + r.Header.Get("Authorization") + "|" + string(b))
 	}))
 	t.Cleanup(target.Close)
