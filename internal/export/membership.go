@@ -48,14 +48,21 @@ func (m *members) ref(eh uint64) member {
 
 // listMembers reads the list's members through a contacts export (POST
 // /v3/marketing/contacts/exports, wait, download). With keepRefs the contact IDs (or, without
-// an ID column, the emails) are kept for removals. An empty list is not exported.
+// an ID column, the emails) are kept for removals. A list whose count is 0 is not exported.
 func (e *Engine) listMembers(ctx context.Context, listID string, h *hasher, keepRefs bool) (*members, error) {
-	m := &members{}
 	if n, err := e.Client.ListContactCount(ctx, listID); err != nil {
 		return nil, err
 	} else if n == 0 {
-		return m, nil
+		return &members{}, nil
 	}
+	return e.exportMembers(ctx, listID, h, keepRefs)
+}
+
+// exportMembers is listMembers without the count check, for callers that cannot trust a count
+// of 0: SendGrid's counts lag its jobs by minutes, so right after a run a list may count 0
+// while holding the run's contacts.
+func (e *Engine) exportMembers(ctx context.Context, listID string, h *hasher, keepRefs bool) (*members, error) {
+	m := &members{}
 	err := e.eachMember(ctx, listID, h, func(mb member) error {
 		idx := uint64(0)
 		if keepRefs {
@@ -256,7 +263,8 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 		return rep, nil
 	}
 	h := newHasher(key, nil)
-	m, err := e.listMembers(ctx, req.ListID, h, true)
+	// The snapshot says the export put contacts on the list: a count of 0 may be SendGrid's lag.
+	m, err := e.exportMembers(ctx, req.ListID, h, true)
 	if err != nil {
 		return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}

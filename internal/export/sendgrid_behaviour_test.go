@@ -338,3 +338,24 @@ func TestExportStartAfterServerError(t *testing.T) {
 	}
 	v.assertMembers(emailsOf(ps))
 }
+
+// Right after a run SendGrid may still count the list as empty: RemoveAll (on_destroy =
+// "remove_from_list") must read the members anyway, not take the lagging count of 0 for an
+// empty list and remove nothing.
+func TestRemoveAllWhileTheCountLags(t *testing.T) {
+	cfg := emulatorConfig()
+	cfg.ConsistencyLag = 10 * time.Minute
+	v := newTestEnv(t, cfg)
+	ps := genProfiles(0, 40)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	res := v.mustApply(req)
+	if n, _ := v.client.ListContactCount(context.Background(), v.listID); n != 0 {
+		t.Fatalf("the list count does not lag: %d", n)
+	}
+	rep, err := v.eng.RemoveAll(context.Background(), Request{ListID: v.listID, APIKey: v.key, Previous: res.Snapshot})
+	if err != nil || rep.Removed != 40 {
+		t.Fatalf("RemoveAll right after the run: %v %+v", err, rep)
+	}
+	v.emu.FlushJobs()
+	v.assertMembers(nil)
+}
