@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -13,10 +14,38 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
+// keyRefused reports whether SendGrid refused the provider's API key: invalid or revoked (401),
+// or lacking a permission (403). Such errors get the key diagnostic (addKeyError) wherever they
+// occur.
+func keyRefused(err error) bool {
+	return sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err)
+}
+
+// addKeyError explains a failed key verification and what to do about it.
+func addKeyError(diags *diag.Diagnostics, err error) {
+	switch {
+	case !keyRefused(err):
+		diags.AddError("Cannot verify the SendGrid API key", "Reading the key's scopes and account from SendGrid failed: "+err.Error())
+	case sendgrid.IsUnauthorized(err):
+		diags.AddError("SendGrid API key is invalid or revoked",
+			"SendGrid answered 401 Unauthorized: the provider's API key is invalid or has been revoked ("+err.Error()+"). "+
+				"Create a new key in SendGrid (Settings > API Keys > Create API Key > Restricted Access) with the scopes "+scopesWithPermissions(connectionRequiredScopes)+
+				", and set it in the provider's api_key or the "+envAPIKey+" environment variable.")
+	default:
+		diags.AddError("SendGrid API key lacks a permission", forbiddenDetail(err))
+	}
+}
+
+func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
+	diags.AddError("SendGrid API key lacks required scopes",
+		fmt.Sprintf("The provider's API key is missing the scope(s) %s. Edit the key in SendGrid (Settings > API Keys > Edit API Key) "+
+			"and add: %s. Exports need all of: %s.", quotedList(missing), scopesWithPermissions(missing), scopesWithPermissions(connectionRequiredScopes)))
+}
+
 // addAPIError reports a failed SendGrid request: a wrong or under-scoped key gets the key
 // diagnostic (addKeyError), anything else an error with summary.
 func addAPIError(diags *diag.Diagnostics, summary string, err error) {
-	if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+	if keyRefused(err) {
 		addKeyError(diags, err)
 		return
 	}

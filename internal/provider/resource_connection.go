@@ -409,27 +409,6 @@ func verifyKey(ctx context.Context, c *sendgrid.Client) (keyCheck, error) {
 	return kc, err
 }
 
-// addKeyError explains a failed key verification and what to do about it.
-func addKeyError(diags *diag.Diagnostics, err error) {
-	switch {
-	case sendgrid.IsUnauthorized(err):
-		diags.AddError("SendGrid API key is invalid or revoked",
-			"SendGrid answered 401 Unauthorized: the provider's API key is invalid or has been revoked ("+err.Error()+"). "+
-				"Create a new key in SendGrid (Settings > API Keys > Create API Key > Restricted Access) with the scopes "+scopesWithPermissions(connectionRequiredScopes)+
-				", and set it in the provider's api_key or the "+envAPIKey+" environment variable.")
-	case sendgrid.IsForbidden(err):
-		diags.AddError("SendGrid API key lacks a permission", forbiddenDetail(err))
-	default:
-		diags.AddError("Cannot verify the SendGrid API key", "Reading the key's scopes and account from SendGrid failed: "+err.Error())
-	}
-}
-
-func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
-	diags.AddError("SendGrid API key lacks required scopes",
-		fmt.Sprintf("The provider's API key is missing the scope(s) %s. Edit the key in SendGrid (Settings > API Keys > Edit API Key) "+
-			"and add: %s. Exports need all of: %s.", quotedList(missing), scopesWithPermissions(missing), scopesWithPermissions(connectionRequiredScopes)))
-}
-
 // verifyForApply verifies the key and fills the computed account attributes of m.
 func (r *connectionResource) verifyForApply(ctx context.Context, m *connectionModel, diags *diag.Diagnostics) {
 	kc, err := verifyKey(ctx, r.data.client)

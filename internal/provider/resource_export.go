@@ -548,9 +548,9 @@ func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // the snapshot of earlier runs every profile is sent once more.
 func (r *exportResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	listID, name, ok := strings.Cut(req.ID, "/")
-	if !ok || !uuidPattern.MatchString(listID) || name == "" {
+	if !ok || !isListID(listID) || name == "" {
 		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected <list_id>/<export name>, such as 3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a10/newsletter; got %q.", req.ID))
+			fmt.Sprintf("Expected <list_id>/<export name>, such as %s/newsletter; got %q.", listIDExample, req.ID))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
