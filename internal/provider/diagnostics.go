@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
@@ -117,4 +118,25 @@ func forbiddenDetail(err error) string {
 	b.WriteString("The connection's granted_scopes attribute shows the scopes the key had when the connection was last read; " +
 		"the Troubleshooting guide (403 Forbidden) lists the scopes an export needs and what each grants.")
 	return b.String()
+}
+
+// planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
+// will be skipped (masked), and segments that select nobody.
+func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {
+	failing := req.InvalidPolicy == export.InvalidFail && p.Invalid != nil && p.Invalid.Total > 0
+	if p.Profiles == 0 && !failing {
+		what := "Nothing will be sent."
+		if req.SyncMode == export.SyncMirror {
+			what = "In mirror mode this removes from the list every contact this export put there."
+		}
+		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
+			fmt.Sprintf("%d rows were read and %d selected, but no valid profile remains. %s Check the sources and filters.",
+				p.Rows, p.Selected, what))
+	}
+	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("invalid_profiles"),
+		fmt.Sprintf("%d invalid profiles will be skipped", p.Invalid.Total),
+		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }
