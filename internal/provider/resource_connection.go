@@ -269,19 +269,8 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if r.data == nil {
 		return
 	}
-	if req.Plan.Raw.IsNull() { // destroy
-		var state connectionModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		ref := state.ref(ctx, &resp.Diagnostics)
-		if len(ref.Administrators) == 0 {
-			return // imported and never configured: nobody to check against
-		}
-		if err := checkAdministrator(r.data.actor, ref); err != nil {
-			resp.Diagnostics.AddError("Not allowed to remove this connection", err.Error())
-		}
+	if req.Plan.Raw.IsNull() {
+		r.planDestroy(ctx, req, resp)
 		return
 	}
 
@@ -325,20 +314,45 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 
-	if !requireClient(r.data, &resp.Diagnostics) {
+	if requireClient(r.data, &resp.Diagnostics) {
+		var recorded *connectionModel // nil for a new connection
+		if !creating {
+			recorded = &state
+		}
+		r.checkChangeAllowed(ctx, plan, recorded, &resp.Diagnostics)
+	}
+}
+
+// planDestroy lets only an administrator remove the connection.
+func (r *connectionResource) planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state connectionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
+	ref := state.ref(ctx, &resp.Diagnostics)
+	if len(ref.Administrators) == 0 {
+		return // imported and never configured: nobody to check against
+	}
+	if err := checkAdministrator(r.data.actor, ref); err != nil {
+		resp.Diagnostics.AddError("Not allowed to remove this connection", err.Error())
+	}
+}
 
-	// Who may change it: the administrators on record; for a new or imported connection, the
-	// administrators being configured.
+// checkChangeAllowed lets only an administrator create or change the connection: the
+// administrators on record, or for a new or imported connection the administrators being
+// configured. It warns an administrator who removes themselves. state is nil for a new
+// connection.
+func (r *connectionResource) checkChangeAllowed(ctx context.Context, plan connectionModel, state *connectionModel, diags *diag.Diagnostics) {
+	creating := state == nil
 	authority := plan
 	if !creating && !state.Administrators.IsNull() && len(state.Administrators.Elements()) > 0 {
-		authority = state
+		authority = *state
 	}
 	if authority.Administrators.IsUnknown() {
 		return
 	}
-	ref := authority.ref(ctx, &resp.Diagnostics)
+	ref := authority.ref(ctx, diags)
 	if creating {
 		ref.DisplayName = plan.DisplayName.ValueString()
 	}
@@ -347,12 +361,12 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		if creating {
 			summary = "Not allowed to create this connection"
 		}
-		resp.Diagnostics.AddAttributeError(path.Root("administrators"), summary, err.Error())
+		diags.AddAttributeError(path.Root("administrators"), summary, err.Error())
 		return
 	}
 	if !creating && !plan.Administrators.IsUnknown() {
-		if actorRole(r.data.actor, plan.ref(ctx, &resp.Diagnostics)) != roleAdministrator {
-			resp.Diagnostics.AddAttributeWarning(path.Root("administrators"), "You are removing yourself as an administrator",
+		if actorRole(r.data.actor, plan.ref(ctx, diags)) != roleAdministrator {
+			diags.AddAttributeWarning(path.Root("administrators"), "You are removing yourself as an administrator",
 				fmt.Sprintf("After this apply, actor %q can no longer change or remove this connection; another administrator will have to.", r.data.actor))
 		}
 	}
