@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,37 @@ import (
 // testAccProtoV6ProviderFactories serves the provider in-process to the CLI.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"sendgridaudience": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// testClock is a clock a test moves by hand, for recorded times such as consented_at.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// testAccFactoriesWith serves a provider that reads its clock from clock and offers the consent
+// text of version consentVersion.
+func testAccFactoriesWith(clock *testClock, consentVersion string) map[string]func() (tfprotov6.ProviderServer, error) {
+	p := &sendgridAudienceProvider{version: "test", now: clock.Now, consentVersion: consentVersion}
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"sendgridaudience": providerserver.NewProtocol6WithError(p),
+	}
 }
 
 // Actors and account used by the acceptance tests (synthetic values only).

@@ -22,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -60,9 +59,9 @@ func scopesWithPermissions(ss []string) string {
 }
 
 // consentVersion names the current consentText. Changing the text means changing the version,
-// which makes every connection record consent again on its next apply. (A variable only so that
-// tests can simulate a new text.)
-var consentVersion = "2025-01"
+// which makes every connection record consent again on its next apply. Resources read the
+// version from providerData, where tests can put another.
+const consentVersion = "2025-01"
 
 // consentText is what data_privacy_consent = true agrees to; a plan without consent shows it.
 const consentText = "By setting data_privacy_consent = true you confirm, on behalf of your organisation, that:\n" +
@@ -75,9 +74,6 @@ const consentText = "By setting data_privacy_consent = true you confirm, on beha
 	"objections and erasure requests, including in SendGrid.\n" +
 	"3. Only the administrators and contributors named on this connection run exports through it, and your " +
 	"organisation controls who may run Terraform with this configuration and who may read its state."
-
-// nowUTC is the clock for consented_at.
-var nowUTC = func() time.Time { return time.Now().UTC() }
 
 // NewConnectionResource returns the sendgridaudience_connection resource.
 func NewConnectionResource() resource.Resource { return &connectionResource{} }
@@ -203,8 +199,7 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"consent_version": schema.StringAttribute{
 				MarkdownDescription: "Version of the consent text agreed to. When the provider ships a new text, the next plan shows " +
 					"the change and the apply records consent again.",
-				Computed: true,
-				Default:  stringdefault.StaticString(consentVersion),
+				Computed: true, // set by ModifyPlan from providerData.consentVersion
 			},
 			"consented_at": schema.StringAttribute{
 				MarkdownDescription: "When consent was recorded (RFC 3339, UTC). Recorded again when the consent text version " +
@@ -258,9 +253,10 @@ func (m connectionModel) ref(ctx context.Context, diags *diag.Diagnostics) conne
 }
 
 // needsConsentRecord reports whether an existing connection must record consent again.
-func needsConsentRecord(state connectionModel) bool {
+// version is the consent text's current version.
+func needsConsentRecord(state connectionModel, version string) bool {
 	return state.ConsentedAt.IsNull() || state.ConsentedAt.ValueString() == "" ||
-		state.ConsentVersion.ValueString() != consentVersion || !state.DataPrivacyConsent.ValueBool()
+		state.ConsentVersion.ValueString() != version || !state.DataPrivacyConsent.ValueBool()
 }
 
 // ModifyPlan checks who runs Terraform and that a key is configured, and plans what apply will
@@ -288,13 +284,14 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 
+	plan.ConsentVersion = types.StringValue(r.data.consentVersion)
 	fp := privacy.KeyFingerprint(r.data.apiKey)
 	if creating {
 		if fp != "" {
 			plan.KeyFingerprint = types.StringValue(fp)
 		}
 	} else {
-		if needsConsentRecord(state) {
+		if needsConsentRecord(state, r.data.consentVersion) {
 			plan.ConsentedAt = types.StringUnknown()
 		}
 		if fp != "" && !plan.KeyFingerprint.IsUnknown() && plan.KeyFingerprint.ValueString() != fp {
@@ -459,8 +456,8 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	plan.ID = types.StringValue(uuid.NewString())
-	plan.ConsentVersion = types.StringValue(consentVersion)
-	plan.ConsentedAt = types.StringValue(nowUTC().Format(time.RFC3339))
+	plan.ConsentVersion = types.StringValue(r.data.consentVersion)
+	plan.ConsentedAt = types.StringValue(r.data.now().UTC().Format(time.RFC3339))
 	tflog.Info(ctx, "connection verified", map[string]any{"connection_id": plan.ID.ValueString(), "user_id": plan.UserID.ValueInt64()})
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -475,9 +472,9 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	plan.ConsentVersion = types.StringValue(consentVersion)
+	plan.ConsentVersion = types.StringValue(r.data.consentVersion)
 	if plan.ConsentedAt.IsUnknown() || plan.ConsentedAt.IsNull() {
-		plan.ConsentedAt = types.StringValue(nowUTC().Format(time.RFC3339))
+		plan.ConsentedAt = types.StringValue(r.data.now().UTC().Format(time.RFC3339))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
