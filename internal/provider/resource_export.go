@@ -64,14 +64,17 @@ func (r *exportResource) ValidateConfig(ctx context.Context, req resource.Valida
 		return
 	}
 	var segs []segmentRefModel
-	resp.Diagnostics.Append(segments.ElementsAs(ctx, &segs, false)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	for _, s := range segs {
-		if s.Name.IsUnknown() {
+	for _, v := range segments.Elements() {
+		obj, ok := v.(types.Object)
+		if !ok || obj.IsUnknown() {
+			return // a segment known only at apply (a data source read then)
+		}
+		var seg segmentRefModel
+		resp.Diagnostics.Append(obj.As(ctx, &seg, objectAsOptions)...)
+		if resp.Diagnostics.HasError() || seg.Name.IsUnknown() {
 			return
 		}
+		segs = append(segs, seg)
 	}
 	seen := map[string]bool{}
 	for i, s := range segs {

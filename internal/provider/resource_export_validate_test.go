@@ -14,11 +14,11 @@ import (
 
 // exportConfigWithSegments is an export configuration holding only the given segments.
 func exportConfigWithSegments(t *testing.T, names ...types.String) tfsdk.Config {
-	t.Helper()
-	ctx := context.Background()
-	var sr resource.SchemaResponse
-	(&exportResource{}).Schema(ctx, resource.SchemaRequest{}, &sr)
-	plan := tfsdk.Plan{Schema: sr.Schema, Raw: tftypes.NewValue(sr.Schema.Type().TerraformType(ctx), nil)}
+	return exportConfigWithSegmentValues(t, segmentValues(names...))
+}
+
+// segmentValues are segments of the given names.
+func segmentValues(names ...types.String) []attr.Value {
 	elems := make([]attr.Value, 0, len(names))
 	for _, n := range names {
 		elems = append(elems, types.ObjectValueMust(segmentRefAttrTypes, map[string]attr.Value{
@@ -26,6 +26,16 @@ func exportConfigWithSegments(t *testing.T, names ...types.String) tfsdk.Config 
 			"filter": types.StringNull(), "fingerprint": types.StringNull(),
 		}))
 	}
+	return elems
+}
+
+// exportConfigWithSegmentValues is an export configuration holding only the given segments.
+func exportConfigWithSegmentValues(t *testing.T, elems []attr.Value) tfsdk.Config {
+	t.Helper()
+	ctx := context.Background()
+	var sr resource.SchemaResponse
+	(&exportResource{}).Schema(ctx, resource.SchemaRequest{}, &sr)
+	plan := tfsdk.Plan{Schema: sr.Schema, Raw: tftypes.NewValue(sr.Schema.Type().TerraformType(ctx), nil)}
 	segs := types.ListValueMust(types.ObjectType{AttrTypes: segmentRefAttrTypes}, elems)
 	if d := plan.SetAttribute(ctx, path.Root("segments"), segs); d.HasError() {
 		t.Fatalf("building the configuration: %v", d)
@@ -65,5 +75,17 @@ func TestExportValidateConfig_duplicateSegmentNames(t *testing.T) {
 				t.Fatalf("error on %v, want %s", errs[0], c.wantAt)
 			}
 		})
+	}
+}
+
+// A segment known only at apply (a data source read then) defers the check to apply time.
+func TestExportValidateConfig_unknownSegmentWaitsForApply(t *testing.T) {
+	elems := append(segmentValues(types.StringValue("free"), types.StringValue("free")),
+		types.ObjectUnknown(segmentRefAttrTypes))
+	var resp resource.ValidateConfigResponse
+	(&exportResource{}).ValidateConfig(context.Background(),
+		resource.ValidateConfigRequest{Config: exportConfigWithSegmentValues(t, elems)}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("want no error while a segment is unknown, got %v", resp.Diagnostics)
 	}
 }
