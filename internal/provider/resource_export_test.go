@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -47,11 +52,17 @@ func newExportFixture(t *testing.T, opts synth.Options) *exportFixture {
 // write (re)generates the profile file.
 func (f *exportFixture) write(t *testing.T, opts synth.Options) {
 	t.Helper()
+	writeProfiles(t, f.path, opts)
+}
+
+// writeProfiles generates a profile file at path.
+func writeProfiles(t *testing.T, path string, opts synth.Options) {
+	t.Helper()
 	g, err := synth.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := g.WriteFile(context.Background(), f.path, synth.CSV); err != nil {
+	if err := g.WriteFile(context.Background(), path, synth.CSV); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -561,12 +572,34 @@ func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
 	})
 }
 
-// editBeforeApply is a plan check that changes the profile file after the plan was made and
-// before it is applied.
-type editBeforeApply struct{ edit func() }
+// serverWithApplyHook serves the provider and runs hook once, before the first apply of a
+// change to a resource of type typeName: after the plan was made, as a person editing the data
+// between plan and apply would.
+type serverWithApplyHook struct {
+	tfprotov6.ProviderServer
+	typeName string
+	once     *sync.Once
+	hook     func()
+}
 
-func (e editBeforeApply) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
-	e.edit()
+func (s serverWithApplyHook) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	if req.TypeName == s.typeName {
+		s.once.Do(s.hook)
+	}
+	return s.ProviderServer.ApplyResourceChange(ctx, req)
+}
+
+// testAccFactoriesWithApplyHook serves the provider with hook run before the first apply of a
+// change to a typeName resource.
+func testAccFactoriesWithApplyHook(typeName string, hook func()) map[string]func() (tfprotov6.ProviderServer, error) {
+	once := &sync.Once{}
+	serve := providerserver.NewProtocol6WithError(New("test")())
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"sendgridaudience": func() (tfprotov6.ProviderServer, error) {
+			s, err := serve()
+			return serverWithApplyHook{ProviderServer: s, typeName: typeName, once: once, hook: hook}, err
+		},
+	}
 }
 
 func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
@@ -574,18 +607,28 @@ func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
 	f := newExportFixture(t, opts)
 	edited := opts
 	edited.EditPercent = 5
+	// The edited file is written now and moved in place between plan and apply.
+	editedPath := f.path + ".edited"
+	writeProfiles(t, editedPath, edited)
+	editDone := make(chan error, 1)
+	edit := func() { editDone <- os.Rename(editedPath, f.path) }
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: testAccFactoriesWithApplyHook("sendgridaudience_export", edit),
 		Steps: []resource.TestStep{
 			{
-				Config: f.config(testAccAdmin, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					editBeforeApply{edit: func() { f.write(t, edited) }},
-				}},
+				Config:      f.config(testAccAdmin, ""),
 				ExpectError: allWordsRe("Segment changed since the plan", `segment "customers" changed after it was read for the plan`, "run terraform plan again"),
 			},
 		},
 	})
+	select {
+	case err := <-editDone:
+		if err != nil {
+			t.Fatalf("editing the profile file between plan and apply: %v", err)
+		}
+	default:
+		t.Fatal("the profile file was not edited between plan and apply")
+	}
 	if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
 		t.Fatalf("%d contacts were sent although the segment changed after the plan", got)
 	}
