@@ -91,7 +91,7 @@ func (r *exportResource) ValidateConfig(ctx context.Context, req resource.Valida
 const envSettleWindow = "SENDGRIDAUDIENCE_SETTLE_WINDOW"
 
 func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
-	e := &export.Engine{Client: r.data.client}
+	e := &export.Engine{Client: r.data.client, Now: r.data.now}
 	if d, err := time.ParseDuration(os.Getenv(envSettleWindow)); err == nil {
 		e.SettleWindow = d
 		if d == 0 {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -490,13 +489,13 @@ func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
 		if _, err := c.RemoveListContacts(ctx, f.listID, ids); err != nil {
 			t.Fatal(err)
 		}
-		// Removal jobs have no documented status; and list counts lag: wait out the lag and the
-		// settle window after the last run before planning.
+		// Removal jobs have no documented status; and list counts lag: move the clock past the
+		// lag and the settle window after the last run before planning.
 		f.env.Emulator.FlushJobs()
-		time.Sleep(testAccLag + testAccSettle)
+		f.env.Clock.Advance(testAccLag + testAccSettle)
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: testAccFactoriesWith(f.env.Clock, consentVersion),
 		Steps: []resource.TestStep{
 			{Config: f.config(testAccAdmin, "")},
 			{ // Contacts removed from the list outside Terraform: refresh notices, the plan reconciles.
