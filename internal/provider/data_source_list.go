@@ -51,7 +51,7 @@ func (d *listDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 				Optional:            true,
 				Computed:            true,
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(listIDPattern, "must be a SendGrid list ID: a UUID such as 0b7b2f9c-4a1e-4c8e-9d6a-2f5e8c1b3a7d"),
+					listIDValidator(),
 				},
 			},
 			"name": schema.StringAttribute{

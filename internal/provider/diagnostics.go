@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -10,13 +11,42 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
+
+// keyRefused reports whether SendGrid refused the provider's API key: invalid or revoked (401),
+// or lacking a permission (403). Such errors get the key diagnostic (addKeyError) wherever they
+// occur.
+func keyRefused(err error) bool {
+	return sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err)
+}
+
+// addKeyError explains a failed key verification and what to do about it.
+func addKeyError(diags *diag.Diagnostics, err error) {
+	switch {
+	case !keyRefused(err):
+		diags.AddError("Cannot verify the SendGrid API key", "Reading the key's scopes and account from SendGrid failed: "+err.Error())
+	case sendgrid.IsUnauthorized(err):
+		diags.AddError("SendGrid API key is invalid or revoked",
+			"SendGrid answered 401 Unauthorized: the provider's API key is invalid or has been revoked ("+err.Error()+"). "+
+				"Create a new key in SendGrid (Settings > API Keys > Create API Key > Restricted Access) with the scopes "+scopesWithPermissions(connectionRequiredScopes)+
+				", and set it in the provider's api_key or the "+envAPIKey+" environment variable.")
+	default:
+		diags.AddError("SendGrid API key lacks a permission", forbiddenDetail(err))
+	}
+}
+
+func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
+	diags.AddError("SendGrid API key lacks required scopes",
+		fmt.Sprintf("The provider's API key is missing the scope(s) %s. Edit the key in SendGrid (Settings > API Keys > Edit API Key) "+
+			"and add: %s. Exports need all of: %s.", quotedList(missing), scopesWithPermissions(missing), scopesWithPermissions(connectionRequiredScopes)))
+}
 
 // addAPIError reports a failed SendGrid request: a wrong or under-scoped key gets the key
 // diagnostic (addKeyError), anything else an error with summary.
 func addAPIError(diags *diag.Diagnostics, summary string, err error) {
-	if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+	if keyRefused(err) {
 		addKeyError(diags, err)
 		return
 	}
@@ -88,4 +118,25 @@ func forbiddenDetail(err error) string {
 	b.WriteString("The connection's granted_scopes attribute shows the scopes the key had when the connection was last read; " +
 		"the Troubleshooting guide (403 Forbidden) lists the scopes an export needs and what each grants.")
 	return b.String()
+}
+
+// planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
+// will be skipped (masked), and segments that select nobody.
+func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {
+	failing := req.InvalidPolicy == export.InvalidFail && p.Invalid != nil && p.Invalid.Total > 0
+	if p.Profiles == 0 && !failing {
+		what := "Nothing will be sent."
+		if req.SyncMode == export.SyncMirror {
+			what = "In mirror mode this removes from the list every contact this export put there."
+		}
+		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
+			fmt.Sprintf("%d rows were read and %d selected, but no valid profile remains. %s Check the sources and filters.",
+				p.Rows, p.Selected, what))
+	}
+	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("invalid_profiles"),
+		fmt.Sprintf("%d invalid profiles will be skipped", p.Invalid.Total),
+		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }

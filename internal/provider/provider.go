@@ -5,6 +5,7 @@ package provider
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -36,11 +37,16 @@ var (
 
 // New returns a constructor for the provider at the given version.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &sendgridAudienceProvider{version: version} }
+	return func() provider.Provider {
+		return &sendgridAudienceProvider{version: version, now: time.Now, consentVersion: consentVersion}
+	}
 }
 
 type sendgridAudienceProvider struct {
 	version string
+	// now and consentVersion reach resources through providerData; tests set others.
+	now            func() time.Time
+	consentVersion string
 }
 
 type providerModel struct {
@@ -60,6 +66,10 @@ type providerData struct {
 	baseURL string
 	actor   string
 	version string
+	// now is the clock for recorded times such as consented_at.
+	now func() time.Time
+	// consentVersion is the version of the consent text connections agree to.
+	consentVersion string
 	// databasePassword is the PostgreSQL password for postgres:// segment sources, when set in
 	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass apply. Never stored or logged.
 	databasePassword string
@@ -169,6 +179,9 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		baseURL: baseURL,
 		actor:   settingOrEnv(cfg.Actor, envActor),
 		version: p.version,
+
+		now:            p.now,
+		consentVersion: p.consentVersion,
 
 		databasePassword: cfg.DatabasePassword.ValueString(),
 	}

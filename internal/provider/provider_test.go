@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,37 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 	"sendgridaudience": providerserver.NewProtocol6WithError(New("test")()),
 }
 
+// testClock is the real clock moved ahead by hand: for recorded times such as consented_at, and
+// for waits (list-count lag, settle window) a test skips rather than sleeps through.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func newTestClock() *testClock { return &testClock{} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock ahead by d.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// testAccFactoriesWith serves a provider that reads its clock from clock and offers the consent
+// text of version consentVersion.
+func testAccFactoriesWith(clock *testClock, consentVersion string) map[string]func() (tfprotov6.ProviderServer, error) {
+	p := &sendgridAudienceProvider{version: "test", now: clock.Now, consentVersion: consentVersion}
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"sendgridaudience": providerserver.NewProtocol6WithError(p),
+	}
+}
+
 // Actors and account used by the acceptance tests (synthetic values only).
 const (
 	testAccAdmin       = "admin@example.com"
@@ -51,6 +83,9 @@ type testAccEnv struct {
 	Key      string             // API key with the default scopes (real mode: the real key)
 	Emulator *emulator.Emulator // for seeding and inspection; nil against real SendGrid
 	Real     bool               // real-API mode (acc_mode_test.go)
+	// Clock is the emulator's clock (nil in real-API mode); a provider served by
+	// testAccFactoriesWith(Clock, …) shares it.
+	Clock *testClock
 }
 
 // testAccLag is the emulator's list-count lag in acceptance tests; testAccSettle the
@@ -78,14 +113,16 @@ func newEmulatorEnv(t *testing.T) *testAccEnv {
 	key := "SG.acctest-" + strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
 	// SendGrid's list counts lag its jobs (minutes; here compressed to testAccLag); TestMain
 	// shortens the provider's settle window to match.
+	clock := newTestClock()
 	emu, srv := emulator.NewTestServer(t, emulator.Config{
-		Seed: 1,
+		Seed:  1,
+		Clock: clock.Now,
 		Keys: map[string]emulator.Key{
 			key: {UserID: testAccUserID, Username: testAccUsername, Scopes: emulator.DefaultScopes()},
 		},
 		ConsistencyLag: testAccLag,
 	})
-	return &testAccEnv{URL: srv.URL, Key: key, Emulator: emu}
+	return &testAccEnv{URL: srv.URL, Key: key, Emulator: emu, Clock: clock}
 }
 
 // AddKey registers another API key on the emulator and returns it: userID chooses the account

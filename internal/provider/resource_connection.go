@@ -22,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -60,9 +59,9 @@ func scopesWithPermissions(ss []string) string {
 }
 
 // consentVersion names the current consentText. Changing the text means changing the version,
-// which makes every connection record consent again on its next apply. (A variable only so that
-// tests can simulate a new text.)
-var consentVersion = "2025-01"
+// which makes every connection record consent again on its next apply. Resources read the
+// version from providerData, where tests can put another.
+const consentVersion = "2025-01"
 
 // consentText is what data_privacy_consent = true agrees to; a plan without consent shows it.
 const consentText = "By setting data_privacy_consent = true you confirm, on behalf of your organisation, that:\n" +
@@ -75,9 +74,6 @@ const consentText = "By setting data_privacy_consent = true you confirm, on beha
 	"objections and erasure requests, including in SendGrid.\n" +
 	"3. Only the administrators and contributors named on this connection run exports through it, and your " +
 	"organisation controls who may run Terraform with this configuration and who may read its state."
-
-// nowUTC is the clock for consented_at.
-var nowUTC = func() time.Time { return time.Now().UTC() }
 
 // NewConnectionResource returns the sendgridaudience_connection resource.
 func NewConnectionResource() resource.Resource { return &connectionResource{} }
@@ -203,8 +199,7 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"consent_version": schema.StringAttribute{
 				MarkdownDescription: "Version of the consent text agreed to. When the provider ships a new text, the next plan shows " +
 					"the change and the apply records consent again.",
-				Computed: true,
-				Default:  stringdefault.StaticString(consentVersion),
+				Computed: true, // set by ModifyPlan from providerData.consentVersion
 			},
 			"consented_at": schema.StringAttribute{
 				MarkdownDescription: "When consent was recorded (RFC 3339, UTC). Recorded again when the consent text version " +
@@ -258,9 +253,10 @@ func (m connectionModel) ref(ctx context.Context, diags *diag.Diagnostics) conne
 }
 
 // needsConsentRecord reports whether an existing connection must record consent again.
-func needsConsentRecord(state connectionModel) bool {
+// version is the consent text's current version.
+func needsConsentRecord(state connectionModel, version string) bool {
 	return state.ConsentedAt.IsNull() || state.ConsentedAt.ValueString() == "" ||
-		state.ConsentVersion.ValueString() != consentVersion || !state.DataPrivacyConsent.ValueBool()
+		state.ConsentVersion.ValueString() != version || !state.DataPrivacyConsent.ValueBool()
 }
 
 // ModifyPlan checks who runs Terraform and that a key is configured, and plans what apply will
@@ -269,19 +265,8 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if r.data == nil {
 		return
 	}
-	if req.Plan.Raw.IsNull() { // destroy
-		var state connectionModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		ref := state.ref(ctx, &resp.Diagnostics)
-		if len(ref.Administrators) == 0 {
-			return // imported and never configured: nobody to check against
-		}
-		if err := checkAdministrator(r.data.actor, ref); err != nil {
-			resp.Diagnostics.AddError("Not allowed to remove this connection", err.Error())
-		}
+	if req.Plan.Raw.IsNull() {
+		r.planDestroy(ctx, req, resp)
 		return
 	}
 
@@ -299,13 +284,14 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 	}
 
+	plan.ConsentVersion = types.StringValue(r.data.consentVersion)
 	fp := privacy.KeyFingerprint(r.data.apiKey)
 	if creating {
 		if fp != "" {
 			plan.KeyFingerprint = types.StringValue(fp)
 		}
 	} else {
-		if needsConsentRecord(state) {
+		if needsConsentRecord(state, r.data.consentVersion) {
 			plan.ConsentedAt = types.StringUnknown()
 		}
 		if fp != "" && !plan.KeyFingerprint.IsUnknown() && plan.KeyFingerprint.ValueString() != fp {
@@ -325,20 +311,45 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 
-	if !requireClient(r.data, &resp.Diagnostics) {
+	if requireClient(r.data, &resp.Diagnostics) {
+		var recorded *connectionModel // nil for a new connection
+		if !creating {
+			recorded = &state
+		}
+		r.checkChangeAllowed(ctx, plan, recorded, &resp.Diagnostics)
+	}
+}
+
+// planDestroy lets only an administrator remove the connection.
+func (r *connectionResource) planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state connectionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
+	ref := state.ref(ctx, &resp.Diagnostics)
+	if len(ref.Administrators) == 0 {
+		return // imported and never configured: nobody to check against
+	}
+	if err := checkAdministrator(r.data.actor, ref); err != nil {
+		resp.Diagnostics.AddError("Not allowed to remove this connection", err.Error())
+	}
+}
 
-	// Who may change it: the administrators on record; for a new or imported connection, the
-	// administrators being configured.
+// checkChangeAllowed lets only an administrator create or change the connection: the
+// administrators on record, or for a new or imported connection the administrators being
+// configured. It warns an administrator who removes themselves. state is nil for a new
+// connection.
+func (r *connectionResource) checkChangeAllowed(ctx context.Context, plan connectionModel, state *connectionModel, diags *diag.Diagnostics) {
+	creating := state == nil
 	authority := plan
 	if !creating && !state.Administrators.IsNull() && len(state.Administrators.Elements()) > 0 {
-		authority = state
+		authority = *state
 	}
 	if authority.Administrators.IsUnknown() {
 		return
 	}
-	ref := authority.ref(ctx, &resp.Diagnostics)
+	ref := authority.ref(ctx, diags)
 	if creating {
 		ref.DisplayName = plan.DisplayName.ValueString()
 	}
@@ -347,12 +358,12 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		if creating {
 			summary = "Not allowed to create this connection"
 		}
-		resp.Diagnostics.AddAttributeError(path.Root("administrators"), summary, err.Error())
+		diags.AddAttributeError(path.Root("administrators"), summary, err.Error())
 		return
 	}
 	if !creating && !plan.Administrators.IsUnknown() {
-		if actorRole(r.data.actor, plan.ref(ctx, &resp.Diagnostics)) != roleAdministrator {
-			resp.Diagnostics.AddAttributeWarning(path.Root("administrators"), "You are removing yourself as an administrator",
+		if actorRole(r.data.actor, plan.ref(ctx, diags)) != roleAdministrator {
+			diags.AddAttributeWarning(path.Root("administrators"), "You are removing yourself as an administrator",
 				fmt.Sprintf("After this apply, actor %q can no longer change or remove this connection; another administrator will have to.", r.data.actor))
 		}
 	}
@@ -409,27 +420,6 @@ func verifyKey(ctx context.Context, c *sendgrid.Client) (keyCheck, error) {
 	return kc, err
 }
 
-// addKeyError explains a failed key verification and what to do about it.
-func addKeyError(diags *diag.Diagnostics, err error) {
-	switch {
-	case sendgrid.IsUnauthorized(err):
-		diags.AddError("SendGrid API key is invalid or revoked",
-			"SendGrid answered 401 Unauthorized: the provider's API key is invalid or has been revoked ("+err.Error()+"). "+
-				"Create a new key in SendGrid (Settings > API Keys > Create API Key > Restricted Access) with the scopes "+scopesWithPermissions(connectionRequiredScopes)+
-				", and set it in the provider's api_key or the "+envAPIKey+" environment variable.")
-	case sendgrid.IsForbidden(err):
-		diags.AddError("SendGrid API key lacks a permission", forbiddenDetail(err))
-	default:
-		diags.AddError("Cannot verify the SendGrid API key", "Reading the key's scopes and account from SendGrid failed: "+err.Error())
-	}
-}
-
-func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
-	diags.AddError("SendGrid API key lacks required scopes",
-		fmt.Sprintf("The provider's API key is missing the scope(s) %s. Edit the key in SendGrid (Settings > API Keys > Edit API Key) "+
-			"and add: %s. Exports need all of: %s.", quotedList(missing), scopesWithPermissions(missing), scopesWithPermissions(connectionRequiredScopes)))
-}
-
 // verifyForApply verifies the key and fills the computed account attributes of m.
 func (r *connectionResource) verifyForApply(ctx context.Context, m *connectionModel, diags *diag.Diagnostics) {
 	kc, err := verifyKey(ctx, r.data.client)
@@ -466,8 +456,8 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	plan.ID = types.StringValue(uuid.NewString())
-	plan.ConsentVersion = types.StringValue(consentVersion)
-	plan.ConsentedAt = types.StringValue(nowUTC().Format(time.RFC3339))
+	plan.ConsentVersion = types.StringValue(r.data.consentVersion)
+	plan.ConsentedAt = types.StringValue(r.data.now().UTC().Format(time.RFC3339))
 	tflog.Info(ctx, "connection verified", map[string]any{"connection_id": plan.ID.ValueString(), "user_id": plan.UserID.ValueInt64()})
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -482,9 +472,9 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	plan.ConsentVersion = types.StringValue(consentVersion)
+	plan.ConsentVersion = types.StringValue(r.data.consentVersion)
 	if plan.ConsentedAt.IsUnknown() || plan.ConsentedAt.IsNull() {
-		plan.ConsentedAt = types.StringValue(nowUTC().Format(time.RFC3339))
+		plan.ConsentedAt = types.StringValue(r.data.now().UTC().Format(time.RFC3339))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }

@@ -276,13 +276,14 @@ func TestAccConnection_keyOfAnotherAccountAndRevokedKey(t *testing.T) {
 	otherKey := env.AddKey(t, 2002, "acme-eu", emulator.DefaultScopes())
 	conn := testAccConnectionConfig("SendGrid", []string{testAccAdmin}, nil, "")
 	firstConsent := statecheck.CompareValue(compare.ValuesDiffer())
+	clock := newTestClock()
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: testAccFactoriesWith(clock, consentVersion),
 		Steps: []resource.TestStep{
 			{
 				Config: env.ProviderConfig(testAccAdmin) + conn,
 				PostApplyFunc: func() {
-					time.Sleep(1100 * time.Millisecond) // consented_at has one-second resolution
+					clock.Advance(time.Hour) // a new consented_at differs from this one
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					firstConsent.AddStateValue(testAccConnection, tfjsonpath.New("consented_at")),
@@ -370,7 +371,7 @@ func TestNeedsConsentRecord(t *testing.T) {
 	base.DataPrivacyConsent = types.BoolValue(true)
 	base.ConsentVersion = types.StringValue(consentVersion)
 	base.ConsentedAt = types.StringValue("2025-01-02T03:04:05Z")
-	if needsConsentRecord(base) {
+	if needsConsentRecord(base, consentVersion) {
 		t.Error("a current consent needs no new record")
 	}
 	old := base
@@ -379,35 +380,32 @@ func TestNeedsConsentRecord(t *testing.T) {
 	imported.ConsentedAt = types.StringNull()
 	imported.DataPrivacyConsent = types.BoolNull()
 	for name, m := range map[string]connectionModel{"old text": old, "imported": imported} {
-		if !needsConsentRecord(m) {
+		if !needsConsentRecord(m, consentVersion) {
 			t.Errorf("%s: consent must be recorded again", name)
 		}
 	}
 }
 
-// TestAccConnection_newConsentTextIsAgreedAgain changes the consent text's version between two
-// steps. It does not run in parallel: it changes a package variable the provider reads.
+// TestAccConnection_newConsentTextIsAgreedAgain serves a provider with a new consent text's
+// version, and a later clock, in its second step.
 func TestAccConnection_newConsentTextIsAgreedAgain(t *testing.T) {
 	env := testAccNewEnv(t)
 	cfg := env.ProviderConfig(testAccAdmin) + testAccConnectionConfig("SendGrid", []string{testAccAdmin}, nil, "")
-	previous := consentVersion
-	t.Cleanup(func() { consentVersion = previous })
 	consentedAt := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+	clock := newTestClock()
+	resource.ParallelTest(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
-				Config: cfg,
+				ProtoV6ProviderFactories: testAccFactoriesWith(clock, consentVersion),
+				Config:                   cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					consentedAt.AddStateValue(testAccConnection, tfjsonpath.New("consented_at")),
 				},
 			},
 			{
-				PreConfig: func() {
-					consentVersion = "2099-01"
-					time.Sleep(1100 * time.Millisecond) // consented_at has one-second resolution
-				},
-				Config: cfg,
+				PreConfig:                func() { clock.Advance(time.Hour) },
+				ProtoV6ProviderFactories: testAccFactoriesWith(clock, "2099-01"),
+				Config:                   cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testAccConnection, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("consent_version"), knownvalue.StringExact("2099-01")),

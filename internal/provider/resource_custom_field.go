@@ -200,7 +200,7 @@ func (r *customFieldResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	f, err := r.data.client.CreateField(ctx, plan.Name.ValueString(), sendgrid.FieldType(plan.Type.ValueString()))
 	if err != nil {
-		if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+		if keyRefused(err) {
 			addKeyError(&resp.Diagnostics, err)
 			return
 		}

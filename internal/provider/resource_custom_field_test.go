@@ -29,17 +29,18 @@ resource "sendgridaudience_custom_field" "test" {
 }
 
 // liveField returns the account's custom field with the given name.
-func liveField(env *testAccEnv, t *testing.T, name string) (sendgrid.Field, bool) {
+// liveField returns the custom field of that name in SendGrid, and whether there is one.
+func liveField(env *testAccEnv, t *testing.T, name string) (sendgrid.Field, bool, error) {
 	custom, _, err := env.Client(t).Fields(context.Background())
 	if err != nil {
-		t.Fatalf("fields: %v", err)
+		return sendgrid.Field{}, false, fmt.Errorf("reading the custom fields: %w", err)
 	}
 	for _, f := range custom {
 		if f.Name == name {
-			return f, true
+			return f, true, nil
 		}
 	}
-	return sendgrid.Field{}, false
+	return sendgrid.Field{}, false, nil
 }
 
 func TestAccCustomField_lifecycle(t *testing.T) {
@@ -59,7 +60,10 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 					sameID.AddStateValue(testAccField, tfjsonpath.New("field_id")),
 				},
 				Check: func(s *terraform.State) error {
-					f, ok := liveField(env, t, "loyalty_tier")
+					f, ok, err := liveField(env, t, "loyalty_tier")
+					if err != nil {
+						return err
+					}
 					if !ok || f.Type != sendgrid.FieldText || f.ID != s.RootModule().Resources[testAccField].Primary.ID {
 						return fmt.Errorf("SendGrid has %+v (found %v)", f, ok)
 					}
@@ -89,7 +93,11 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 					newID.AddStateValue(testAccField, tfjsonpath.New("field_id")),
 				},
 				Check: func(*terraform.State) error {
-					if _, ok := liveField(env, t, "loyalty_level"); !ok {
+					_, ok, err := liveField(env, t, "loyalty_level")
+					if err != nil {
+						return err
+					}
+					if !ok {
 						return fmt.Errorf("field not renamed in SendGrid")
 					}
 					return nil
@@ -108,10 +116,11 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 			},
 		},
 		CheckDestroy: func(*terraform.State) error {
-			if f, ok := liveField(env, t, "loyalty_level"); ok {
-				return fmt.Errorf("field %s still exists after destroy", f.ID)
+			f, ok, err := liveField(env, t, "loyalty_level")
+			if err == nil && ok {
+				err = fmt.Errorf("field %s still exists after destroy", f.ID)
 			}
-			return nil
+			return err
 		},
 	})
 }
@@ -192,9 +201,9 @@ func TestAccCustomField_deletedOutsideTerraform(t *testing.T) {
 			{Config: cfg},
 			{
 				PreConfig: func() {
-					f, ok := liveField(env, t, "signup_date")
-					if !ok {
-						t.Fatal("field missing after create")
+					f, ok, err := liveField(env, t, "signup_date")
+					if err != nil || !ok {
+						t.Fatalf("field missing after create (%v)", err)
 					}
 					if err := env.Client(t).DeleteField(context.Background(), f.ID); err != nil {
 						t.Fatal(err)

@@ -10,24 +10,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
-	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
 var (
-	_ resource.Resource                = (*exportResource)(nil)
-	_ resource.ResourceWithConfigure   = (*exportResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*exportResource)(nil)
-	_ resource.ResourceWithImportState = (*exportResource)(nil)
+	_ resource.Resource                   = (*exportResource)(nil)
+	_ resource.ResourceWithConfigure      = (*exportResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*exportResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*exportResource)(nil)
+	_ resource.ResourceWithImportState    = (*exportResource)(nil)
 )
 
 // Keys of the export's private state. Values are JSON, as the framework requires.
@@ -57,11 +55,43 @@ func (r *exportResource) Configure(_ context.Context, req resource.ConfigureRequ
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// ValidateConfig refuses two segments of the same name, at validate and plan time. A segment
+// without a name goes by its position ("segment 2"). Unknown names are checked at apply time.
+func (r *exportResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var segments types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("segments"), &segments)...)
+	if resp.Diagnostics.HasError() || segments.IsUnknown() || segments.IsNull() {
+		return
+	}
+	var segs []segmentRefModel
+	for _, v := range segments.Elements() {
+		obj, ok := v.(types.Object)
+		if !ok || obj.IsUnknown() {
+			return // a segment known only at apply (a data source read then)
+		}
+		var seg segmentRefModel
+		resp.Diagnostics.Append(obj.As(ctx, &seg, objectAsOptions)...)
+		if resp.Diagnostics.HasError() || seg.Name.IsUnknown() {
+			return
+		}
+		segs = append(segs, seg)
+	}
+	seen := map[string]bool{}
+	for i, s := range segs {
+		name := segmentName(s, i)
+		if seen[name] {
+			resp.Diagnostics.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("name"), "Duplicate segment name",
+				fmt.Sprintf("Two segments are named %q; give each segment of an export its own name.", name))
+		}
+		seen[name] = true
+	}
+}
+
 // envSettleWindow overrides export.DefaultSettleWindow (a Go duration such as "5m").
 const envSettleWindow = "SENDGRIDAUDIENCE_SETTLE_WINDOW"
 
 func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
-	e := &export.Engine{Client: r.data.client}
+	e := &export.Engine{Client: r.data.client, Now: r.data.now}
 	if d, err := time.ParseDuration(os.Getenv(envSettleWindow)); err == nil {
 		e.SettleWindow = d
 		if d == 0 {
@@ -84,100 +114,6 @@ func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
 		})
 	}
 	return e
-}
-
-// exportInputs is the configuration of an export as the engine takes it, with what is known.
-type exportInputs struct {
-	req       export.Request
-	conn      connectionRef
-	connKnown bool
-	allKnown  bool // every value the engine needs is known
-}
-
-// inputs converts the model into an engine request. allKnown is false when a value the plan
-// checks need is not known yet (a connection or list created in the same apply).
-func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag.Diagnostics) exportInputs {
-	in := exportInputs{allKnown: true}
-	ref, known, d := connectionRefFromObject(ctx, m.Connection)
-	diags.Append(d...)
-	in.conn, in.connKnown = ref, known
-	if !known || m.ListID.IsUnknown() || m.Segments.IsUnknown() || m.DataMatching.IsUnknown() ||
-		m.ManagedCustomFields.IsUnknown() || m.MaxProfiles.IsUnknown() {
-		in.allKnown = false
-	}
-	if cp := m.Connection.Attributes()["profile_cap"]; cp == nil || cp.IsUnknown() {
-		in.allKnown = false
-	}
-
-	req := &in.req
-	req.ListID = m.ListID.ValueString()
-	req.MaxProfiles = m.MaxProfiles.ValueInt64()
-	req.ConnectionCap = ref.ProfileCap
-	req.SyncMode = export.SyncMode(m.SyncMode.ValueString())
-	req.InvalidPolicy = export.InvalidPolicy(m.InvalidProfiles.ValueString())
-	if r.data != nil {
-		req.APIKey = r.data.apiKey
-	}
-
-	if !m.Segments.IsUnknown() && !m.Segments.IsNull() {
-		var segs []segmentRefModel
-		diags.Append(m.Segments.ElementsAs(ctx, &segs, false)...)
-		names := map[string]bool{}
-		for i, s := range segs {
-			if s.Name.IsUnknown() || s.Source.IsUnknown() || s.Query.IsUnknown() || s.Filter.IsUnknown() {
-				in.allKnown = false
-			}
-			name := s.Name.ValueString()
-			if name == "" {
-				name = fmt.Sprintf("segment %d", i+1)
-			}
-			if names[name] {
-				diags.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("name"), "Duplicate segment name",
-					fmt.Sprintf("Two segments are named %q; give each segment of an export its own name.", name))
-			}
-			names[name] = true
-			if s.Fingerprint.IsUnknown() {
-				in.allKnown = false
-			}
-			spec := segment.Spec{Name: name, Source: s.Source.ValueString(), Query: s.Query.ValueString(), Filter: s.Filter.ValueString()}
-			req.SegmentFingerprints = append(req.SegmentFingerprints, previewedFingerprint(req.APIKey, s.Fingerprint.ValueString()))
-			if r.data != nil {
-				spec.Password = r.data.databasePassword
-			}
-			req.Segments = append(req.Segments, spec)
-		}
-	}
-
-	if !m.DataMatching.IsUnknown() && !m.DataMatching.IsNull() {
-		var dm dataMatchingModel
-		diags.Append(m.DataMatching.As(ctx, &dm, objectAsOptions)...)
-		var known bool
-		req.Mapping, known = dm.mapping()
-		in.allKnown = in.allKnown && known
-		if !dm.CustomFields.IsNull() && !dm.CustomFields.IsUnknown() {
-			req.Mapping.Custom = map[string]string{}
-			for k, v := range dm.CustomFields.Elements() {
-				s, _ := v.(types.String)
-				if s.IsUnknown() {
-					in.allKnown = false
-				}
-				req.Mapping.Custom[k] = s.ValueString()
-			}
-		}
-	}
-
-	if !m.ManagedCustomFields.IsNull() && !m.ManagedCustomFields.IsUnknown() {
-		var fields []customFieldRefModel
-		diags.Append(m.ManagedCustomFields.ElementsAs(ctx, &fields, false)...)
-		for _, f := range fields {
-			if f.Name.IsUnknown() || f.Type.IsUnknown() {
-				in.allKnown = false
-				continue
-			}
-			req.PendingFields = append(req.PendingFields, export.PendingField{Name: f.Name.ValueString(), Type: sendgrid.FieldType(f.Type.ValueString())})
-		}
-	}
-	return in
 }
 
 // checkGovernance applies the connection's rules: consent given, and the actor allowed.
@@ -221,18 +157,6 @@ func (r *exportResource) checkAccount(ctx context.Context, in exportInputs, diag
 	}
 }
 
-// fullRun reports whether the run must disregard the previous snapshot: on create and import,
-// when the list drifted, or when run_trigger changed (an on-demand run re-sends everything).
-func fullRun(state *exportModel, plan *exportModel) bool {
-	if state == nil {
-		return true
-	}
-	if state.InSync.IsNull() || !state.InSync.ValueBool() {
-		return true
-	}
-	return !plan.RunTrigger.Equal(state.RunTrigger)
-}
-
 func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		r.planDestroy(ctx, req, resp)
@@ -257,7 +181,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	if !in.allKnown || r.data == nil {
 		// Values known only after apply (a connection or list created in the same run): the
 		// checks run again at apply, and the outcome is shown then.
-		r.markRunUnknown(&plan)
+		markRunUnknown(&plan)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -305,51 +229,6 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		"unchanged": engPlan.Unchanged, "invalid": invalidTotal(engPlan.Invalid), "method": engPlan.Method,
 		"requests": engPlan.Requests, "full_run": full,
 	})
-}
-
-// sameSettings reports whether the settings that shape a run are unchanged.
-func sameSettings(state, plan *exportModel) bool {
-	return state.Name.Equal(plan.Name) && state.ListID.Equal(plan.ListID) && state.Segments.Equal(plan.Segments) &&
-		state.DataMatching.Equal(plan.DataMatching) && state.ManagedCustomFields.Equal(plan.ManagedCustomFields) &&
-		state.MaxProfiles.Equal(plan.MaxProfiles) && state.SyncMode.Equal(plan.SyncMode) &&
-		state.InvalidProfiles.Equal(plan.InvalidProfiles) && state.RunTrigger.Equal(plan.RunTrigger) &&
-		state.OnDestroy.Equal(plan.OnDestroy) && state.Connection.Equal(plan.Connection)
-}
-
-func (r *exportResource) markRunUnknown(plan *exportModel) {
-	if plan.ID.IsNull() || plan.ID.IsUnknown() {
-		plan.ID = types.StringUnknown()
-		if !plan.ListID.IsUnknown() && !plan.Name.IsUnknown() {
-			plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
-		}
-	}
-	plan.ProfileCount = types.Int64Unknown()
-	plan.SegmentFingerprint = types.StringUnknown()
-	plan.Changes = types.ObjectUnknown(changesAttrTypes)
-	plan.Validation = types.ObjectUnknown(validationAttrTypes)
-	plan.InSync = types.BoolUnknown()
-	plan.LastRun = types.ObjectUnknown(lastRunAttrTypes)
-}
-
-// planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
-// will be skipped (masked), and segments that select nobody.
-func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {
-	failing := req.InvalidPolicy == export.InvalidFail && p.Invalid != nil && p.Invalid.Total > 0
-	if p.Profiles == 0 && !failing {
-		what := "Nothing will be sent."
-		if req.SyncMode == export.SyncMirror {
-			what = "In mirror mode this removes from the list every contact this export put there."
-		}
-		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
-			fmt.Sprintf("%d rows were read and %d selected, but no valid profile remains. %s Check the sources and filters.",
-				p.Rows, p.Selected, what))
-	}
-	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
-		return
-	}
-	diags.AddAttributeWarning(path.Root("invalid_profiles"),
-		fmt.Sprintf("%d invalid profiles will be skipped", p.Invalid.Total),
-		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }
 
 func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -548,9 +427,9 @@ func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // the snapshot of earlier runs every profile is sent once more.
 func (r *exportResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	listID, name, ok := strings.Cut(req.ID, "/")
-	if !ok || !uuidPattern.MatchString(listID) || name == "" {
+	if !ok || !isListID(listID) || name == "" {
 		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected <list_id>/<export name>, such as 3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a10/newsletter; got %q.", req.ID))
+			fmt.Sprintf("Expected <list_id>/<export name>, such as %s/newsletter; got %q.", listIDExample, req.ID))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
@@ -562,8 +441,6 @@ func (r *exportResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("on_destroy"), destroyKeep)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("max_profiles"), int64(defaultMaxProfiles))...)
 }
-
-var objectAsOptions = basetypes.ObjectAsOptions{}
 
 func exportID(listID, name string) string { return listID + "/" + name }
 
@@ -587,76 +464,6 @@ func (r *exportResource) readSnapshot(ctx context.Context, priv privateGetter, d
 func writeSnapshot(ctx context.Context, priv privateSetter, snap []byte) diag.Diagnostics {
 	raw, _ := json.Marshal(base64.StdEncoding.EncodeToString(snap))
 	return priv.SetKey(ctx, privateSnapshot, raw)
-}
-
-func snapshotMembers(res *export.Result) int64 {
-	if res.Plan == nil {
-		return 0
-	}
-	return res.Report.Created + res.Report.Updated + res.Plan.Unchanged
-}
-
-func invalidTotal(r *export.InvalidReport) int64 {
-	if r == nil {
-		return 0
-	}
-	return r.Total
-}
-
-func changesValue(p *export.Plan) types.Object {
-	return types.ObjectValueMust(changesAttrTypes, map[string]attr.Value{
-		"to_add":    types.Int64Value(p.ToAdd),
-		"to_update": types.Int64Value(p.ToUpdate),
-		"to_remove": types.Int64Value(p.ToRemove),
-		"unchanged": types.Int64Value(p.Unchanged),
-	})
-}
-
-func validationValue(p *export.Plan) types.Object {
-	byReason := map[string]attr.Value{}
-	samples := []attr.Value{}
-	var invalid int64
-	if p.Invalid != nil {
-		invalid = p.Invalid.Total
-		for k, v := range p.Invalid.ByReason {
-			byReason[k] = types.Int64Value(v)
-		}
-		for _, row := range p.Invalid.First {
-			samples = append(samples, types.StringValue(row.String()))
-		}
-	}
-	return types.ObjectValueMust(validationAttrTypes, map[string]attr.Value{
-		"valid":      types.Int64Value(p.Selected - invalid),
-		"invalid":    types.Int64Value(invalid),
-		"duplicates": types.Int64Value(p.Duplicates),
-		"by_reason":  types.MapValueMust(types.Int64Type, byReason),
-		"samples":    types.ListValueMust(types.StringType, samples),
-	})
-}
-
-func lastRunValue(rep *export.Report, runErr error) types.Object {
-	jobs := make([]attr.Value, 0, len(rep.JobIDs))
-	for _, id := range rep.JobIDs {
-		jobs = append(jobs, types.StringValue(id))
-	}
-	msg := fmt.Sprintf("%s: %d sent (%d created, %d updated), %d removed, %d errored, %d invalid skipped",
-		rep.Status, rep.Requested, rep.Created, rep.Updated, rep.Removed, rep.Errored, rep.SkippedInvalid)
-	if runErr != nil {
-		msg = string(rep.Status) + ": " + runErr.Error()
-	}
-	return types.ObjectValueMust(lastRunAttrTypes, map[string]attr.Value{
-		"status":          types.StringValue(string(rep.Status)),
-		"started_at":      types.StringValue(rep.StartedAt.UTC().Format(time.RFC3339)),
-		"finished_at":     types.StringValue(rep.FinishedAt.UTC().Format(time.RFC3339)),
-		"requested":       types.Int64Value(rep.Requested),
-		"created":         types.Int64Value(rep.Created),
-		"updated":         types.Int64Value(rep.Updated),
-		"removed":         types.Int64Value(rep.Removed),
-		"errored":         types.Int64Value(rep.Errored),
-		"skipped_invalid": types.Int64Value(rep.SkippedInvalid),
-		"job_ids":         types.ListValueMust(types.StringType, jobs),
-		"message":         types.StringValue(msg),
-	})
 }
 
 // addEngineError turns an engine error into diagnostics on the attribute to blame.
@@ -750,20 +557,4 @@ func toPath(p export.Path) path.Path {
 		}
 	}
 	return out
-}
-
-// lastRunFinished is when the last run recorded in state finished (zero when unknown).
-func lastRunFinished(state *exportModel) time.Time {
-	if state == nil || state.LastRun.IsNull() || state.LastRun.IsUnknown() {
-		return time.Time{}
-	}
-	v, ok := state.LastRun.Attributes()["finished_at"].(types.String)
-	if !ok || v.IsNull() || v.IsUnknown() {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339, v.ValueString())
-	if err != nil {
-		return time.Time{}
-	}
-	return t
 }

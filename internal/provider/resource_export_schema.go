@@ -22,8 +22,6 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 )
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // exportModel is the state and plan of sendgridaudience_export.
 type exportModel struct {
 	ID                  types.String   `tfsdk:"id"`
@@ -202,7 +200,7 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"Changing it replaces the export.",
 				Required: true,
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(uuidPattern, "must be a SendGrid list ID (a UUID such as 3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a10)"),
+					listIDValidator(),
 				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},

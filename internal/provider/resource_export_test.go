@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
-	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -47,11 +51,17 @@ func newExportFixture(t *testing.T, opts synth.Options) *exportFixture {
 // write (re)generates the profile file.
 func (f *exportFixture) write(t *testing.T, opts synth.Options) {
 	t.Helper()
+	writeProfiles(t, f.path, opts)
+}
+
+// writeProfiles generates a profile file at path.
+func writeProfiles(t *testing.T, path string, opts synth.Options) {
+	t.Helper()
 	g, err := synth.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := g.WriteFile(context.Background(), f.path, synth.CSV); err != nil {
+	if err := g.WriteFile(context.Background(), path, synth.CSV); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -109,12 +119,13 @@ resource "sendgridaudience_export" "test" {
 `, f.path, f.listID, extra)
 }
 
-func (f *exportFixture) checkMembers(t *testing.T, want []string) {
-	t.Helper()
+// checkMembers reports whether the list holds exactly the contacts in want.
+func (f *exportFixture) checkMembers(want []string) error {
 	got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("list holds %d contacts, want %d (the segments exactly)", len(got), len(want))
+		return fmt.Errorf("list holds %d contacts, want %d (the segments exactly)", len(got), len(want))
 	}
+	return nil
 }
 
 func contactsSent(c emulator.Counters) int64 { return c.ContactsUpserted + c.ContactsImported }
@@ -163,7 +174,9 @@ func TestAccExport_incrementalRuns(t *testing.T) {
 					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("in_sync"), knownvalue.Bool(true)),
 				},
 				Check: func(*terraform.State) error {
-					f.checkMembers(t, all)
+					if err := f.checkMembers(all); err != nil {
+						return err
+					}
 					if got := contactsSent(f.env.Emulator.Counters()); got != int64(len(all)) {
 						return fmt.Errorf("first run sent %d contacts, want %d", got, len(all))
 					}
@@ -197,7 +210,9 @@ func TestAccExport_incrementalRuns(t *testing.T) {
 					if got := contactsSent(f.env.Emulator.Counters()) - sentBefore; got != editedValid {
 						return fmt.Errorf("the incremental run sent %d contacts, want %d", got, editedValid)
 					}
-					f.checkMembers(t, all)
+					if err := f.checkMembers(all); err != nil {
+						return err
+					}
 					return nil
 				},
 			},
@@ -214,12 +229,14 @@ func TestAccExport_incrementalRuns(t *testing.T) {
 				ResourceName:      "sendgridaudience_export.test",
 				ImportState:       true,
 				ImportStateId:     f.listID + "/newsletter",
-				ImportStateVerify: false,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 || states[0].Attributes["list_id"] != f.listID || states[0].Attributes["name"] != "newsletter" {
-						return fmt.Errorf("import did not restore list_id and name: %v", states)
-					}
-					return nil
+				ImportStateVerify: true,
+				// Import restores the export's identity and settings (id, list_id, name, sync_mode,
+				// invalid_profiles, on_destroy, max_profiles). The configuration's references and the
+				// last run's record cannot be read back from SendGrid; in_sync is false so that the
+				// first apply after an import is a full run.
+				ImportStateVerifyIgnore: []string{
+					"sendgrid_connection", "segments", "data_matching", "managed_custom_fields", "run_trigger",
+					"profile_count", "segment_fingerprint", "changes", "validation", "in_sync", "last_run", "timeouts",
 				},
 			},
 		},
@@ -243,7 +260,7 @@ func TestAccExport_mirrorRemovesLeavers(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: f.config(testAccAdmin, `  sync_mode = "mirror"`),
-				Check:  func(*terraform.State) error { f.checkMembers(t, all); return nil },
+				Check:  func(*terraform.State) error { return f.checkMembers(all) },
 			},
 			{
 				Config: filtered,
@@ -254,7 +271,9 @@ func TestAccExport_mirrorRemovesLeavers(t *testing.T) {
 					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("removed"), knownvalue.Int64Exact(int64(len(all)-len(paying)))),
 				},
 				Check: func(*terraform.State) error {
-					f.checkMembers(t, paying)
+					if err := f.checkMembers(paying); err != nil {
+						return err
+					}
 					for _, e := range all {
 						if _, ok := f.env.Emulator.Contact(f.env.Key, e); !ok {
 							return fmt.Errorf("a contact was deleted from SendGrid; mirror mode only removes from the list")
@@ -369,7 +388,9 @@ func TestAccExport_faultThenConverge(t *testing.T) {
 					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("status"), knownvalue.StringExact("succeeded")),
 				},
 				Check: func(*terraform.State) error {
-					f.checkMembers(t, all)
+					if err := f.checkMembers(all); err != nil {
+						return err
+					}
 					return nil
 				},
 			},
@@ -468,13 +489,13 @@ func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
 		if _, err := c.RemoveListContacts(ctx, f.listID, ids); err != nil {
 			t.Fatal(err)
 		}
-		// Removal jobs have no documented status; and list counts lag: wait out the lag and the
-		// settle window after the last run before planning.
+		// Removal jobs have no documented status; and list counts lag: move the clock past the
+		// lag and the settle window after the last run before planning.
 		f.env.Emulator.FlushJobs()
-		time.Sleep(testAccLag + testAccSettle)
+		f.env.Clock.Advance(testAccLag + testAccSettle)
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: testAccFactoriesWith(f.env.Clock, consentVersion),
 		Steps: []resource.TestStep{
 			{Config: f.config(testAccAdmin, "")},
 			{ // Contacts removed from the list outside Terraform: refresh notices, the plan reconciles.
@@ -484,7 +505,7 @@ func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
 					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
 					plancheck.ExpectUnknownValue("sendgridaudience_export.test", tfjsonpath.New("in_sync")),
 				}},
-				Check: func(*terraform.State) error { f.checkMembers(t, all); return nil },
+				Check: func(*terraform.State) error { return f.checkMembers(all) },
 			},
 			{
 				Config:           f.config(testAccAdmin, ""),
@@ -550,12 +571,34 @@ func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
 	})
 }
 
-// editBeforeApply is a plan check that changes the profile file after the plan was made and
-// before it is applied.
-type editBeforeApply struct{ edit func() }
+// serverWithApplyHook serves the provider and runs hook once, before the first apply of a
+// change to a resource of type typeName: after the plan was made, as a person editing the data
+// between plan and apply would.
+type serverWithApplyHook struct {
+	tfprotov6.ProviderServer
+	typeName string
+	once     *sync.Once
+	hook     func()
+}
 
-func (e editBeforeApply) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
-	e.edit()
+func (s serverWithApplyHook) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	if req.TypeName == s.typeName {
+		s.once.Do(s.hook)
+	}
+	return s.ProviderServer.ApplyResourceChange(ctx, req)
+}
+
+// testAccFactoriesWithApplyHook serves the provider with hook run before the first apply of a
+// change to a typeName resource.
+func testAccFactoriesWithApplyHook(typeName string, hook func()) map[string]func() (tfprotov6.ProviderServer, error) {
+	once := &sync.Once{}
+	serve := providerserver.NewProtocol6WithError(New("test")())
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"sendgridaudience": func() (tfprotov6.ProviderServer, error) {
+			s, err := serve()
+			return serverWithApplyHook{ProviderServer: s, typeName: typeName, once: once, hook: hook}, err
+		},
+	}
 }
 
 func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
@@ -563,18 +606,28 @@ func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
 	f := newExportFixture(t, opts)
 	edited := opts
 	edited.EditPercent = 5
+	// The edited file is written now and moved in place between plan and apply.
+	editedPath := f.path + ".edited"
+	writeProfiles(t, editedPath, edited)
+	editDone := make(chan error, 1)
+	edit := func() { editDone <- os.Rename(editedPath, f.path) }
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: testAccFactoriesWithApplyHook("sendgridaudience_export", edit),
 		Steps: []resource.TestStep{
 			{
-				Config: f.config(testAccAdmin, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					editBeforeApply{edit: func() { f.write(t, edited) }},
-				}},
+				Config:      f.config(testAccAdmin, ""),
 				ExpectError: allWordsRe("Segment changed since the plan", `segment "customers" changed after it was read for the plan`, "run terraform plan again"),
 			},
 		},
 	})
+	select {
+	case err := <-editDone:
+		if err != nil {
+			t.Fatalf("editing the profile file between plan and apply: %v", err)
+		}
+	default:
+		t.Fatal("the profile file was not edited between plan and apply")
+	}
 	if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
 		t.Fatalf("%d contacts were sent although the segment changed after the plan", got)
 	}

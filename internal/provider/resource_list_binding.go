@@ -73,7 +73,7 @@ func (r *listBindingResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Optional: true,
 				Computed: true,
 				Validators: []validator.String{
-					stringvalidator.RegexMatches(listIDPattern, "must be a SendGrid list ID: a UUID such as 0b7b2f9c-4a1e-4c8e-9d6a-2f5e8c1b3a7d"),
+					listIDValidator(),
 				},
 				PlanModifiers: []planmodifier.String{
 					stringplanmodifier.UseStateForUnknown(),
@@ -245,7 +245,7 @@ func addListLookupError(diags *diag.Diagnostics, p path.Path, id string, err err
 			fmt.Sprintf("No contact list with ID %s exists in the SendGrid account of the provider's API key. Check the ID "+
 				"(the sendgridaudience_list data source looks one up by name), make sure the key belongs to the right account, "+
 				"or set create = true and name to create a new list.", id))
-	case sendgrid.IsUnauthorized(err), sendgrid.IsForbidden(err):
+	case keyRefused(err):
 		addKeyError(diags, err)
 	default:
 		diags.AddAttributeError(p, "Cannot read SendGrid list", fmt.Sprintf("Reading list %s failed: %v", id, err))
@@ -269,7 +269,7 @@ func (r *listBindingResource) Create(ctx context.Context, req resource.CreateReq
 	if plan.Create.ValueBool() {
 		l, err := c.CreateList(ctx, plan.Name.ValueString())
 		if err != nil {
-			if sendgrid.IsUnauthorized(err) || sendgrid.IsForbidden(err) {
+			if keyRefused(err) {
 				addKeyError(&resp.Diagnostics, err)
 			} else {
 				resp.Diagnostics.AddAttributeError(path.Root("name"), "Cannot create SendGrid list",
@@ -401,9 +401,9 @@ func (r *listBindingResource) Delete(ctx context.Context, req resource.DeleteReq
 // ImportState binds an existing list by its ID; Read fills name and count.
 func (r *listBindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := strings.TrimSpace(req.ID)
-	if !listIDPattern.MatchString(id) {
+	if !isListID(id) {
 		resp.Diagnostics.AddError("Invalid list ID",
-			fmt.Sprintf("Import a list binding by the SendGrid list ID, a UUID such as 0b7b2f9c-4a1e-4c8e-9d6a-2f5e8c1b3a7d; got %q.", req.ID))
+			fmt.Sprintf("Import a list binding by the SendGrid list ID, a UUID such as %s; got %q.", listIDExample, req.ID))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)

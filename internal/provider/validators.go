@@ -2,6 +2,9 @@ package provider
 
 import (
 	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 // Patterns shared by schemas and the checks behind them.
@@ -14,3 +17,15 @@ var (
 	// noEdgeSpace refuses values that start or end with white space.
 	noEdgeSpace = regexp.MustCompile(`^(\S(.*\S)?)?$`)
 )
+
+// listIDExample is a well-formed list ID for messages.
+const listIDExample = "0b7b2f9c-4a1e-4c8e-9d6a-2f5e8c1b3a7d"
+
+// isListID reports whether s is a well-formed SendGrid list ID. Import IDs use it; schemas use
+// listIDValidator, which applies the same rule.
+func isListID(s string) bool { return listIDPattern.MatchString(s) }
+
+// listIDValidator is the validator of every list ID attribute.
+func listIDValidator() validator.String {
+	return stringvalidator.RegexMatches(listIDPattern, "must be a SendGrid list ID: a UUID such as "+listIDExample)
+}

@@ -1,0 +1,91 @@
+package provider
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// exportConfigWithSegments is an export configuration holding only the given segments.
+func exportConfigWithSegments(t *testing.T, names ...types.String) tfsdk.Config {
+	return exportConfigWithSegmentValues(t, segmentValues(names...))
+}
+
+// segmentValues are segments of the given names.
+func segmentValues(names ...types.String) []attr.Value {
+	elems := make([]attr.Value, 0, len(names))
+	for _, n := range names {
+		elems = append(elems, types.ObjectValueMust(segmentRefAttrTypes, map[string]attr.Value{
+			"name": n, "source": types.StringValue("file://profiles.csv"), "query": types.StringNull(),
+			"filter": types.StringNull(), "fingerprint": types.StringNull(),
+		}))
+	}
+	return elems
+}
+
+// exportConfigWithSegmentValues is an export configuration holding only the given segments.
+func exportConfigWithSegmentValues(t *testing.T, elems []attr.Value) tfsdk.Config {
+	t.Helper()
+	ctx := context.Background()
+	var sr resource.SchemaResponse
+	(&exportResource{}).Schema(ctx, resource.SchemaRequest{}, &sr)
+	plan := tfsdk.Plan{Schema: sr.Schema, Raw: tftypes.NewValue(sr.Schema.Type().TerraformType(ctx), nil)}
+	segs := types.ListValueMust(types.ObjectType{AttrTypes: segmentRefAttrTypes}, elems)
+	if d := plan.SetAttribute(ctx, path.Root("segments"), segs); d.HasError() {
+		t.Fatalf("building the configuration: %v", d)
+	}
+	return tfsdk.Config{Schema: sr.Schema, Raw: plan.Raw}
+}
+
+func TestExportValidateConfig_duplicateSegmentNames(t *testing.T) {
+	s := types.StringValue
+	cases := []struct {
+		name   string
+		segs   []types.String
+		wantAt string // attribute path of the error; empty for none
+	}{
+		{"distinct", []types.String{s("free"), s("paying")}, ""},
+		{"same name twice", []types.String{s("free"), s("paying"), s("free")}, "segments[2].name"},
+		{"unnamed segment and its positional name", []types.String{s("segment 2"), types.StringNull()}, "segments[1].name"},
+		{"unknown name waits for apply", []types.String{s("free"), types.StringUnknown(), s("free")}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var resp resource.ValidateConfigResponse
+			(&exportResource{}).ValidateConfig(context.Background(),
+				resource.ValidateConfigRequest{Config: exportConfigWithSegments(t, c.segs...)}, &resp)
+			errs := resp.Diagnostics.Errors()
+			if c.wantAt == "" {
+				if len(errs) != 0 {
+					t.Fatalf("want no error, got %v", errs)
+				}
+				return
+			}
+			if len(errs) != 1 || errs[0].Summary() != "Duplicate segment name" {
+				t.Fatalf("want one duplicate-name error, got %v", errs)
+			}
+			wp, ok := errs[0].(interface{ Path() path.Path })
+			if !ok || wp.Path().String() != c.wantAt {
+				t.Fatalf("error on %v, want %s", errs[0], c.wantAt)
+			}
+		})
+	}
+}
+
+// A segment known only at apply (a data source read then) defers the check to apply time.
+func TestExportValidateConfig_unknownSegmentWaitsForApply(t *testing.T) {
+	elems := append(segmentValues(types.StringValue("free"), types.StringValue("free")),
+		types.ObjectUnknown(segmentRefAttrTypes))
+	var resp resource.ValidateConfigResponse
+	(&exportResource{}).ValidateConfig(context.Background(),
+		resource.ValidateConfigRequest{Config: exportConfigWithSegmentValues(t, elems)}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("want no error while a segment is unknown, got %v", resp.Diagnostics)
+	}
+}
