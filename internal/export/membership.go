@@ -46,10 +46,27 @@ func (m *members) ref(eh uint64) member {
 	return member{eh: eh}
 }
 
-// listMembers reads the list's members through a contacts export (POST
-// /v3/marketing/contacts/exports, wait, download). With keepRefs the contact IDs (or, without
-// an ID column, the emails) are kept for removals. An empty list is not exported.
-func (e *Engine) listMembers(ctx context.Context, listID string, h *hasher, keepRefs bool) (*members, error) {
+// listMembers reads the email hashes of the list's members through a contacts export (POST
+// /v3/marketing/contacts/exports, wait, download). An empty list is not exported.
+func (e *Engine) listMembers(ctx context.Context, listID string, h *hasher) (*members, error) {
+	return e.collectMembers(ctx, listID, h, func(*members, member) uint64 { return 0 })
+}
+
+// listMemberRefs is listMembers keeping, for removals, the members' contact IDs (or, without
+// an ID column, their emails).
+func (e *Engine) listMemberRefs(ctx context.Context, listID string, h *hasher) (*members, error) {
+	return e.collectMembers(ctx, listID, h, func(m *members, mb member) uint64 {
+		if mb.id != "" {
+			mb.email = ""
+		}
+		m.refs = append(m.refs, mb)
+		return uint64(len(m.refs) - 1)
+	})
+}
+
+// collectMembers reads the list's members; keep stores what a member needs beyond its email
+// hash and returns the index recorded with the hash.
+func (e *Engine) collectMembers(ctx context.Context, listID string, h *hasher, keep func(*members, member) uint64) (*members, error) {
 	m := &members{}
 	if n, err := e.Client.ListContactCount(ctx, listID); err != nil {
 		return nil, err
@@ -57,15 +74,7 @@ func (e *Engine) listMembers(ctx context.Context, listID string, h *hasher, keep
 		return m, nil
 	}
 	err := e.eachMember(ctx, listID, h, func(mb member) error {
-		idx := uint64(0)
-		if keepRefs {
-			if mb.id != "" {
-				mb.email = ""
-			}
-			idx = uint64(len(m.refs))
-			m.refs = append(m.refs, mb)
-		}
-		m.entries = append(m.entries, snapshot.Entry{Email: mb.eh, Content: idx})
+		m.entries = append(m.entries, snapshot.Entry{Email: mb.eh, Content: keep(m, mb)})
 		return nil
 	})
 	if err != nil {
@@ -256,7 +265,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 		return rep, nil
 	}
 	h := newHasher(key, nil)
-	m, err := e.listMembers(ctx, req.ListID, h, true)
+	m, err := e.listMemberRefs(ctx, req.ListID, h)
 	if err != nil {
 		return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}

@@ -13,9 +13,8 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 )
 
-// SegmentError is a segment that could not be opened or read. Path is segments[i].
+// SegmentError is a segment that could not be opened or read (Index in Request.Segments).
 type SegmentError struct {
-	Path  Path
 	Index int
 	Name  string
 	Err   error
@@ -37,6 +36,7 @@ type scan struct {
 	slots []slot
 	codec *codec
 	h     *hasher
+	fpKey []byte // key of the segments' content fingerprints
 	inv   *InvalidReport
 	apply bool
 	prog  *progress
@@ -108,7 +108,7 @@ func (s *scan) run(ctx context.Context) error {
 		}
 		seg, err := open(ctx, spec)
 		if err != nil {
-			return &SegmentError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: name, Err: err}
+			return &SegmentError{Index: i, Name: name, Err: err}
 		}
 		segs = append(segs, opened{seg: seg, name: name})
 		pcols := seg.Columns()
@@ -142,7 +142,7 @@ func (s *scan) run(ctx context.Context) error {
 		idx := o.idx
 		var fp *segment.Fingerprinter // the preview's fingerprint, when one is to be checked
 		if i < len(s.req.SegmentFingerprints) && s.req.SegmentFingerprints[i] != "" {
-			fp = segment.NewFingerprinter(privacy.DeriveKey(s.req.APIKey, privacy.PurposeFingerprint), o.seg.Columns())
+			fp = segment.NewFingerprinter(s.fpKey, o.seg.Columns())
 		}
 		err := o.seg.ScanAll(ctx, func(row *profile.Row, selected bool) error {
 			if fp != nil && selected {
@@ -155,10 +155,10 @@ func (s *scan) run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return &SegmentError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: o.name, Err: err}
+			return &SegmentError{Index: i, Name: o.name, Err: err}
 		}
 		if fp != nil && fp.Sum() != s.req.SegmentFingerprints[i] {
-			return &SegmentChangedError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: o.name}
+			return &SegmentChangedError{Index: i, Name: o.name}
 		}
 	}
 	s.seen = u64set{}
@@ -180,7 +180,7 @@ func (s *scan) run(ctx context.Context) error {
 
 func slotLabel(sl *slot) string {
 	if sl.custom {
-		return AttrCustomFields + "[" + strconv.Quote(sl.name) + "]"
+		return "custom_fields[" + strconv.Quote(sl.name) + "]"
 	}
 	return sl.name
 }
@@ -436,3 +436,27 @@ func (s *scan) resolve() {
 }
 
 type seqLen struct{ seq, jl uint32 }
+
+// snapshotBase is what the new snapshot starts from before the upload's confirmations: the
+// previous snapshot, only the contacts really on the list when the list was read, and with
+// content hashes cleared when the fields changed (contacts not uploaded again now must not look
+// current next time).
+func (s *scan) snapshotBase() []snapshot.Entry {
+	base := s.prev
+	if s.members != nil {
+		base = make([]snapshot.Entry, 0, len(s.prev))
+		for _, p := range s.prev {
+			if s.members.has(p.Email) {
+				base = append(base, p)
+			}
+		}
+	}
+	if s.fieldsChanged {
+		stale := make([]snapshot.Entry, len(base))
+		for i, p := range base {
+			stale[i] = snapshot.Entry{Email: p.Email}
+		}
+		base = stale
+	}
+	return base
+}
