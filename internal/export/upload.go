@@ -474,78 +474,92 @@ func (r *removalSet) total() int { return len(r.ids) + len(r.gone) }
 // the others (deleted from the sources) are found in a contacts export of the list. When the
 // list was read before the scan, its members not exported are the leavers.
 func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
-	rs := &removalSet{}
-	var emails []string
-	var emailHashes []uint64
+	l := &leavers{a: a, rs: &removalSet{}}
 	if a.s.members != nil {
 		for _, en := range a.s.members.entries {
-			if !a.s.leaver(en.Email) {
-				continue
-			}
-			m := a.s.members.ref(en.Email)
-			switch {
-			case m.id != "":
-				rs.ids = append(rs.ids, m.id)
-				rs.hashes = append(rs.hashes, m.eh)
-			case searchable(m.email):
-				emails = append(emails, m.email)
-				emailHashes = append(emailHashes, m.eh)
-			case m.email != "":
-				a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
-				a.markUnsureHashes([]uint64{m.eh})
+			if a.s.leaver(en.Email) {
+				l.add(a.s.members.ref(en.Email))
 			}
 		}
-	} else {
-		unknown := map[uint64]struct{}{}
-		snapshot.Diff(a.s.prev, a.s.cur, func(c snapshot.Change, en snapshot.Entry) {
-			if c != snapshot.Removed {
-				return
-			}
-			email, ok := a.s.known[en.Email]
-			switch {
-			case ok && searchable(email):
-				emails = append(emails, email)
-				emailHashes = append(emailHashes, en.Email)
-			default:
-				// Deleted from the sources, or an address SendGrid cannot search (over
-				// sendgrid.MaxSearchEmailLength characters): found in a contacts export.
-				unknown[en.Email] = struct{}{}
-			}
-		})
-		if len(unknown) > 0 {
-			a.prog.update(func(p *Progress) { p.Phase = "membership" })
-			found := map[uint64]bool{}
-			err := a.e.eachMember(ctx, a.req.ListID, a.s.h, func(m member) error {
-				if _, ok := unknown[m.eh]; !ok || found[m.eh] {
-					return nil
-				}
-				found[m.eh] = true
-				if m.id != "" {
-					rs.ids = append(rs.ids, m.id)
-					rs.hashes = append(rs.hashes, m.eh)
-				} else if searchable(m.email) {
-					emails = append(emails, m.email)
-					emailHashes = append(emailHashes, m.eh)
-				} else {
-					a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
-					a.markUnsureHashes([]uint64{m.eh})
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
-			}
-			for h := range unknown {
-				if !found[h] {
-					rs.goneOrVerified(a, h) // not on the list any more
-				}
-			}
-		}
-	}
-	if err := a.searchLeavers(ctx, rs, emails, emailHashes); err != nil {
+	} else if err := l.fromSnapshot(ctx); err != nil {
 		return nil, err
 	}
-	// Stable order: makes request batches deterministic.
+	if err := a.searchLeavers(ctx, l.rs, l.emails, l.emailHashes); err != nil {
+		return nil, err
+	}
+	l.rs.sortByID()
+	return l.rs, nil
+}
+
+// leavers collects the contacts to remove: by contact ID when known, else by email to search.
+type leavers struct {
+	a           *applier
+	rs          *removalSet
+	emails      []string
+	emailHashes []uint64
+}
+
+// add takes a member of the list to remove.
+func (l *leavers) add(m member) {
+	switch {
+	case m.id != "":
+		l.rs.ids = append(l.rs.ids, m.id)
+		l.rs.hashes = append(l.rs.hashes, m.eh)
+	case searchable(m.email):
+		l.addEmail(m.email, m.eh)
+	default:
+		l.a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
+		l.a.markUnsureHashes([]uint64{m.eh})
+	}
+}
+
+func (l *leavers) addEmail(email string, eh uint64) {
+	l.emails = append(l.emails, email)
+	l.emailHashes = append(l.emailHashes, eh)
+}
+
+// fromSnapshot takes the snapshot's contacts no longer exported: by email when the sources
+// still show it, else found in a contacts export of the list.
+func (l *leavers) fromSnapshot(ctx context.Context) error {
+	s := l.a.s
+	unknown := map[uint64]struct{}{}
+	snapshot.Diff(s.prev, s.cur, func(c snapshot.Change, en snapshot.Entry) {
+		if c != snapshot.Removed {
+			return
+		}
+		if email, ok := s.known[en.Email]; ok && searchable(email) {
+			l.addEmail(email, en.Email)
+			return
+		}
+		// Deleted from the sources, or an address SendGrid cannot search (over
+		// sendgrid.MaxSearchEmailLength characters): found in a contacts export.
+		unknown[en.Email] = struct{}{}
+	})
+	if len(unknown) == 0 {
+		return nil
+	}
+	l.a.prog.update(func(p *Progress) { p.Phase = "membership" })
+	found := map[uint64]bool{}
+	err := l.a.e.eachMember(ctx, l.a.req.ListID, s.h, func(m member) error {
+		if _, ok := unknown[m.eh]; ok && !found[m.eh] {
+			found[m.eh] = true
+			l.add(m)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the list's members from SendGrid: %w", err)
+	}
+	for h := range unknown {
+		if !found[h] {
+			l.rs.goneOrVerified(l.a, h) // not on the list any more
+		}
+	}
+	return nil
+}
+
+// sortByID orders the removals by contact ID: request batches are then deterministic.
+func (rs *removalSet) sortByID() {
 	idx := make([]int, len(rs.ids))
 	for i := range idx {
 		idx[i] = i
@@ -556,7 +570,6 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 		ids[i], hs[i] = rs.ids[k], rs.hashes[k]
 	}
 	rs.ids, rs.hashes = ids, hs
-	return rs, nil
 }
 
 // searchLeavers looks leavers up by email, 100 per request: those on the list are to be
