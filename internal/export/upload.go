@@ -282,65 +282,19 @@ func (b putBatch) part() putPart {
 // job polled to its end in the background.
 func (a *applier) uploadPUT(ctx context.Context) error {
 	e := a.e
-	maxC, maxB := e.maxBatchContacts(), e.maxBatchBytes()
-	prefix := bodyPrefix(a.req.ListID)
 	total := a.up.putBatches
 	a.prog.update(func(p *Progress) {
 		p.Phase = "upload"
 		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = total, int64(a.s.spool.n), total
 	})
 
-	pool := sync.Pool{New: func() any { b := make([]byte, 0, maxB); return &b }}
+	maxB := e.maxBatchBytes()
+	pool := &sync.Pool{New: func() any { b := make([]byte, 0, maxB); return &b }}
 	batches := make(chan putBatch, 1)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	// Producer: serialize records into bodies, cutting at the limits.
-	go func() {
-		defer close(batches)
-		var cur putBatch
-		start := func() {
-			bp, _ := pool.Get().(*[]byte)
-			if bp == nil {
-				b := make([]byte, 0, maxB)
-				bp = &b
-			}
-			cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n)),
-				offs: make([]int, 0, min(maxC, a.s.spool.n))}
-		}
-		emit := func() bool {
-			cur.body = append(cur.body, bodySuffix...)
-			select {
-			case batches <- cur:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		start()
-		ok := true
-		// Records are released as they are serialized: the upload holds little more than the
-		// bodies in flight.
-		a.s.spool.drain(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
-			if !fits(len(cur.entries), len(cur.body), jsonLen, maxC, maxB) {
-				if ok = emit(); !ok {
-					return false
-				}
-				start()
-			}
-			if len(cur.entries) > 0 {
-				cur.body = append(cur.body, ',')
-			}
-			cur.offs = append(cur.offs, len(cur.body))
-			cur.body = a.s.codec.appendJSON(cur.body, rec)
-			cur.entries = append(cur.entries, en)
-			return true
-		})
-		if ok && len(cur.entries) > 0 {
-			emit()
-		}
-	}()
+	go a.serializeBatches(ctx, pool, batches)
 
 	var wg, jobs sync.WaitGroup
 	waiters := make(chan struct{}, 16)
@@ -351,12 +305,7 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 			for b := range batches {
 				budget := isolateBudget
 				a.upsertPart(ctx, b.part(), &budget, func(jobID string, entries []snapshot.Entry) {
-					n := int64(len(entries))
-					a.addJob(jobID)
-					a.mu.Lock()
-					a.rep.Requested += n
-					a.mu.Unlock()
-					a.prog.update(func(p *Progress) { p.BatchesSent++; p.ContactsSent += n })
+					a.sent(jobID, entries)
 					jobs.Add(1)
 					waiters <- struct{}{}
 					go func() {
@@ -373,6 +322,64 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 	wg.Wait()
 	jobs.Wait()
 	return parent.Err()
+}
+
+// sent records an upsert SendGrid accepted as a job.
+func (a *applier) sent(jobID string, entries []snapshot.Entry) {
+	n := int64(len(entries))
+	a.addJob(jobID)
+	a.mu.Lock()
+	a.rep.Requested += n
+	a.mu.Unlock()
+	a.prog.update(func(p *Progress) { p.BatchesSent++; p.ContactsSent += n })
+}
+
+// serializeBatches serializes the spooled records into upsert bodies, cut at the limits, and
+// sends them on batches (closed at the end). Records are released as they are serialized: the
+// upload holds little more than the bodies in flight.
+func (a *applier) serializeBatches(ctx context.Context, pool *sync.Pool, batches chan<- putBatch) {
+	defer close(batches)
+	maxC, maxB := a.e.maxBatchContacts(), a.e.maxBatchBytes()
+	prefix := bodyPrefix(a.req.ListID)
+	var cur putBatch
+	start := func() {
+		bp, _ := pool.Get().(*[]byte)
+		if bp == nil {
+			b := make([]byte, 0, maxB)
+			bp = &b
+		}
+		cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n)),
+			offs: make([]int, 0, min(maxC, a.s.spool.n))}
+	}
+	emit := func() bool {
+		cur.body = append(cur.body, bodySuffix...)
+		select {
+		case batches <- cur:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	start()
+	ok := true
+	a.s.spool.drain(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
+		if !fits(len(cur.entries), len(cur.body), jsonLen, maxC, maxB) {
+			if ok = emit(); !ok {
+				return false
+			}
+			start()
+		}
+		if len(cur.entries) > 0 {
+			cur.body = append(cur.body, ',')
+		}
+		cur.offs = append(cur.offs, len(cur.body))
+		cur.body = a.s.codec.appendJSON(cur.body, rec)
+		cur.entries = append(cur.entries, en)
+		return true
+	})
+	if ok && len(cur.entries) > 0 {
+		emit()
+	}
 }
 
 // uploadCSV sends the spooled contacts as gzip-compressed CSV imports of up to
