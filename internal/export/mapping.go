@@ -78,25 +78,7 @@ var reservedSpecs = []reservedSpec{
 // names match SendGrid's case-insensitively (SendGrid keeps them unique ignoring case). A field
 // missing in SendGrid but listed in pending gets a slot without ID.
 func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, maxText int) ([]slot, ConfigErrors) {
-	var errs ConfigErrors
-	var slots []slot
-	reservedIDs := map[string]string{}
-	for _, f := range reserved {
-		reservedIDs[strings.ToLower(f.Name)] = f.ID
-	}
-	for _, rs := range reservedSpecs {
-		col := strings.TrimSpace(rs.get(m))
-		p := Attribute{Kind: AttrMapping, Name: rs.attr}
-		if col == "" {
-			if rs.attr == "email" {
-				errs = append(errs, &ConfigError{Attr: p, Summary: "Email must be mapped",
-					Detail: "SendGrid identifies contacts by email: set data_matching.email to the column that holds the email address."})
-			}
-			continue
-		}
-		slots = append(slots, slot{name: rs.attr, typ: FieldText, maxLen: rs.maxLen, column: col,
-			id: reservedIDs[rs.attr], attr: p, jsonName: rs.attr, check: rs.check})
-	}
+	slots, errs := reservedSlots(m, reserved)
 	names := make([]string, 0, len(m.Custom))
 	for n := range m.Custom {
 		names = append(names, n)
@@ -156,6 +138,30 @@ func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, 
 		}
 		s.jsonName = s.id
 		slots = append(slots, s)
+	}
+	return slots, errs
+}
+
+// reservedSlots builds the slots of the mapped reserved fields, email first.
+func reservedSlots(m *Mapping, reserved []Field) ([]slot, ConfigErrors) {
+	var errs ConfigErrors
+	var slots []slot
+	reservedIDs := map[string]string{}
+	for _, f := range reserved {
+		reservedIDs[strings.ToLower(f.Name)] = f.ID
+	}
+	for _, rs := range reservedSpecs {
+		col := strings.TrimSpace(rs.get(m))
+		p := Attribute{Kind: AttrMapping, Name: rs.attr}
+		if col == "" {
+			if rs.attr == "email" {
+				errs = append(errs, &ConfigError{Attr: p, Summary: "Email must be mapped",
+					Detail: "SendGrid identifies contacts by email: set data_matching.email to the column that holds the email address."})
+			}
+			continue
+		}
+		slots = append(slots, slot{name: rs.attr, typ: FieldText, maxLen: rs.maxLen, column: col,
+			id: reservedIDs[rs.attr], attr: p, jsonName: rs.attr, check: rs.check})
 	}
 	return slots, errs
 }
