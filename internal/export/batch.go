@@ -62,16 +62,12 @@ type uploadPlan struct {
 	csvChunks  int
 }
 
-// chooseMethod applies the transfer rule: the JSON upsert needs one request per batch; a CSV
+// chooseMethodFor applies the transfer rule: the JSON upsert needs one request per batch; a CSV
 // import needs two (start the import, upload the file) per MaxImportContacts contacts. The
 // CSV import is used when it needs strictly fewer requests (three or more PUT batches), and
 // only when the IDs of every mapped field are known (the import maps columns by field ID).
 // Both methods need one job per request group to be polled, so the CSV import also needs fewer
 // polls whenever it is chosen.
-func (e *Engine) chooseMethod(s *scan) uploadPlan {
-	return e.chooseMethodFor(s.codec, s.changed, s.batchSim.batches())
-}
-
 func (e *Engine) chooseMethodFor(c *codec, changed int64, put int) uploadPlan {
 	if changed == 0 {
 		return uploadPlan{}

@@ -42,7 +42,6 @@ import (
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
-	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
@@ -182,15 +181,26 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// snapshotOf returns the snapshot a run that confirmed every contact of req would leave.
-func snapshotOf(b *testing.B, e *Engine, req Request) []byte {
+// scanned runs the engine's read stage for req, keeping the records to upload when forUpload.
+func scanned(b *testing.B, e *Engine, req Request, forUpload bool) *run {
 	b.Helper()
-	s, _, err := e.prepare(context.Background(), &req, false, nil)
+	r, err := e.start(context.Background(), &req, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	data, err := (&snapshot.Snapshot{ListID: req.ListID, Fields: s.fields, Entries: s.cur}).
-		Marshal(privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot))
+	r.s.apply = forUpload
+	if err := r.read(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+// snapshotOf returns the snapshot a run that confirmed every contact of req would leave.
+func snapshotOf(b *testing.B, e *Engine, req Request) []byte {
+	b.Helper()
+	r := scanned(b, e, req, false)
+	data, err := (&snapshot.Snapshot{ListID: req.ListID, Fields: r.s.fields, Entries: r.s.cur}).
+		Marshal(r.keys.snapshot)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -258,10 +268,7 @@ type preserialized struct {
 // preserialize builds the bodies the engine would send for req, in the given method.
 func preserialize(b *testing.B, e *Engine, req Request, method string) *preserialized {
 	b.Helper()
-	s, _, err := e.prepare(context.Background(), &req, true, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := scanned(b, e, req, true).s
 	s.csv.abort() // the baseline serializes on its own, below
 	ps := &preserialized{method: method, listID: req.ListID, entries: s.spool.n}
 	switch method {

@@ -18,14 +18,29 @@
 // (errors.Is(err, ErrSegmentChanged): "segment changed since plan; run plan again") before
 // uploading anything when the content differs from the planned fingerprint.
 //
+// # Flow
+//
+// Plan and Apply run the same stages in one direction (engine.go, type run):
+//
+//  1. start: check the request, derive the snapshot and fingerprint keys from the API key once,
+//     resolve the mapping against SendGrid's fields (slots), load the previous snapshot;
+//  2. read (scan.go): in mirror mode check the list's membership (checkMembership), then read
+//     and validate every segment: per contact its keyed hashes, the invalid-row report, and in
+//     an apply the records of the contacts to upload (spool);
+//  3. summarize, then diff: the changes against the snapshot, or against the list when read;
+//  4. checkCaps, then chooseMethod: the upload method (JSON upserts or CSV import), once;
+//  5. Apply only: upload (applier, upload.go) receives the changes and records what SendGrid
+//     confirmed; the new snapshot is encoded from it.
+//
 // # Errors
 //
-// Configuration problems are ConfigErrors, each a *ConfigError with the attribute Path to blame
-// (data_matching.first_name, data_matching.custom_fields["tier"], ...), a summary and a
-// detail that says what to do (unknown columns come with a did-you-mean). A segment that
-// cannot be opened or read is a *SegmentError (Path segments[i]) wrapping the segment's
-// error. A cap is a *CapError; invalid profiles under InvalidFail are an
-// *InvalidProfilesError; both are found before anything is uploaded. A run in which SendGrid
+// Configuration problems are ConfigErrors, each a *ConfigError with the Attribute to blame
+// (its kind — a reserved field's mapping, a custom field's mapping, a segment, the list ID...
+// — and the field's name or the segment's index; the provider turns it into an attribute path),
+// a summary and a detail (unknown columns come with a did-you-mean). A segment that cannot be
+// opened or read is a *SegmentError (its Index) wrapping the segment's error. A cap is a
+// *CapError naming its Cap; invalid profiles under InvalidFail are an *InvalidProfilesError;
+// both are found before anything is uploaded. A run in which SendGrid
 // did not confirm every change returns its Result together with a *RunError (status partial
 // or failed), or with the context's error when it was interrupted.
 //

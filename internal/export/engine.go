@@ -152,7 +152,7 @@ type Plan struct {
 
 	ToAdd, ToUpdate, ToRemove, Unchanged int64
 
-	Snapshot SnapshotState
+	SnapshotState SnapshotState
 	// MembershipRead is true when the list's members were read from SendGrid (a contacts export):
 	// the snapshot could not be used, or (Drift) the list's contact count disagreed with it
 	// because members were added or removed outside the export. ToAdd/ToUpdate/ToRemove then
@@ -362,35 +362,33 @@ func (p *progress) update(f func(*Progress)) {
 	p.fn(p.p)
 }
 
+// normalize fills the defaults and checks what the engine cannot run without. (The values the
+// provider's schema restricts, such as the sync mode and the policy, are only defaulted here.)
 func (r *Request) normalize() error {
-	var errs ConfigErrors
-	switch r.SyncMode {
-	case "":
+	if r.SyncMode == "" {
 		r.SyncMode = SyncUpsert
-	case SyncUpsert, SyncMirror:
-	default:
-		errs = append(errs, &ConfigError{Path: Path{{Name: AttrSyncMode}}, Summary: "Unknown sync mode",
-			Detail: fmt.Sprintf("sync_mode must be %q or %q, not %q.", SyncUpsert, SyncMirror, r.SyncMode)})
 	}
-	switch r.InvalidPolicy {
-	case "":
+	if r.InvalidPolicy == "" {
 		r.InvalidPolicy = InvalidSkip
-	case InvalidSkip, InvalidFail:
-	default:
-		errs = append(errs, &ConfigError{Path: Path{{Name: AttrInvalidPolicy}}, Summary: "Unknown invalid-profile policy",
-			Detail: fmt.Sprintf("invalid_profiles must be %q or %q, not %q.", InvalidSkip, InvalidFail, r.InvalidPolicy)})
 	}
+	if r.SyncMode != SyncUpsert && r.SyncMode != SyncMirror {
+		return fmt.Errorf("export: unknown sync mode %q", r.SyncMode)
+	}
+	if r.InvalidPolicy != InvalidSkip && r.InvalidPolicy != InvalidFail {
+		return fmt.Errorf("export: unknown invalid-profile policy %q", r.InvalidPolicy)
+	}
+	var errs ConfigErrors
 	if len(r.Segments) == 0 {
-		errs = append(errs, &ConfigError{Path: Path{{Name: AttrSegments}}, Summary: "No segments",
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrSegments}, Summary: "No segments",
 			Detail: "an export needs at least one segment."})
 	}
 	if strings.TrimSpace(r.ListID) == "" {
-		errs = append(errs, &ConfigError{Path: Path{{Name: AttrListID}}, Summary: "No list",
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrListID}, Summary: "No list",
 			Detail: "an export needs the ID of the SendGrid list it fills."})
 	}
 	if r.MaxProfiles < 0 {
-		errs = append(errs, &ConfigError{Path: Path{{Name: AttrMaxProfiles}}, Summary: "Negative max_profiles",
-			Detail: "max_profiles must be positive (or 0 for no cap)."})
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrMaxProfiles}, Summary: "Negative max_profiles",
+			Detail: "the profile cap must be positive (or 0 for no cap)."})
 	}
 	if r.APIKey == "" {
 		return errors.New("export: the API key is needed to derive the snapshot key")
@@ -422,53 +420,107 @@ func loadPrevious(data []byte, key []byte, listID string) (*snapshot.Snapshot, S
 // and compares the result with the previous snapshot. Nothing is uploaded. Configuration
 // problems are ConfigErrors; a cap is a *CapError; invalid profiles under the "fail" policy are
 // an *InvalidProfilesError (the Plan is returned along with the last two).
+//
+// The stages: read and validate the segments (scan), count the result (summarize), compare it
+// with the snapshot and the list (diff), check the caps and choose the upload method.
 func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
-	r, err := e.run(ctx, &req, false, "")
-	if r == nil {
+	r, err := e.start(ctx, &req, req.PendingFields)
+	if err != nil {
 		return nil, err
 	}
-	return r.plan, err
+	defer r.s.csv.abort()
+	if err := r.read(ctx); err != nil {
+		return nil, err
+	}
+	plan := r.summarize()
+	if err := r.checkInvalid(); err != nil {
+		return plan, err
+	}
+	r.diff(plan)
+	if err := r.checkCaps(ctx, plan); err != nil {
+		return plan, err
+	}
+	r.chooseMethod(plan)
+	return plan, nil
 }
 
 // Apply runs the export: it computes the plan again, fails with a *FingerprintError
 // (errors.Is ErrSegmentChanged) if the content differs from expectedFingerprint (when not
 // empty), checks the caps, then uploads the changes, removes leavers (mirror), and returns the
 // run report and the new snapshot. See Result for what to store when an error is returned too.
+//
+// The stages are Plan's, with the records of the contacts to upload kept by the scan, then the
+// upload of the changes (applier) and the new snapshot made of what SendGrid confirmed.
 func (e *Engine) Apply(ctx context.Context, req Request, expectedFingerprint string) (*Result, error) {
-	r, err := e.run(ctx, &req, true, expectedFingerprint)
-	if r == nil || r.result == nil {
+	r, err := e.start(ctx, &req, nil) // pending fields must exist by now
+	if err != nil {
 		return nil, err
 	}
-	return r.result, err
+	defer r.s.csv.abort()
+	r.s.apply = true
+	if err := r.read(ctx); err != nil {
+		return nil, err
+	}
+	plan := r.summarize()
+	if err := r.checkInvalid(); err != nil {
+		return nil, err
+	}
+	if expectedFingerprint != "" && expectedFingerprint != plan.Fingerprint {
+		return nil, &FingerprintError{Planned: expectedFingerprint, Current: plan.Fingerprint}
+	}
+	r.diff(plan)
+	if err := r.checkCaps(ctx, plan); err != nil {
+		return nil, err
+	}
+	up := r.chooseMethod(plan)
+	return r.upload(ctx, plan, up)
 }
 
-type runOutcome struct {
-	plan   *Plan
-	result *Result
+// run is one Plan or Apply: the request, the keys derived from its API key, the state of the
+// previous snapshot and the scan.
+type run struct {
+	e       *Engine
+	req     *Request
+	started time.Time
+	prog    *progress
+	keys    runKeys
+	state   SnapshotState
+	s       *scan
 }
 
-// prepare resolves the mapping against SendGrid's fields, loads the previous snapshot and
-// scans the segments.
-func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *progress) (*scan, SnapshotState, error) {
+// runKeys are the keys derived from the API key, once per run.
+type runKeys struct {
+	snapshot    []byte // snapshot hashes and key check
+	fingerprint []byte // content fingerprints
+}
+
+// start checks the request, resolves the mapping against SendGrid's fields (accepting the
+// pending fields given) and loads the previous snapshot.
+func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField) (*run, error) {
 	if e.Client == nil {
-		return nil, "", errors.New("export: no SendGrid client")
+		return nil, errors.New("export: no SendGrid client")
 	}
 	if err := req.normalize(); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	key := privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot)
+	r := &run{e: e, req: req, started: e.now(), prog: &progress{fn: e.Progress}}
+	r.keys = runKeys{
+		snapshot:    privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot),
+		fingerprint: privacy.DeriveKey(req.APIKey, privacy.PurposeFingerprint),
+	}
 	custom, reserved, err := e.Client.Fields(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("reading SendGrid field definitions: %w", err)
+		return nil, fmt.Errorf("reading SendGrid field definitions: %w", err)
 	}
-	slots, cerrs := resolveSlots(&req.Mapping, custom, reserved, req.PendingFields, !apply, e.maxText())
+	slots, cerrs := resolveSlots(&req.Mapping, custom, reserved, pending, e.maxText())
 	if len(cerrs) > 0 {
-		return nil, "", cerrs
+		return nil, cerrs
 	}
-	prev, state := loadPrevious(req.Previous, key, req.ListID)
+	prev, state := loadPrevious(req.Previous, r.keys.snapshot, req.ListID)
+	r.state = state
 	s := &scan{
-		e: e, req: req, slots: slots, codec: newCodec(slots), h: newHasher(key, slots),
-		inv: newInvalidReport(e.sampleLimit()), apply: apply, prog: prog,
+		e: e, req: req, slots: slots, codec: newCodec(slots), h: newHasher(r.keys.snapshot, slots),
+		fpKey: r.keys.fingerprint, inv: newInvalidReport(e.sampleLimit()), prog: r.prog,
 		fields: fieldsCheck(slots), mirror: req.SyncMode == SyncMirror,
 	}
 	if prev != nil {
@@ -476,76 +528,89 @@ func (e *Engine) prepare(ctx context.Context, req *Request, apply bool, prog *pr
 		s.prevIdx = snapshot.NewIndex(prev.Entries)
 		s.fieldsChanged = prev.Fields != s.fields
 	}
-	if s.mirror {
-		// Mirror mode must know who is on the list. Without a usable snapshot, read the list.
-		// With one, check the list's count against it: the list holds at least every confirmed
-		// contact; fewer means some were removed outside the export, so read the list to put
-		// them back. (More is not drift: people or other exports may add to a list, and an
-		// interrupted run's uploads may land late.)
-		read := state != SnapshotOK
-		lagging := false
-		if !read {
-			n, err := e.Client.ListContactCount(ctx, req.ListID)
-			if err != nil {
-				return nil, "", fmt.Errorf("reading the list's contact count: %w", err)
-			}
-			confirmed := int64(0)
-			for _, en := range s.prev {
-				if en.Content != 0 && en.Content != removalPending {
-					confirmed++
-				}
-			}
-			read = n < confirmed
-			if read && e.Settling(req.PreviousRunFinished) {
-				// Right after a run SendGrid's count may not show it yet: not drift (yet).
-				read, lagging = false, true
-			}
-			s.drift = read
-			s.settling = lagging
-		}
-		if read {
-			prog.update(func(p *Progress) { p.Phase = "membership" })
-			m, err := e.listMembers(ctx, req.ListID, s.h, apply)
-			if err != nil {
-				return nil, "", fmt.Errorf("reading the list's members from SendGrid: %w", err)
-			}
-			s.members = m
-		}
-	}
-	if err := s.run(ctx); err != nil {
-		s.csv.abort()
-		return nil, "", err
-	}
-	return s, state, nil
+	r.s = s
+	return r, nil
 }
 
-func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected string) (*runOutcome, error) {
-	started := e.now()
-	prog := &progress{fn: e.Progress}
-	s, state, err := e.prepare(ctx, req, apply, prog)
+// read checks the list's membership when mirror mode needs it, then scans the segments.
+func (r *run) read(ctx context.Context) error {
+	if r.s.mirror {
+		if err := r.checkMembership(ctx); err != nil {
+			return err
+		}
+	}
+	return r.s.run(ctx)
+}
+
+// checkMembership reads the list's members when mirror mode must know who is on the list:
+// without a usable snapshot, or when the list's count shows drift. With a snapshot the list
+// holds at least every confirmed contact; fewer means some were removed outside the export, so
+// the list is read to put them back. (More is not drift: people or other exports may add to a
+// list, and an interrupted run's uploads may land late.)
+func (r *run) checkMembership(ctx context.Context) error {
+	s := r.s
+	read := r.state != SnapshotOK
+	if !read {
+		n, err := r.e.Client.ListContactCount(ctx, r.req.ListID)
+		if err != nil {
+			return fmt.Errorf("reading the list's contact count: %w", err)
+		}
+		read = n < confirmedCount(s.prev)
+		if read && r.e.Settling(r.req.PreviousRunFinished) {
+			// Right after a run SendGrid's count may not show it yet: not drift (yet).
+			read, s.settling = false, true
+		}
+		s.drift = read
+	}
+	if !read {
+		return nil
+	}
+	r.prog.update(func(p *Progress) { p.Phase = "membership" })
+	list := r.e.listMembers
+	if s.apply {
+		list = r.e.listMemberRefs
+	}
+	m, err := list(ctx, r.req.ListID, s.h)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}
-	defer s.csv.abort()
-	key := privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot)
-	fpKey := privacy.DeriveKey(req.APIKey, privacy.PurposeFingerprint)
+	s.members = m
+	return nil
+}
 
-	plan := &Plan{
-		Rows: s.rows, Selected: s.selected, Profiles: int64(len(s.cur)), Duplicates: s.dups,
-		Invalid: s.inv, Segments: s.perSeg, Snapshot: state, ScanDuration: e.now().Sub(started),
+// confirmedCount counts the snapshot's contacts confirmed on the list.
+func confirmedCount(entries []snapshot.Entry) int64 {
+	n := int64(0)
+	for _, en := range entries {
+		if en.Content != 0 && en.Content != removalPending {
+			n++
+		}
 	}
-	plan.Fingerprint = fingerprint(fpKey, s.cur)
-	plan.Settling = s.settling
-	out := &runOutcome{plan: plan}
+	return n
+}
 
-	if req.InvalidPolicy == InvalidFail && s.inv.Total > 0 {
-		return out, &InvalidProfilesError{Invalid: s.inv}
+// summarize makes the plan's counts and fingerprint from the scan.
+func (r *run) summarize() *Plan {
+	s := r.s
+	return &Plan{
+		Fingerprint: fingerprint(r.keys.fingerprint, s.cur),
+		Rows:        s.rows, Selected: s.selected, Profiles: int64(len(s.cur)), Duplicates: s.dups,
+		Invalid: s.inv, Segments: s.perSeg, SnapshotState: r.state, Settling: s.settling,
+		ScanDuration: r.e.now().Sub(r.started),
 	}
-	if apply && expected != "" && expected != plan.Fingerprint {
-		return out, &FingerprintError{Planned: expected, Current: plan.Fingerprint}
-	}
+}
 
-	// Compare with the previous snapshot (and with the list, when it was read).
+// checkInvalid fails under InvalidFail when some profiles are invalid.
+func (r *run) checkInvalid() error {
+	if r.req.InvalidPolicy == InvalidFail && r.s.inv.Total > 0 {
+		return &InvalidProfilesError{Invalid: r.s.inv}
+	}
+	return nil
+}
+
+// diff counts the changes: against the previous snapshot, or against the list when it was read.
+func (r *run) diff(plan *Plan) {
+	s := r.s
 	if s.members == nil {
 		dc, pending := diffPending(s.prev, s.cur)
 		if s.fieldsChanged {
@@ -556,119 +621,113 @@ func (e *Engine) run(ctx context.Context, req *Request, apply bool, expected str
 		if s.mirror {
 			plan.ToRemove = dc.Remove - pending
 		}
-	} else {
-		plan.MembershipRead, plan.Drift = true, s.drift
-		for _, c := range s.cur {
-			switch pc, inPrev := s.prevIdx.Find(c.Email); {
-			case !s.members.has(c.Email):
-				plan.ToAdd++
-			case inPrev && pc == c.Content && !s.fieldsChanged:
-				plan.Unchanged++
-			default:
-				plan.ToUpdate++
-			}
-		}
-		for _, m := range s.members.entries {
-			if s.leaver(m.Email) {
-				plan.ToRemove++
-			}
+		return
+	}
+	plan.MembershipRead, plan.Drift = true, s.drift
+	for _, c := range s.cur {
+		switch pc, inPrev := s.prevIdx.Find(c.Email); {
+		case !s.members.has(c.Email):
+			plan.ToAdd++
+		case inPrev && pc == c.Content && !s.fieldsChanged:
+			plan.Unchanged++
+		default:
+			plan.ToUpdate++
 		}
 	}
+	for _, m := range s.members.entries {
+		if s.leaver(m.Email) {
+			plan.ToRemove++
+		}
+	}
+}
 
-	// Caps, before anything is uploaded.
+// checkCaps checks max_profiles and the connection's cap before anything is uploaded.
+func (r *run) checkCaps(ctx context.Context, plan *Plan) error {
+	req := r.req
 	if req.MaxProfiles > 0 && plan.Profiles > req.MaxProfiles {
-		return out, &CapError{Path: Path{{Name: AttrMaxProfiles}}, Which: "max_profiles", Limit: req.MaxProfiles, Wanted: plan.Profiles,
-			Detail: "The segments select more distinct profiles than max_profiles allows: narrow the segments or raise max_profiles."}
+		return &CapError{Cap: CapMaxProfiles, Limit: req.MaxProfiles, Wanted: plan.Profiles}
 	}
-	{
-		total, _, err := e.Client.ContactCount(ctx)
-		if err != nil {
-			return out, fmt.Errorf("reading the account's contact count: %w", err)
-		}
-		plan.AccountContacts = total
-		// Contacts sent by an interrupted run without confirmation may not exist yet: count
-		// them as new (an upper bound).
-		plan.ProjectedContacts = total + plan.ToAdd + s.unsureInCur
-		if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap && s.members == nil && state != SnapshotOK {
-			// Without a snapshot every profile counts as new; read the list to count those
-			// already on it before refusing.
-			prog.update(func(p *Progress) { p.Phase = "membership" })
-			m, err := e.listMembers(ctx, req.ListID, s.h, false)
-			if err != nil {
-				return out, fmt.Errorf("reading the list's members from SendGrid: %w", err)
-			}
-			inCur := int64(0)
-			for _, c := range s.cur {
-				if m.has(c.Email) {
-					inCur++
-				}
-			}
-			plan.MembershipRead = true
-			plan.ToAdd, plan.ToUpdate = int64(len(s.cur))-inCur, inCur
-			plan.ProjectedContacts = total + plan.ToAdd
-		}
-		if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap {
-			return out, &CapError{Which: "connection_cap", Limit: req.ConnectionCap, Wanted: plan.ProjectedContacts,
-				Detail: fmt.Sprintf("The account holds %d contacts and the export would add %d; the connection's profile cap is %d. Narrow the segments, remove contacts from SendGrid, or raise the cap.",
-					total, plan.ToAdd, req.ConnectionCap)}
+	total, _, err := r.e.Client.ContactCount(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the account's contact count: %w", err)
+	}
+	plan.AccountContacts = total
+	// Contacts sent by an interrupted run without confirmation may not exist yet: count
+	// them as new (an upper bound).
+	plan.ProjectedContacts = total + plan.ToAdd + r.s.unsureInCur
+	if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap && r.s.members == nil && r.state != SnapshotOK {
+		if err := r.countListed(ctx, plan); err != nil {
+			return err
 		}
 	}
-	up := e.chooseMethod(s)
-	plan.Method, plan.Requests, plan.jsonBytes = up.method, up.requests, s.jsonBytes
-	if !apply {
-		return out, nil
+	if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap {
+		return &CapError{Cap: CapConnection, Limit: req.ConnectionCap, Wanted: plan.ProjectedContacts,
+			AccountContacts: total, Adding: plan.ToAdd}
 	}
+	return nil
+}
 
+// countListed reads the list to count the exported contacts already on it: without a snapshot
+// every profile counts as new, which may exceed the connection's cap wrongly.
+func (r *run) countListed(ctx context.Context, plan *Plan) error {
+	r.prog.update(func(p *Progress) { p.Phase = "membership" })
+	m, err := r.e.listMembers(ctx, r.req.ListID, r.s.h)
+	if err != nil {
+		return fmt.Errorf("reading the list's members from SendGrid: %w", err)
+	}
+	inCur := int64(0)
+	for _, c := range r.s.cur {
+		if m.has(c.Email) {
+			inCur++
+		}
+	}
+	plan.MembershipRead = true
+	plan.ToAdd, plan.ToUpdate = int64(len(r.s.cur))-inCur, inCur
+	plan.ProjectedContacts = plan.AccountContacts + plan.ToAdd
+	return nil
+}
+
+// chooseMethod picks the upload method once, from the scan's simulated batches.
+func (r *run) chooseMethod(plan *Plan) uploadPlan {
+	up := r.e.chooseMethodFor(r.s.codec, r.s.changed, r.s.batchSim.batches())
+	plan.Method, plan.Requests, plan.jsonBytes = up.method, up.requests, r.s.jsonBytes
+	return up
+}
+
+// upload sends the changes, removes leavers (mirror) and encodes the new snapshot from what
+// SendGrid confirmed.
+func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, error) {
+	s := r.s
 	res := &Result{Plan: plan}
-	out.result = res
 	rep := &res.Report
-	rep.StartedAt = started
+	rep.StartedAt = r.started
 	rep.Invalid = s.inv
 	rep.SkippedInvalid = s.inv.Total
 	rep.Duplicates = s.dups
 	rep.ScanDuration = plan.ScanDuration
 
-	a := &applier{e: e, s: s, req: req, rep: rep, prog: prog, up: up}
-	a.base = s.prev
-	if s.members != nil {
-		// The list was read: the new snapshot starts from the contacts really on it.
-		a.base = make([]snapshot.Entry, 0, len(s.prev))
-		for _, p := range s.prev {
-			if s.members.has(p.Email) {
-				a.base = append(a.base, p)
-			}
-		}
-	}
-	if s.fieldsChanged {
-		// Content hashes of contacts not re-uploaded now must not look current next time.
-		stale := make([]snapshot.Entry, len(a.base))
-		for i, p := range a.base {
-			stale[i] = snapshot.Entry{Email: p.Email}
-		}
-		a.base = stale
-	}
-	upStart := e.now()
+	a := &applier{e: r.e, s: s, req: r.req, rep: rep, prog: r.prog, up: up, base: s.snapshotBase()}
+	upStart := r.e.now()
 	runErr := a.run(ctx)
-	rep.UploadDuration = e.now().Sub(upStart)
-	rep.FinishedAt = e.now()
+	rep.UploadDuration = r.e.now().Sub(upStart)
+	rep.FinishedAt = r.e.now()
 
-	next := &snapshot.Snapshot{ListID: req.ListID, Fields: s.fields,
-		Entries: a.next()}
-	data, err := next.Marshal(key)
+	next := &snapshot.Snapshot{ListID: r.req.ListID, Fields: s.fields, Entries: a.next()}
+	data, err := next.Marshal(r.keys.snapshot)
 	if err != nil {
-		return out, fmt.Errorf("encoding the snapshot: %w", err)
+		return nil, fmt.Errorf("encoding the snapshot: %w", err)
 	}
 	res.Snapshot = data
 	res.Contacts = int64(len(next.Entries))
 	rep.Status = a.status()
-	prog.update(func(p *Progress) { p.Phase = "done" })
+	r.prog.update(func(p *Progress) { p.Phase = "done" })
 	if runErr != nil {
-		return out, runErr
+		return res, runErr
 	}
 	if rep.Status == StatusPartial || rep.Status == StatusFailed {
-		return out, &RunError{Status: rep.Status, Problems: rep.Problems}
+		return res, &RunError{Status: rep.Status, Problems: rep.Problems}
 	}
-	return out, nil
+	return res, nil
 }
 
 // diffPending compares the snapshot with the exported contacts and counts the leavers whose

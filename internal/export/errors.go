@@ -7,69 +7,57 @@ import (
 	"strings"
 )
 
-// PathStep is one step of an attribute path: an attribute name, a map key or a list index.
-type PathStep struct {
-	Name  string // attribute name, when Key and Index are unset
-	Key   string // map key (IsKey)
-	IsKey bool
-	Index int // list index (IsIndex)
-	IsIdx bool
+// Attribute identifies the part of a Request an error is about. The engine names it by kind
+// (and field name or segment index); the provider turns it into an attribute path of its schema.
+type Attribute struct {
+	Kind  AttrKind
+	Name  string // AttrMapping: the reserved field ("email", "first_name", ...); AttrCustomField: the custom field's name as mapped
+	Index int    // AttrSegment: the segment's index in Request.Segments
 }
 
-// Path names the configuration attribute an error is about, in the resource's schema terms,
-// e.g. data_matching.first_name or data_matching.custom_fields["tier"] or segments[1].
-// The provider converts it step by step (AtName / AtMapKey / AtListIndex).
-type Path []PathStep
+// AttrKind is the kind of Request field an Attribute names.
+type AttrKind int
 
-// Attr returns p extended by an attribute name.
-func (p Path) Attr(name string) Path { return append(p[:len(p):len(p)], PathStep{Name: name}) }
-
-// MapKey returns p extended by a map key.
-func (p Path) MapKey(k string) Path { return append(p[:len(p):len(p)], PathStep{Key: k, IsKey: true}) }
-
-// Index returns p extended by a list index.
-func (p Path) Index(i int) Path { return append(p[:len(p):len(p)], PathStep{Index: i, IsIdx: true}) }
-
-// String renders the path as Terraform shows attribute paths.
-func (p Path) String() string {
-	var b strings.Builder
-	for i, s := range p {
-		switch {
-		case s.IsKey:
-			b.WriteString("[" + strconv.Quote(s.Key) + "]")
-		case s.IsIdx:
-			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
-		default:
-			if i > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(s.Name)
-		}
-	}
-	return b.String()
-}
-
-// Attribute names of the export resource that errors refer to.
+// Attribute kinds.
 const (
-	AttrDataMatching  = "data_matching"
-	AttrCustomFields  = "custom_fields"
-	AttrSegments      = "segments"
-	AttrMaxProfiles   = "max_profiles"
-	AttrListID        = "list_id"
-	AttrInvalidPolicy = "invalid_profiles"
-	AttrSyncMode      = "sync_mode"
+	AttrNone        AttrKind = iota // the request as a whole
+	AttrSegments                    // Request.Segments as a whole
+	AttrSegment                     // one segment: Index
+	AttrMapping                     // a reserved field's mapping (Mapping.Email, Mapping.FirstName, ...): Name
+	AttrCustomField                 // a custom field's mapping (Mapping.Custom[Name])
+	AttrListID                      // Request.ListID
+	AttrMaxProfiles                 // Request.MaxProfiles
 )
 
+// String describes the attribute in the engine's terms (for error texts and tests).
+func (a Attribute) String() string {
+	switch a.Kind {
+	case AttrSegments:
+		return "segments"
+	case AttrSegment:
+		return "segment " + strconv.Itoa(a.Index)
+	case AttrMapping:
+		return "mapping of " + a.Name
+	case AttrCustomField:
+		return "mapping of custom field " + strconv.Quote(a.Name)
+	case AttrListID:
+		return "list ID"
+	case AttrMaxProfiles:
+		return "max profiles"
+	}
+	return "request"
+}
+
 // ConfigError is an error in the export's configuration (a mapping to a column that does not
-// exist, a custom field unknown to SendGrid, ...). Path names the attribute to blame.
+// exist, a custom field unknown to SendGrid, ...). Attr names the attribute to blame.
 type ConfigError struct {
-	Path    Path
+	Attr    Attribute
 	Summary string // short, e.g. "Unknown column"
 	Detail  string // what failed, why, and what to do; never a profile value or key
 }
 
 func (e *ConfigError) Error() string {
-	return e.Path.String() + ": " + e.Summary + ": " + e.Detail
+	return e.Attr.String() + ": " + e.Summary + ": " + e.Detail
 }
 
 // ConfigErrors collects every configuration error found, so all can be shown at once.
@@ -103,7 +91,6 @@ func (e *FingerprintError) Unwrap() error { return ErrSegmentChanged }
 // SegmentChangedError is returned when a segment's content no longer has the fingerprint its
 // preview showed (Request.SegmentFingerprints): the source changed after it was previewed.
 type SegmentChangedError struct {
-	Path  Path // segments[i]
 	Index int
 	Name  string
 }
@@ -115,17 +102,31 @@ func (e *SegmentChangedError) Error() string {
 // Unwrap lets errors.Is(err, ErrSegmentChanged) match.
 func (e *SegmentChangedError) Unwrap() error { return ErrSegmentChanged }
 
+// Cap names a profile cap.
+type Cap string
+
+// Profile caps.
+const (
+	CapMaxProfiles Cap = "max_profiles"   // Request.MaxProfiles: distinct profiles exported
+	CapConnection  Cap = "connection_cap" // Request.ConnectionCap: contacts in the account after the export
+)
+
 // CapError is returned before any upload when the export would exceed a profile cap.
 type CapError struct {
-	Path   Path   // max_profiles, or nil for the connection cap
-	Which  string // "max_profiles" or "connection_cap"
+	Cap    Cap
 	Limit  int64
 	Wanted int64 // distinct profiles (max_profiles) or projected account contacts (connection cap)
-	Detail string
+	// AccountContacts and Adding (connection cap): the account's contacts and the contacts the
+	// export would add.
+	AccountContacts, Adding int64
 }
 
 func (e *CapError) Error() string {
-	return fmt.Sprintf("%s exceeded: %d > %d; nothing was uploaded. %s", e.Which, e.Wanted, e.Limit, e.Detail)
+	msg := fmt.Sprintf("%s exceeded: %d > %d; nothing was uploaded", e.Cap, e.Wanted, e.Limit)
+	if e.Cap == CapConnection {
+		msg += fmt.Sprintf(" (the account holds %d contacts and the export would add %d)", e.AccountContacts, e.Adding)
+	}
+	return msg
 }
 
 // InvalidProfilesError is returned when invalid_profiles = "fail" and some profiles are invalid.

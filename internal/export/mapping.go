@@ -47,7 +47,7 @@ type slot struct {
 	column   string
 	id       string // SendGrid field ID; "" while a pending field does not exist yet
 	pending  bool
-	path     Path
+	attr     Attribute
 	jsonName string // JSON member name: reserved name, or the custom field ID
 	// check, when set, validates a non-empty text value (SendGrid's identifier rules).
 	check func(string) (Reason, string)
@@ -74,31 +74,11 @@ var reservedSpecs = []reservedSpec{
 	{"anonymous_id", MaxIdentifierLength, func(m *Mapping) string { return m.AnonymousID }, checkIdentifier},
 }
 
-var dataMatching = Path{{Name: AttrDataMatching}}
-
 // resolveSlots builds the slots from the mapping and SendGrid's field definitions. Custom field
 // names match SendGrid's case-insensitively (SendGrid keeps them unique ignoring case). A field
-// missing in SendGrid but listed in pending gets a slot without ID when allowPending is set.
-func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, allowPending bool, maxText int) ([]slot, ConfigErrors) {
-	var errs ConfigErrors
-	var slots []slot
-	reservedIDs := map[string]string{}
-	for _, f := range reserved {
-		reservedIDs[strings.ToLower(f.Name)] = f.ID
-	}
-	for _, rs := range reservedSpecs {
-		col := strings.TrimSpace(rs.get(m))
-		p := dataMatching.Attr(rs.attr)
-		if col == "" {
-			if rs.attr == "email" {
-				errs = append(errs, &ConfigError{Path: p, Summary: "Email must be mapped",
-					Detail: "SendGrid identifies contacts by email: set data_matching.email to the column that holds the email address."})
-			}
-			continue
-		}
-		slots = append(slots, slot{name: rs.attr, typ: FieldText, maxLen: rs.maxLen, column: col,
-			id: reservedIDs[rs.attr], path: p, jsonName: rs.attr, check: rs.check})
-	}
+// missing in SendGrid but listed in pending gets a slot without ID.
+func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, maxText int) ([]slot, ConfigErrors) {
+	slots, errs := reservedSlots(m, reserved)
 	names := make([]string, 0, len(m.Custom))
 	for n := range m.Custom {
 		names = append(names, n)
@@ -115,41 +95,41 @@ func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, 
 	seen := map[string]string{}
 	for _, n := range names {
 		col := strings.TrimSpace(m.Custom[n])
-		p := dataMatching.Attr(AttrCustomFields).MapKey(n)
+		p := Attribute{Kind: AttrCustomField, Name: n}
 		low := strings.ToLower(n)
 		if prev, dup := seen[low]; dup {
-			errs = append(errs, &ConfigError{Path: p, Summary: "Duplicate custom field",
+			errs = append(errs, &ConfigError{Attr: p, Summary: "Duplicate custom field",
 				Detail: fmt.Sprintf("custom fields %q and %q name the same SendGrid field (names are compared ignoring case); keep one.", prev, n)})
 			continue
 		}
 		seen[low] = n
 		if isReservedName(low, reserved) {
-			errs = append(errs, &ConfigError{Path: p, Summary: "Reserved field in custom_fields",
+			errs = append(errs, &ConfigError{Attr: p, Summary: "Reserved field in custom_fields",
 				Detail: fmt.Sprintf("%q is a SendGrid reserved field, not a custom field; map it with its own data_matching attribute.", n)})
 			continue
 		}
 		if col == "" {
-			errs = append(errs, &ConfigError{Path: p, Summary: "Missing column",
+			errs = append(errs, &ConfigError{Attr: p, Summary: "Missing column",
 				Detail: fmt.Sprintf("custom field %q maps to an empty column name; name the profile column that feeds it.", n)})
 			continue
 		}
-		s := slot{name: n, custom: true, column: col, path: p, maxLen: maxText}
+		s := slot{name: n, custom: true, column: col, attr: p, maxLen: maxText}
 		if f, ok := byName[low]; ok {
 			s.name, s.id, s.typ = f.Name, f.ID, f.Type
-		} else if pf, ok := pend[low]; ok && allowPending {
+		} else if pf, ok := pend[low]; ok {
 			s.name, s.typ, s.pending = pf.Name, pf.Type, true
 		} else {
 			detail := fmt.Sprintf("SendGrid has no custom field named %q. Create it (for example with a custom field resource in this configuration) or fix the name.", n)
 			if sug := didyoumean.Closest(n, fieldNames(custom)); sug != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", sug)
 			}
-			errs = append(errs, &ConfigError{Path: p, Summary: "Unknown custom field", Detail: detail})
+			errs = append(errs, &ConfigError{Attr: p, Summary: "Unknown custom field", Detail: detail})
 			continue
 		}
 		switch s.typ {
 		case FieldText, FieldNumber, FieldDate:
 		default:
-			errs = append(errs, &ConfigError{Path: p, Summary: "Unsupported custom field type",
+			errs = append(errs, &ConfigError{Attr: p, Summary: "Unsupported custom field type",
 				Detail: fmt.Sprintf("custom field %q has type %q; the export supports Text, Number and Date.", n, s.typ)})
 			continue
 		}
@@ -158,6 +138,30 @@ func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, 
 		}
 		s.jsonName = s.id
 		slots = append(slots, s)
+	}
+	return slots, errs
+}
+
+// reservedSlots builds the slots of the mapped reserved fields, email first.
+func reservedSlots(m *Mapping, reserved []Field) ([]slot, ConfigErrors) {
+	var errs ConfigErrors
+	var slots []slot
+	reservedIDs := map[string]string{}
+	for _, f := range reserved {
+		reservedIDs[strings.ToLower(f.Name)] = f.ID
+	}
+	for _, rs := range reservedSpecs {
+		col := strings.TrimSpace(rs.get(m))
+		p := Attribute{Kind: AttrMapping, Name: rs.attr}
+		if col == "" {
+			if rs.attr == "email" {
+				errs = append(errs, &ConfigError{Attr: p, Summary: "Email must be mapped",
+					Detail: "SendGrid identifies contacts by email: set data_matching.email to the column that holds the email address."})
+			}
+			continue
+		}
+		slots = append(slots, slot{name: rs.attr, typ: FieldText, maxLen: rs.maxLen, column: col,
+			id: reservedIDs[rs.attr], attr: p, jsonName: rs.attr, check: rs.check})
 	}
 	return slots, errs
 }
@@ -209,7 +213,7 @@ func bindColumns(slots []slot, cols []Column, segName string) ([]int, ConfigErro
 				detail += fmt.Sprintf(" Did you mean %q?", sug)
 			}
 			detail += " Columns: " + listNames(names, 20) + "."
-			errs = append(errs, &ConfigError{Path: s.path, Summary: "Unknown column", Detail: detail})
+			errs = append(errs, &ConfigError{Attr: s.attr, Summary: "Unknown column", Detail: detail})
 			continue
 		}
 		idx[i] = j
@@ -224,7 +228,7 @@ func bindColumns(slots []slot, cols []Column, segName string) ([]int, ConfigErro
 			bad = t == "bool" || t == "int" || t == "double"
 		}
 		if bad {
-			errs = append(errs, &ConfigError{Path: s.path, Summary: "Incompatible column type",
+			errs = append(errs, &ConfigError{Attr: s.attr, Summary: "Incompatible column type",
 				Detail: fmt.Sprintf("column %q of segment %q has type %s, which cannot feed SendGrid field %q (%s).",
 					s.column, segName, t, s.name, s.typ)})
 		}

@@ -46,33 +46,47 @@ func (m *members) ref(eh uint64) member {
 	return member{eh: eh}
 }
 
-// listMembers reads the list's members through a contacts export (POST
-// /v3/marketing/contacts/exports, wait, download). With keepRefs the contact IDs (or, without
-// an ID column, the emails) are kept for removals. A list whose count is 0 is not exported.
-func (e *Engine) listMembers(ctx context.Context, listID string, h *hasher, keepRefs bool) (*members, error) {
-	if n, err := e.Client.ListContactCount(ctx, listID); err != nil {
-		return nil, err
-	} else if n == 0 {
-		return &members{}, nil
+// listMembers reads the email hashes of the list's members through a contacts export (POST
+// /v3/marketing/contacts/exports, wait, download). A list whose count is 0 is not exported.
+func (e *Engine) listMembers(ctx context.Context, listID string, h *hasher) (*members, error) {
+	if empty, err := e.countsEmpty(ctx, listID); err != nil || empty {
+		return &members{}, err
 	}
-	return e.exportMembers(ctx, listID, h, keepRefs)
+	return e.collectMembers(ctx, listID, h, func(*members, member) uint64 { return 0 })
 }
 
-// exportMembers is listMembers without the count check, for callers that cannot trust a count
-// of 0: SendGrid's counts lag its jobs by minutes, so right after a run a list may count 0
-// while holding the run's contacts.
-func (e *Engine) exportMembers(ctx context.Context, listID string, h *hasher, keepRefs bool) (*members, error) {
+// listMemberRefs is listMembers keeping, for removals, the members' contact IDs (or, without
+// an ID column, their emails).
+func (e *Engine) listMemberRefs(ctx context.Context, listID string, h *hasher) (*members, error) {
+	if empty, err := e.countsEmpty(ctx, listID); err != nil || empty {
+		return &members{}, err
+	}
+	return e.collectMembers(ctx, listID, h, keepRef)
+}
+
+// keepRef keeps a member's contact ID (or, without one, its email) for removals.
+func keepRef(m *members, mb member) uint64 {
+	if mb.id != "" {
+		mb.email = ""
+	}
+	m.refs = append(m.refs, mb)
+	return uint64(len(m.refs) - 1)
+}
+
+// countsEmpty reports whether SendGrid counts the list as empty. Callers that know the list
+// should hold contacts do not ask: SendGrid's counts lag its jobs by minutes, so right after a
+// run a list may count 0 while holding the run's contacts.
+func (e *Engine) countsEmpty(ctx context.Context, listID string) (bool, error) {
+	n, err := e.Client.ListContactCount(ctx, listID)
+	return err == nil && n == 0, err
+}
+
+// collectMembers reads the list's members; keep stores what a member needs beyond its email
+// hash and returns the index recorded with the hash.
+func (e *Engine) collectMembers(ctx context.Context, listID string, h *hasher, keep func(*members, member) uint64) (*members, error) {
 	m := &members{}
 	err := e.eachMember(ctx, listID, h, func(mb member) error {
-		idx := uint64(0)
-		if keepRefs {
-			if mb.id != "" {
-				mb.email = ""
-			}
-			idx = uint64(len(m.refs))
-			m.refs = append(m.refs, mb)
-		}
-		m.entries = append(m.entries, snapshot.Entry{Email: mb.eh, Content: idx})
+		m.entries = append(m.entries, snapshot.Entry{Email: mb.eh, Content: keep(m, mb)})
 		return nil
 	})
 	if err != nil {
@@ -264,7 +278,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 	}
 	h := newHasher(key, nil)
 	// The snapshot says the export put contacts on the list: a count of 0 may be SendGrid's lag.
-	m, err := e.exportMembers(ctx, req.ListID, h, true)
+	m, err := e.collectMembers(ctx, req.ListID, h, keepRef)
 	if err != nil {
 		return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}

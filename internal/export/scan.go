@@ -13,9 +13,8 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 )
 
-// SegmentError is a segment that could not be opened or read. Path is segments[i].
+// SegmentError is a segment that could not be opened or read (Index in Request.Segments).
 type SegmentError struct {
-	Path  Path
 	Index int
 	Name  string
 	Err   error
@@ -37,6 +36,7 @@ type scan struct {
 	slots []slot
 	codec *codec
 	h     *hasher
+	fpKey []byte // key of the segments' content fingerprints
 	inv   *InvalidReport
 	apply bool
 	prog  *progress
@@ -87,41 +87,22 @@ type scan struct {
 	csvLine []byte
 }
 
+// openedSegment is a segment opened for the scan, with its columns bound to the slots.
+type openedSegment struct {
+	seg  Segment
+	name string
+	idx  []int
+}
+
 func (s *scan) run(ctx context.Context) error {
-	open := s.e.open()
-	type opened struct {
-		seg  Segment
-		name string
-		idx  []int
-	}
-	segs := make([]opened, 0, len(s.req.Segments))
+	segs, err := s.openSegments(ctx)
 	defer func() {
 		for _, o := range segs {
 			_ = o.seg.Close()
 		}
 	}()
-	var cerrs ConfigErrors
-	for i, spec := range s.req.Segments {
-		name := spec.Name
-		if name == "" {
-			name = "segments[" + strconv.Itoa(i) + "]"
-		}
-		seg, err := open(ctx, spec)
-		if err != nil {
-			return &SegmentError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: name, Err: err}
-		}
-		segs = append(segs, opened{seg: seg, name: name})
-		pcols := seg.Columns()
-		cols := make([]Column, len(pcols))
-		for j, c := range pcols {
-			cols[j] = Column{Name: c.Name, Type: string(c.Type)}
-		}
-		idx, errs := bindColumns(s.slots, cols, name)
-		cerrs = append(cerrs, errs...)
-		segs[len(segs)-1].idx = idx
-	}
-	if len(cerrs) > 0 {
-		return cerrs
+	if err != nil {
+		return err
 	}
 	s.stream = s.apply && len(s.prev) == 0
 	s.trackKnown = s.apply && s.mirror && len(s.prev) > 0
@@ -138,27 +119,8 @@ func (s *scan) run(ctx context.Context) error {
 	}
 	s.prog.update(func(p *Progress) { p.Phase = "scan" })
 	for i, o := range segs {
-		sc := SegmentCount{Name: o.name}
-		idx := o.idx
-		var fp *segment.Fingerprinter // the preview's fingerprint, when one is to be checked
-		if i < len(s.req.SegmentFingerprints) && s.req.SegmentFingerprints[i] != "" {
-			fp = segment.NewFingerprinter(privacy.DeriveKey(s.req.APIKey, privacy.PurposeFingerprint), o.seg.Columns())
-		}
-		err := o.seg.ScanAll(ctx, func(row *profile.Row, selected bool) error {
-			if fp != nil && selected {
-				fp.Add(row)
-			}
-			return s.onRow(&sc, o.name, idx, row, selected)
-		})
-		s.perSeg = append(s.perSeg, sc)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return &SegmentError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: o.name, Err: err}
-		}
-		if fp != nil && fp.Sum() != s.req.SegmentFingerprints[i] {
-			return &SegmentChangedError{Path: Path{{Name: AttrSegments}}.Index(i), Index: i, Name: o.name}
+		if err := s.scanSegment(ctx, i, o); err != nil {
+			return err
 		}
 	}
 	s.seen = u64set{}
@@ -167,20 +129,75 @@ func (s *scan) run(ctx context.Context) error {
 	} else {
 		s.resolve()
 	}
-	if s.known != nil {
-		for eh := range s.known {
-			if _, ok := snapshot.Find(s.cur, eh); ok {
-				delete(s.known, eh)
-			}
+	for eh := range s.known {
+		if _, ok := snapshot.Find(s.cur, eh); ok {
+			delete(s.known, eh)
 		}
 	}
 	s.prog.update(func(p *Progress) { p.Rows = s.rows })
 	return nil
 }
 
+// openSegments opens every segment and binds its columns to the slots. The segments opened
+// are returned, to be closed, also with an error.
+func (s *scan) openSegments(ctx context.Context) ([]openedSegment, error) {
+	open := s.e.open()
+	segs := make([]openedSegment, 0, len(s.req.Segments))
+	var cerrs ConfigErrors
+	for i, spec := range s.req.Segments {
+		name := spec.Name
+		if name == "" {
+			name = "segments[" + strconv.Itoa(i) + "]"
+		}
+		seg, err := open(ctx, spec)
+		if err != nil {
+			return segs, &SegmentError{Index: i, Name: name, Err: err}
+		}
+		pcols := seg.Columns()
+		cols := make([]Column, len(pcols))
+		for j, c := range pcols {
+			cols[j] = Column{Name: c.Name, Type: string(c.Type)}
+		}
+		idx, errs := bindColumns(s.slots, cols, name)
+		cerrs = append(cerrs, errs...)
+		segs = append(segs, openedSegment{seg: seg, name: name, idx: idx})
+	}
+	if len(cerrs) > 0 {
+		return segs, cerrs
+	}
+	return segs, nil
+}
+
+// scanSegment reads one segment, checking its content against the preview's fingerprint when
+// one is given.
+func (s *scan) scanSegment(ctx context.Context, i int, o openedSegment) error {
+	sc := SegmentCount{Name: o.name}
+	var fp *segment.Fingerprinter
+	if i < len(s.req.SegmentFingerprints) && s.req.SegmentFingerprints[i] != "" {
+		fp = segment.NewFingerprinter(s.fpKey, o.seg.Columns())
+	}
+	err := o.seg.ScanAll(ctx, func(row *profile.Row, selected bool) error {
+		if fp != nil && selected {
+			fp.Add(row)
+		}
+		return s.onRow(&sc, o.name, o.idx, row, selected)
+	})
+	s.perSeg = append(s.perSeg, sc)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &SegmentError{Index: i, Name: o.name, Err: err}
+	}
+	if fp != nil && fp.Sum() != s.req.SegmentFingerprints[i] {
+		return &SegmentChangedError{Index: i, Name: o.name}
+	}
+	return nil
+}
+
 func slotLabel(sl *slot) string {
 	if sl.custom {
-		return AttrCustomFields + "[" + strconv.Quote(sl.name) + "]"
+		return "custom_fields[" + strconv.Quote(sl.name) + "]"
 	}
 	return sl.name
 }
@@ -219,6 +236,51 @@ func rawText(v any) string {
 	return t
 }
 
+// appendValues validates a row's values after the email and appends them to its record; false
+// when one is invalid (reported).
+func (s *scan) appendValues(rec []byte, seg string, row *profile.Row, idx []int) ([]byte, bool) {
+	for i := 1; i < len(s.slots); i++ {
+		sl := &s.slots[i]
+		v := row.Values[idx[i]]
+		var str string
+		var r Reason
+		s.tmp = s.tmp[:0]
+		switch sl.typ {
+		case FieldNumber:
+			s.tmp, r = appendNumber(s.tmp, v)
+		case FieldDate:
+			s.tmp, r = appendDate(s.tmp, v)
+		default:
+			str, r = textValue(v)
+		}
+		detail := ""
+		if r == "" {
+			r, detail = checkText(sl, str)
+		}
+		if r != "" {
+			s.invalid(seg, row.Pos, slotLabel(sl), r, privacy.MaskValue(rawText(v)), invalidDetail(sl, r, detail))
+			return rec, false
+		}
+		if sl.typ == FieldNumber || sl.typ == FieldDate {
+			rec = appendValueBytes(rec, s.tmp)
+		} else {
+			rec = appendValue(rec, str)
+		}
+	}
+	return rec, true
+}
+
+// invalidDetail explains a reason about a typed custom field.
+func invalidDetail(sl *slot, r Reason, detail string) string {
+	switch r {
+	case ReasonNotNumber:
+		return "SendGrid field " + strconv.Quote(sl.name) + " is a Number"
+	case ReasonNotDate:
+		return "SendGrid field " + strconv.Quote(sl.name) + " is a Date: use YYYY-MM-DD, RFC 3339 or MM/DD/YYYY"
+	}
+	return detail
+}
+
 func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, selected bool) error {
 	s.rows++
 	sc.Rows++
@@ -250,46 +312,14 @@ func (s *scan) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row, 
 		s.invalid(seg, row.Pos, "email", r, privacy.MaskEmail(rawText(rawEmail)), detail)
 		return nil
 	}
-	rec := appendValue(s.rec[:0], email)
-	for i := 1; i < len(s.slots); i++ {
-		sl := &s.slots[i]
-		v := row.Values[idx[i]]
-		var str string
-		var r Reason
-		s.tmp = s.tmp[:0]
-		switch sl.typ {
-		case FieldNumber:
-			s.tmp, r = appendNumber(s.tmp, v)
-		case FieldDate:
-			s.tmp, r = appendDate(s.tmp, v)
-		default:
-			str, r = textValue(v)
-		}
-		detail := ""
-		if r == "" {
-			r, detail = checkText(sl, str)
-		}
-		if r != "" {
-			switch r {
-			case ReasonNotNumber:
-				detail = "SendGrid field " + strconv.Quote(sl.name) + " is a Number"
-			case ReasonNotDate:
-				detail = "SendGrid field " + strconv.Quote(sl.name) + " is a Date: use YYYY-MM-DD, RFC 3339 or MM/DD/YYYY"
-			}
-			s.invalid(seg, row.Pos, slotLabel(sl), r, privacy.MaskValue(rawText(v)), detail)
-			if s.trackKnown {
-				s.noteKnown(email)
-			}
-			s.rec = rec
-			return nil
-		}
-		if sl.typ == FieldNumber || sl.typ == FieldDate {
-			rec = appendValueBytes(rec, s.tmp)
-		} else {
-			rec = appendValue(rec, str)
-		}
-	}
+	rec, ok := s.appendValues(appendValue(s.rec[:0], email), seg, row, idx)
 	s.rec = rec
+	if !ok {
+		if s.trackKnown {
+			s.noteKnown(email)
+		}
+		return nil
+	}
 	sc.Valid++
 	eh := s.h.email(email)
 	ch := s.h.content(rec)
@@ -436,3 +466,27 @@ func (s *scan) resolve() {
 }
 
 type seqLen struct{ seq, jl uint32 }
+
+// snapshotBase is what the new snapshot starts from before the upload's confirmations: the
+// previous snapshot, only the contacts really on the list when the list was read, and with
+// content hashes cleared when the fields changed (contacts not uploaded again now must not look
+// current next time).
+func (s *scan) snapshotBase() []snapshot.Entry {
+	base := s.prev
+	if s.members != nil {
+		base = make([]snapshot.Entry, 0, len(s.prev))
+		for _, p := range s.prev {
+			if s.members.has(p.Email) {
+				base = append(base, p)
+			}
+		}
+	}
+	if s.fieldsChanged {
+		stale := make([]snapshot.Entry, len(base))
+		for i, p := range base {
+			stale[i] = snapshot.Entry{Email: p.Email}
+		}
+		base = stale
+	}
+	return base
+}

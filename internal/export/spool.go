@@ -14,9 +14,8 @@ import (
 //
 // so the spool costs about the size of the values plus 20 bytes per contact.
 type spool struct {
-	chunks    [][]byte
-	n         int
-	jsonBytes int64
+	chunks [][]byte
+	n      int
 }
 
 const spoolChunk = 1 << 20
@@ -34,7 +33,6 @@ func (s *spool) add(e snapshot.Entry, jsonLen int, rec []byte) {
 	c = append(c, rec...)
 	s.chunks[len(s.chunks)-1] = c
 	s.n++
-	s.jsonBytes += int64(jsonLen)
 }
 
 // each calls fn for every record in the order added until fn returns false.

@@ -205,7 +205,7 @@ func TestCapsRefuseBeforeUpload(t *testing.T) {
 	req.MaxProfiles = 100
 	_, err := v.eng.Plan(context.Background(), req)
 	var ce *CapError
-	if !errors.As(err, &ce) || ce.Which != "max_profiles" || ce.Wanted != 120 || ce.Path.String() != "max_profiles" {
+	if !errors.As(err, &ce) || ce.Cap != CapMaxProfiles || ce.Wanted != 120 {
 		t.Fatalf("err = %v", err)
 	}
 	if _, err := v.eng.Apply(context.Background(), req, ""); !errors.As(err, &ce) {
@@ -222,7 +222,7 @@ func TestCapsRefuseBeforeUpload(t *testing.T) {
 	req.Previous = first.Snapshot
 	req.ConnectionCap = 139 // 50 held + 90 new = 140
 	_, err = v.eng.Plan(context.Background(), req)
-	if !errors.As(err, &ce) || ce.Which != "connection_cap" || ce.Wanted != 140 {
+	if !errors.As(err, &ce) || ce.Cap != CapConnection || ce.Wanted != 140 {
 		t.Fatalf("err = %v", err)
 	}
 	sent := v.contactsSent()
@@ -295,7 +295,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plan.Snapshot != SnapshotKeyChanged || !plan.MembershipRead || plan.ToRemove != 50 || plan.ToUpdate != 150 || plan.ToAdd != 0 {
+	if plan.SnapshotState != SnapshotKeyChanged || !plan.MembershipRead || plan.ToRemove != 50 || plan.ToUpdate != 150 || plan.ToAdd != 0 {
 		t.Fatalf("plan after key change = %+v", plan)
 	}
 	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
@@ -322,12 +322,12 @@ func TestListChangeStartsOver(t *testing.T) {
 	other := v.emu.SeedList(v.key, "Other")
 	req.ListID, req.Previous = other, res.Snapshot
 	plan, err := v.eng.Plan(context.Background(), req)
-	if err != nil || plan.Snapshot != SnapshotOtherList || plan.ToAdd != 30 {
+	if err != nil || plan.SnapshotState != SnapshotOtherList || plan.ToAdd != 30 {
 		t.Fatalf("plan for another list: %v %+v", err, plan)
 	}
 	req.Previous = []byte("garbage")
 	plan, err = v.eng.Plan(context.Background(), req)
-	if err != nil || plan.Snapshot != SnapshotCorrupt || plan.ToAdd != 30 {
+	if err != nil || plan.SnapshotState != SnapshotCorrupt || plan.ToAdd != 30 {
 		t.Fatalf("plan with a corrupt snapshot: %v %+v", err, plan)
 	}
 }

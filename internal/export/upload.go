@@ -282,65 +282,19 @@ func (b putBatch) part() putPart {
 // job polled to its end in the background.
 func (a *applier) uploadPUT(ctx context.Context) error {
 	e := a.e
-	maxC, maxB := e.maxBatchContacts(), e.maxBatchBytes()
-	prefix := bodyPrefix(a.req.ListID)
 	total := a.up.putBatches
 	a.prog.update(func(p *Progress) {
 		p.Phase = "upload"
 		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = total, int64(a.s.spool.n), total
 	})
 
-	pool := sync.Pool{New: func() any { b := make([]byte, 0, maxB); return &b }}
+	maxB := e.maxBatchBytes()
+	pool := &sync.Pool{New: func() any { b := make([]byte, 0, maxB); return &b }}
 	batches := make(chan putBatch, 1)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	// Producer: serialize records into bodies, cutting at the limits.
-	go func() {
-		defer close(batches)
-		var cur putBatch
-		start := func() {
-			bp, _ := pool.Get().(*[]byte)
-			if bp == nil {
-				b := make([]byte, 0, maxB)
-				bp = &b
-			}
-			cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n)),
-				offs: make([]int, 0, min(maxC, a.s.spool.n))}
-		}
-		emit := func() bool {
-			cur.body = append(cur.body, bodySuffix...)
-			select {
-			case batches <- cur:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		start()
-		ok := true
-		// Records are released as they are serialized: the upload holds little more than the
-		// bodies in flight.
-		a.s.spool.drain(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
-			if !fits(len(cur.entries), len(cur.body), jsonLen, maxC, maxB) {
-				if ok = emit(); !ok {
-					return false
-				}
-				start()
-			}
-			if len(cur.entries) > 0 {
-				cur.body = append(cur.body, ',')
-			}
-			cur.offs = append(cur.offs, len(cur.body))
-			cur.body = a.s.codec.appendJSON(cur.body, rec)
-			cur.entries = append(cur.entries, en)
-			return true
-		})
-		if ok && len(cur.entries) > 0 {
-			emit()
-		}
-	}()
+	go a.serializeBatches(ctx, pool, batches)
 
 	var wg, jobs sync.WaitGroup
 	waiters := make(chan struct{}, 16)
@@ -351,12 +305,7 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 			for b := range batches {
 				budget := isolateBudget
 				a.upsertPart(ctx, b.part(), &budget, func(jobID string, entries []snapshot.Entry) {
-					n := int64(len(entries))
-					a.addJob(jobID)
-					a.mu.Lock()
-					a.rep.Requested += n
-					a.mu.Unlock()
-					a.prog.update(func(p *Progress) { p.BatchesSent++; p.ContactsSent += n })
+					a.sent(jobID, entries)
 					jobs.Add(1)
 					waiters <- struct{}{}
 					go func() {
@@ -373,6 +322,64 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 	wg.Wait()
 	jobs.Wait()
 	return parent.Err()
+}
+
+// sent records an upsert SendGrid accepted as a job.
+func (a *applier) sent(jobID string, entries []snapshot.Entry) {
+	n := int64(len(entries))
+	a.addJob(jobID)
+	a.mu.Lock()
+	a.rep.Requested += n
+	a.mu.Unlock()
+	a.prog.update(func(p *Progress) { p.BatchesSent++; p.ContactsSent += n })
+}
+
+// serializeBatches serializes the spooled records into upsert bodies, cut at the limits, and
+// sends them on batches (closed at the end). Records are released as they are serialized: the
+// upload holds little more than the bodies in flight.
+func (a *applier) serializeBatches(ctx context.Context, pool *sync.Pool, batches chan<- putBatch) {
+	defer close(batches)
+	maxC, maxB := a.e.maxBatchContacts(), a.e.maxBatchBytes()
+	prefix := bodyPrefix(a.req.ListID)
+	var cur putBatch
+	start := func() {
+		bp, _ := pool.Get().(*[]byte)
+		if bp == nil {
+			b := make([]byte, 0, maxB)
+			bp = &b
+		}
+		cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n)),
+			offs: make([]int, 0, min(maxC, a.s.spool.n))}
+	}
+	emit := func() bool {
+		cur.body = append(cur.body, bodySuffix...)
+		select {
+		case batches <- cur:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	start()
+	ok := true
+	a.s.spool.drain(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
+		if !fits(len(cur.entries), len(cur.body), jsonLen, maxC, maxB) {
+			if ok = emit(); !ok {
+				return false
+			}
+			start()
+		}
+		if len(cur.entries) > 0 {
+			cur.body = append(cur.body, ',')
+		}
+		cur.offs = append(cur.offs, len(cur.body))
+		cur.body = a.s.codec.appendJSON(cur.body, rec)
+		cur.entries = append(cur.entries, en)
+		return true
+	})
+	if ok && len(cur.entries) > 0 {
+		emit()
+	}
 }
 
 // uploadCSV sends the spooled contacts as gzip-compressed CSV imports of up to
@@ -474,78 +481,92 @@ func (r *removalSet) total() int { return len(r.ids) + len(r.gone) }
 // the others (deleted from the sources) are found in a contacts export of the list. When the
 // list was read before the scan, its members not exported are the leavers.
 func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
-	rs := &removalSet{}
-	var emails []string
-	var emailHashes []uint64
+	l := &leavers{a: a, rs: &removalSet{}}
 	if a.s.members != nil {
 		for _, en := range a.s.members.entries {
-			if !a.s.leaver(en.Email) {
-				continue
-			}
-			m := a.s.members.ref(en.Email)
-			switch {
-			case m.id != "":
-				rs.ids = append(rs.ids, m.id)
-				rs.hashes = append(rs.hashes, m.eh)
-			case searchable(m.email):
-				emails = append(emails, m.email)
-				emailHashes = append(emailHashes, m.eh)
-			case m.email != "":
-				a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
-				a.markUnsureHashes([]uint64{m.eh})
+			if a.s.leaver(en.Email) {
+				l.add(a.s.members.ref(en.Email))
 			}
 		}
-	} else {
-		unknown := map[uint64]struct{}{}
-		snapshot.Diff(a.s.prev, a.s.cur, func(c snapshot.Change, en snapshot.Entry) {
-			if c != snapshot.Removed {
-				return
-			}
-			email, ok := a.s.known[en.Email]
-			switch {
-			case ok && searchable(email):
-				emails = append(emails, email)
-				emailHashes = append(emailHashes, en.Email)
-			default:
-				// Deleted from the sources, or an address SendGrid cannot search (over
-				// sendgrid.MaxSearchEmailLength characters): found in a contacts export.
-				unknown[en.Email] = struct{}{}
-			}
-		})
-		if len(unknown) > 0 {
-			a.prog.update(func(p *Progress) { p.Phase = "membership" })
-			found := map[uint64]bool{}
-			err := a.e.eachMember(ctx, a.req.ListID, a.s.h, func(m member) error {
-				if _, ok := unknown[m.eh]; !ok || found[m.eh] {
-					return nil
-				}
-				found[m.eh] = true
-				if m.id != "" {
-					rs.ids = append(rs.ids, m.id)
-					rs.hashes = append(rs.hashes, m.eh)
-				} else if searchable(m.email) {
-					emails = append(emails, m.email)
-					emailHashes = append(emailHashes, m.eh)
-				} else {
-					a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
-					a.markUnsureHashes([]uint64{m.eh})
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
-			}
-			for h := range unknown {
-				if !found[h] {
-					rs.goneOrVerified(a, h) // not on the list any more
-				}
-			}
-		}
-	}
-	if err := a.searchLeavers(ctx, rs, emails, emailHashes); err != nil {
+	} else if err := l.fromSnapshot(ctx); err != nil {
 		return nil, err
 	}
-	// Stable order: makes request batches deterministic.
+	if err := a.searchLeavers(ctx, l.rs, l.emails, l.emailHashes); err != nil {
+		return nil, err
+	}
+	l.rs.sortByID()
+	return l.rs, nil
+}
+
+// leavers collects the contacts to remove: by contact ID when known, else by email to search.
+type leavers struct {
+	a           *applier
+	rs          *removalSet
+	emails      []string
+	emailHashes []uint64
+}
+
+// add takes a member of the list to remove.
+func (l *leavers) add(m member) {
+	switch {
+	case m.id != "":
+		l.rs.ids = append(l.rs.ids, m.id)
+		l.rs.hashes = append(l.rs.hashes, m.eh)
+	case searchable(m.email):
+		l.addEmail(m.email, m.eh)
+	default:
+		l.a.problem("a contact of the list has neither a contact ID in the export nor a searchable email; not removed", 1)
+		l.a.markUnsureHashes([]uint64{m.eh})
+	}
+}
+
+func (l *leavers) addEmail(email string, eh uint64) {
+	l.emails = append(l.emails, email)
+	l.emailHashes = append(l.emailHashes, eh)
+}
+
+// fromSnapshot takes the snapshot's contacts no longer exported: by email when the sources
+// still show it, else found in a contacts export of the list.
+func (l *leavers) fromSnapshot(ctx context.Context) error {
+	s := l.a.s
+	unknown := map[uint64]struct{}{}
+	snapshot.Diff(s.prev, s.cur, func(c snapshot.Change, en snapshot.Entry) {
+		if c != snapshot.Removed {
+			return
+		}
+		if email, ok := s.known[en.Email]; ok && searchable(email) {
+			l.addEmail(email, en.Email)
+			return
+		}
+		// Deleted from the sources, or an address SendGrid cannot search (over
+		// sendgrid.MaxSearchEmailLength characters): found in a contacts export.
+		unknown[en.Email] = struct{}{}
+	})
+	if len(unknown) == 0 {
+		return nil
+	}
+	l.a.prog.update(func(p *Progress) { p.Phase = "membership" })
+	found := map[uint64]bool{}
+	err := l.a.e.eachMember(ctx, l.a.req.ListID, s.h, func(m member) error {
+		if _, ok := unknown[m.eh]; ok && !found[m.eh] {
+			found[m.eh] = true
+			l.add(m)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the list's members from SendGrid: %w", err)
+	}
+	for h := range unknown {
+		if !found[h] {
+			l.rs.goneOrVerified(l.a, h) // not on the list any more
+		}
+	}
+	return nil
+}
+
+// sortByID orders the removals by contact ID: request batches are then deterministic.
+func (rs *removalSet) sortByID() {
 	idx := make([]int, len(rs.ids))
 	for i := range idx {
 		idx[i] = i
@@ -556,7 +577,6 @@ func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 		ids[i], hs[i] = rs.ids[k], rs.hashes[k]
 	}
 	rs.ids, rs.hashes = ids, hs
-	return rs, nil
 }
 
 // searchLeavers looks leavers up by email, 100 per request: those on the list are to be

@@ -184,13 +184,13 @@ func TestMappingErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	want := map[string]string{
-		`data_matching.custom_fields["tire"]`:           `Did you mean "tier"?`,
-		`data_matching.custom_fields["loyalty_points"]`: `no custom field named "loyalty_points"`,
-		`data_matching.custom_fields["first_name"]`:     "reserved field",
+		"tire":           `Did you mean "tier"?`,
+		"loyalty_points": `no custom field named "loyalty_points"`,
+		"first_name":     "reserved field",
 	}
 	for _, ce := range ces {
-		if w, ok := want[ce.Path.String()]; ok && strings.Contains(ce.Error(), w) {
-			delete(want, ce.Path.String())
+		if w, ok := want[ce.Attr.Name]; ok && ce.Attr.Kind == AttrCustomField && strings.Contains(ce.Error(), w) {
+			delete(want, ce.Attr.Name)
 		}
 	}
 	if len(want) > 0 {
@@ -201,7 +201,7 @@ func TestMappingErrors(t *testing.T) {
 	req.Mapping = fullMapping()
 	req.Mapping.FirstName = "frist_name"
 	_, err = v.eng.Plan(context.Background(), req)
-	if !errors.As(err, &ces) || len(ces) != 1 || ces[0].Path.String() != "data_matching.first_name" ||
+	if !errors.As(err, &ces) || len(ces) != 1 || ces[0].Attr != (Attribute{Kind: AttrMapping, Name: "first_name"}) ||
 		!strings.Contains(ces[0].Detail, `Did you mean "first_name"?`) {
 		t.Fatalf("err = %v", err)
 	}
@@ -216,7 +216,7 @@ func TestMappingErrors(t *testing.T) {
 		t.Fatalf("pending field: %v", err)
 	}
 	if _, err := v.eng.Apply(context.Background(), req, plan.Fingerprint); !errors.As(err, &ces) ||
-		ces[0].Path.String() != `data_matching.custom_fields["vip"]` {
+		ces[0].Attr != (Attribute{Kind: AttrCustomField, Name: "vip"}) {
 		t.Fatalf("apply without the field: %v", err)
 	}
 	id := v.emu.SeedField(v.key, "vip", "Text")
@@ -231,7 +231,7 @@ func TestMappingErrors(t *testing.T) {
 
 	// Email must be mapped, to a text column.
 	req.Mapping.Email = ""
-	if _, err := v.eng.Plan(context.Background(), req); !errors.As(err, &ces) || ces[0].Path.String() != "data_matching.email" {
+	if _, err := v.eng.Plan(context.Background(), req); !errors.As(err, &ces) || ces[0].Attr != (Attribute{Kind: AttrMapping, Name: "email"}) {
 		t.Fatalf("no email: %v", err)
 	}
 }

@@ -487,13 +487,7 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 	case errors.As(err, &cfg):
 		addConfigError(diags, cfg)
 	case errors.As(err, &capE):
-		at := path.Root("max_profiles")
-		title := "Export exceeds max_profiles"
-		if capE.Which != "max_profiles" {
-			at = path.Root("sendgrid_connection").AtName("profile_cap")
-			title = "Export exceeds the connection's profile cap"
-		}
-		diags.AddAttributeError(at, title, err.Error())
+		addCapError(diags, capE)
 	case errors.As(err, &inv):
 		diags.AddAttributeError(path.Root("invalid_profiles"),
 			fmt.Sprintf("%d invalid profiles (invalid_profiles = \"fail\")", inv.Invalid.Total),
@@ -533,28 +527,42 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 // addConfigError reports a configuration error on its attribute, naming the attribute in the
 // text too (the CLIs point at the resource block for nested attributes).
 func addConfigError(diags *diag.Diagnostics, c *export.ConfigError) {
-	detail := c.Path.String() + ": " + c.Detail
+	at := attrPath(c.Attr)
+	detail := at.String() + ": " + c.Detail
 	if c.Summary == "Unknown custom field" {
 		detail += " Create the field in SendGrid, or manage it with a sendgridaudience_custom_field resource and list that " +
 			"resource in managed_custom_fields so the plan knows its type before it exists."
 	}
-	diags.AddAttributeError(toPath(c.Path), c.Summary, detail)
+	diags.AddAttributeError(at, c.Summary, detail)
 }
 
-func toPath(p export.Path) path.Path {
-	if len(p) == 0 {
-		return path.Empty()
+// attrPath is the export resource's attribute an engine error names.
+func attrPath(a export.Attribute) path.Path {
+	switch a.Kind {
+	case export.AttrSegments:
+		return path.Root("segments")
+	case export.AttrSegment:
+		return path.Root("segments").AtListIndex(a.Index)
+	case export.AttrMapping:
+		return path.Root("data_matching").AtName(a.Name)
+	case export.AttrCustomField:
+		return path.Root("data_matching").AtName("custom_fields").AtMapKey(a.Name)
+	case export.AttrListID:
+		return path.Root("list_id")
+	case export.AttrMaxProfiles:
+		return path.Root("max_profiles")
 	}
-	out := path.Root(p[0].Name)
-	for _, s := range p[1:] {
-		switch {
-		case s.IsKey:
-			out = out.AtMapKey(s.Key)
-		case s.IsIdx:
-			out = out.AtListIndex(s.Index)
-		default:
-			out = out.AtName(s.Name)
-		}
+	return path.Empty()
+}
+
+// addCapError reports a profile cap on the attribute that sets it, with what to do.
+func addCapError(diags *diag.Diagnostics, c *export.CapError) {
+	if c.Cap == export.CapMaxProfiles {
+		diags.AddAttributeError(path.Root("max_profiles"), "Export exceeds max_profiles", c.Error()+
+			". The segments select more distinct profiles than max_profiles allows: narrow the segments or raise max_profiles.")
+		return
 	}
-	return out
+	diags.AddAttributeError(path.Root("sendgrid_connection").AtName("profile_cap"),
+		"Export exceeds the connection's profile cap", fmt.Sprintf("%s. The connection's profile cap is %d. "+
+			"Narrow the segments, remove contacts from SendGrid, or raise the cap.", c.Error(), c.Limit))
 }
