@@ -725,7 +725,7 @@ func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, e
 		return res, runErr
 	}
 	if rep.Status == StatusPartial || rep.Status == StatusFailed {
-		return res, &RunError{Status: rep.Status, Problems: rep.Problems}
+		return res, &RunError{Status: rep.Status, Problems: rep.Problems, Rejected: rep.Rejected}
 	}
 	return res, nil
 }
@@ -747,12 +747,23 @@ func diffPending(prev, cur []snapshot.Entry) (snapshot.DiffCounts, int64) {
 type RunError struct {
 	Status   Status
 	Problems []string
+	// Rejected are the first contacts SendGrid refused in an upsert (masked): unlike a
+	// transient failure, sending them again fails again until their data is fixed.
+	Rejected []InvalidRow
 }
 
 func (e *RunError) Error() string {
 	msg := "export " + string(e.Status) + ": some changes were not confirmed by SendGrid and will be retried by the next run"
 	if len(e.Problems) > 0 {
 		msg += ": " + strings.Join(e.Problems, "; ")
+	}
+	if len(e.Rejected) > 0 {
+		refused := make([]string, len(e.Rejected))
+		for i, r := range e.Rejected {
+			refused[i] = r.Masked + " (" + r.Field + ": " + r.Detail + ")"
+		}
+		msg += ". SendGrid refuses these contacts again on every run until their data is fixed in the source " +
+			"(addresses masked; find them in the segments by these): " + strings.Join(refused, "; ")
 	}
 	return msg
 }

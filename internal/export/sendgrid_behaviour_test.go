@@ -114,6 +114,13 @@ func TestUpsertRefusalIsolatesContacts(t *testing.T) {
 				if r.Masked == "" || strings.Contains(r.String(), "@example.com") {
 					t.Errorf("rejected row not masked: %s", r)
 				}
+				// The error names each refused contact (masked) and says a retry cannot help.
+				if !strings.Contains(err.Error(), r.Masked) {
+					t.Errorf("the error does not name the refused contact %s: %v", r.Masked, err)
+				}
+			}
+			if !strings.Contains(err.Error(), "until their data is fixed") || strings.Contains(err.Error(), "@example.com") {
+				t.Errorf("the error must say the refusal is permanent and mask addresses: %v", err)
 			}
 			v.emu.FlushJobs()
 			var want []prof
