@@ -56,9 +56,11 @@ package segment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 )
@@ -192,10 +194,15 @@ func Open(ctx context.Context, spec Spec) (*Segment, error) {
 	if err := checkQuery(spec, kind); err != nil {
 		return nil, err
 	}
-	src, err := profile.OpenWith(ctx, spec.Source, profile.Options{Query: strings.TrimSpace(spec.Query), Password: spec.Password})
+	qctx, cancel := queryDeadline(ctx, kind)
+	src, err := profile.OpenWith(qctx, spec.Source, profile.Options{Query: strings.TrimSpace(spec.Query), Password: spec.Password})
+	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if errors.Is(qctx.Err(), context.DeadlineExceeded) {
+			return nil, queryTooLong(spec)
 		}
 		return nil, sourceError(spec, err)
 	}
@@ -252,6 +259,29 @@ func (s *Segment) ScanAll(ctx context.Context, fn func(row *profile.Row, selecte
 	return s.scan(ctx, fn)
 }
 
+// MaxQueryDuration bounds how long one read of a database source (its query, and a scan of
+// its rows) may run, so that a query without end that returns no rows (which MaxSourceRows
+// cannot stop) does not keep a plan busy without bound.
+var MaxQueryDuration = time.Hour
+
+// queryDeadline gives database sources MaxQueryDuration; files are bounded by their size.
+func queryDeadline(ctx context.Context, kind profile.Kind) (context.Context, context.CancelFunc) {
+	if !kind.IsDatabase() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, MaxQueryDuration)
+}
+
+func queryTooLong(spec Spec) error {
+	attr := "source"
+	if spec.Query != "" {
+		attr = "query"
+	}
+	return &Error{Segment: spec.Name, Attribute: attr,
+		Msg:  fmt.Sprintf("the query ran for more than %s, the longest a segment's query may run, and was stopped", MaxQueryDuration),
+		Hint: "select where the data lives with a bounded query (a recursive WITH needs a condition that ends it), or export the profiles to a file"}
+}
+
 // MaxSourceRows bounds the rows one scan of a segment reads (before its filter), so that a
 // source or query without end cannot keep a plan busy without bound. It is ten times the
 // largest CSV import SendGrid takes (1,000,000 contacts).
@@ -263,7 +293,9 @@ func (s *Segment) scan(ctx context.Context, fn func(*profile.Row, bool) error) e
 	}
 	var fnErr error
 	rows := 0
-	err := s.src.Scan(ctx, func(r *profile.Row) error {
+	qctx, cancel := queryDeadline(ctx, s.src.Kind())
+	defer cancel()
+	err := s.src.Scan(qctx, func(r *profile.Row) error {
 		if rows++; rows > MaxSourceRows {
 			return &profile.Error{Pos: r.Pos, InQuery: s.src.Kind().IsDatabase(),
 				Msg:  fmt.Sprintf("the source returns more than %d rows, the most a segment reads", MaxSourceRows),
@@ -286,6 +318,9 @@ func (s *Segment) scan(ctx context.Context, fn func(*profile.Row, bool) error) e
 	})
 	if err == nil || (fnErr != nil && err == fnErr) {
 		return err
+	}
+	if ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
+		return queryTooLong(s.spec)
 	}
 	if _, ok := err.(*profile.Error); ok {
 		return sourceError(s.spec, err)

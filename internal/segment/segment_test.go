@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
@@ -370,5 +371,20 @@ func TestSourceRowsAreBounded(t *testing.T) {
 	wantSegmentError(t, err, "query", []string{"more than 5000 rows", "WHERE or LIMIT"})
 	if n != 5000 {
 		t.Errorf("%d rows passed on before the error, want 5000", n)
+	}
+}
+
+// TestQueryDurationIsBounded: a query without end that returns no rows (so MaxSourceRows never
+// trips) is stopped after MaxQueryDuration with an error on the query.
+func TestQueryDurationIsBounded(t *testing.T) {
+	defer func(d time.Duration) { MaxQueryDuration = d }(MaxQueryDuration)
+	MaxQueryDuration = 300 * time.Millisecond
+	spec := Spec{Name: "s", Source: "sqlite:" + writeSQLiteNoProfiles(t),
+		Query: "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r) SELECT 'u' || x || '@example.com' AS email FROM r WHERE x < 0"}
+	start := time.Now()
+	_, err := Open(context.Background(), spec)
+	wantSegmentError(t, err, "query", []string{"ran for more than 300ms", "bounded query"})
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("stopped after %s", d)
 	}
 }
