@@ -627,6 +627,10 @@ func (e *Emulator) hImportStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// hErrorsFile serves a job's errors file, the stand-in for the URL in results.errors_url (spec:
+// tsg_mc_contacts_v3.json ContactImport.results.errors_url). Assumption: like SendGrid's other
+// file URLs it is a presigned storage URL, so it is fetched without the API key and its token
+// is the only credential (a wrong token: 403, as a storage service answers).
 func (e *Emulator) hErrorsFile(w http.ResponseWriter, r *http.Request) {
 	if refuseStorageAuth(w, r) {
 		return

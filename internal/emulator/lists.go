@@ -262,6 +262,9 @@ func (e *Emulator) hListCount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"contact_count": n, "billable_count": n})
 }
 
+// hRemoveListContacts removes contacts from a list, never deleting them.
+// spec: tsg_mc_lists_v3.json DELETE /v3/marketing/lists/{id}/contacts (202 with job_id; 400; 404
+// for the list or a contact ID). No maximum of IDs is documented (none enforced here).
 func (e *Emulator) hRemoveListContacts(w http.ResponseWriter, r *http.Request) {
 	l, a := e.listOr404(w, r)
 	if l == nil {
@@ -269,6 +272,7 @@ func (e *Emulator) hRemoveListContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	raw := r.URL.Query().Get("contact_ids")
 	if raw == "" {
+		// spec: parameter contact_ids is required; assumption: the 400 body names the field.
 		writeErrors(w, http.StatusBadRequest, fieldErr("contact_ids", "contact_ids is required"))
 		return
 	}
@@ -297,6 +301,8 @@ func (e *Emulator) hRemoveListContacts(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, fieldErr("contact_ids", "one or more contact IDs do not exist"))
 		return
 	}
+	// spec: 202 {job_id}, applied asynchronously; assumption: its status is not served at
+	// /v3/marketing/contacts/imports/{id} (see hImportStatus).
 	j := e.newJob(jobRemove)
 	j.removeList = l.id
 	j.removeIDs = ids
