@@ -133,12 +133,12 @@ func TestCancelStopsEvaluation(t *testing.T) {
 
 // canary values: none may appear in any error.
 const (
-	canaryEmail = "zqcanary4417@example.com"
+	canaryEmail = "zqcanary44170093@example.com"
 	canaryName  = "Zqcanaryname"
 	canaryNum   = 99887766
 )
 
-var canaries = []string{"zqcanary", "99887766", "4417"}
+var canaries = []string{"zqcanary", "99887766", "44170093"}
 
 // canarySources writes one profile holding canary values to every kind of source.
 func canarySources(t *testing.T) map[string]Spec {
