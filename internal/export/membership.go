@@ -282,7 +282,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}
-	a := &applier{e: e, req: &req, rep: rep, prog: &progress{fn: e.Progress}}
+	a := &applier{e: e, listID: req.ListID, rep: rep, prog: &progress{fn: e.Progress}}
 	rs := &removalSet{}
 	var emails []string
 	var hashes []uint64
