@@ -379,16 +379,13 @@ func (r *Request) normalize() error {
 	}
 	var errs ConfigErrors
 	if len(r.Segments) == 0 {
-		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrSegments}, Summary: "No segments",
-			Detail: "an export needs at least one segment."})
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrSegments}, Problem: ProblemNoSegments})
 	}
 	if strings.TrimSpace(r.ListID) == "" {
-		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrListID}, Summary: "No list",
-			Detail: "an export needs the ID of the SendGrid list it fills."})
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrListID}, Problem: ProblemNoList})
 	}
 	if r.MaxProfiles < 0 {
-		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrMaxProfiles}, Summary: "Negative max_profiles",
-			Detail: "the profile cap must be positive (or 0 for no cap)."})
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrMaxProfiles}, Problem: ProblemNegativeCap})
 	}
 	if r.APIKey == "" {
 		return errors.New("export: the API key is needed to derive the snapshot key")
