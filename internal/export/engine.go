@@ -14,6 +14,7 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/wait"
 )
 
 // SendGrid is the part of the SendGrid client the engine calls; *sendgrid.Client satisfies it.
@@ -298,22 +299,10 @@ func (e *Engine) waitJob(ctx context.Context, jobID string) (sendgrid.ImportJob,
 		if j.Done() {
 			return j, nil
 		}
-		wait := max(first, time.Since(start)/4)
-		if err := sleepCtx(ctx, min(wait, 10*time.Second)); err != nil {
+		pause := max(first, time.Since(start)/4)
+		if err := wait.Sleep(ctx, min(pause, 10*time.Second)); err != nil {
 			return j, err
 		}
-	}
-}
-
-// sleepCtx waits d, or until ctx ends (then it returns ctx's error).
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

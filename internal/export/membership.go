@@ -13,6 +13,7 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/wait"
 )
 
 // member is one contact on the list, read from a contacts export.
@@ -146,7 +147,7 @@ func (e *Engine) startExport(ctx context.Context, listID string) (string, error)
 		if id != "" {
 			return id, nil
 		}
-		if err := sleepCtx(ctx, time.Duration(attempt)*e.pollInterval()); err != nil {
+		if err := wait.Sleep(ctx, time.Duration(attempt)*e.pollInterval()); err != nil {
 			return "", err
 		}
 	}
