@@ -149,6 +149,9 @@ func (o *outbox) keep(en snapshot.Entry, jsonLen int, rec []byte) {
 	}
 }
 
+// bytes is the serialized size of the contacts counted.
+func (o *outbox) bytes() int64 { return o.jsonBytes }
+
 // size is the number of records kept.
 func (o *outbox) size() int { return o.spool.n }
 

@@ -687,7 +687,7 @@ func (r *run) countListed(ctx context.Context, plan *Plan) error {
 // chooseMethod reports the upload method the batch plan chose.
 func (r *run) chooseMethod(plan *Plan) uploadPlan {
 	up := r.out.method()
-	plan.Method, plan.Requests, plan.jsonBytes = up.method, up.requests, r.out.jsonBytes
+	plan.Method, plan.Requests, plan.jsonBytes = up.method, up.requests, r.out.bytes()
 	return up
 }
 
