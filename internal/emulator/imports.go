@@ -332,7 +332,7 @@ func (e *Emulator) hExportStatus(w http.ResponseWriter, r *http.Request) {
 		if x.fail {
 			x.status = "failure"
 		} else {
-			e.buildExport(a, x)
+			e.buildExport(a, x, now)
 			x.status = "ready"
 		}
 		x.completed = now
@@ -413,10 +413,14 @@ func maxTime(a, b time.Time) time.Time {
 // ExportColumns are the columns of a CSV export, followed by the custom fields by name.
 var ExportColumns = []string{"EMAIL", "FIRST_NAME", "LAST_NAME", "CITY", "STATE_PROVINCE_REGION", "POSTAL_CODE", "COUNTRY", "CONTACT_ID", "LIST_IDS", "CREATED_AT", "UPDATED_AT"}
 
-// buildExport writes the export file (gzip-compressed CSV or JSON lines). The caller holds a.mu.
-func (e *Emulator) buildExport(a *account, x *export) {
+// buildExport writes the export file (gzip-compressed CSV or JSON lines) at now; contacts created
+// less than Config.ConsistencyLag ago are not in it yet. The caller holds a.mu.
+func (e *Emulator) buildExport(a *account, x *export, now time.Time) {
 	var sel []*contact
 	for _, c := range a.contacts {
+		if !c.visible(now) {
+			continue
+		}
 		if len(x.listIDs) == 0 {
 			sel = append(sel, c)
 			continue
