@@ -120,7 +120,7 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, fieldErr("", "request body is not valid JSON: "+jsonErrMsg(err)))
 		return
 	}
-	if len(in.contacts) == 0 {
+	if len(in.contacts) == 0 { // spec: PUT /v3/marketing/contacts contacts.minItems 1, required
 		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", "at least one contact is required"))
 		return
 	}

@@ -283,13 +283,13 @@ func (e *Emulator) hStartExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.FileType == "" {
-		in.FileType = "csv"
+		in.FileType = "csv" // spec: POST /v3/marketing/contacts/exports file_type default csv
 	}
-	if in.FileType != "csv" && in.FileType != "json" {
+	if in.FileType != "csv" && in.FileType != "json" { // spec: components.schemas.FileType
 		writeErrors(w, http.StatusBadRequest, fieldErr("file_type", "file_type must be csv or json"))
 		return
 	}
-	if len(in.SegmentIDs) > 0 {
+	if len(in.SegmentIDs) > 0 { // the emulator serves no segments (SendGrid segments are out of scope)
 		writeErrors(w, http.StatusBadRequest, fieldErr("segment_ids", "this emulator has no segments"))
 		return
 	}
@@ -298,6 +298,7 @@ func (e *Emulator) hStartExport(w http.ResponseWriter, r *http.Request) {
 	for i, id := range in.ListIDs {
 		if a.lists[id] == nil {
 			a.mu.Unlock()
+			// assumption: an unknown list is a 400 naming it (the spec lists 400 and 404 for this call)
 			writeErrors(w, http.StatusBadRequest, fieldErr(fmt.Sprintf("list_ids[%d]", i), "list ID does not exist"))
 			return
 		}
