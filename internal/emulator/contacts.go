@@ -120,7 +120,7 @@ func (e *Emulator) hUpsert(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, fieldErr("", "request body is not valid JSON: "+jsonErrMsg(err)))
 		return
 	}
-	if len(in.contacts) == 0 {
+	if len(in.contacts) == 0 { // spec: PUT /v3/marketing/contacts contacts.minItems 1, required
 		writeErrors(w, http.StatusBadRequest, fieldErr("contacts", "at least one contact is required"))
 		return
 	}
@@ -489,6 +489,9 @@ func (e *Emulator) applyContact(a *account, j *job, lists []*list, uc *upsertCon
 	if c == nil {
 		c = a.newContact()
 		*c = contact{email: uc.email, created: ts}
+		if lag := e.cfg.ConsistencyLag; lag > 0 {
+			c.visibleAt = time.Unix(ts, 0).Add(lag).UnixNano()
+		}
 		e.addContact(a, c)
 		j.createdN++
 	} else {
@@ -768,13 +771,15 @@ func (e *Emulator) hSearchEmails(w http.ResponseWriter, r *http.Request) {
 	result := map[string]any{}
 	found := 0
 	a.mu.Lock()
-	e.process(a, e.clock())
+	now := e.clock()
+	e.process(a, now)
 	for _, em := range in.Emails {
 		if em == "" {
 			continue
 		}
 		key := lower(em)
-		if c := a.contacts[key]; c != nil {
+		// A contact created less than Config.ConsistencyLag ago is not found yet.
+		if c := a.contacts[key]; c != nil && c.visible(now) {
 			result[key] = map[string]any{"contact": e.contactJSON(a, c, ri.base)}
 			found++
 		} else {

@@ -59,7 +59,8 @@
 // documents no format), CSV "email,message" (default), CSV "row,message" or JSON. A rejected upsert
 // names each refused contact as contacts[i].<field>, or (Config.UpsertErrorsWithoutField) names
 // none. With Config.ConsistencyLag list contact counts show a job's changes only that long after
-// it ran, as SendGrid's do minutes later.
+// it ran, and a contact a job created is found by search and appears in contacts exports only
+// that long after, as SendGrid's reads do minutes later.
 //
 // The emulator also serves, under /_emulator/, what SendGrid serves from presigned storage URLs:
 // the CSV upload target of an import (PUT, plain or gzip; authorised by the token in the URL,
@@ -109,6 +110,9 @@
 //	                                                                                     (request#860)
 //	errors files                      CSV "email,message"                                assumption (format undocumented:
 //	                                                                                     spec ContactImport.results.errors_url)
+//	lists, search/emails, exports     Config.ConsistencyLag: counts, searches and        spec: PUT /v3/marketing/contacts
+//	                                  exports show a job's contacts only after the lag   ("asynchronous process"); assumption:
+//	                                                                                     which reads lag, and how long
 //
 // # Faults
 //

@@ -58,9 +58,13 @@ type Config struct {
 	SaveEvery time.Duration
 	// ConsistencyLag is how long after a job ran its changes to list membership take to show in
 	// list contact counts (GET /v3/marketing/lists/{id}, GET /v3/marketing/lists, GET
-	// /v3/marketing/lists/{id}/contacts/count). Source: SendGrid support articles describe
-	// contacts "still updating in the background" minutes after a run (SENDGRID-EVIDENCE.md,
-	// "asynchronous effects"); the length is an assumption. 0: counts are current.
+	// /v3/marketing/lists/{id}/contacts/count), and how long a contact the job created takes to
+	// be found by POST /v3/marketing/contacts/search/emails and to appear in contacts exports.
+	// Source: the spec's PUT /v3/marketing/contacts description ("the creation and update of
+	// contacts is an asynchronous process") and SendGrid support articles describing contacts
+	// "still updating in the background" minutes after a run (SENDGRID-EVIDENCE.md,
+	// "asynchronous effects"); the length, and which reads lag, are assumptions (the stricter
+	// reading). 0: every read is current.
 	ConsistencyLag time.Duration
 	// ErrorsFile is the format of a job's errors file, which SendGrid does not document (spec:
 	// ContactImport.results.errors_url says only that it holds information about errors):

@@ -283,13 +283,13 @@ func (e *Emulator) hStartExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.FileType == "" {
-		in.FileType = "csv"
+		in.FileType = "csv" // spec: POST /v3/marketing/contacts/exports file_type default csv
 	}
-	if in.FileType != "csv" && in.FileType != "json" {
+	if in.FileType != "csv" && in.FileType != "json" { // spec: components.schemas.FileType
 		writeErrors(w, http.StatusBadRequest, fieldErr("file_type", "file_type must be csv or json"))
 		return
 	}
-	if len(in.SegmentIDs) > 0 {
+	if len(in.SegmentIDs) > 0 { // the emulator serves no segments (SendGrid segments are out of scope)
 		writeErrors(w, http.StatusBadRequest, fieldErr("segment_ids", "this emulator has no segments"))
 		return
 	}
@@ -298,6 +298,7 @@ func (e *Emulator) hStartExport(w http.ResponseWriter, r *http.Request) {
 	for i, id := range in.ListIDs {
 		if a.lists[id] == nil {
 			a.mu.Unlock()
+			// assumption: an unknown list is a 400 naming it (the spec lists 400 and 404 for this call)
 			writeErrors(w, http.StatusBadRequest, fieldErr(fmt.Sprintf("list_ids[%d]", i), "list ID does not exist"))
 			return
 		}
@@ -332,7 +333,7 @@ func (e *Emulator) hExportStatus(w http.ResponseWriter, r *http.Request) {
 		if x.fail {
 			x.status = "failure"
 		} else {
-			e.buildExport(a, x)
+			e.buildExport(a, x, now)
 			x.status = "ready"
 		}
 		x.completed = now
@@ -413,10 +414,14 @@ func maxTime(a, b time.Time) time.Time {
 // ExportColumns are the columns of a CSV export, followed by the custom fields by name.
 var ExportColumns = []string{"EMAIL", "FIRST_NAME", "LAST_NAME", "CITY", "STATE_PROVINCE_REGION", "POSTAL_CODE", "COUNTRY", "CONTACT_ID", "LIST_IDS", "CREATED_AT", "UPDATED_AT"}
 
-// buildExport writes the export file (gzip-compressed CSV or JSON lines). The caller holds a.mu.
-func (e *Emulator) buildExport(a *account, x *export) {
+// buildExport writes the export file (gzip-compressed CSV or JSON lines) at now; contacts created
+// less than Config.ConsistencyLag ago are not in it yet. The caller holds a.mu.
+func (e *Emulator) buildExport(a *account, x *export, now time.Time) {
 	var sel []*contact
 	for _, c := range a.contacts {
+		if !c.visible(now) {
+			continue
+		}
 		if len(x.listIDs) == 0 {
 			sel = append(sel, c)
 			continue

@@ -154,3 +154,45 @@ func TestListExports(t *testing.T) {
 		t.Errorf("exports %+v", out.Result)
 	}
 }
+
+// A contact a job created is found by search and appears in contacts exports only after the lag.
+func TestConsistencyLagDelaysSearchAndExports(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { return now }
+	s := newServer(t, emulator.Config{ConsistencyLag: 5 * time.Minute, Clock: clock, JobDelay: time.Second}, true)
+	l := s.e.SeedList(key, "l")
+	id := s.upsert([]string{l}, []map[string]any{{"email": email(1)}, {"email": email(2)}})
+	now = now.Add(2 * time.Second)
+	if j := s.waitJob(id); j["status"] != "completed" {
+		t.Fatalf("job %v", j)
+	}
+	search := func() int {
+		return s.do("POST", "/v3/marketing/contacts/search/emails", key, map[string]any{"emails": []string{email(1), email(2)}}).status
+	}
+	exported := func() float64 {
+		var started struct {
+			ID string `json:"id"`
+		}
+		s.do("POST", "/v3/marketing/contacts/exports", key, map[string]any{"list_ids": []string{l}, "file_type": "csv"}).json(t, &started)
+		now = now.Add(time.Minute)
+		var st map[string]any
+		s.do("GET", "/v3/marketing/contacts/exports/"+started.ID, key, nil).json(t, &st)
+		if st["status"] != "ready" {
+			t.Fatalf("export %v", st)
+		}
+		return st["contact_count"].(float64)
+	}
+	if st := search(); st != 404 {
+		t.Errorf("search right after the job: %d, want 404 (not found yet)", st)
+	}
+	if n := exported(); n != 0 {
+		t.Errorf("export right after the job: %v contacts, want 0", n)
+	}
+	now = now.Add(5 * time.Minute)
+	if st := search(); st != 200 {
+		t.Errorf("search after the lag: %d, want 200", st)
+	}
+	if n := exported(); n != 2 {
+		t.Errorf("export after the lag: %v contacts, want 2", n)
+	}
+}

@@ -158,6 +158,14 @@ type contact struct {
 	lists   []string   // list IDs (shared strings from list.id)
 	created int64      // Unix seconds
 	updated int64
+	// visibleAt (Unix nanoseconds, 0: now) is when a contact a job created shows in searches and
+	// contacts exports (Config.ConsistencyLag).
+	visibleAt int64
+}
+
+// visible reports whether searches and contacts exports show the contact at now.
+func (c *contact) visible(now time.Time) bool {
+	return c.visibleAt == 0 || now.UnixNano() >= c.visibleAt
 }
 
 func (c *contact) onList(id string) bool {

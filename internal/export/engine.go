@@ -193,7 +193,7 @@ type Result struct {
 
 // Progress is reported while Apply runs. It carries counts only, never values.
 type Progress struct {
-	Phase          string // "scan", "membership", "upload", "remove", "done"
+	Phase          string // "scan", "membership", "upload", "remove", "settle", "done"
 	Rows           int64  // rows read so far (scan)
 	BatchesTotal   int
 	BatchesSent    int
@@ -236,16 +236,34 @@ type Engine struct {
 	// SettleWindow is how long after a run a lower list count is not taken for drift (default
 	// DefaultSettleWindow; negative: none).
 	SettleWindow time.Duration
+	// Sleep waits d or until ctx ends (default: a timer). Tests with a simulated clock replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Settling reports whether a run that finished at finished may still be settling in SendGrid
 // (its changes not yet visible in list counts, searches and exports).
 func (e *Engine) Settling(finished time.Time) bool {
+	return e.settleLeft(finished) > 0
+}
+
+// settleLeft is how much of the settle window after a run that finished at finished is left
+// (0 or less: none, or finished unknown).
+func (e *Engine) settleLeft(finished time.Time) time.Duration {
 	w := e.SettleWindow
 	if w == 0 {
 		w = DefaultSettleWindow
 	}
-	return !finished.IsZero() && w > 0 && e.now().Sub(finished) < w
+	if finished.IsZero() || w <= 0 {
+		return 0
+	}
+	return w - e.now().Sub(finished)
+}
+
+func (e *Engine) sleep(ctx context.Context, d time.Duration) error {
+	if e.Sleep != nil {
+		return e.Sleep(ctx, d)
+	}
+	return wait.Sleep(ctx, d)
 }
 
 func (e *Engine) concurrency() int {
@@ -703,7 +721,7 @@ func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, e
 	rep.ScanDuration = plan.ScanDuration
 
 	a := &applier{e: r.e, listID: r.req.ListID, h: r.h, codec: r.codec, rep: rep, prog: r.prog,
-		out: r.out, up: up, prevIdx: r.base.prevIdx}
+		out: r.out, up: up, prevIdx: r.base.prevIdx, settling: r.e.Settling(r.req.PreviousRunFinished)}
 	if r.req.SyncMode == SyncMirror {
 		a.gone = r.ch
 	}

@@ -250,11 +250,48 @@ func (e *Engine) readExportFile(ctx context.Context, url string, h *hasher, fn f
 	}
 }
 
+// ownMembers reads the list's members for RemoveAll. The snapshot says the export put contacts
+// on the list, so a count of 0 may be SendGrid's lag and the members are read anyway. When some
+// contacts the snapshot records as confirmed are missing while the last run may still be
+// settling (SendGrid shows new contacts in contacts exports minutes later), it waits for the
+// end of the settle window and reads the list again.
+func (e *Engine) ownMembers(ctx context.Context, req *Request, prev *snapshot.Snapshot) (*members, error) {
+	h := newHasher(privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot), nil)
+	for {
+		m, err := e.collectMembers(ctx, req.ListID, h, keepRef)
+		if err != nil {
+			return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
+		}
+		left := e.settleLeft(req.PreviousRunFinished)
+		if left <= 0 || !missingConfirmed(prev, m) {
+			return m, nil
+		}
+		if e.Progress != nil {
+			e.Progress(Progress{Phase: "settle"})
+		}
+		if err := e.sleep(ctx, left); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// missingConfirmed reports whether a contact the snapshot records as confirmed on the list is
+// not among the members read.
+func missingConfirmed(prev *snapshot.Snapshot, m *members) bool {
+	for _, en := range prev.Entries {
+		if en.Content != 0 && en.Content != removalPending && !m.has(en.Email) {
+			return true
+		}
+	}
+	return false
+}
+
 // RemoveAll takes the export's contacts — those its snapshot (req.Previous) records — off the
 // list, for destroying an export that was asked to clean up. Contacts are removed from the list,
 // never deleted; members the export did not add stay. The list's members are read through a
 // contacts export and those whose email hash is in the snapshot are removed in URL-safe
-// batches, each job polled to its end. Only req.ListID, req.APIKey and req.Previous are used.
+// batches, each job polled to its end. Only req.ListID, req.APIKey, req.Previous and
+// req.PreviousRunFinished are used.
 // A snapshot written under another API key cannot tell the export's contacts apart: that is an
 // error, and nothing is removed.
 func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
@@ -277,11 +314,9 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 		rep.Status, rep.FinishedAt = StatusNoChanges, e.now()
 		return rep, nil
 	}
-	h := newHasher(key, nil)
-	// The snapshot says the export put contacts on the list: a count of 0 may be SendGrid's lag.
-	m, err := e.collectMembers(ctx, req.ListID, h, keepRef)
+	m, err := e.ownMembers(ctx, &req, prev)
 	if err != nil {
-		return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
+		return nil, err
 	}
 	a := &applier{e: e, listID: req.ListID, rep: rep, prog: &progress{fn: e.Progress}}
 	rs := &removalSet{}

@@ -118,6 +118,10 @@ type Report struct {
 	// Updated are SendGrid's job results; Errored counts rows SendGrid's jobs rejected, plus rows
 	// of jobs that failed or were not confirmed; Removed counts contacts removed from the list.
 	Requested, Created, Updated, Removed, Errored int64
+	// Deferred counts contacts that left the segments but were not found on the list while
+	// SendGrid may still be applying the previous run (its settle window): they stay recorded,
+	// and the next run looks for them again.
+	Deferred int64
 	// SkippedInvalid counts profiles skipped as invalid; Duplicates counts rows whose email
 	// appeared earlier (merged by the dedupe rule).
 	SkippedInvalid, Duplicates int64

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,23 +347,87 @@ func TestExportStartAfterServerError(t *testing.T) {
 	v.assertMembers(emailsOf(ps))
 }
 
-// Right after a run SendGrid may still count the list as empty: RemoveAll (on_destroy =
-// "remove_from_list") must read the members anyway, not take the lagging count of 0 for an
-// empty list and remove nothing.
-func TestRemoveAllWhileTheCountLags(t *testing.T) {
+// shiftClock is a clock that runs with time and can be moved ahead, shared by the emulator and
+// the engine to stand for minutes passing.
+type shiftClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *shiftClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *shiftClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// newLaggingEnv is an emulator whose counts, searches and exports lag jobs by ten minutes, and
+// an engine on the same clock whose waits move the clock instead of sleeping.
+func newLaggingEnv(t *testing.T) (*testEnv, *shiftClock) {
+	clock := &shiftClock{}
 	cfg := emulatorConfig()
 	cfg.ConsistencyLag = 10 * time.Minute
+	cfg.Clock = clock.Now
 	v := newTestEnv(t, cfg)
+	v.eng.Now = clock.Now
+	v.eng.Sleep = func(_ context.Context, d time.Duration) error { clock.Advance(d); return nil }
+	return v, clock
+}
+
+// Right after a run SendGrid may still count the list as empty and leave the run's contacts out
+// of contacts exports: RemoveAll (on_destroy = "remove_from_list") must neither take the count
+// of 0 for an empty list nor take the contacts missing from the export for removed; it reads the
+// list again once the settle window has passed, and removes them all.
+func TestRemoveAllWhileSendGridLags(t *testing.T) {
+	v, _ := newLaggingEnv(t)
 	ps := genProfiles(0, 40)
 	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
 	res := v.mustApply(req)
 	if n, _ := v.client.ListContactCount(context.Background(), v.listID); n != 0 {
 		t.Fatalf("the list count does not lag: %d", n)
 	}
-	rep, err := v.eng.RemoveAll(context.Background(), Request{ListID: v.listID, APIKey: v.key, Previous: res.Snapshot})
+	rep, err := v.eng.RemoveAll(context.Background(), Request{ListID: v.listID, APIKey: v.key, Previous: res.Snapshot,
+		PreviousRunFinished: res.Report.FinishedAt})
 	if err != nil || rep.Removed != 40 {
 		t.Fatalf("RemoveAll right after the run: %v %+v", err, rep)
 	}
 	v.emu.FlushJobs()
 	v.assertMembers(nil)
+}
+
+// A contact that leaves the segments right after the run that added it is not found yet (SendGrid
+// shows new contacts in searches and exports minutes later). The run must not take it for gone:
+// it stays recorded (Report.Deferred), the next plan still counts it, and a run after the settle
+// window removes it.
+func TestLeaverNotFoundWhileSettlingIsDeferred(t *testing.T) {
+	v, clock := newLaggingEnv(t)
+	ps := genProfiles(0, 40)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	req.SyncMode = SyncMirror
+	res := v.mustApply(req)
+	// Ten profiles are deleted from the source (found through a contacts export) and five are
+	// filtered out (found by email search).
+	req.Segments = []segment.Spec{{Name: "p", Source: v.file("p2.csv", ps[10:]), Filter: `email != "` + ps[10].Email + `" && email != "` + ps[11].Email + `" && email != "` + ps[12].Email + `" && email != "` + ps[13].Email + `" && email != "` + ps[14].Email + `"`}}
+	req.Previous, req.PreviousRunFinished = res.Snapshot, res.Report.FinishedAt
+	clock.Advance(time.Minute)
+	res2 := v.mustApply(req)
+	if res2.Report.Deferred != 15 || res2.Report.Removed != 0 {
+		t.Fatalf("run right after: %+v", res2.Report)
+	}
+	req.Previous, req.PreviousRunFinished = res2.Snapshot, res2.Report.FinishedAt
+	if p, err := v.eng.Plan(context.Background(), req); err != nil || p.ToRemove != 15 {
+		t.Fatalf("plan after the deferred removals: %v %+v", err, p)
+	}
+	clock.Advance(DefaultSettleWindow)
+	res3 := v.mustApply(req)
+	if res3.Report.Removed != 15 || res3.Report.Deferred != 0 {
+		t.Fatalf("run after the window: %+v", res3.Report)
+	}
+	v.emu.FlushJobs()
+	v.assertMembers(emailsOf(ps[15:]))
 }

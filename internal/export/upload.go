@@ -30,6 +30,9 @@ type applier struct {
 	up      uploadPlan
 	gone    *changes        // mirror mode: the exported contacts and the baseline, to find leavers
 	prevIdx *snapshot.Index // the previous snapshot, to tell removals of earlier runs
+	// settling is set when the previous run finished within the engine's settle window: its
+	// contacts may not show in searches and contacts exports yet.
+	settling bool
 
 	mu        sync.Mutex
 	confirmed []snapshot.Entry // uploads SendGrid confirmed
@@ -98,6 +101,7 @@ func (a *applier) run(ctx context.Context) error {
 			return err
 		}
 		a.todo += int64(removals.total())
+		a.rep.Deferred = int64(len(removals.deferred))
 	}
 	if a.out.size() > 0 {
 		a.rep.Method = a.up.method
@@ -462,15 +466,23 @@ type removalSet struct {
 	// verified are accepted removals of earlier runs (removalPending) found off the list: no
 	// change to make, only the snapshot to update.
 	verified []uint64
+	// deferred are leavers not found while the previous run may still be settling: SendGrid may
+	// not show a contact that run added yet. They stay in the snapshot as they are, and the next
+	// run looks for them again.
+	deferred []uint64
 }
 
-// goneOrVerified records a leaver found off the list.
+// goneOrVerified records a leaver not found on the list.
 func (r *removalSet) goneOrVerified(a *applier, h uint64) {
 	if a.prevIdx != nil {
 		if c, ok := a.prevIdx.Find(h); ok && c == removalPending {
 			r.verified = append(r.verified, h)
 			return
 		}
+	}
+	if a.settling {
+		r.deferred = append(r.deferred, h)
+		return
 	}
 	r.gone = append(r.gone, h)
 }

@@ -349,6 +349,12 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		"removed": rep.Removed, "errored": rep.Errored, "skipped_invalid": rep.SkippedInvalid, "jobs": len(rep.JobIDs),
 		"method": rep.Method,
 	})
+	if rep.Deferred > 0 {
+		diags.AddAttributeWarning(path.Root("sync_mode"), "Some removals wait for SendGrid",
+			fmt.Sprintf("%d contacts that left the segments were not found on the list: SendGrid shows the previous run's "+
+				"contacts in searches and exports only minutes after it. They stay recorded as this export's, and the next "+
+				"apply (after a few minutes) removes them; the plan shows them in changes.to_remove until then.", rep.Deferred))
+	}
 	if err != nil {
 		addEngineError(diags, err)
 		if state == nil {
@@ -414,7 +420,8 @@ func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	snap := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
-	rep, err := r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey, Previous: snap})
+	rep, err := r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey,
+		Previous: snap, PreviousRunFinished: lastRunFinished(&state)})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot remove the export's contacts from the list",
 			err.Error()+"\nThe export stays in state; fix the cause and destroy again, or set on_destroy = \"keep\".")

@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	jobStuck := fs.Bool("job-stuck", false, "jobs never finish")
 	jobFail := fs.Float64("job-fail", 0, "fraction of jobs that fail as a whole")
 	jobErr := fs.Float64("job-error", 0, "fraction of rows errored in jobs")
-	lag := fs.Duration("consistency-lag", 0, "how long list contact counts take to show a finished job (SendGrid: minutes)")
+	lag := fs.Duration("consistency-lag", 0, "how long list counts, searches and contacts exports take to show a finished job (SendGrid: minutes)")
 	errorsFile := fs.String("errors-file", "", "format of jobs' errors files, which SendGrid does not document: csv-email (default), csv-rows or json")
 	noField := fs.Bool("upsert-errors-without-field", false, "refuse invalid upserts with errors that name no field")
 	if err := fs.Parse(args); err != nil {
