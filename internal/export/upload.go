@@ -409,7 +409,7 @@ func (a *applier) serializeBatches(ctx context.Context, pool *sync.Pool, batches
 }
 
 // uploadCSV sends the spooled contacts as gzip-compressed CSV imports of up to
-// MaxImportContacts contacts each: the files the scan had compressed, each started as an import
+// MaxImportContacts contacts each: the files the batch plan compressed, each started as an import
 // (PUT /v3/marketing/contacts/imports), uploaded to its upload URI, and its job polled to its end.
 func (a *applier) uploadCSV(ctx context.Context) error {
 	e := a.e
