@@ -57,6 +57,18 @@ func OpenSegment(ctx context.Context, spec segment.Spec) (Segment, error) {
 	return s, nil
 }
 
+// ListScope says which members of the list an export may remove (mirror mode, and RemoveAll).
+type ListScope string
+
+// List scopes.
+const (
+	// ScopeAdded removes only contacts the export added: members that were on the list before
+	// the export first sent them (people or other exports added them) stay.
+	ScopeAdded ListScope = "added"
+	// ScopeList claims the whole list: every member not in the segments is removed.
+	ScopeList ListScope = "list"
+)
+
 // SyncMode says whether contacts that left the segments are removed from the list.
 type SyncMode string
 
@@ -102,6 +114,10 @@ type Request struct {
 	Segments      []segment.Spec
 	Mapping       Mapping
 	SyncMode      SyncMode      // default upsert
+	ListScope     ListScope     // default ScopeAdded
+	// Resend sends every exported contact again (an on-demand full run), while the snapshot
+	// still tells which contacts the export added and which left the segments.
+	Resend bool
 	InvalidPolicy InvalidPolicy // default skip
 	// MaxProfiles caps the distinct profiles exported (0: no cap).
 	MaxProfiles int64
@@ -152,6 +168,9 @@ type Plan struct {
 	Segments    []SegmentCount
 
 	ToAdd, ToUpdate, ToRemove, Unchanged int64
+	// ToRemoveNotAdded counts, among ToRemove, members the export did not add (ScopeList only:
+	// otherwise the export removes only contacts it added).
+	ToRemoveNotAdded int64
 
 	SnapshotState SnapshotState
 	// MembershipRead is true when the list's members were read from SendGrid (a contacts export):
@@ -378,6 +397,12 @@ func (r *Request) normalize() error {
 	if r.InvalidPolicy == "" {
 		r.InvalidPolicy = InvalidSkip
 	}
+	if r.ListScope == "" {
+		r.ListScope = ScopeAdded
+	}
+	if r.ListScope != ScopeAdded && r.ListScope != ScopeList {
+		return fmt.Errorf("export: unknown list scope %q", r.ListScope)
+	}
 	if r.SyncMode != SyncUpsert && r.SyncMode != SyncMirror {
 		return fmt.Errorf("export: unknown sync mode %q", r.SyncMode)
 	}
@@ -536,11 +561,12 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 	r.inv = newInvalidReport(e.sampleLimit())
 	prev, state := loadPrevious(req.Previous, r.keys.snapshot, req.ListID)
 	r.state = state
-	r.base = &baseline{}
+	r.base = &baseline{scope: req.ListScope}
 	if prev != nil {
 		r.base.prev = prev.Entries
 		r.base.prevIdx = snapshot.NewIndex(prev.Entries)
-		r.base.fieldsChanged = prev.Fields != r.fields
+		r.base.resendAll = prev.Fields != r.fields || req.Resend
+		r.base.adopted = prev.Adopted
 	}
 	return r, nil
 }
@@ -548,14 +574,12 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 // abort drops what the batch plan prepared for an upload that does not happen.
 func (r *run) abort() { r.out.abort() }
 
-// read checks the list's membership when mirror mode needs it, then reads the segments through
-// the diff into the batch plan.
+// read checks the list's membership when the run needs it, then reads the segments through the
+// diff into the batch plan.
 func (r *run) read(ctx context.Context) error {
 	mirror := r.req.SyncMode == SyncMirror
-	if mirror {
-		if err := r.checkMembership(ctx); err != nil {
-			return err
-		}
+	if err := r.checkMembership(ctx); err != nil {
+		return err
 	}
 	e := r.e
 	r.out = &outbox{
@@ -582,19 +606,24 @@ func (r *run) read(ctx context.Context) error {
 	return nil
 }
 
-// checkMembership reads the list's members when mirror mode must know who is on the list:
-// without a usable snapshot, or when the list's count shows drift. With a snapshot the list
-// holds at least every confirmed contact; fewer means some were removed outside the export, so
-// the list is read to put them back. (More is not drift: people or other exports may add to a
-// list, and an interrupted run's uploads may land late.)
+// checkMembership reads the list's members when the run must know who is on the list. Without
+// a usable snapshot (in every mode): the members the export finds on the list are not its own
+// (it adopts them and never removes them, unless it claims the list), so they must be told from
+// those it adds; an empty list needs no read. In mirror mode, when the list's count shows
+// drift: with a snapshot the list holds at least every confirmed contact; fewer means some were
+// removed outside the export, so the list is read to put them back. (More is not drift: people
+// or other exports may add to a list, and an interrupted run's uploads may land late.)
 func (r *run) checkMembership(ctx context.Context) error {
 	b := r.base
-	read := r.state != SnapshotOK
-	if !read {
-		n, err := r.e.Client.ListContactCount(ctx, r.req.ListID)
-		if err != nil {
-			return fmt.Errorf("reading the list's contact count: %w", err)
-		}
+	if r.state == SnapshotOK && r.req.SyncMode != SyncMirror {
+		return nil
+	}
+	n, err := r.e.Client.ListContactCount(ctx, r.req.ListID)
+	if err != nil {
+		return fmt.Errorf("reading the list's contact count: %w", err)
+	}
+	read := n > 0
+	if r.state == SnapshotOK {
 		read = n < confirmedCount(b.prev)
 		if read && r.e.Settling(r.req.PreviousRunFinished) {
 			// Right after a run SendGrid's count may not show it yet: not drift (yet).
@@ -603,6 +632,9 @@ func (r *run) checkMembership(ctx context.Context) error {
 		b.drift = read
 	}
 	if !read {
+		if r.state != SnapshotOK {
+			b.members = &members{} // the list is empty
+		}
 		return nil
 	}
 	r.prog.update(func(p *Progress) { p.Phase = "membership" })
@@ -651,6 +683,7 @@ func (r *run) checkInvalid() error {
 func (r *run) diff(plan *Plan) {
 	n := r.ch.count(r.req.SyncMode)
 	plan.ToAdd, plan.ToUpdate, plan.ToRemove, plan.Unchanged = n.add, n.update, n.remove, n.unchanged
+	plan.ToRemoveNotAdded = n.removeNotAdded
 	if r.base.members != nil {
 		plan.MembershipRead, plan.Drift = true, r.base.drift
 	}
@@ -721,7 +754,8 @@ func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, e
 	rep.ScanDuration = plan.ScanDuration
 
 	a := &applier{e: r.e, listID: r.req.ListID, h: r.h, codec: r.codec, rep: rep, prog: r.prog,
-		out: r.out, up: up, prevIdx: r.base.prevIdx, settling: r.e.Settling(r.req.PreviousRunFinished)}
+		out: r.out, up: up, prevIdx: r.base.prevIdx, settling: r.e.Settling(r.req.PreviousRunFinished),
+		lookUpNew: r.base.members == nil}
 	if r.req.SyncMode == SyncMirror {
 		a.gone = r.ch
 	}
@@ -730,7 +764,9 @@ func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, e
 	rep.UploadDuration = r.e.now().Sub(upStart)
 	rep.FinishedAt = r.e.now()
 
-	next := &snapshot.Snapshot{ListID: r.req.ListID, Fields: r.fields, Entries: a.outcome().next(r.base.snapshotBase())}
+	entries := a.outcome().next(r.base.snapshotBase())
+	next := &snapshot.Snapshot{ListID: r.req.ListID, Fields: r.fields, Entries: entries,
+		Adopted: nextAdopted(entries, r.base.adopted, r.ch.adoptedMembers(), a.adopted)}
 	data, err := next.Marshal(r.keys.snapshot)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the snapshot: %w", err)
