@@ -111,13 +111,13 @@ const (
 
 // Request is one export: what to read, how to map it, where it goes.
 type Request struct {
-	Segments      []segment.Spec
-	Mapping       Mapping
-	SyncMode      SyncMode      // default upsert
-	ListScope     ListScope     // default ScopeAdded
+	Segments  []segment.Spec
+	Mapping   Mapping
+	SyncMode  SyncMode  // default upsert
+	ListScope ListScope // default ScopeAdded
 	// Resend sends every exported contact again (an on-demand full run), while the snapshot
 	// still tells which contacts the export added and which left the segments.
-	Resend bool
+	Resend        bool
 	InvalidPolicy InvalidPolicy // default skip
 	// MaxProfiles caps the distinct profiles exported (0: no cap).
 	MaxProfiles int64
