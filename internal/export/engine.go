@@ -611,8 +611,9 @@ func (r *run) read(ctx context.Context) error {
 // (it adopts them and never removes them, unless it claims the list), so they must be told from
 // those it adds; an empty list needs no read. In mirror mode, when the list's count shows
 // drift: with a snapshot the list holds at least every confirmed contact; fewer means some were
-// removed outside the export, so the list is read to put them back. (More is not drift: people
-// or other exports may add to a list, and an interrupted run's uploads may land late.)
+// removed outside the export, so the list is read to put them back. (More is drift only for an
+// export that claims the whole list: otherwise people or other exports may add to a list, and
+// an interrupted run's uploads may land late.)
 func (r *run) checkMembership(ctx context.Context) error {
 	b := r.base
 	if r.state == SnapshotOK && r.req.SyncMode != SyncMirror {
@@ -624,7 +625,10 @@ func (r *run) checkMembership(ctx context.Context) error {
 	}
 	read := n > 0
 	if r.state == SnapshotOK {
-		read = n < confirmedCount(b.prev)
+		// An export that claims the whole list also reads it when it has more members than the
+		// export confirmed: people or other exports added some, which it removes.
+		want := confirmedCount(b.prev)
+		read = n < want || (r.req.ListScope == ScopeList && n > want)
 		if read && r.e.Settling(r.req.PreviousRunFinished) {
 			// Right after a run SendGrid's count may not show it yet: not drift (yet).
 			read, b.settling = false, true

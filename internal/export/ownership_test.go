@@ -121,3 +121,35 @@ func TestSwitchToMirrorRemovesOnlyWhatTheExportAdded(t *testing.T) {
 	v.emu.FlushJobs()
 	v.assertMembers(emailsOf(others, ps[:3], ps[6:]))
 }
+
+// An export that claims the list reads it when it has more members than the export left (people
+// or other exports added some), and removes them; an export that does not claim it leaves them.
+func TestClaimListRemovesMembersAddedLater(t *testing.T) {
+	for _, scope := range []ListScope{ScopeAdded, ScopeList} {
+		t.Run(string(scope), func(t *testing.T) {
+			v := newTestEnv(t, emulatorConfig())
+			ps := genProfiles(0, 20)
+			req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+			req.SyncMode, req.ListScope = SyncMirror, scope
+			res := v.mustApply(req)
+			later := genProfiles(9000, 4)
+			v.seedMembers(later)
+			req.Previous = res.Snapshot
+			p, err := v.eng.Plan(context.Background(), req)
+			want := int64(0)
+			if scope == ScopeList {
+				want = 4
+			}
+			if err != nil || p.ToRemove != want || p.ToRemoveNotAdded != want {
+				t.Fatalf("plan: %v %+v", err, p)
+			}
+			v.mustApply(req)
+			v.emu.FlushJobs()
+			if scope == ScopeList {
+				v.assertMembers(emailsOf(ps))
+			} else {
+				v.assertMembers(emailsOf(ps, later))
+			}
+		})
+	}
+}

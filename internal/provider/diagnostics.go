@@ -127,11 +127,17 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 	if p.Profiles == 0 && !failing {
 		what := "Nothing will be sent."
 		if req.SyncMode == export.SyncMirror {
-			what = "In mirror mode this removes from the list every contact this export put there."
+			what = "In mirror mode this removes from the list every contact this export added."
 		}
 		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
 			fmt.Sprintf("%d rows were read and %d selected, but no valid profile remains. %s Check the sources and filters.",
 				p.Rows, p.Selected, what))
+	}
+	if p.ToRemoveNotAdded > 0 {
+		diags.AddAttributeWarning(path.Root("claim_list"), "Removes contacts this export did not add",
+			fmt.Sprintf("claim_list = true makes the list equal to the segments: of the %d contacts this run removes from the list, "+
+				"%d were not added by this export (they were on the list before it, or people or other exports added them). "+
+				"Remove claim_list to keep them.", p.ToRemove, p.ToRemoveNotAdded))
 	}
 	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
 		return

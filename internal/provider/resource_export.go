@@ -194,10 +194,11 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	full := fullRun(state, &plan)
-	if !full {
+	if state != nil {
 		in.req.Previous = r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
+	in.req.Resend = full
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
 	if engPlan != nil {
 		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
@@ -309,11 +310,11 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	if diags.HasError() {
 		return
 	}
-	full := fullRun(state, plan)
-	if !full && priv != nil {
+	if state != nil && priv != nil {
 		in.req.Previous = r.readSnapshot(ctx, priv, diags)
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
+	in.req.Resend = fullRun(state, plan)
 	expected := ""
 	if !plan.SegmentFingerprint.IsUnknown() {
 		expected = plan.SegmentFingerprint.ValueString()
@@ -421,7 +422,7 @@ func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	defer cancel()
 	snap := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
 	rep, err := r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey,
-		Previous: snap, PreviousRunFinished: lastRunFinished(&state)})
+		ListScope: listScope(&state), Previous: snap, PreviousRunFinished: lastRunFinished(&state)})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot remove the export's contacts from the list",
 			err.Error()+"\nThe export stays in state; fix the cause and destroy again, or set on_destroy = \"keep\".")
