@@ -84,6 +84,9 @@ type changes struct {
 	// known maps email hashes in the snapshot to emails seen in the sources but not exported
 	// (filtered out, or invalid): leavers whose email is known can be looked up by search.
 	known map[uint64]string
+	// sample maps email hashes to emails of exported contacts the snapshot records as confirmed
+	// on the list, to check that they still are (drift).
+	sample map[uint64]string
 }
 
 // leaver reports whether a member of the list (read from SendGrid) must be removed in mirror
@@ -141,6 +144,9 @@ type differ struct {
 	apply bool // keep the records of the contacts to upload
 	// stream: see above. trackKnown: remember the emails of excluded rows the snapshot has.
 	stream, trackKnown bool
+	// sampleMod, when not 0, selects the drift sample: exported contacts confirmed in the
+	// snapshot whose email hash is a multiple of it (see driftSample).
+	sampleMod uint64
 
 	seen  u64set
 	res   changes
@@ -165,6 +171,9 @@ func (d *differ) excluded(email string) {
 }
 
 func (d *differ) contact(eh, ch uint64, jl int, rec []byte) {
+	if d.sampleMod != 0 && eh%d.sampleMod == 0 {
+		d.addSample(eh, rec)
+	}
 	if !d.stream {
 		// Keep the row's hashes in source order; duplicates and changes are resolved after
 		// the scan by sorting (see resolve), without a set or a lookup per row. An apply also

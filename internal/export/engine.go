@@ -459,7 +459,7 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
 		return nil, err
 	}
 	defer r.abort()
-	if err := r.read(ctx); err != nil {
+	if err := r.readChecked(ctx); err != nil {
 		return nil, err
 	}
 	plan := r.summarize()
@@ -488,7 +488,7 @@ func (e *Engine) Apply(ctx context.Context, req Request, expectedFingerprint str
 	}
 	defer r.abort()
 	r.apply = true
-	if err := r.read(ctx); err != nil {
+	if err := r.readChecked(ctx); err != nil {
 		return nil, err
 	}
 	plan := r.summarize()
@@ -574,6 +574,26 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 // abort drops what the batch plan prepared for an upload that does not happen.
 func (r *run) abort() { r.out.abort() }
 
+// readChecked reads the segments (read), then, in mirror mode, checks a sample of the export's
+// contacts on the list (sampleDrift): when some are missing although the list's count did not
+// show it, the list's members are read and the segments read again against them.
+func (r *run) readChecked(ctx context.Context) error {
+	if err := r.read(ctx); err != nil {
+		return err
+	}
+	drift, err := r.sampleDrift(ctx)
+	if err != nil || !drift {
+		return err
+	}
+	r.out.abort()
+	r.base.drift = true
+	if err := r.readMembers(ctx); err != nil {
+		return err
+	}
+	r.inv = newInvalidReport(r.e.sampleLimit())
+	return r.read(ctx)
+}
+
 // read checks the list's membership when the run needs it, then reads the segments through the
 // diff into the batch plan.
 func (r *run) read(ctx context.Context) error {
@@ -587,7 +607,7 @@ func (r *run) read(ctx context.Context) error {
 		choose: func(n int64, put int) uploadPlan { return e.chooseMethodFor(r.codec, n, put) },
 		codec:  r.codec, maxImport: e.maxImportContacts(),
 	}
-	d := &differ{base: r.base, h: r.h, out: r.out, apply: r.apply,
+	d := &differ{base: r.base, h: r.h, out: r.out, apply: r.apply, sampleMod: r.sampleMod(),
 		stream: r.apply && len(r.base.prev) == 0, trackKnown: r.apply && mirror && len(r.base.prev) > 0}
 	if d.stream && e.Transfer != TransferPUT {
 		// Every exported contact is uploaded; the CSV files are compressed while reading, and
@@ -616,7 +636,7 @@ func (r *run) read(ctx context.Context) error {
 // an interrupted run's uploads may land late.)
 func (r *run) checkMembership(ctx context.Context) error {
 	b := r.base
-	if r.state == SnapshotOK && r.req.SyncMode != SyncMirror {
+	if b.members != nil || (r.state == SnapshotOK && r.req.SyncMode != SyncMirror) {
 		return nil
 	}
 	n, err := r.e.Client.ListContactCount(ctx, r.req.ListID)
@@ -641,6 +661,11 @@ func (r *run) checkMembership(ctx context.Context) error {
 		}
 		return nil
 	}
+	return r.readMembers(ctx)
+}
+
+// readMembers reads the list's members into the baseline (with their contact IDs in an apply).
+func (r *run) readMembers(ctx context.Context) error {
 	r.prog.update(func(p *Progress) { p.Phase = "membership" })
 	list := r.e.listMembers
 	if r.apply {
@@ -650,7 +675,7 @@ func (r *run) checkMembership(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}
-	b.members = m
+	r.base.members = m
 	return nil
 }
 

@@ -153,3 +153,43 @@ func TestClaimListRemovesMembersAddedLater(t *testing.T) {
 		})
 	}
 }
+
+// Someone removes some of a mirror export's contacts from the list and adds as many others: the
+// count does not change, but the drift sample finds contacts missing, and the run reads the list
+// and puts them back (without removing the others, which the export did not add).
+func TestDriftHiddenByTheCountIsFound(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 300)
+	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
+	req.SyncMode = SyncMirror
+	res := v.mustApply(req)
+	ctx := context.Background()
+	var gone []string
+	for _, p := range ps[:150] {
+		gone = append(gone, p.Email)
+	}
+	var ids []string
+	for i := 0; i < len(gone); i += 100 {
+		found, err := v.client.SearchEmails(ctx, gone[i:min(i+100, len(gone))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range found {
+			ids = append(ids, c.ID)
+		}
+	}
+	if _, err := v.client.RemoveListContacts(ctx, v.listID, ids); err != nil {
+		t.Fatal(err)
+	}
+	v.emu.FlushJobs()
+	others := genProfiles(9000, len(ids))
+	v.seedMembers(others)
+	req.Previous = res.Snapshot
+	p, err := v.eng.Plan(ctx, req)
+	if err != nil || !p.Drift || p.ToAdd != 150 || p.ToRemove != 0 {
+		t.Fatalf("plan: %v %+v", err, p)
+	}
+	v.mustApply(req)
+	v.emu.FlushJobs()
+	v.assertMembers(emailsOf(ps, others))
+}
