@@ -714,3 +714,36 @@ func TestAccExport_mirrorIntoListWithMembers(t *testing.T) {
 		},
 	})
 }
+
+// Switching an upsert export to mirror removes, in the very plan that switches, the contacts it
+// added that left the segments while it was upserting.
+func TestAccExport_switchToMirrorPlansRemovals(t *testing.T) {
+	opts := synth.Options{Count: 150, Seed: 17}
+	f := newExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	paying := expectedEmails(t, opts, func(p *synth.Profile) bool { return p.Plan != "free" })
+	filtered := func(extra string) string {
+		return strings.Replace(f.config(testAccAdmin, extra), `name   = "customers"`, `name   = "customers"
+  filter = "plan != 'free'"`, 1)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: f.config(testAccAdmin, "")},
+			{ // Upsert: the free profiles leave the segment and stay on the list.
+				Config: filtered(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, 0),
+				}},
+				Check: func(*terraform.State) error { return f.checkMembers(all) },
+			},
+			{
+				Config: filtered(`  sync_mode = "mirror"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, int64(len(all)-len(paying))),
+				}},
+				Check: func(*terraform.State) error { return f.checkMembers(paying) },
+			},
+		},
+	})
+}
