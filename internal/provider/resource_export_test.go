@@ -478,6 +478,8 @@ func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
 	removeSome := func() {
 		ctx := context.Background()
 		c := f.env.Client(t)
+		// Searches show a job's contacts only after the consistency lag.
+		f.env.Clock.Advance(testAccLag)
 		found, err := c.SearchEmails(ctx, all[:5])
 		if err != nil || len(found) != 5 {
 			t.Fatalf("search: %d found, %v", len(found), err)
