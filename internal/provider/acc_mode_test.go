@@ -115,7 +115,7 @@ func testAccNewSharedEnv(t *testing.T, name string) (*testAccEnv, string, string
 func (e *testAccEnv) emulatorOnly(t *testing.T, what string) bool {
 	t.Helper()
 	if e.Real {
-		t.Logf("real SendGrid: skipping the emulator-only assertion: %s", what)
+		t.Logf("real-API mode: skipping the emulator-only assertion: %s", what)
 		return false
 	}
 	return true
