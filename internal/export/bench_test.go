@@ -188,7 +188,7 @@ func scanned(b *testing.B, e *Engine, req Request, forUpload bool) *run {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r.s.apply = forUpload
+	r.apply = forUpload
 	if err := r.read(context.Background()); err != nil {
 		b.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func scanned(b *testing.B, e *Engine, req Request, forUpload bool) *run {
 func snapshotOf(b *testing.B, e *Engine, req Request) []byte {
 	b.Helper()
 	r := scanned(b, e, req, false)
-	data, err := (&snapshot.Snapshot{ListID: req.ListID, Fields: r.s.fields, Entries: r.s.cur}).
+	data, err := (&snapshot.Snapshot{ListID: req.ListID, Fields: r.fields, Entries: r.ch.cur}).
 		Marshal(r.keys.snapshot)
 	if err != nil {
 		b.Fatal(err)
@@ -268,12 +268,12 @@ type preserialized struct {
 // preserialize builds the bodies the engine would send for req, in the given method.
 func preserialize(b *testing.B, e *Engine, req Request, method string) *preserialized {
 	b.Helper()
-	s := scanned(b, e, req, true).s
-	s.csv.abort() // the baseline serializes on its own, below
-	ps := &preserialized{method: method, listID: req.ListID, entries: s.spool.n}
+	r := scanned(b, e, req, true)
+	r.abort() // the baseline serializes on its own, below
+	ps := &preserialized{method: method, listID: req.ListID, entries: r.out.size()}
 	switch method {
 	case "csv":
-		names, ids, ok := s.codec.csvHeader()
+		names, ids, ok := r.codec.csvHeader()
 		if !ok {
 			b.Fatal("no field IDs for CSV")
 		}
@@ -289,11 +289,11 @@ func preserialize(b *testing.B, e *Engine, req Request, method string) *preseria
 			zw.Reset(&buf)
 			n = 0
 		}
-		s.spool.each(func(_ snapshot.Entry, _ int, rec []byte) bool {
+		r.out.spool.each(func(_ snapshot.Entry, _ int, rec []byte) bool {
 			if n == 0 {
 				_, _ = zw.Write(csvHeaderLine(names))
 			}
-			line = s.codec.appendCSV(line[:0], rec)
+			line = r.codec.appendCSV(line[:0], rec)
 			_, _ = zw.Write(line)
 			n++
 			if n == e.maxImportContacts() {
@@ -308,7 +308,7 @@ func preserialize(b *testing.B, e *Engine, req Request, method string) *preseria
 		maxC, maxB := e.maxBatchContacts(), e.maxBatchBytes()
 		prefix := bodyPrefix(req.ListID)
 		body, count := append([]byte{}, prefix...), 0
-		s.spool.each(func(_ snapshot.Entry, jsonLen int, rec []byte) bool {
+		r.out.spool.each(func(_ snapshot.Entry, jsonLen int, rec []byte) bool {
 			if !fits(count, len(body), jsonLen, maxC, maxB) {
 				ps.bodies = append(ps.bodies, append(body, bodySuffix...))
 				body, count = append([]byte{}, prefix...), 0
@@ -316,7 +316,7 @@ func preserialize(b *testing.B, e *Engine, req Request, method string) *preseria
 			if count > 0 {
 				body = append(body, ',')
 			}
-			body = s.codec.appendJSON(body, rec)
+			body = r.codec.appendJSON(body, rec)
 			count++
 			return true
 		})

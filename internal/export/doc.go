@@ -20,24 +20,33 @@
 //
 // # Flow
 //
-// Plan and Apply run the same stages in one direction (engine.go, type run):
+// Plan and Apply run the same stages in one direction (engine.go, type run); each stage has its
+// own type and hands the next only its result:
 //
 //  1. start: check the request, derive the snapshot and fingerprint keys from the API key once,
-//     resolve the mapping against SendGrid's fields (slots), load the previous snapshot;
-//  2. read (scan.go): in mirror mode check the list's membership (checkMembership), then read
-//     and validate every segment: per contact its keyed hashes, the invalid-row report, and in
-//     an apply the records of the contacts to upload (spool);
-//  3. summarize, then diff: the changes against the snapshot, or against the list when read;
-//  4. checkCaps, then chooseMethod: the upload method (JSON upserts or CSV import), once;
-//  5. Apply only: upload (applier, upload.go) receives the changes and records what SendGrid
-//     confirmed; the new snapshot is encoded from it.
+//     resolve the mapping against SendGrid's fields (slots), load the previous snapshot into the
+//     baseline; in mirror mode check the list's membership (checkMembership), which may add
+//     the list's members to the baseline;
+//  2. read (reader, read.go): read and validate every segment; each valid row goes to the diff
+//     as a contact with its keyed hashes, each excluded row's email too; invalid rows go to the
+//     validation report;
+//  3. diff (differ, diff.go): compare the contacts with the baseline; the changed ones go to
+//     the batch plan, and the result (changes) holds the exported contacts and what is needed
+//     to find the leavers;
+//  4. batch plan (outbox, batch.go): the PUT batches the changes need and the upload method,
+//     chosen once; in an apply the records to upload (and the CSV files, compressed during
+//     the read when every contact is uploaded); summarize, checkCaps and chooseMethod report it;
+//  5. Apply only: upload (applier, upload.go) receives the outbox and, in mirror mode, the
+//     changes to find leavers; it reports the outcome SendGrid confirmed, and the new snapshot
+//     is the baseline advanced by that outcome.
 //
 // # Errors
 //
 // Configuration problems are ConfigErrors, each a *ConfigError with the Attribute to blame
 // (its kind — a reserved field's mapping, a custom field's mapping, a segment, the list ID...
 // — and the field's name or the segment's index; the provider turns it into an attribute path),
-// a summary and a detail (unknown columns come with a did-you-mean). A segment that cannot be
+// the Problem (a ConfigProblem) and the names that explain it (segment, column, field, types,
+// a did-you-mean Suggestion); the provider words it. A segment that cannot be
 // opened or read is a *SegmentError (its Index) wrapping the segment's error. A cap is a
 // *CapError naming its Cap; invalid profiles under InvalidFail are an *InvalidProfilesError;
 // both are found before anything is uploaded. A run in which SendGrid

@@ -14,6 +14,7 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/wait"
 )
 
 // SendGrid is the part of the SendGrid client the engine calls; *sendgrid.Client satisfies it.
@@ -262,7 +263,7 @@ func (e *Engine) sleep(ctx context.Context, d time.Duration) error {
 	if e.Sleep != nil {
 		return e.Sleep(ctx, d)
 	}
-	return sleepCtx(ctx, d)
+	return wait.Sleep(ctx, d)
 }
 
 func (e *Engine) concurrency() int {
@@ -316,22 +317,10 @@ func (e *Engine) waitJob(ctx context.Context, jobID string) (sendgrid.ImportJob,
 		if j.Done() {
 			return j, nil
 		}
-		wait := max(first, time.Since(start)/4)
-		if err := sleepCtx(ctx, min(wait, 10*time.Second)); err != nil {
+		pause := max(first, time.Since(start)/4)
+		if err := wait.Sleep(ctx, min(pause, 10*time.Second)); err != nil {
 			return j, err
 		}
-	}
-}
-
-// sleepCtx waits d, or until ctx ends (then it returns ctx's error).
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
@@ -397,16 +386,13 @@ func (r *Request) normalize() error {
 	}
 	var errs ConfigErrors
 	if len(r.Segments) == 0 {
-		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrSegments}, Summary: "No segments",
-			Detail: "an export needs at least one segment."})
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrSegments}, Problem: ProblemNoSegments})
 	}
 	if strings.TrimSpace(r.ListID) == "" {
-		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrListID}, Summary: "No list",
-			Detail: "an export needs the ID of the SendGrid list it fills."})
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrListID}, Problem: ProblemNoList})
 	}
 	if r.MaxProfiles < 0 {
-		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrMaxProfiles}, Summary: "Negative max_profiles",
-			Detail: "the profile cap must be positive (or 0 for no cap)."})
+		errs = append(errs, &ConfigError{Attr: Attribute{Kind: AttrMaxProfiles}, Problem: ProblemNegativeCap})
 	}
 	if r.APIKey == "" {
 		return errors.New("export: the API key is needed to derive the snapshot key")
@@ -439,14 +425,15 @@ func loadPrevious(data []byte, key []byte, listID string) (*snapshot.Snapshot, S
 // problems are ConfigErrors; a cap is a *CapError; invalid profiles under the "fail" policy are
 // an *InvalidProfilesError (the Plan is returned along with the last two).
 //
-// The stages: read and validate the segments (scan), count the result (summarize), compare it
-// with the snapshot and the list (diff), check the caps and choose the upload method.
+// The stages: read and validate the segments into the diff against the snapshot and the list,
+// which feeds the batch plan (read), count the result (summarize), count the changes (diff),
+// check the caps and choose the upload method.
 func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
 	r, err := e.start(ctx, &req, req.PendingFields)
 	if err != nil {
 		return nil, err
 	}
-	defer r.s.csv.abort()
+	defer r.abort()
 	if err := r.read(ctx); err != nil {
 		return nil, err
 	}
@@ -467,15 +454,15 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
 // empty), checks the caps, then uploads the changes, removes leavers (mirror), and returns the
 // run report and the new snapshot. See Result for what to store when an error is returned too.
 //
-// The stages are Plan's, with the records of the contacts to upload kept by the scan, then the
-// upload of the changes (applier) and the new snapshot made of what SendGrid confirmed.
+// The stages are Plan's, with the records of the contacts to upload kept in the batch plan,
+// then the upload of the changes (applier) and the new snapshot made of what SendGrid confirmed.
 func (e *Engine) Apply(ctx context.Context, req Request, expectedFingerprint string) (*Result, error) {
 	r, err := e.start(ctx, &req, nil) // pending fields must exist by now
 	if err != nil {
 		return nil, err
 	}
-	defer r.s.csv.abort()
-	r.s.apply = true
+	defer r.abort()
+	r.apply = true
 	if err := r.read(ctx); err != nil {
 		return nil, err
 	}
@@ -494,8 +481,8 @@ func (e *Engine) Apply(ctx context.Context, req Request, expectedFingerprint str
 	return r.upload(ctx, plan, up)
 }
 
-// run is one Plan or Apply: the request, the keys derived from its API key, the state of the
-// previous snapshot and the scan.
+// run is one Plan or Apply: the request, the keys derived from its API key, the resolved
+// mapping, the baseline, and each stage's result as the run advances.
 type run struct {
 	e       *Engine
 	req     *Request
@@ -503,7 +490,18 @@ type run struct {
 	prog    *progress
 	keys    runKeys
 	state   SnapshotState
-	s       *scan
+	apply   bool // keep the records of the contacts to upload
+
+	slots  []slot
+	codec  *codec
+	h      *hasher
+	fields [8]byte
+	base   *baseline
+
+	inv    *InvalidReport
+	counts readCounts // read
+	ch     *changes   // diff
+	out    *outbox    // batch plan
 }
 
 // runKeys are the keys derived from the API key, once per run.
@@ -534,30 +532,54 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 	if len(cerrs) > 0 {
 		return nil, cerrs
 	}
+	r.slots, r.codec, r.h, r.fields = slots, newCodec(slots), newHasher(r.keys.snapshot, slots), fieldsCheck(slots)
+	r.inv = newInvalidReport(e.sampleLimit())
 	prev, state := loadPrevious(req.Previous, r.keys.snapshot, req.ListID)
 	r.state = state
-	s := &scan{
-		e: e, req: req, slots: slots, codec: newCodec(slots), h: newHasher(r.keys.snapshot, slots),
-		fpKey: r.keys.fingerprint, inv: newInvalidReport(e.sampleLimit()), prog: r.prog,
-		fields: fieldsCheck(slots), mirror: req.SyncMode == SyncMirror,
-	}
+	r.base = &baseline{}
 	if prev != nil {
-		s.prev = prev.Entries
-		s.prevIdx = snapshot.NewIndex(prev.Entries)
-		s.fieldsChanged = prev.Fields != s.fields
+		r.base.prev = prev.Entries
+		r.base.prevIdx = snapshot.NewIndex(prev.Entries)
+		r.base.fieldsChanged = prev.Fields != r.fields
 	}
-	r.s = s
 	return r, nil
 }
 
-// read checks the list's membership when mirror mode needs it, then scans the segments.
+// abort drops what the batch plan prepared for an upload that does not happen.
+func (r *run) abort() { r.out.abort() }
+
+// read checks the list's membership when mirror mode needs it, then reads the segments through
+// the diff into the batch plan.
 func (r *run) read(ctx context.Context) error {
-	if r.s.mirror {
+	mirror := r.req.SyncMode == SyncMirror
+	if mirror {
 		if err := r.checkMembership(ctx); err != nil {
 			return err
 		}
 	}
-	return r.s.run(ctx)
+	e := r.e
+	r.out = &outbox{
+		sim:    newBatchSim(r.req.ListID, e.maxBatchContacts(), e.maxBatchBytes()),
+		choose: func(n int64, put int) uploadPlan { return e.chooseMethodFor(r.codec, n, put) },
+		codec:  r.codec, maxImport: e.maxImportContacts(),
+	}
+	d := &differ{base: r.base, h: r.h, out: r.out, apply: r.apply,
+		stream: r.apply && len(r.base.prev) == 0, trackKnown: r.apply && mirror && len(r.base.prev) > 0}
+	if d.stream && e.Transfer != TransferPUT {
+		// Every exported contact is uploaded; the CSV files are compressed while reading, and
+		// dropped if the JSON upsert turns out to need fewer requests.
+		r.out.buildCSV()
+	}
+	rd := &reader{
+		open: e.open(), specs: r.req.Segments, fingerprints: r.req.SegmentFingerprints,
+		slots: r.slots, codec: r.codec, h: r.h, fpKey: r.keys.fingerprint, inv: r.inv, prog: r.prog, sink: d,
+	}
+	counts, err := rd.read(ctx)
+	if err != nil {
+		return err
+	}
+	r.counts, r.ch = counts, d.finish()
+	return nil
 }
 
 // checkMembership reads the list's members when mirror mode must know who is on the list:
@@ -566,33 +588,33 @@ func (r *run) read(ctx context.Context) error {
 // the list is read to put them back. (More is not drift: people or other exports may add to a
 // list, and an interrupted run's uploads may land late.)
 func (r *run) checkMembership(ctx context.Context) error {
-	s := r.s
+	b := r.base
 	read := r.state != SnapshotOK
 	if !read {
 		n, err := r.e.Client.ListContactCount(ctx, r.req.ListID)
 		if err != nil {
 			return fmt.Errorf("reading the list's contact count: %w", err)
 		}
-		read = n < confirmedCount(s.prev)
+		read = n < confirmedCount(b.prev)
 		if read && r.e.Settling(r.req.PreviousRunFinished) {
 			// Right after a run SendGrid's count may not show it yet: not drift (yet).
-			read, s.settling = false, true
+			read, b.settling = false, true
 		}
-		s.drift = read
+		b.drift = read
 	}
 	if !read {
 		return nil
 	}
 	r.prog.update(func(p *Progress) { p.Phase = "membership" })
 	list := r.e.listMembers
-	if s.apply {
+	if r.apply {
 		list = r.e.listMemberRefs
 	}
-	m, err := list(ctx, r.req.ListID, s.h)
+	m, err := list(ctx, r.req.ListID, r.h)
 	if err != nil {
 		return fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}
-	s.members = m
+	b.members = m
 	return nil
 }
 
@@ -607,55 +629,30 @@ func confirmedCount(entries []snapshot.Entry) int64 {
 	return n
 }
 
-// summarize makes the plan's counts and fingerprint from the scan.
+// summarize makes the plan's counts and fingerprint from the read and the diff.
 func (r *run) summarize() *Plan {
-	s := r.s
 	return &Plan{
-		Fingerprint: fingerprint(r.keys.fingerprint, s.cur),
-		Rows:        s.rows, Selected: s.selected, Profiles: int64(len(s.cur)), Duplicates: s.dups,
-		Invalid: s.inv, Segments: s.perSeg, SnapshotState: r.state, Settling: s.settling,
+		Fingerprint: fingerprint(r.keys.fingerprint, r.ch.cur),
+		Rows:        r.counts.rows, Selected: r.counts.selected, Profiles: int64(len(r.ch.cur)), Duplicates: r.ch.dups,
+		Invalid: r.inv, Segments: r.counts.perSeg, SnapshotState: r.state, Settling: r.base.settling,
 		ScanDuration: r.e.now().Sub(r.started),
 	}
 }
 
 // checkInvalid fails under InvalidFail when some profiles are invalid.
 func (r *run) checkInvalid() error {
-	if r.req.InvalidPolicy == InvalidFail && r.s.inv.Total > 0 {
-		return &InvalidProfilesError{Invalid: r.s.inv}
+	if r.req.InvalidPolicy == InvalidFail && r.inv.Total > 0 {
+		return &InvalidProfilesError{Invalid: r.inv}
 	}
 	return nil
 }
 
 // diff counts the changes: against the previous snapshot, or against the list when it was read.
 func (r *run) diff(plan *Plan) {
-	s := r.s
-	if s.members == nil {
-		dc, pending := diffPending(s.prev, s.cur)
-		if s.fieldsChanged {
-			dc.Update += dc.Unchanged
-			dc.Unchanged = 0
-		}
-		plan.ToAdd, plan.ToUpdate, plan.Unchanged = dc.Add, dc.Update, dc.Unchanged
-		if s.mirror {
-			plan.ToRemove = dc.Remove - pending
-		}
-		return
-	}
-	plan.MembershipRead, plan.Drift = true, s.drift
-	for _, c := range s.cur {
-		switch pc, inPrev := s.prevIdx.Find(c.Email); {
-		case !s.members.has(c.Email):
-			plan.ToAdd++
-		case inPrev && pc == c.Content && !s.fieldsChanged:
-			plan.Unchanged++
-		default:
-			plan.ToUpdate++
-		}
-	}
-	for _, m := range s.members.entries {
-		if s.leaver(m.Email) {
-			plan.ToRemove++
-		}
+	n := r.ch.count(r.req.SyncMode)
+	plan.ToAdd, plan.ToUpdate, plan.ToRemove, plan.Unchanged = n.add, n.update, n.remove, n.unchanged
+	if r.base.members != nil {
+		plan.MembershipRead, plan.Drift = true, r.base.drift
 	}
 }
 
@@ -672,8 +669,8 @@ func (r *run) checkCaps(ctx context.Context, plan *Plan) error {
 	plan.AccountContacts = total
 	// Contacts sent by an interrupted run without confirmation may not exist yet: count
 	// them as new (an upper bound).
-	plan.ProjectedContacts = total + plan.ToAdd + r.s.unsureInCur
-	if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap && r.s.members == nil && r.state != SnapshotOK {
+	plan.ProjectedContacts = total + plan.ToAdd + r.ch.unsureInCur
+	if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap && r.base.members == nil && r.state != SnapshotOK {
 		if err := r.countListed(ctx, plan); err != nil {
 			return err
 		}
@@ -689,49 +686,51 @@ func (r *run) checkCaps(ctx context.Context, plan *Plan) error {
 // every profile counts as new, which may exceed the connection's cap wrongly.
 func (r *run) countListed(ctx context.Context, plan *Plan) error {
 	r.prog.update(func(p *Progress) { p.Phase = "membership" })
-	m, err := r.e.listMembers(ctx, r.req.ListID, r.s.h)
+	m, err := r.e.listMembers(ctx, r.req.ListID, r.h)
 	if err != nil {
 		return fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}
 	inCur := int64(0)
-	for _, c := range r.s.cur {
+	for _, c := range r.ch.cur {
 		if m.has(c.Email) {
 			inCur++
 		}
 	}
 	plan.MembershipRead = true
-	plan.ToAdd, plan.ToUpdate = int64(len(r.s.cur))-inCur, inCur
+	plan.ToAdd, plan.ToUpdate = int64(len(r.ch.cur))-inCur, inCur
 	plan.ProjectedContacts = plan.AccountContacts + plan.ToAdd
 	return nil
 }
 
-// chooseMethod picks the upload method once, from the scan's simulated batches.
+// chooseMethod reports the upload method the batch plan chose.
 func (r *run) chooseMethod(plan *Plan) uploadPlan {
-	up := r.e.chooseMethodFor(r.s.codec, r.s.changed, r.s.batchSim.batches())
-	plan.Method, plan.Requests, plan.jsonBytes = up.method, up.requests, r.s.jsonBytes
+	up := r.out.method()
+	plan.Method, plan.Requests, plan.jsonBytes = up.method, up.requests, r.out.bytes()
 	return up
 }
 
-// upload sends the changes, removes leavers (mirror) and encodes the new snapshot from what
-// SendGrid confirmed.
+// upload hands the changes to the uploader (applier), which sends them and removes leavers
+// (mirror), then encodes the new snapshot from what SendGrid confirmed.
 func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, error) {
-	s := r.s
 	res := &Result{Plan: plan}
 	rep := &res.Report
 	rep.StartedAt = r.started
-	rep.Invalid = s.inv
-	rep.SkippedInvalid = s.inv.Total
-	rep.Duplicates = s.dups
+	rep.Invalid = r.inv
+	rep.SkippedInvalid = r.inv.Total
+	rep.Duplicates = r.ch.dups
 	rep.ScanDuration = plan.ScanDuration
 
-	a := &applier{e: r.e, s: s, req: r.req, rep: rep, prog: r.prog, up: up, base: s.snapshotBase(),
-		settling: r.e.Settling(r.req.PreviousRunFinished)}
+	a := &applier{e: r.e, listID: r.req.ListID, h: r.h, codec: r.codec, rep: rep, prog: r.prog,
+		out: r.out, up: up, prevIdx: r.base.prevIdx, settling: r.e.Settling(r.req.PreviousRunFinished)}
+	if r.req.SyncMode == SyncMirror {
+		a.gone = r.ch
+	}
 	upStart := r.e.now()
 	runErr := a.run(ctx)
 	rep.UploadDuration = r.e.now().Sub(upStart)
 	rep.FinishedAt = r.e.now()
 
-	next := &snapshot.Snapshot{ListID: r.req.ListID, Fields: s.fields, Entries: a.next()}
+	next := &snapshot.Snapshot{ListID: r.req.ListID, Fields: r.fields, Entries: a.outcome().next(r.base.snapshotBase())}
 	data, err := next.Marshal(r.keys.snapshot)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the snapshot: %w", err)
@@ -747,19 +746,6 @@ func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, e
 		return res, &RunError{Status: rep.Status, Problems: rep.Problems, Rejected: rep.Rejected}
 	}
 	return res, nil
-}
-
-// diffPending compares the snapshot with the exported contacts and counts the leavers whose
-// removal SendGrid accepted in an earlier run (removalPending): they are not changes to make;
-// the next run that looks the list up checks them.
-func diffPending(prev, cur []snapshot.Entry) (snapshot.DiffCounts, int64) {
-	pending := int64(0)
-	dc := snapshot.Diff(prev, cur, func(c snapshot.Change, en snapshot.Entry) {
-		if c == snapshot.Removed && en.Content == removalPending {
-			pending++
-		}
-	})
-	return dc, pending
 }
 
 // RunError is returned by Apply (with a Result) when some changes were not confirmed.

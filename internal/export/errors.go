@@ -48,16 +48,82 @@ func (a Attribute) String() string {
 	return "request"
 }
 
+// ConfigProblem is what a ConfigError finds wrong.
+type ConfigProblem int
+
+// Configuration problems; the ConfigError fields each one sets are given.
+const (
+	ProblemNoSegments       ConfigProblem = iota + 1 // Request.Segments is empty
+	ProblemNoList                                    // Request.ListID is empty
+	ProblemNegativeCap                               // Request.MaxProfiles < 0
+	ProblemEmailUnmapped                             // Mapping.Email is empty
+	ProblemDuplicateField                            // two custom fields name one SendGrid field: Other
+	ProblemReservedAsCustom                          // a reserved field mapped as a custom field
+	ProblemEmptyColumn                               // a custom field mapped to an empty column name
+	ProblemUnknownField                              // SendGrid has no such custom field: Suggestion
+	ProblemUnsupportedType                           // the custom field's type is not Text, Number or Date: FieldType
+	ProblemUnknownColumn                             // Segment has no column Column: Suggestion, Columns
+	ProblemColumnType                                // Column of Segment has ColumnType, which cannot feed Field (FieldType)
+)
+
 // ConfigError is an error in the export's configuration (a mapping to a column that does not
-// exist, a custom field unknown to SendGrid, ...). Attr names the attribute to blame.
+// exist, a custom field unknown to SendGrid, ...): the attribute to blame, the problem, and the
+// facts that explain it. It holds names only, never a profile value or key; the provider words
+// it for its schema.
 type ConfigError struct {
 	Attr    Attribute
-	Summary string // short, e.g. "Unknown column"
-	Detail  string // what failed, why, and what to do; never a profile value or key
+	Problem ConfigProblem
+
+	Segment    string    // the segment's name (column problems)
+	Column     string    // the column mapped (column problems)
+	ColumnType string    // the column's type (ProblemColumnType)
+	Columns    []string  // the segment's columns (ProblemUnknownColumn)
+	Field      string    // the SendGrid field as SendGrid names it (ProblemColumnType)
+	FieldType  FieldType // the field's type (ProblemUnsupportedType, ProblemColumnType)
+	Other      string    // the other custom field naming the same SendGrid field (ProblemDuplicateField)
+	Suggestion string    // the closest existing name, "" when none is close (unknown names)
 }
 
 func (e *ConfigError) Error() string {
-	return e.Attr.String() + ": " + e.Summary + ": " + e.Detail
+	return e.Attr.String() + ": " + e.describe()
+}
+
+// describe says what is wrong, in the engine's terms.
+func (e *ConfigError) describe() string {
+	name := e.Attr.Name
+	switch e.Problem {
+	case ProblemNoSegments:
+		return "no segments"
+	case ProblemNoList:
+		return "no list ID"
+	case ProblemNegativeCap:
+		return "negative profile cap"
+	case ProblemEmailUnmapped:
+		return "email is not mapped"
+	case ProblemDuplicateField:
+		return fmt.Sprintf("custom fields %q and %q name the same SendGrid field", e.Other, name)
+	case ProblemReservedAsCustom:
+		return fmt.Sprintf("%q is a reserved field, not a custom field", name)
+	case ProblemEmptyColumn:
+		return "empty column name"
+	case ProblemUnknownField:
+		return fmt.Sprintf("SendGrid has no custom field named %q", name) + suggest(e.Suggestion)
+	case ProblemUnsupportedType:
+		return fmt.Sprintf("custom field %q has unsupported type %q", name, e.FieldType)
+	case ProblemUnknownColumn:
+		return fmt.Sprintf("segment %q has no column %q", e.Segment, e.Column) + suggest(e.Suggestion)
+	case ProblemColumnType:
+		return fmt.Sprintf("column %q of segment %q has type %s, which cannot feed SendGrid field %q (%s)",
+			e.Column, e.Segment, e.ColumnType, e.Field, e.FieldType)
+	}
+	return "invalid configuration"
+}
+
+func suggest(s string) string {
+	if s == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", s)
 }
 
 // ConfigErrors collects every configuration error found, so all can be shown at once.
@@ -129,13 +195,13 @@ func (e *CapError) Error() string {
 	return msg
 }
 
-// InvalidProfilesError is returned when invalid_profiles = "fail" and some profiles are invalid.
+// InvalidProfilesError is returned under InvalidFail when some profiles are invalid.
 // The report in it has the counts per reason and the first rows (masked values).
 type InvalidProfilesError struct {
 	Invalid *InvalidReport
 }
 
 func (e *InvalidProfilesError) Error() string {
-	return fmt.Sprintf("%d invalid profile(s) and invalid_profiles = \"fail\"; nothing was uploaded. %s",
+	return fmt.Sprintf("%d invalid profile(s) and the invalid-profile policy is to fail; nothing was uploaded. %s",
 		e.Invalid.Total, e.Invalid.Summary(5))
 }

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -98,19 +97,16 @@ func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, 
 		p := Attribute{Kind: AttrCustomField, Name: n}
 		low := strings.ToLower(n)
 		if prev, dup := seen[low]; dup {
-			errs = append(errs, &ConfigError{Attr: p, Summary: "Duplicate custom field",
-				Detail: fmt.Sprintf("custom fields %q and %q name the same SendGrid field (names are compared ignoring case); keep one.", prev, n)})
+			errs = append(errs, &ConfigError{Attr: p, Problem: ProblemDuplicateField, Other: prev})
 			continue
 		}
 		seen[low] = n
 		if isReservedName(low, reserved) {
-			errs = append(errs, &ConfigError{Attr: p, Summary: "Reserved field in custom_fields",
-				Detail: fmt.Sprintf("%q is a SendGrid reserved field, not a custom field; map it with its own data_matching attribute.", n)})
+			errs = append(errs, &ConfigError{Attr: p, Problem: ProblemReservedAsCustom})
 			continue
 		}
 		if col == "" {
-			errs = append(errs, &ConfigError{Attr: p, Summary: "Missing column",
-				Detail: fmt.Sprintf("custom field %q maps to an empty column name; name the profile column that feeds it.", n)})
+			errs = append(errs, &ConfigError{Attr: p, Problem: ProblemEmptyColumn})
 			continue
 		}
 		s := slot{name: n, custom: true, column: col, attr: p, maxLen: maxText}
@@ -119,18 +115,14 @@ func resolveSlots(m *Mapping, custom, reserved []Field, pending []PendingField, 
 		} else if pf, ok := pend[low]; ok {
 			s.name, s.typ, s.pending = pf.Name, pf.Type, true
 		} else {
-			detail := fmt.Sprintf("SendGrid has no custom field named %q. Create it (for example with a custom field resource in this configuration) or fix the name.", n)
-			if sug := didyoumean.Closest(n, fieldNames(custom)); sug != "" {
-				detail += fmt.Sprintf(" Did you mean %q?", sug)
-			}
-			errs = append(errs, &ConfigError{Attr: p, Summary: "Unknown custom field", Detail: detail})
+			errs = append(errs, &ConfigError{Attr: p, Problem: ProblemUnknownField,
+				Suggestion: didyoumean.Closest(n, fieldNames(custom))})
 			continue
 		}
 		switch s.typ {
 		case FieldText, FieldNumber, FieldDate:
 		default:
-			errs = append(errs, &ConfigError{Attr: p, Summary: "Unsupported custom field type",
-				Detail: fmt.Sprintf("custom field %q has type %q; the export supports Text, Number and Date.", n, s.typ)})
+			errs = append(errs, &ConfigError{Attr: p, Problem: ProblemUnsupportedType, FieldType: s.typ})
 			continue
 		}
 		if s.typ != FieldText {
@@ -155,8 +147,7 @@ func reservedSlots(m *Mapping, reserved []Field) ([]slot, ConfigErrors) {
 		p := Attribute{Kind: AttrMapping, Name: rs.attr}
 		if col == "" {
 			if rs.attr == "email" {
-				errs = append(errs, &ConfigError{Attr: p, Summary: "Email must be mapped",
-					Detail: "SendGrid identifies contacts by email: set data_matching.email to the column that holds the email address."})
+				errs = append(errs, &ConfigError{Attr: p, Problem: ProblemEmailUnmapped})
 			}
 			continue
 		}
@@ -208,12 +199,8 @@ func bindColumns(slots []slot, cols []Column, segName string) ([]int, ConfigErro
 	for i, s := range slots {
 		j, ok := byName[s.column]
 		if !ok {
-			detail := fmt.Sprintf("segment %q has no column %q.", segName, s.column)
-			if sug := didyoumean.Closest(s.column, names); sug != "" {
-				detail += fmt.Sprintf(" Did you mean %q?", sug)
-			}
-			detail += " Columns: " + listNames(names, 20) + "."
-			errs = append(errs, &ConfigError{Attr: s.attr, Summary: "Unknown column", Detail: detail})
+			errs = append(errs, &ConfigError{Attr: s.attr, Problem: ProblemUnknownColumn, Segment: segName,
+				Column: s.column, Suggestion: didyoumean.Closest(s.column, names), Columns: names})
 			continue
 		}
 		idx[i] = j
@@ -228,17 +215,9 @@ func bindColumns(slots []slot, cols []Column, segName string) ([]int, ConfigErro
 			bad = t == "bool" || t == "int" || t == "double"
 		}
 		if bad {
-			errs = append(errs, &ConfigError{Attr: s.attr, Summary: "Incompatible column type",
-				Detail: fmt.Sprintf("column %q of segment %q has type %s, which cannot feed SendGrid field %q (%s).",
-					s.column, segName, t, s.name, s.typ)})
+			errs = append(errs, &ConfigError{Attr: s.attr, Problem: ProblemColumnType, Segment: segName,
+				Column: s.column, ColumnType: t, Field: s.name, FieldType: s.typ})
 		}
 	}
 	return idx, errs
-}
-
-func listNames(names []string, n int) string {
-	if len(names) <= n {
-		return strings.Join(names, ", ")
-	}
-	return strings.Join(names[:n], ", ") + fmt.Sprintf(", … (%d more)", len(names)-n)
 }

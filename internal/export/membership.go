@@ -13,6 +13,7 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/wait"
 )
 
 // member is one contact on the list, read from a contacts export.
@@ -146,7 +147,7 @@ func (e *Engine) startExport(ctx context.Context, listID string) (string, error)
 		if id != "" {
 			return id, nil
 		}
-		if err := sleepCtx(ctx, time.Duration(attempt)*e.pollInterval()); err != nil {
+		if err := wait.Sleep(ctx, time.Duration(attempt)*e.pollInterval()); err != nil {
 			return "", err
 		}
 	}
@@ -305,7 +306,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 	prev, state := loadPrevious(req.Previous, key, req.ListID)
 	switch state {
 	case SnapshotKeyChanged:
-		return nil, errors.New("the export's snapshot was written under another API key, so the contacts it added cannot be told apart from others on the list; nothing was removed (remove them in SendGrid, or destroy with on_destroy = \"keep\")")
+		return nil, errors.New("the export's snapshot was written under another API key, so the contacts it added cannot be told apart from others on the list; nothing was removed (remove them in SendGrid, or destroy without removing them)")
 	case SnapshotOtherList, SnapshotCorrupt:
 		return nil, fmt.Errorf("the export's snapshot is %s; nothing was removed", strings.ReplaceAll(string(state), "_", " "))
 	}
@@ -317,7 +318,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &applier{e: e, req: &req, rep: rep, prog: &progress{fn: e.Progress}}
+	a := &applier{e: e, listID: req.ListID, rep: rep, prog: &progress{fn: e.Progress}}
 	rs := &removalSet{}
 	var emails []string
 	var hashes []uint64

@@ -111,7 +111,7 @@ func readRefusal(err error, n int) refusal {
 // sends the others. started is called for each accepted request's job.
 func (a *applier) upsertPart(ctx context.Context, p putPart, budget *int, started func(jobID string, entries []snapshot.Entry)) {
 	n := int64(len(p.entries))
-	jobID, err := a.e.Client.UpsertContactsJSON(ctx, p.body(a.req.ListID))
+	jobID, err := a.e.Client.UpsertContactsJSON(ctx, p.body(a.listID))
 	if err == nil {
 		started(jobID, p.entries)
 		return

@@ -16,16 +16,20 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
-// applier uploads the spooled changes and removes leavers, and records what SendGrid confirmed.
+// applier is the uploader: it receives the changes (the batch plan's records and method, and in
+// mirror mode what it needs to find the leavers), uploads them, removes the leavers, and reports
+// what SendGrid confirmed (outcome).
 type applier struct {
-	e    *Engine
-	s    *scan
-	req  *Request
-	rep  *Report
-	prog *progress
-	up   uploadPlan
-
-	base []snapshot.Entry // previous snapshot entries the new one starts from
+	e       *Engine
+	listID  string
+	h       *hasher // email hashes of the contacts SendGrid names
+	codec   *codec  // serializes the records
+	rep     *Report
+	prog    *progress
+	out     *outbox // the contacts to upload
+	up      uploadPlan
+	gone    *changes        // mirror mode: the exported contacts and the baseline, to find leavers
+	prevIdx *snapshot.Index // the previous snapshot, to tell removals of earlier runs
 	// settling is set when the previous run finished within the engine's settle window: its
 	// contacts may not show in searches and contacts exports yet.
 	settling bool
@@ -88,9 +92,9 @@ func (a *applier) addJob(id string) {
 }
 
 func (a *applier) run(ctx context.Context) error {
-	a.todo = int64(a.s.spool.n)
+	a.todo = int64(a.out.size())
 	var removals *removalSet
-	if a.s.mirror {
+	if a.gone != nil {
 		var err error
 		removals, err = a.planRemovals(ctx)
 		if err != nil {
@@ -99,7 +103,7 @@ func (a *applier) run(ctx context.Context) error {
 		a.todo += int64(removals.total())
 		a.rep.Deferred = int64(len(removals.deferred))
 	}
-	if a.s.spool.n > 0 {
+	if a.out.size() > 0 {
 		a.rep.Method = a.up.method
 		var err error
 		if a.up.method == "csv" {
@@ -232,18 +236,35 @@ func (a *applier) markUnsureHashes(hs []uint64) {
 	a.mu.Unlock()
 }
 
-// next returns the entries of the new snapshot: the base with confirmed uploads and removals
-// applied, and unsure contacts marked with content hash 0.
-func (a *applier) next() []snapshot.Entry {
-	set := make([]snapshot.Entry, 0, len(a.confirmed)+len(a.unsure)+len(a.pendingRemoval))
-	set = append(set, a.confirmed...)
-	for _, h := range a.pendingRemoval {
+// outcome is what SendGrid confirmed in a run: the uploads confirmed, the removals accepted
+// (pending) and confirmed, and the contacts whose upload or removal has no known outcome.
+type outcome struct {
+	confirmed []snapshot.Entry
+	pending   []uint64
+	unsure    []uint64
+	removed   []uint64
+}
+
+// outcome returns what SendGrid confirmed; call it once the run is over.
+func (a *applier) outcome() outcome {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return outcome{confirmed: a.confirmed, pending: a.pendingRemoval, unsure: a.unsure, removed: a.removedHashes}
+}
+
+// next returns the entries of the new snapshot: base (what the previous snapshot holds of the
+// list) with the confirmed uploads and removals applied, accepted removals marked
+// removalPending, and unsure contacts marked with content hash 0.
+func (o outcome) next(base []snapshot.Entry) []snapshot.Entry {
+	set := make([]snapshot.Entry, 0, len(o.confirmed)+len(o.unsure)+len(o.pending))
+	set = append(set, o.confirmed...)
+	for _, h := range o.pending {
 		set = append(set, snapshot.Entry{Email: h, Content: removalPending})
 	}
-	for _, h := range a.unsure {
+	for _, h := range o.unsure {
 		set = append(set, snapshot.Entry{Email: h})
 	}
-	return snapshot.Advance(a.base, set, a.removedHashes)
+	return snapshot.Advance(base, set, o.removed)
 }
 
 func (a *applier) confirm(entries []snapshot.Entry) {
@@ -289,7 +310,7 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 	total := a.up.putBatches
 	a.prog.update(func(p *Progress) {
 		p.Phase = "upload"
-		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = total, int64(a.s.spool.n), total
+		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = total, int64(a.out.size()), total
 	})
 
 	maxB := e.maxBatchBytes()
@@ -315,7 +336,7 @@ func (a *applier) uploadPUT(ctx context.Context) error {
 					go func() {
 						defer jobs.Done()
 						defer func() { <-waiters }()
-						a.settle(ctx, jobID, entries, a.s.h.clone().email)
+						a.settle(ctx, jobID, entries, a.h.clone().email)
 					}()
 				})
 				body := b.body[:0]
@@ -344,7 +365,8 @@ func (a *applier) sent(jobID string, entries []snapshot.Entry) {
 func (a *applier) serializeBatches(ctx context.Context, pool *sync.Pool, batches chan<- putBatch) {
 	defer close(batches)
 	maxC, maxB := a.e.maxBatchContacts(), a.e.maxBatchBytes()
-	prefix := bodyPrefix(a.req.ListID)
+	prefix := bodyPrefix(a.listID)
+	n := a.out.size()
 	var cur putBatch
 	start := func() {
 		bp, _ := pool.Get().(*[]byte)
@@ -352,8 +374,8 @@ func (a *applier) serializeBatches(ctx context.Context, pool *sync.Pool, batches
 			b := make([]byte, 0, maxB)
 			bp = &b
 		}
-		cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, a.s.spool.n)),
-			offs: make([]int, 0, min(maxC, a.s.spool.n))}
+		cur = putBatch{body: append((*bp)[:0], prefix...), entries: make([]snapshot.Entry, 0, min(maxC, n)),
+			offs: make([]int, 0, min(maxC, n))}
 	}
 	emit := func() bool {
 		cur.body = append(cur.body, bodySuffix...)
@@ -366,7 +388,7 @@ func (a *applier) serializeBatches(ctx context.Context, pool *sync.Pool, batches
 	}
 	start()
 	ok := true
-	a.s.spool.drain(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
+	a.out.drain(func(en snapshot.Entry, jsonLen int, rec []byte) bool {
 		if !fits(len(cur.entries), len(cur.body), jsonLen, maxC, maxB) {
 			if ok = emit(); !ok {
 				return false
@@ -377,7 +399,7 @@ func (a *applier) serializeBatches(ctx context.Context, pool *sync.Pool, batches
 			cur.body = append(cur.body, ',')
 		}
 		cur.offs = append(cur.offs, len(cur.body))
-		cur.body = a.s.codec.appendJSON(cur.body, rec)
+		cur.body = a.codec.appendJSON(cur.body, rec)
 		cur.entries = append(cur.entries, en)
 		return true
 	})
@@ -387,39 +409,19 @@ func (a *applier) serializeBatches(ctx context.Context, pool *sync.Pool, batches
 }
 
 // uploadCSV sends the spooled contacts as gzip-compressed CSV imports of up to
-// MaxImportContacts contacts each: the files the scan had compressed, each started as an import
+// MaxImportContacts contacts each: the files the batch plan compressed, each started as an import
 // (PUT /v3/marketing/contacts/imports), uploaded to its upload URI, and its job polled to its end.
 func (a *applier) uploadCSV(ctx context.Context) error {
 	e := a.e
-	_, ids, _ := a.s.codec.csvHeader()
+	_, ids, _ := a.codec.csvHeader()
 	a.prog.update(func(p *Progress) {
 		p.Phase = "upload"
-		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = a.up.csvChunks, int64(a.s.spool.n), a.up.csvChunks
+		p.BatchesTotal, p.ContactsTotal, p.JobsTotal = a.up.csvChunks, int64(a.out.size()), a.up.csvChunks
 	})
-	if a.s.csv == nil {
-		return errors.New("internal error: no CSV files were prepared")
-	}
-	bodies, counts, err := a.s.csv.finish()
+	bodies, entries, err := a.out.csvFiles()
 	if err != nil {
-		return fmt.Errorf("compressing the CSV file: %w", err)
+		return err
 	}
-	// The files hold the spooled contacts in order: pair each with its entries.
-	entries := make([][]snapshot.Entry, len(bodies))
-	for i, n := range counts {
-		entries[i] = make([]snapshot.Entry, 0, n)
-	}
-	k := 0
-	a.s.spool.each(func(en snapshot.Entry, _ int, _ []byte) bool {
-		for k < len(counts) && len(entries[k]) == counts[k] {
-			k++
-		}
-		if k == len(counts) {
-			return false
-		}
-		entries[k] = append(entries[k], en)
-		return true
-	})
-	a.s.spool = spool{} // the files hold the values now
 	var jobs sync.WaitGroup
 	defer jobs.Wait()
 	for i, body := range bodies {
@@ -428,7 +430,7 @@ func (a *applier) uploadCSV(ctx context.Context) error {
 		}
 		ents := entries[i]
 		n := int64(len(ents))
-		imp, err := e.Client.StartCSVImport(ctx, []string{a.req.ListID}, ids)
+		imp, err := e.Client.StartCSVImport(ctx, []string{a.listID}, ids)
 		if err != nil {
 			a.problem("CSV import not started: "+errMessage(err), n)
 			a.count(0, 0, n)
@@ -449,7 +451,7 @@ func (a *applier) uploadCSV(ctx context.Context) error {
 		jobs.Add(1)
 		go func() {
 			defer jobs.Done()
-			a.settle(ctx, imp.JobID, ents, a.s.h.clone().email)
+			a.settle(ctx, imp.JobID, ents, a.h.clone().email)
 		}()
 	}
 	jobs.Wait()
@@ -472,8 +474,8 @@ type removalSet struct {
 
 // goneOrVerified records a leaver not found on the list.
 func (r *removalSet) goneOrVerified(a *applier, h uint64) {
-	if a.s != nil && a.s.prevIdx != nil {
-		if c, ok := a.s.prevIdx.Find(h); ok && c == removalPending {
+	if a.prevIdx != nil {
+		if c, ok := a.prevIdx.Find(h); ok && c == removalPending {
 			r.verified = append(r.verified, h)
 			return
 		}
@@ -494,11 +496,9 @@ func (r *removalSet) total() int { return len(r.ids) + len(r.gone) }
 // list was read before the scan, its members not exported are the leavers.
 func (a *applier) planRemovals(ctx context.Context) (*removalSet, error) {
 	l := &leavers{a: a, rs: &removalSet{}}
-	if a.s.members != nil {
-		for _, en := range a.s.members.entries {
-			if a.s.leaver(en.Email) {
-				l.add(a.s.members.ref(en.Email))
-			}
+	if listed, ok := a.gone.listLeavers(); ok {
+		for _, m := range listed {
+			l.add(m)
 		}
 	} else if err := l.fromSnapshot(ctx); err != nil {
 		return nil, err
@@ -540,26 +540,22 @@ func (l *leavers) addEmail(email string, eh uint64) {
 // fromSnapshot takes the snapshot's contacts no longer exported: by email when the sources
 // still show it, else found in a contacts export of the list.
 func (l *leavers) fromSnapshot(ctx context.Context) error {
-	s := l.a.s
 	unknown := map[uint64]struct{}{}
-	snapshot.Diff(s.prev, s.cur, func(c snapshot.Change, en snapshot.Entry) {
-		if c != snapshot.Removed {
-			return
-		}
-		if email, ok := s.known[en.Email]; ok && searchable(email) {
-			l.addEmail(email, en.Email)
+	l.a.gone.eachLeaver(func(eh uint64, email string) {
+		if searchable(email) {
+			l.addEmail(email, eh)
 			return
 		}
 		// Deleted from the sources, or an address SendGrid cannot search (over
 		// sendgrid.MaxSearchEmailLength characters): found in a contacts export.
-		unknown[en.Email] = struct{}{}
+		unknown[eh] = struct{}{}
 	})
 	if len(unknown) == 0 {
 		return nil
 	}
 	l.a.prog.update(func(p *Progress) { p.Phase = "membership" })
 	found := map[uint64]bool{}
-	err := l.a.e.eachMember(ctx, l.a.req.ListID, s.h, func(m member) error {
+	err := l.a.e.eachMember(ctx, l.a.listID, l.a.h, func(m member) error {
 		if _, ok := unknown[m.eh]; ok && !found[m.eh] {
 			found[m.eh] = true
 			l.add(m)
@@ -602,7 +598,7 @@ func (a *applier) searchLeavers(ctx context.Context, rs *removalSet, emails []st
 		}
 		for k := i; k < j; k++ {
 			ref, ok := found[emails[k]]
-			if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, a.req.ListID)) {
+			if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, a.listID)) {
 				rs.goneOrVerified(a, emailHashes[k])
 				continue
 			}
@@ -629,9 +625,9 @@ type urlLengther interface {
 // assumes a 100-character base URL.
 func (a *applier) removeURLLength(ids []string) int {
 	if ul, ok := a.e.Client.(urlLengther); ok {
-		return ul.RemoveListContactsURLLength(a.req.ListID, ids)
+		return ul.RemoveListContactsURLLength(a.listID, ids)
 	}
-	return 100 + len("/v3/marketing/lists/") + len(a.req.ListID) + len("/contacts?contact_ids=") + len(url.QueryEscape(strings.Join(ids, ",")))
+	return 100 + len("/v3/marketing/lists/") + len(a.listID) + len("/contacts?contact_ids=") + len(url.QueryEscape(strings.Join(ids, ",")))
 }
 
 // remove takes the leavers off the list in URL-safe batches (< sendgrid.MaxURLLength
@@ -705,7 +701,7 @@ const removalPending uint64 = 1
 // the others are removed.
 func (a *applier) removeBatch(ctx context.Context, ids []string, hs []uint64) {
 	n := int64(len(ids))
-	jobID, err := a.e.Client.RemoveListContacts(ctx, a.req.ListID, ids)
+	jobID, err := a.e.Client.RemoveListContacts(ctx, a.listID, ids)
 	if err == nil {
 		a.addJob(jobID)
 		a.mu.Lock()
@@ -722,7 +718,7 @@ func (a *applier) removeBatch(ctx context.Context, ids []string, hs []uint64) {
 		a.markUnsureHashes(hs)
 		return
 	}
-	if _, lerr := a.e.Client.ListContactCount(ctx, a.req.ListID); lerr != nil {
+	if _, lerr := a.e.Client.ListContactCount(ctx, a.listID); lerr != nil {
 		msg := "removal not confirmed: " + errMessage(lerr)
 		if sendgrid.IsNotFound(lerr) {
 			msg = "removal failed: the list no longer exists in SendGrid"

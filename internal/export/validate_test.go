@@ -183,13 +183,14 @@ func TestMappingErrors(t *testing.T) {
 	if !errors.As(err, &ces) {
 		t.Fatalf("err = %v", err)
 	}
-	want := map[string]string{
-		"tire":           `Did you mean "tier"?`,
-		"loyalty_points": `no custom field named "loyalty_points"`,
-		"first_name":     "reserved field",
+	want := map[string]ConfigError{
+		"tire":           {Problem: ProblemUnknownField, Suggestion: "tier"},
+		"loyalty_points": {Problem: ProblemUnknownField},
+		"first_name":     {Problem: ProblemReservedAsCustom},
 	}
 	for _, ce := range ces {
-		if w, ok := want[ce.Attr.Name]; ok && ce.Attr.Kind == AttrCustomField && strings.Contains(ce.Error(), w) {
+		if w, ok := want[ce.Attr.Name]; ok && ce.Attr.Kind == AttrCustomField && ce.Problem == w.Problem &&
+			ce.Suggestion == w.Suggestion {
 			delete(want, ce.Attr.Name)
 		}
 	}
@@ -202,7 +203,7 @@ func TestMappingErrors(t *testing.T) {
 	req.Mapping.FirstName = "frist_name"
 	_, err = v.eng.Plan(context.Background(), req)
 	if !errors.As(err, &ces) || len(ces) != 1 || ces[0].Attr != (Attribute{Kind: AttrMapping, Name: "first_name"}) ||
-		!strings.Contains(ces[0].Detail, `Did you mean "first_name"?`) {
+		ces[0].Problem != ProblemUnknownColumn || ces[0].Column != "frist_name" || ces[0].Suggestion != "first_name" {
 		t.Fatalf("err = %v", err)
 	}
 
@@ -231,7 +232,8 @@ func TestMappingErrors(t *testing.T) {
 
 	// Email must be mapped, to a text column.
 	req.Mapping.Email = ""
-	if _, err := v.eng.Plan(context.Background(), req); !errors.As(err, &ces) || ces[0].Attr != (Attribute{Kind: AttrMapping, Name: "email"}) {
+	if _, err := v.eng.Plan(context.Background(), req); !errors.As(err, &ces) || ces[0].Attr != (Attribute{Kind: AttrMapping, Name: "email"}) ||
+		ces[0].Problem != ProblemEmailUnmapped {
 		t.Fatalf("no email: %v", err)
 	}
 }
@@ -244,7 +246,8 @@ func TestIncompatibleColumnType(t *testing.T) {
 		Mapping: Mapping{Email: "email", Custom: map[string]string{"score": "score", "signup": "signup"}}}
 	_, err := v.eng.Plan(context.Background(), req)
 	var ces ConfigErrors
-	if !errors.As(err, &ces) || len(ces) != 2 || !strings.Contains(ces[0].Detail, "type bool") {
+	if !errors.As(err, &ces) || len(ces) != 2 || ces[0].Problem != ProblemColumnType || ces[0].ColumnType != "bool" ||
+		ces[0].Field != "score" || ces[0].FieldType != FieldNumber {
 		t.Fatalf("err = %v", err)
 	}
 }

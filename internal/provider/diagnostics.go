@@ -140,3 +140,81 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 		fmt.Sprintf("%d invalid profiles will be skipped", p.Invalid.Total),
 		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }
+
+// addConfigError reports a configuration error of the engine on its attribute, naming the
+// attribute in the text too (the CLIs point at the resource block for nested attributes).
+func addConfigError(diags *diag.Diagnostics, c *export.ConfigError) {
+	at := attrPath(c.Attr)
+	summary, detail := configText(c)
+	diags.AddAttributeError(at, summary, at.String()+": "+detail)
+}
+
+// configText words a configuration error of the engine for the export resource: what is wrong
+// and what to change in the configuration.
+func configText(c *export.ConfigError) (summary, detail string) {
+	name := c.Attr.Name
+	switch c.Problem {
+	case export.ProblemNoSegments:
+		return "No segments", "an export needs at least one segment."
+	case export.ProblemNoList:
+		return "No list", "an export needs the ID of the SendGrid list it fills."
+	case export.ProblemNegativeCap:
+		return "Negative max_profiles", "the profile cap must be positive (or 0 for no cap)."
+	case export.ProblemEmailUnmapped:
+		return "Email must be mapped", "SendGrid identifies contacts by email: set data_matching.email to the column that holds the email address."
+	case export.ProblemDuplicateField:
+		return "Duplicate custom field", fmt.Sprintf("custom fields %q and %q name the same SendGrid field (names are compared ignoring case); keep one.", c.Other, name)
+	case export.ProblemReservedAsCustom:
+		return "Reserved field in custom_fields", fmt.Sprintf("%q is a SendGrid reserved field, not a custom field; map it with its own data_matching attribute.", name)
+	case export.ProblemEmptyColumn:
+		return "Missing column", fmt.Sprintf("custom field %q maps to an empty column name; name the profile column that feeds it.", name)
+	case export.ProblemUnknownField:
+		return "Unknown custom field", fmt.Sprintf("SendGrid has no custom field named %q. Create it (for example with a custom field resource in this configuration) or fix the name.", name) +
+			didYouMean(c.Suggestion) +
+			" Create the field in SendGrid, or manage it with a sendgridaudience_custom_field resource and list that " +
+			"resource in managed_custom_fields so the plan knows its type before it exists."
+	case export.ProblemUnsupportedType:
+		return "Unsupported custom field type", fmt.Sprintf("custom field %q has type %q; the export supports Text, Number and Date.", name, c.FieldType)
+	case export.ProblemUnknownColumn:
+		return "Unknown column", fmt.Sprintf("segment %q has no column %q.", c.Segment, c.Column) + didYouMean(c.Suggestion) +
+			" Columns: " + listNames(c.Columns, 20) + "."
+	case export.ProblemColumnType:
+		return "Incompatible column type", fmt.Sprintf("column %q of segment %q has type %s, which cannot feed SendGrid field %q (%s).",
+			c.Column, c.Segment, c.ColumnType, c.Field, c.FieldType)
+	}
+	return "Invalid configuration", c.Error()
+}
+
+func didYouMean(s string) string {
+	if s == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", s)
+}
+
+// listNames lists the first n names, and how many more there are.
+func listNames(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:n], ", ") + fmt.Sprintf(", … (%d more)", len(names)-n)
+}
+
+// attrPath is the export resource's attribute an engine error names.
+func attrPath(a export.Attribute) path.Path {
+	switch a.Kind {
+	case export.AttrSegments:
+		return path.Root("segments")
+	case export.AttrSegment:
+		return path.Root("segments").AtListIndex(a.Index)
+	case export.AttrMapping:
+		return path.Root("data_matching").AtName(a.Name)
+	case export.AttrCustomField:
+		return path.Root("data_matching").AtName("custom_fields").AtMapKey(a.Name)
+	case export.AttrListID:
+		return path.Root("list_id")
+	case export.AttrMaxProfiles:
+		return path.Root("max_profiles")
+	}
+	return path.Empty()
+}

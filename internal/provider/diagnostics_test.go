@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
@@ -53,5 +55,28 @@ func TestForbiddenNamesMissingScopesFromTheKeysScopes(t *testing.T) {
 		Errors: []sendgrid.ErrorItem{{Message: "access forbidden"}}, Granted: connectionRequiredScopes})
 	if !strings.Contains(d, "include every scope the provider checks") || strings.Contains(d, " and add ") {
 		t.Errorf("403 with every scope granted:\n%s", d)
+	}
+}
+
+// Every configuration problem the engine reports is worded for the export resource, on the
+// attribute it names, with the facts the engine gives.
+func TestConfigErrorWording(t *testing.T) {
+	for p := export.ProblemNoSegments; p <= export.ProblemColumnType; p++ {
+		summary, detail := configText(&export.ConfigError{Problem: p})
+		if summary == "Invalid configuration" || detail == "" {
+			t.Errorf("problem %d has no wording", p)
+		}
+	}
+	var diags diag.Diagnostics
+	addConfigError(&diags, &export.ConfigError{Attr: export.Attribute{Kind: export.AttrMapping, Name: "first_name"},
+		Problem: export.ProblemUnknownColumn, Segment: "vip", Column: "frist_name", Suggestion: "first_name",
+		Columns: []string{"email", "first_name"}})
+	if len(diags) != 1 {
+		t.Fatalf("diags = %v", diags)
+	}
+	d, ok := diags[0].(diag.DiagnosticWithPath)
+	want := `data_matching.first_name: segment "vip" has no column "frist_name". Did you mean "first_name"? Columns: email, first_name.`
+	if !ok || !d.Path().Equal(path.Root("data_matching").AtName("first_name")) || d.Summary() != "Unknown column" || d.Detail() != want {
+		t.Errorf("diagnostic %v %q: %q", d.Path(), d.Summary(), d.Detail())
 	}
 }

@@ -531,37 +531,6 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 	}
 }
 
-// addConfigError reports a configuration error on its attribute, naming the attribute in the
-// text too (the CLIs point at the resource block for nested attributes).
-func addConfigError(diags *diag.Diagnostics, c *export.ConfigError) {
-	at := attrPath(c.Attr)
-	detail := at.String() + ": " + c.Detail
-	if c.Summary == "Unknown custom field" {
-		detail += " Create the field in SendGrid, or manage it with a sendgridaudience_custom_field resource and list that " +
-			"resource in managed_custom_fields so the plan knows its type before it exists."
-	}
-	diags.AddAttributeError(at, c.Summary, detail)
-}
-
-// attrPath is the export resource's attribute an engine error names.
-func attrPath(a export.Attribute) path.Path {
-	switch a.Kind {
-	case export.AttrSegments:
-		return path.Root("segments")
-	case export.AttrSegment:
-		return path.Root("segments").AtListIndex(a.Index)
-	case export.AttrMapping:
-		return path.Root("data_matching").AtName(a.Name)
-	case export.AttrCustomField:
-		return path.Root("data_matching").AtName("custom_fields").AtMapKey(a.Name)
-	case export.AttrListID:
-		return path.Root("list_id")
-	case export.AttrMaxProfiles:
-		return path.Root("max_profiles")
-	}
-	return path.Empty()
-}
-
 // addCapError reports a profile cap on the attribute that sets it, with what to do.
 func addCapError(diags *diag.Diagnostics, c *export.CapError) {
 	if c.Cap == export.CapMaxProfiles {

@@ -390,7 +390,11 @@ func (r *listBindingResource) Delete(ctx context.Context, req resource.DeleteReq
 	if !requireClient(r.data, &resp.Diagnostics) {
 		return
 	}
-	err := r.data.client.DeleteList(ctx, id, state.DeleteContactsOnDestroy.ValueBool())
+	deleteList := r.data.client.DeleteList
+	if state.DeleteContactsOnDestroy.ValueBool() {
+		deleteList = r.data.client.DeleteListAndContacts
+	}
+	err := deleteList(ctx, id)
 	if err != nil && !sendgrid.IsNotFound(err) {
 		resp.Diagnostics.AddError("Cannot delete SendGrid list", fmt.Sprintf("Deleting list %s failed: %v", id, err))
 		return

@@ -162,7 +162,7 @@ resource "sendgridaudience_list_binding" "test" {
 			{
 				// The list is deleted outside Terraform: the refresh notices, and the plan creates it again.
 				PreConfig: func() {
-					if err := env.Client(t).DeleteList(context.Background(), firstID, false); err != nil {
+					if err := env.Client(t).DeleteList(context.Background(), firstID); err != nil {
 						t.Fatalf("delete outside Terraform: %v", err)
 					}
 				},
@@ -206,7 +206,7 @@ resource "sendgridaudience_list_binding" "test" {
 			{
 				// The refresh drops the binding; the plan then fails on the missing list and says what to do.
 				PreConfig: func() {
-					if err := env.Client(t).DeleteList(context.Background(), id, false); err != nil {
+					if err := env.Client(t).DeleteList(context.Background(), id); err != nil {
 						t.Fatalf("delete outside Terraform: %v", err)
 					}
 				},

@@ -264,10 +264,11 @@ func (s *Segment) ScanAll(ctx context.Context, fn func(row *profile.Row, selecte
 // cannot stop) does not keep a plan busy without bound.
 var MaxQueryDuration = time.Hour
 
-// queryDeadline gives database sources MaxQueryDuration; files are bounded by their size.
+// queryDeadline gives database sources MaxQueryDuration; files are bounded by their size and
+// read with ctx as it is (the cancel function returned then does nothing).
 func queryDeadline(ctx context.Context, kind profile.Kind) (context.Context, context.CancelFunc) {
 	if !kind.IsDatabase() {
-		return context.WithCancel(ctx)
+		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, MaxQueryDuration)
 }

@@ -388,3 +388,24 @@ func TestQueryDurationIsBounded(t *testing.T) {
 		t.Errorf("stopped after %s", d)
 	}
 }
+
+// A file source is read with the caller's context as it is; a database source gets its own
+// deadline.
+func TestQueryDeadlineOnlyForDatabases(t *testing.T) {
+	ctx := context.Background()
+	for _, k := range []profile.Kind{profile.KindCSV, profile.KindJSONL} {
+		qctx, cancel := queryDeadline(ctx, k)
+		cancel()
+		if qctx != ctx {
+			t.Errorf("%s: a context of its own", k)
+		}
+	}
+	for _, k := range []profile.Kind{profile.KindSQLite, profile.KindPostgres} {
+		qctx, cancel := queryDeadline(ctx, k)
+		dl, ok := qctx.Deadline()
+		cancel()
+		if !ok || time.Until(dl) > MaxQueryDuration || qctx.Err() == nil {
+			t.Errorf("%s: deadline %v %v, after cancel %v", k, dl, ok, qctx.Err())
+		}
+	}
+}

@@ -47,6 +47,8 @@ import (
 
 	"github.com/sendgrid/rest"
 	sgo "github.com/sendgrid/sendgrid-go"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/wait"
 )
 
 // DefaultBaseURL is SendGrid's v3 API (the EU region's host is chosen by internal/endpoint).
@@ -313,11 +315,11 @@ func (c *Client) do(ctx context.Context, r *request) (*response, error) {
 // An error it returns counts as a broken connection after the request was sent.
 func (c *Client) exchange(ctx context.Context, r *request, onOK func(resp *http.Response) (keep bool, err error)) error {
 	for n := 1; ; n++ {
-		wait, err := c.attempt(ctx, r, n, onOK)
-		if wait < 0 || err != nil {
+		pause, err := c.attempt(ctx, r, n, onOK)
+		if pause < 0 || err != nil {
 			return err
 		}
-		if err := c.sleep(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, pause); err != nil {
 			return err
 		}
 	}
@@ -530,20 +532,6 @@ func (c *Client) backoffFor(attempt int) time.Duration {
 	return half + rand.N(half+1)
 }
 
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 func paceKey(r *request) string {
 	if r.absURL != "" {
 		return ""
@@ -582,23 +570,23 @@ func (c *Client) waitPace(ctx context.Context, r *request) error {
 	}
 	c.paceMu.Lock()
 	st := c.pace[k]
-	var wait time.Duration
+	var pause time.Duration
 	if st != nil && st.remaining == 0 {
-		wait = time.Until(st.reset)
-		if wait <= 0 {
+		pause = time.Until(st.reset)
+		if pause <= 0 {
 			st.remaining = -1
 		}
 	}
 	c.paceMu.Unlock()
-	if wait <= 0 {
+	if pause <= 0 {
 		return nil
 	}
-	if wait > c.maxWait {
-		wait = c.maxWait
+	if pause > c.maxWait {
+		pause = c.maxWait
 	}
 	c.rlWaits.Add(1)
-	c.log(ctx, "sendgrid rate limit pause", map[string]any{"method": string(r.method), "path": r.logPath(), "wait_ms": wait.Milliseconds()})
-	if err := c.sleep(ctx, wait); err != nil {
+	c.log(ctx, "sendgrid rate limit pause", map[string]any{"method": string(r.method), "path": r.logPath(), "wait_ms": pause.Milliseconds()})
+	if err := wait.Sleep(ctx, pause); err != nil {
 		return err
 	}
 	c.paceMu.Lock()

@@ -281,7 +281,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := c.DeleteField(ctx, tier.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteList(ctx, other.ID, false); err != nil {
+	if err := c.DeleteList(ctx, other.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.GetList(ctx, other.ID); !sendgrid.IsNotFound(err) {
@@ -768,5 +768,27 @@ func TestUploadSendsExactlyTheUploadHeaders(t *testing.T) {
 		default:
 			t.Errorf("the upload sent %s: %q, which the presigned URL's signature may not cover", name, got.Get(name))
 		}
+	}
+}
+
+func TestDeleteListKeepsOrDeletesItsContacts(t *testing.T) {
+	ev := newEnv(t, emulator.Config{}, nil)
+	ctx := context.Background()
+	kept := ev.e.SeedList(key, "kept")
+	gone := ev.e.SeedList(key, "gone")
+	ev.e.SeedContact(key, email(1), nil, kept)
+	ev.e.SeedContact(key, email(2), nil, gone)
+	if err := ev.c.DeleteList(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := ev.c.DeleteListAndContacts(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	ev.e.FlushJobs()
+	if _, ok := ev.e.Contact(key, email(1)); !ok {
+		t.Error("DeleteList deleted the list's contact")
+	}
+	if _, ok := ev.e.Contact(key, email(2)); ok {
+		t.Error("DeleteListAndContacts kept the list's contact")
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/wait"
 )
 
 // Contact is one contact in SendGrid's upsert shape. Empty reserved fields are left out of the
@@ -127,13 +129,24 @@ func (c *Client) ImportStatus(ctx context.Context, jobID string) (ImportJob, err
 	return j, nil
 }
 
-// nextPoll returns the poll interval after d: half as long again, at most maxPoll.
-func nextPoll(d, maxPoll time.Duration) time.Duration {
-	d += d / 2
-	if d > maxPoll {
-		d = maxPoll
+// pollUntil calls status until final reports its result final, and returns that result.
+// It waits poll (250 ms when not set) after the first call and half as long again after each
+// next one, at most 10 s (or poll, when longer). Errors are status's and the context's.
+func pollUntil[T any](ctx context.Context, poll time.Duration, status func() (T, error), final func(T) bool) (T, error) {
+	if poll <= 0 {
+		poll = 250 * time.Millisecond
 	}
-	return d
+	maxPoll := max(10*time.Second, poll)
+	for {
+		v, err := status()
+		if err != nil || final(v) {
+			return v, err
+		}
+		if err := wait.Sleep(ctx, poll); err != nil {
+			return v, err
+		}
+		poll = min(poll+poll/2, maxPoll)
+	}
 }
 
 // ImportErrorRow is one row reported in a job's errors file.

@@ -115,29 +115,14 @@ func (c *Client) ContactsExportStatus(ctx context.Context, id string) (ContactsE
 // WaitContactsExport polls an export until it is ready or failed (backing off ×1.5 from poll, at most 10 s
 // between polls). A failed export is returned with an error carrying SendGrid's message.
 func (c *Client) WaitContactsExport(ctx context.Context, id string, poll time.Duration) (ContactsExport, error) {
-	if poll <= 0 {
-		poll = 250 * time.Millisecond
+	e, err := pollUntil(ctx, poll, func() (ContactsExport, error) { return c.ContactsExportStatus(ctx, id) },
+		func(e ContactsExport) bool {
+			return e.Status == ContactsExportReady || e.Status == ContactsExportFailure
+		})
+	if err == nil && e.Status == ContactsExportFailure {
+		err = fmt.Errorf("sendgrid: export %s failed: %s", id, e.Message)
 	}
-	maxPoll := 10 * time.Second
-	if poll > maxPoll {
-		maxPoll = poll
-	}
-	for {
-		e, err := c.ContactsExportStatus(ctx, id)
-		if err != nil {
-			return e, err
-		}
-		switch e.Status {
-		case ContactsExportReady:
-			return e, nil
-		case ContactsExportFailure:
-			return e, fmt.Errorf("sendgrid: export %s failed: %s", id, e.Message)
-		}
-		if err := c.sleep(ctx, poll); err != nil {
-			return e, err
-		}
-		poll = nextPoll(poll, maxPoll)
-	}
+	return e, err
 }
 
 // DownloadContactsExport opens one of an export's URLs. The stream is decompressed when the file is

@@ -41,24 +41,5 @@ func (c *Client) UpsertContacts(ctx context.Context, listIDs []string, contacts 
 // off (×1.5, at most 10 s between polls). The job's final state is returned with a nil error
 // whatever that state is; errors are transport, API and context errors.
 func (c *Client) WaitImport(ctx context.Context, jobID string, poll time.Duration) (ImportJob, error) {
-	if poll <= 0 {
-		poll = 250 * time.Millisecond
-	}
-	maxPoll := 10 * time.Second
-	if poll > maxPoll {
-		maxPoll = poll
-	}
-	for {
-		j, err := c.ImportStatus(ctx, jobID)
-		if err != nil {
-			return j, err
-		}
-		if j.Done() {
-			return j, nil
-		}
-		if err := c.sleep(ctx, poll); err != nil {
-			return j, err
-		}
-		poll = nextPoll(poll, maxPoll)
-	}
+	return pollUntil(ctx, poll, func() (ImportJob, error) { return c.ImportStatus(ctx, jobID) }, ImportJob.Done)
 }

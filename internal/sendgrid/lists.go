@@ -126,14 +126,23 @@ func (c *Client) RenameList(ctx context.Context, id, name string) (List, error) 
 	return out.list(), err
 }
 
-// DeleteList deletes a list (DELETE /v3/marketing/lists/{id}); with deleteContacts the list's
-// contacts are deleted from the account too.
-func (c *Client) DeleteList(ctx context.Context, id string, deleteContacts bool) error {
+// DeleteList deletes a list (DELETE /v3/marketing/lists/{id}); its contacts stay in the account.
+func (c *Client) DeleteList(ctx context.Context, id string) error {
+	return c.deleteList(ctx, id, "false")
+}
+
+// DeleteListAndContacts deletes a list and deletes its contacts from the account
+// (DELETE /v3/marketing/lists/{id}?delete_contacts=true).
+func (c *Client) DeleteListAndContacts(ctx context.Context, id string) error {
+	return c.deleteList(ctx, id, "true")
+}
+
+func (c *Client) deleteList(ctx context.Context, id, deleteContacts string) error {
 	if err := checkID("list", id); err != nil {
 		return err
 	}
 	r := api("DELETE /v3/marketing/lists/{id}", idempotent, id)
-	r.query = map[string]string{"delete_contacts": strconv.FormatBool(deleteContacts)}
+	r.query = map[string]string{"delete_contacts": deleteContacts}
 	return exec(ctx, c, r)
 }
 
