@@ -304,7 +304,7 @@ provider "sendgridaudience" {
 }
 
 func TestAccProvider_missingAPIKeySaysHowToSetIt(t *testing.T) {
-	env := testAccNewEnv(t)
+	env, _, _ := testAccNewSharedEnv(t, "")
 	t.Setenv(envAPIKey, "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -316,15 +316,14 @@ func TestAccProvider_missingAPIKeySaysHowToSetIt(t *testing.T) {
 }
 
 func TestAccProvider_apiKeyFromEnvironment(t *testing.T) {
-	env := testAccNewEnv(t)
-	id := env.Emulator.SeedList(env.Key, "Newsletter")
+	env, id, name := testAccNewSharedEnv(t, "Newsletter")
 	t.Setenv(envAPIKey, env.Key)
 	t.Setenv(envAPIURL, env.URL)
 	t.Setenv(envActor, testAccAdmin)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: `provider "sendgridaudience" {}` + testAccListDataConfig,
+			Config: "provider \"sendgridaudience\" {}\n" + fmt.Sprintf("data \"sendgridaudience_list\" \"test\" {\n  name = %q\n}\n", name),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("id"), knownvalue.StringExact(id)),
 			},
