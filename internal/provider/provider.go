@@ -73,6 +73,8 @@ type providerData struct {
 	// databasePassword is the PostgreSQL password for postgres:// segment sources, when set in
 	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass apply. Never stored or logged.
 	databasePassword string
+	// exportNames holds the export names planned on each list in this walk of Terraform.
+	exportNames *exportNames
 }
 
 func (p *sendgridAudienceProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -182,6 +184,7 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		consentVersion: p.consentVersion,
 
 		databasePassword: cfg.DatabasePassword.ValueString(),
+		exportNames:      newExportNames(),
 	}
 	if apiKey != "" {
 		client, err := sendgrid.New(sendgrid.Config{

@@ -174,6 +174,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	in := r.inputs(ctx, &plan, &resp.Diagnostics)
+	r.checkNameUnique(req, &plan, in, &resp.Diagnostics)
 	r.checkGovernance(in, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
