@@ -75,6 +75,8 @@ type providerData struct {
 	databasePassword string
 	// exportNames holds the export names planned on each list in this walk of Terraform.
 	exportNames *exportNames
+	// refreshed holds the exports Read in this walk of Terraform (see export_listcheck.go).
+	refreshed *refreshedExports
 }
 
 func (p *sendgridAudienceProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -185,6 +187,7 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 
 		databasePassword: cfg.DatabasePassword.ValueString(),
 		exportNames:      newExportNames(),
+		refreshed:        newRefreshedExports(),
 	}
 	if apiKey != "" {
 		client, err := sendgrid.New(sendgrid.Config{

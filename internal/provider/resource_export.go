@@ -190,7 +190,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	r.checkAccount(ctx, in, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || (state != nil && !r.checkListUnchanged(ctx, state, &plan, req.Private, &resp.Diagnostics)) {
 		return
 	}
 
@@ -330,6 +330,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	diags.Append(writeSnapshot(ctx, outPriv, res.Snapshot)...)
 	mark, _ := json.Marshal(listMark{Members: snapshotMembers(res)})
 	diags.Append(outPriv.SetKey(ctx, privateList, mark)...)
+	diags.Append(outPriv.SetKey(ctx, privateObserved, nil)...) // the next refresh records the list again
 
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if plan.ProfileCount.IsUnknown() {
@@ -381,6 +382,7 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
 		return
 	default:
+		r.recordObservation(ctx, state.ID.ValueString(), count, resp.Private, &resp.Diagnostics)
 		raw, d := req.Private.GetKey(ctx, privateList)
 		resp.Diagnostics.Append(d...)
 		var mark listMark
