@@ -25,8 +25,10 @@ import (
 //
 // Only mirror mode plans from the list (its count, and its members when they are read); upsert
 // plans from the segments and the snapshot alone, so it is not checked. SendGrid's count lags
-// its jobs by minutes, so an apply right after another run may be refused while the count
-// catches up; planning again then shows what applying does.
+// its jobs by minutes: within the settle window after a run an incremental mirror plan does not
+// depend on the count, so it is not checked either; a full run (run_trigger, drift, a new key)
+// reads the members and is checked, so it may be refused while the count catches up, and
+// planning again then shows what applying does.
 const privateObserved = "observed"
 
 // listObservation is what the refresh saw of the export's list.
@@ -67,6 +69,11 @@ func (r *exportResource) recordObservation(ctx context.Context, id string, conta
 // refreshed in this walk and its list's count differs from the one the last refresh recorded.
 func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *exportModel, priv privateGetter, diags *diag.Diagnostics) bool {
 	if plan.SyncMode.ValueString() != syncMirror || r.data.refreshed == nil || r.data.refreshed.has(state.ID.ValueString()) {
+		return true
+	}
+	if !fullRun(state, plan) && r.newEngine(ctx).Settling(lastRunFinished(state)) {
+		// Within the settle window after a run the count is SendGrid's lagging view, and an
+		// incremental plan does not depend on it (a lower count is not taken for drift yet).
 		return true
 	}
 	raw, d := priv.GetKey(ctx, privateObserved)
