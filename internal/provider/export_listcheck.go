@@ -20,8 +20,9 @@ import (
 // the export's private state, the list's contact count it read (privateObserved); the plan is
 // computed from the list as it is then. Planning again in a walk of Terraform without that
 // refresh (the apply of a plan, or a plan with -refresh=false) compares the list's count with the
-// recorded one and, when they differ, fails with an error that says the list changed since the
-// plan, before anything is sent. A run clears the record, and the next refresh records it again.
+// recorded one when the export is to change and, when they differ, fails with an error that says
+// the list changed since the plan, before anything is sent. (An export with nothing to change is
+// not planned again at apply.) A run clears the record, and the next refresh records it again.
 //
 // Only mirror mode plans from the list (its count, and its members when they are read); upsert
 // plans from the segments and the snapshot alone, so it is not checked. SendGrid's count lags

@@ -190,7 +190,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	r.checkAccount(ctx, in, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || (state != nil && !r.checkListUnchanged(ctx, state, &plan, req.Private, &resp.Diagnostics)) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
 
@@ -215,6 +215,9 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		plan.Changes, plan.Validation, plan.InSync, plan.LastRun = state.Changes, state.Validation, state.InSync, state.LastRun
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
+	}
+	if state != nil && !r.checkListUnchanged(ctx, state, &plan, req.Private, &resp.Diagnostics) {
+		return // the plan would change the export, and the list changed since the refresh
 	}
 
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
