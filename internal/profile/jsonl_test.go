@@ -175,9 +175,8 @@ func TestJSONLOpenReadsEveryLine(t *testing.T) {
 }
 
 // A value of another kind than most of its column's values is an invalid value of its row,
-// with its line, column and masked value; the column keeps its type. This is the trial's case:
-// one "yes" among booleans used to turn the column into a string column that no bool filter
-// matched.
+// with its line, column and masked value; the column keeps its type: one "yes" among booleans
+// does not turn the column into a string column that no bool filter matches.
 func TestJSONLValueAgainstTheColumnsTypeIsInvalid(t *testing.T) {
 	tests := []struct {
 		name     string

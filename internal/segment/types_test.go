@@ -8,7 +8,7 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 )
 
-// The trial's file: a JSON Lines column of booleans with one "yes". The column stays bool; the
+// A JSON Lines column of booleans with one "yes". The column stays bool; the
 // row with "yes" is handed on as selected with its invalid value (never filtered out, so an
 // export reports it); a filter on the column selects the other rows.
 func TestValueAgainstItsColumnsTypeIsHandedOnInvalid(t *testing.T) {
