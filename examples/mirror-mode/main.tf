@@ -2,11 +2,9 @@
 # out, deleted from the source, or now invalid) are removed from the list — removed from the
 # list only, never deleted from SendGrid: they stay in the account and on its other lists.
 #
-# The list belongs to this export: when the export has no usable record of its earlier runs
-# (its first run, after an import, after the list changed outside Terraform, after a run_trigger
-# change, after an API key change), it reads the list's members from SendGrid and removes every
-# member that is not in the segment, whoever added it. Do not mirror into a list that people or
-# other exports also fill.
+# The export removes only contacts it added: members the list already had, or that people and
+# other exports add, stay. Set claim_list = true to make the list equal to the segment instead
+# (then every other member is removed, and the plan warns how many the export did not add).
 
 terraform {
   required_version = ">= 1.5"

@@ -1,6 +1,8 @@
 package export
 
 import (
+	"slices"
+
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/radix"
 )
@@ -8,9 +10,16 @@ import (
 // baseline is what the exported contacts are compared with: the usable previous snapshot (nil
 // when none) and, when they were read from SendGrid, the list's members.
 type baseline struct {
-	prev          []snapshot.Entry // sorted
-	prevIdx       *snapshot.Index  // lookups in prev
-	fieldsChanged bool             // the mapped fields' IDs differ from the snapshot's
+	prev    []snapshot.Entry // sorted
+	prevIdx *snapshot.Index  // lookups in prev
+	// resendAll is set when every exported contact is sent again: the mapped fields' IDs differ
+	// from the snapshot's, or the request asks for it (Request.Resend).
+	resendAll bool
+	// adopted are the snapshot's contacts the export found on the list before it first sent
+	// them (snapshot.Snapshot.Adopted); scope says whether the export removes only the contacts
+	// it added (ScopeAdded) or any member (ScopeList).
+	adopted []uint64
+	scope   ListScope
 	// members is the list's membership when it was read from SendGrid before the scan (no
 	// usable snapshot, or the list's count disagrees with the snapshot): a contact counts as
 	// unchanged only if it is also on the list.
@@ -19,9 +28,21 @@ type baseline struct {
 	settling bool // the list's count was low within the settle window (not drift)
 }
 
+// adopts reports whether the export found the contact on the list before it first sent it.
+func (b *baseline) adopts(eh uint64) bool {
+	_, ok := slices.BinarySearch(b.adopted, eh)
+	return ok
+}
+
+// removable reports whether a contact of the snapshot that left the segments is the export's to
+// remove: it added it, or it claims the whole list.
+func (b *baseline) removable(eh uint64) bool {
+	return b.scope == ScopeList || !b.adopts(eh)
+}
+
 // unchanged reports whether the snapshot (and the list, when read) already has this content.
 func (b *baseline) unchanged(eh, ch uint64) bool {
-	if b.fieldsChanged {
+	if b.resendAll {
 		return false
 	}
 	pc, ok := b.prevIdx.Find(eh)
@@ -42,7 +63,7 @@ func (b *baseline) snapshotBase() []snapshot.Entry {
 			}
 		}
 	}
-	if b.fieldsChanged {
+	if b.resendAll {
 		stale := make([]snapshot.Entry, len(base))
 		for i, p := range base {
 			stale[i] = snapshot.Entry{Email: p.Email}
@@ -63,21 +84,48 @@ type changes struct {
 	// known maps email hashes in the snapshot to emails seen in the sources but not exported
 	// (filtered out, or invalid): leavers whose email is known can be looked up by search.
 	known map[uint64]string
+	// sample maps email hashes to emails of exported contacts the snapshot records as confirmed
+	// on the list, to check that they still are (drift).
+	sample map[uint64]string
 }
 
 // leaver reports whether a member of the list (read from SendGrid) must be removed in mirror
-// mode: it is not exported, and either the snapshot records it as the export's, or there is no
-// usable snapshot to tell the export's contacts from others (then the list is made equal to
-// the segments).
+// mode: it is not exported, and the export added it (the snapshot records it and did not find
+// it on the list before), or the export claims the whole list (ScopeList: then the list is made
+// equal to the segments).
 func (c *changes) leaver(eh uint64) bool {
 	if _, ok := snapshot.Find(c.cur, eh); ok {
 		return false
 	}
-	if c.base.prev == nil {
+	if c.base.scope == ScopeList {
 		return true
 	}
 	_, ours := c.base.prevIdx.Find(eh)
-	return ours
+	return ours && !c.base.adopts(eh)
+}
+
+// notAdded reports whether a member of the list is one the export did not add: not in the
+// snapshot, or found on the list before the export first sent it.
+func (c *changes) notAdded(eh uint64) bool {
+	_, inPrev := c.base.prevIdx.Find(eh)
+	return !inPrev || c.base.adopts(eh)
+}
+
+// adoptedMembers returns, when the list's members were read, the exported contacts that were
+// already on the list and that the export had not added: the export adopts them (they stay on
+// the list when they leave the segments). Sorted.
+func (c *changes) adoptedMembers() []uint64 {
+	m := c.base.members
+	if m == nil {
+		return nil
+	}
+	var out []uint64
+	for _, en := range c.cur {
+		if m.has(en.Email) && c.notAdded(en.Email) {
+			out = append(out, en.Email)
+		}
+	}
+	return out
 }
 
 // differ is the diff stage: as the reader's sink it compares each contact with the baseline,
@@ -96,6 +144,9 @@ type differ struct {
 	apply bool // keep the records of the contacts to upload
 	// stream: see above. trackKnown: remember the emails of excluded rows the snapshot has.
 	stream, trackKnown bool
+	// sampleMod, when not 0, selects the drift sample: exported contacts confirmed in the
+	// snapshot whose email hash is a multiple of it (see driftSample).
+	sampleMod uint64
 
 	seen  u64set
 	res   changes
@@ -120,6 +171,9 @@ func (d *differ) excluded(email string) {
 }
 
 func (d *differ) contact(eh, ch uint64, jl int, rec []byte) {
+	if d.sampleMod != 0 && eh%d.sampleMod == 0 {
+		d.addSample(eh, rec)
+	}
 	if !d.stream {
 		// Keep the row's hashes in source order; duplicates and changes are resolved after
 		// the scan by sorting (see resolve), without a set or a lookup per row. An apply also
@@ -196,7 +250,7 @@ func (d *differ) resolve() {
 		}
 		if pi < len(prev) && prev[pi].Email == r.eh && (members == nil || members.has(r.eh)) {
 			pc := prev[pi].Content
-			if pc == r.ch && !d.base.fieldsChanged {
+			if pc == r.ch && !d.base.resendAll {
 				continue
 			}
 			if pc == 0 {
@@ -231,9 +285,10 @@ func (d *differ) keepChanged(changed []seqLen) {
 	d.cand, d.candSeq = spool{}, nil
 }
 
-// diffCounts are the plan's change counts.
+// diffCounts are the plan's change counts; removeNotAdded counts the removals of contacts the
+// export did not add (only with ScopeList).
 type diffCounts struct {
-	add, update, remove, unchanged int64
+	add, update, remove, unchanged, removeNotAdded int64
 }
 
 // count counts the changes: against the previous snapshot, or against the list when it was
@@ -242,46 +297,46 @@ func (c *changes) count(mode SyncMode) diffCounts {
 	b := c.base
 	var n diffCounts
 	if b.members == nil {
-		dc, pending := diffPending(b.prev, c.cur)
-		if b.fieldsChanged {
+		dc := snapshot.Diff(b.prev, c.cur, func(ch snapshot.Change, en snapshot.Entry) {
+			// A leaver whose removal SendGrid accepted in an earlier run (removalPending) is no
+			// change to make: the next run that looks the list up checks it.
+			if mode != SyncMirror || ch != snapshot.Removed || en.Content == removalPending || !b.removable(en.Email) {
+				return
+			}
+			n.remove++
+			if b.adopts(en.Email) {
+				n.removeNotAdded++
+			}
+		})
+		if b.resendAll {
 			dc.Update += dc.Unchanged
 			dc.Unchanged = 0
 		}
-		n = diffCounts{add: dc.Add, update: dc.Update, unchanged: dc.Unchanged}
-		if mode == SyncMirror {
-			n.remove = dc.Remove - pending
-		}
+		n.add, n.update, n.unchanged = dc.Add, dc.Update, dc.Unchanged
 		return n
 	}
 	for _, en := range c.cur {
 		switch pc, inPrev := b.prevIdx.Find(en.Email); {
 		case !b.members.has(en.Email):
 			n.add++
-		case inPrev && pc == en.Content && !b.fieldsChanged:
+		case inPrev && pc == en.Content && !b.resendAll:
 			n.unchanged++
 		default:
 			n.update++
 		}
 	}
+	if mode != SyncMirror {
+		return n
+	}
 	for _, m := range b.members.entries {
 		if c.leaver(m.Email) {
 			n.remove++
+			if c.notAdded(m.Email) {
+				n.removeNotAdded++
+			}
 		}
 	}
 	return n
-}
-
-// diffPending compares the snapshot with the exported contacts and counts the leavers whose
-// removal SendGrid accepted in an earlier run (removalPending): they are not changes to make;
-// the next run that looks the list up checks them.
-func diffPending(prev, cur []snapshot.Entry) (snapshot.DiffCounts, int64) {
-	pending := int64(0)
-	dc := snapshot.Diff(prev, cur, func(c snapshot.Change, en snapshot.Entry) {
-		if c == snapshot.Removed && en.Content == removalPending {
-			pending++
-		}
-	})
-	return dc, pending
 }
 
 // listLeavers returns, when the list's members were read, those to remove in mirror mode (and
@@ -300,11 +355,12 @@ func (c *changes) listLeavers() ([]member, bool) {
 	return out, true
 }
 
-// eachLeaver calls fn for each contact of the previous snapshot no longer exported, with its
+// eachLeaver calls fn for each contact of the previous snapshot no longer exported that the
+// export may remove (see baseline.removable), those whose removal is pending included, with its
 // email when the sources still show it (filtered out, or invalid), else "".
 func (c *changes) eachLeaver(fn func(eh uint64, email string)) {
 	snapshot.Diff(c.base.prev, c.cur, func(ch snapshot.Change, en snapshot.Entry) {
-		if ch == snapshot.Removed {
+		if ch == snapshot.Removed && c.base.removable(en.Email) {
 			fn(en.Email, c.known[en.Email])
 		}
 	})

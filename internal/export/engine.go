@@ -57,6 +57,18 @@ func OpenSegment(ctx context.Context, spec segment.Spec) (Segment, error) {
 	return s, nil
 }
 
+// ListScope says which members of the list an export may remove (mirror mode, and RemoveAll).
+type ListScope string
+
+// List scopes.
+const (
+	// ScopeAdded removes only contacts the export added: members that were on the list before
+	// the export first sent them (people or other exports added them) stay.
+	ScopeAdded ListScope = "added"
+	// ScopeList claims the whole list: every member not in the segments is removed.
+	ScopeList ListScope = "list"
+)
+
 // SyncMode says whether contacts that left the segments are removed from the list.
 type SyncMode string
 
@@ -99,9 +111,13 @@ const (
 
 // Request is one export: what to read, how to map it, where it goes.
 type Request struct {
-	Segments      []segment.Spec
-	Mapping       Mapping
-	SyncMode      SyncMode      // default upsert
+	Segments  []segment.Spec
+	Mapping   Mapping
+	SyncMode  SyncMode  // default upsert
+	ListScope ListScope // default ScopeAdded
+	// Resend sends every exported contact again (an on-demand full run), while the snapshot
+	// still tells which contacts the export added and which left the segments.
+	Resend        bool
 	InvalidPolicy InvalidPolicy // default skip
 	// MaxProfiles caps the distinct profiles exported (0: no cap).
 	MaxProfiles int64
@@ -152,6 +168,9 @@ type Plan struct {
 	Segments    []SegmentCount
 
 	ToAdd, ToUpdate, ToRemove, Unchanged int64
+	// ToRemoveNotAdded counts, among ToRemove, members the export did not add (ScopeList only:
+	// otherwise the export removes only contacts it added).
+	ToRemoveNotAdded int64
 
 	SnapshotState SnapshotState
 	// MembershipRead is true when the list's members were read from SendGrid (a contacts export):
@@ -378,6 +397,12 @@ func (r *Request) normalize() error {
 	if r.InvalidPolicy == "" {
 		r.InvalidPolicy = InvalidSkip
 	}
+	if r.ListScope == "" {
+		r.ListScope = ScopeAdded
+	}
+	if r.ListScope != ScopeAdded && r.ListScope != ScopeList {
+		return fmt.Errorf("export: unknown list scope %q", r.ListScope)
+	}
 	if r.SyncMode != SyncUpsert && r.SyncMode != SyncMirror {
 		return fmt.Errorf("export: unknown sync mode %q", r.SyncMode)
 	}
@@ -434,7 +459,7 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
 		return nil, err
 	}
 	defer r.abort()
-	if err := r.read(ctx); err != nil {
+	if err := r.readChecked(ctx); err != nil {
 		return nil, err
 	}
 	plan := r.summarize()
@@ -463,7 +488,7 @@ func (e *Engine) Apply(ctx context.Context, req Request, expectedFingerprint str
 	}
 	defer r.abort()
 	r.apply = true
-	if err := r.read(ctx); err != nil {
+	if err := r.readChecked(ctx); err != nil {
 		return nil, err
 	}
 	plan := r.summarize()
@@ -536,11 +561,12 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 	r.inv = newInvalidReport(e.sampleLimit())
 	prev, state := loadPrevious(req.Previous, r.keys.snapshot, req.ListID)
 	r.state = state
-	r.base = &baseline{}
+	r.base = &baseline{scope: req.ListScope}
 	if prev != nil {
 		r.base.prev = prev.Entries
 		r.base.prevIdx = snapshot.NewIndex(prev.Entries)
-		r.base.fieldsChanged = prev.Fields != r.fields
+		r.base.resendAll = prev.Fields != r.fields || req.Resend
+		r.base.adopted = prev.Adopted
 	}
 	return r, nil
 }
@@ -548,14 +574,32 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 // abort drops what the batch plan prepared for an upload that does not happen.
 func (r *run) abort() { r.out.abort() }
 
-// read checks the list's membership when mirror mode needs it, then reads the segments through
-// the diff into the batch plan.
+// readChecked reads the segments (read), then, in mirror mode, checks a sample of the export's
+// contacts on the list (sampleDrift): when some are missing although the list's count did not
+// show it, the list's members are read and the segments read again against them.
+func (r *run) readChecked(ctx context.Context) error {
+	if err := r.read(ctx); err != nil {
+		return err
+	}
+	drift, err := r.sampleDrift(ctx)
+	if err != nil || !drift {
+		return err
+	}
+	r.out.abort()
+	r.base.drift = true
+	if err := r.readMembers(ctx); err != nil {
+		return err
+	}
+	r.inv = newInvalidReport(r.e.sampleLimit())
+	return r.read(ctx)
+}
+
+// read checks the list's membership when the run needs it, then reads the segments through the
+// diff into the batch plan.
 func (r *run) read(ctx context.Context) error {
 	mirror := r.req.SyncMode == SyncMirror
-	if mirror {
-		if err := r.checkMembership(ctx); err != nil {
-			return err
-		}
+	if err := r.checkMembership(ctx); err != nil {
+		return err
 	}
 	e := r.e
 	r.out = &outbox{
@@ -563,7 +607,7 @@ func (r *run) read(ctx context.Context) error {
 		choose: func(n int64, put int) uploadPlan { return e.chooseMethodFor(r.codec, n, put) },
 		codec:  r.codec, maxImport: e.maxImportContacts(),
 	}
-	d := &differ{base: r.base, h: r.h, out: r.out, apply: r.apply,
+	d := &differ{base: r.base, h: r.h, out: r.out, apply: r.apply, sampleMod: r.sampleMod(),
 		stream: r.apply && len(r.base.prev) == 0, trackKnown: r.apply && mirror && len(r.base.prev) > 0}
 	if d.stream && e.Transfer != TransferPUT {
 		// Every exported contact is uploaded; the CSV files are compressed while reading, and
@@ -582,20 +626,37 @@ func (r *run) read(ctx context.Context) error {
 	return nil
 }
 
-// checkMembership reads the list's members when mirror mode must know who is on the list:
-// without a usable snapshot, or when the list's count shows drift. With a snapshot the list
-// holds at least every confirmed contact; fewer means some were removed outside the export, so
-// the list is read to put them back. (More is not drift: people or other exports may add to a
-// list, and an interrupted run's uploads may land late.)
+// checkMembership reads the list's members when the run must know who is on the list. Without
+// a usable snapshot (in every mode): the members the export finds on the list are not its own
+// (it adopts them and never removes them, unless it claims the list), so they must be told from
+// those it adds; an empty list needs no read. In mirror mode, when the list's count shows
+// drift: with a snapshot the list holds at least every confirmed contact; fewer means some were
+// removed outside the export, so the list is read to put them back. (More is drift only for an
+// export that claims the whole list: otherwise people or other exports may add to a list, and
+// an interrupted run's uploads may land late.)
 func (r *run) checkMembership(ctx context.Context) error {
 	b := r.base
-	read := r.state != SnapshotOK
-	if !read {
-		n, err := r.e.Client.ListContactCount(ctx, r.req.ListID)
-		if err != nil {
-			return fmt.Errorf("reading the list's contact count: %w", err)
-		}
-		read = n < confirmedCount(b.prev)
+	if b.members != nil || (r.state == SnapshotOK && r.req.SyncMode != SyncMirror) {
+		return nil
+	}
+	if r.state != SnapshotOK && !r.apply && r.req.ListScope == ScopeAdded {
+		// Without a usable snapshot an export that removes only what it added removes nothing,
+		// and every profile is sent: the plan needs no list read. (The apply reads it to tell
+		// the members it finds there from those it adds. SendGrid shows recent changes in
+		// exports minutes later, so a plan that read the list could count differently from the
+		// apply's own planning.)
+		return nil
+	}
+	n, err := r.e.Client.ListContactCount(ctx, r.req.ListID)
+	if err != nil {
+		return fmt.Errorf("reading the list's contact count: %w", err)
+	}
+	read := n > 0
+	if r.state == SnapshotOK {
+		// An export that claims the whole list also reads it when it has more members than the
+		// export confirmed: people or other exports added some, which it removes.
+		want := confirmedCount(b.prev)
+		read = n < want || (r.req.ListScope == ScopeList && n > want)
 		if read && r.e.Settling(r.req.PreviousRunFinished) {
 			// Right after a run SendGrid's count may not show it yet: not drift (yet).
 			read, b.settling = false, true
@@ -603,8 +664,16 @@ func (r *run) checkMembership(ctx context.Context) error {
 		b.drift = read
 	}
 	if !read {
+		if r.state != SnapshotOK {
+			b.members = &members{} // the list is empty
+		}
 		return nil
 	}
+	return r.readMembers(ctx)
+}
+
+// readMembers reads the list's members into the baseline (with their contact IDs in an apply).
+func (r *run) readMembers(ctx context.Context) error {
 	r.prog.update(func(p *Progress) { p.Phase = "membership" })
 	list := r.e.listMembers
 	if r.apply {
@@ -614,7 +683,7 @@ func (r *run) checkMembership(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the list's members from SendGrid: %w", err)
 	}
-	b.members = m
+	r.base.members = m
 	return nil
 }
 
@@ -651,6 +720,7 @@ func (r *run) checkInvalid() error {
 func (r *run) diff(plan *Plan) {
 	n := r.ch.count(r.req.SyncMode)
 	plan.ToAdd, plan.ToUpdate, plan.ToRemove, plan.Unchanged = n.add, n.update, n.remove, n.unchanged
+	plan.ToRemoveNotAdded = n.removeNotAdded
 	if r.base.members != nil {
 		plan.MembershipRead, plan.Drift = true, r.base.drift
 	}
@@ -721,7 +791,8 @@ func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, e
 	rep.ScanDuration = plan.ScanDuration
 
 	a := &applier{e: r.e, listID: r.req.ListID, h: r.h, codec: r.codec, rep: rep, prog: r.prog,
-		out: r.out, up: up, prevIdx: r.base.prevIdx, settling: r.e.Settling(r.req.PreviousRunFinished)}
+		out: r.out, up: up, prevIdx: r.base.prevIdx, settling: r.e.Settling(r.req.PreviousRunFinished),
+		lookUpNew: r.base.members == nil}
 	if r.req.SyncMode == SyncMirror {
 		a.gone = r.ch
 	}
@@ -730,7 +801,9 @@ func (r *run) upload(ctx context.Context, plan *Plan, up uploadPlan) (*Result, e
 	rep.UploadDuration = r.e.now().Sub(upStart)
 	rep.FinishedAt = r.e.now()
 
-	next := &snapshot.Snapshot{ListID: r.req.ListID, Fields: r.fields, Entries: a.outcome().next(r.base.snapshotBase())}
+	entries := a.outcome().next(r.base.snapshotBase())
+	next := &snapshot.Snapshot{ListID: r.req.ListID, Fields: r.fields, Entries: entries,
+		Adopted: nextAdopted(entries, r.base.adopted, r.ch.adoptedMembers(), a.adopted)}
 	data, err := next.Marshal(r.keys.snapshot)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the snapshot: %w", err)

@@ -263,7 +263,7 @@ func (e *Engine) ownMembers(ctx context.Context, req *Request, prev *snapshot.Sn
 			return nil, fmt.Errorf("reading the list's members from SendGrid: %w", err)
 		}
 		left := e.settleLeft(req.PreviousRunFinished)
-		if left <= 0 || !missingConfirmed(prev, m) {
+		if left <= 0 || !missingConfirmed(req, prev, m) {
 			return m, nil
 		}
 		if e.Progress != nil {
@@ -275,23 +275,32 @@ func (e *Engine) ownMembers(ctx context.Context, req *Request, prev *snapshot.Sn
 	}
 }
 
+// removesOnDestroy reports whether RemoveAll takes a member off the list: the snapshot records
+// it, and the export added it or claims the whole list.
+func removesOnDestroy(req *Request, prev *snapshot.Snapshot, eh uint64) bool {
+	if _, ok := prev.Find(eh); !ok {
+		return false
+	}
+	return req.ListScope == ScopeList || !prev.Adopts(eh)
+}
+
 // missingConfirmed reports whether a contact the snapshot records as confirmed on the list is
 // not among the members read.
-func missingConfirmed(prev *snapshot.Snapshot, m *members) bool {
+func missingConfirmed(req *Request, prev *snapshot.Snapshot, m *members) bool {
 	for _, en := range prev.Entries {
-		if en.Content != 0 && en.Content != removalPending && !m.has(en.Email) {
+		if en.Content != 0 && en.Content != removalPending && !m.has(en.Email) && removesOnDestroy(req, prev, en.Email) {
 			return true
 		}
 	}
 	return false
 }
 
-// RemoveAll takes the export's contacts — those its snapshot (req.Previous) records — off the
-// list, for destroying an export that was asked to clean up. Contacts are removed from the list,
-// never deleted; members the export did not add stay. The list's members are read through a
-// contacts export and those whose email hash is in the snapshot are removed in URL-safe
-// batches, each job polled to its end. Only req.ListID, req.APIKey, req.Previous and
-// req.PreviousRunFinished are used.
+// RemoveAll takes the contacts the export added — those its snapshot (req.Previous) records,
+// except those it found on the list before it first sent them, unless req.ListScope is
+// ScopeList — off the list, for destroying an export that was asked to clean up. Contacts are
+// removed from the list, never deleted; members the export did not add stay. The list's members
+// are read through a contacts export and those to remove are removed in URL-safe batches. Only
+// req.ListID, req.APIKey, req.ListScope, req.Previous and req.PreviousRunFinished are used.
 // A snapshot written under another API key cannot tell the export's contacts apart: that is an
 // error, and nothing is removed.
 func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
@@ -323,7 +332,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 	var emails []string
 	var hashes []uint64
 	for _, en := range m.entries {
-		if _, ok := prev.Find(en.Email); !ok {
+		if !removesOnDestroy(&req, prev, en.Email) {
 			continue
 		}
 		ref := m.ref(en.Email)

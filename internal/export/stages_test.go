@@ -207,7 +207,7 @@ func TestBaselineSnapshotBase(t *testing.T) {
 	prev := []snapshot.Entry{{Email: 1, Content: 10}, {Email: 2, Content: 20}}
 	m := &members{entries: []snapshot.Entry{{Email: 2}}}
 	m.idx = snapshot.NewIndex(m.entries)
-	b := &baseline{prev: prev, prevIdx: snapshot.NewIndex(prev), members: m, fieldsChanged: true}
+	b := &baseline{prev: prev, prevIdx: snapshot.NewIndex(prev), members: m, resendAll: true}
 	if got := b.snapshotBase(); !slices.Equal(got, []snapshot.Entry{{Email: 2}}) {
 		t.Errorf("base = %v: want the listed contact with its content cleared", got)
 	}

@@ -58,8 +58,10 @@ func TestMirrorIncremental(t *testing.T) {
 		t.Fatalf("report = %+v", res.Report)
 	}
 	// Known leavers (filtered out) are found by search; deleted ones through a contacts export.
-	if n := after.Requests["POST /v3/marketing/contacts/search/emails"] - before.Requests["POST /v3/marketing/contacts/search/emails"]; n != 1 {
-		t.Errorf("%d searches, want 1 (7 emails)", n)
+	// The 3 new contacts are looked up too (one more search): the export adopts, and never
+	// removes, those already on the list; and a sample of its contacts is checked on the list.
+	if n := after.Requests["POST /v3/marketing/contacts/search/emails"] - before.Requests["POST /v3/marketing/contacts/search/emails"]; n != 3 {
+		t.Errorf("%d searches, want 3 (drift sample, 7 leavers, 3 new contacts)", n)
 	}
 	if n := after.Requests["POST /v3/marketing/contacts/exports"] - before.Requests["POST /v3/marketing/contacts/exports"]; n != 1 {
 		t.Errorf("%d exports, want 1 (for the 5 deleted profiles)", n)
@@ -267,23 +269,17 @@ func TestInvalidPolicyFail(t *testing.T) {
 
 // TestKeyRotation: the snapshot was written under another API key, so its hashes are useless.
 // The export falls back to a full upload and, in mirror mode, reads the list's members from
-// SendGrid to remove those no longer in the segments.
+// SendGrid to remove those no longer in the segments. It can no longer tell which members it
+// added, so only an export that claims the whole list removes them (ScopeList); by default it
+// keeps them (see TestKeyRotationKeepsWhatItCannotTell).
 func TestKeyRotation(t *testing.T) {
-	k1, k2 := "SG.key-one", "SG.key-two"
-	cfg := emulatorConfig()
-	cfg.Keys = map[string]emulator.Key{
-		k1: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
-		k2: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
-	}
-	v := newTestEnv(t, cfg)
-	v.key = k1
-	v.client = v.newClient(k1)
-	v.eng.Client = v.client
+	v, k1, k2 := newTwoKeyEnv(t)
 	ps := genProfiles(0, 200)
 	path := v.file("p.csv", ps)
 	req := v.request(segment.Spec{Name: "p", Source: path})
 	req.APIKey = k1
 	req.SyncMode = SyncMirror
+	req.ListScope = ScopeList
 	res := v.mustApply(req)
 
 	writeProfiles(t, path, ps[:150])
@@ -418,4 +414,45 @@ func TestPreviewFingerprintMismatchFailsBeforeUpload(t *testing.T) {
 	if n := v.emu.Counters().ContactsUpserted; n != 0 {
 		t.Fatalf("%d contacts sent", n)
 	}
+}
+
+// After a key rotation the snapshot's hashes cannot be compared: an export that removes only
+// what it added cannot tell its contacts from others on the list, so it removes none, and
+// records the members it exports as found on the list.
+func TestKeyRotationKeepsWhatItCannotTell(t *testing.T) {
+	v, k1, k2 := newTwoKeyEnv(t)
+	ps := genProfiles(0, 60)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	req.APIKey, req.SyncMode = k1, SyncMirror
+	res := v.mustApply(req)
+
+	writeProfiles(t, path, ps[:40])
+	v.key = k2
+	v.eng.Client = v.newClient(k2)
+	req.APIKey, req.Previous = k2, res.Snapshot
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil || plan.SnapshotState != SnapshotKeyChanged || plan.ToRemove != 0 {
+		t.Fatalf("plan after key change: %v %+v", err, plan)
+	}
+	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	if err != nil || res.Report.Removed != 0 {
+		t.Fatalf("apply after key change: %v %+v", err, res.Report)
+	}
+	v.assertMembers(emailsOf(ps))
+}
+
+// newTwoKeyEnv is an emulator account with two API keys; the engine uses the first.
+func newTwoKeyEnv(t *testing.T) (v *testEnv, k1, k2 string) {
+	k1, k2 = "SG.key-one", "SG.key-two"
+	cfg := emulatorConfig()
+	cfg.Keys = map[string]emulator.Key{
+		k1: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
+		k2: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
+	}
+	v = newTestEnv(t, cfg)
+	v.key = k1
+	v.client = v.newClient(k1)
+	v.eng.Client = v.client
+	return v, k1, k2
 }

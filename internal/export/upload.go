@@ -33,6 +33,10 @@ type applier struct {
 	// settling is set when the previous run finished within the engine's settle window: its
 	// contacts may not show in searches and contacts exports yet.
 	settling bool
+	// lookUpNew is set when the list's members were not read before the scan: the contacts new
+	// to the export are looked up before the upload, and those already on the list are adopted.
+	lookUpNew bool
+	adopted   []uint64
 
 	mu        sync.Mutex
 	confirmed []snapshot.Entry // uploads SendGrid confirmed
@@ -102,6 +106,12 @@ func (a *applier) run(ctx context.Context) error {
 		}
 		a.todo += int64(removals.total())
 		a.rep.Deferred = int64(len(removals.deferred))
+	}
+	if a.lookUpNew && a.out.size() > 0 {
+		var err error
+		if a.adopted, err = a.findAdopted(ctx); err != nil {
+			return err
+		}
 	}
 	if a.out.size() > 0 {
 		a.rep.Method = a.up.method

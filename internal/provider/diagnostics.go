@@ -127,11 +127,24 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 	if p.Profiles == 0 && !failing {
 		what := "Nothing will be sent."
 		if req.SyncMode == export.SyncMirror {
-			what = "In mirror mode this removes from the list every contact this export put there."
+			what = "In mirror mode this removes from the list every contact this export added."
 		}
 		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
 			fmt.Sprintf("%d rows were read and %d selected, but no valid profile remains. %s Check the sources and filters.",
 				p.Rows, p.Selected, what))
+	}
+	if p.Drift {
+		diags.AddAttributeWarning(path.Root("list_id"), "Contacts of this export were removed from the list outside it",
+			fmt.Sprintf("Some contacts this export put on list %s are no longer on it: someone removed them in SendGrid, or another "+
+				"export that mirrors into the same list did. This run puts them back (they are counted in changes.to_add). If "+
+				"another export mirrors into this list, the two undo each other's work on every run: give each export its own "+
+				"list, or set one of them to sync_mode = \"upsert\".", req.ListID))
+	}
+	if p.ToRemoveNotAdded > 0 {
+		diags.AddAttributeWarning(path.Root("claim_list"), "Removes contacts this export did not add",
+			fmt.Sprintf("claim_list = true makes the list equal to the segments: of the %d contacts this run removes from the list, "+
+				"%d were not added by this export (they were on the list before it, or people or other exports added them). "+
+				"Remove claim_list to keep them.", p.ToRemove, p.ToRemoveNotAdded))
 	}
 	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
 		return

@@ -331,6 +331,41 @@ func TestAccProvider_apiKeyFromEnvironment(t *testing.T) {
 	})
 }
 
+// An emulator URL in the environment and region in the provider block both choose the host: plan
+// fails naming both rather than silently send the key to production SendGrid; api_url in the
+// provider block wins over the environment.
+func TestAccProvider_regionConflictsWithAPIURLFromEnvironment(t *testing.T) {
+	env := testAccNewEnv(t)
+	id := env.Emulator.SeedList(env.Key, "Newsletter")
+	t.Setenv(envAPIURL, env.URL)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "sendgridaudience" {
+  region  = "global"
+  api_key = %q
+  actor   = %q
+}
+`, env.Key, testAccAdmin) + testAccListDataConfig,
+			PlanOnly: true,
+			ExpectError: allWordsRe("Invalid provider region: conflicts with the SENDGRID_API_URL environment variable",
+				`region = "global" chooses SendGrid's host https://api.sendgrid.com`, "unset SENDGRID_API_URL"),
+		}, {
+			Config: fmt.Sprintf(`
+provider "sendgridaudience" {
+  api_url = %q
+  api_key = %q
+  actor   = %q
+}
+`, env.URL, env.Key, testAccAdmin) + testAccListDataConfig,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("id"), knownvalue.StringExact(id)),
+			},
+		}},
+	})
+}
+
 // configureProvider runs the provider's Configure with the given settings (all others null).
 func configureProvider(t *testing.T, settings map[string]string) (*providerData, diag.Diagnostics) {
 	t.Helper()

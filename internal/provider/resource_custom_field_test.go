@@ -28,6 +28,17 @@ resource "sendgridaudience_custom_field" "test" {
 `, name, typ)
 }
 
+// testAccDeletableFieldConfig is testAccFieldConfig with delete_on_destroy = true.
+func testAccDeletableFieldConfig(name, typ string) string {
+	return fmt.Sprintf(`
+resource "sendgridaudience_custom_field" "test" {
+  name              = %q
+  type              = %q
+  delete_on_destroy = true
+}
+`, name, typ)
+}
+
 // liveField returns the account's custom field with the given name.
 // liveField returns the custom field of that name in SendGrid, and whether there is one.
 func liveField(env *testAccEnv, t *testing.T, name string) (sendgrid.Field, bool, error) {
@@ -105,8 +116,18 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 				},
 			},
 			{
+				// Allowing the field's deletion is an in-place change that renames nothing.
+				Config: p + testAccDeletableFieldConfig(level, "Text"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccField, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("delete_on_destroy"), knownvalue.Bool(true)),
+				},
+			},
+			{
 				// SendGrid cannot change a field's type: the plan replaces the field.
-				Config: p + testAccFieldConfig(level, "Number"),
+				Config: p + testAccDeletableFieldConfig(level, "Number"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testAccField, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
@@ -122,6 +143,74 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 				err = fmt.Errorf("field %s still exists after destroy", f.ID)
 			}
 			return err
+		},
+	})
+}
+
+// Destroying a field resource leaves the field and its values in SendGrid unless
+// delete_on_destroy was applied; a type change (a replacement) without it fails at plan; an
+// adopted field, like a state written before delete_on_destroy existed, plans no change.
+func TestAccCustomField_destroyKeepsTheFieldUnlessConfigured(t *testing.T) {
+	env := testAccNewEnv(t)
+	p := env.ProviderConfig(testAccAdmin)
+	var keptID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: p + testAccFieldConfig("tier", "Text"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("delete_on_destroy"), knownvalue.Bool(false)),
+				},
+			},
+			{
+				Config:      p + testAccFieldConfig("tier", "Number"),
+				PlanOnly:    true,
+				ExpectError: allWordsRe("Changing the type deletes the custom field", `custom field "tier"`, "from Text to Number", "set delete_on_destroy = true and apply, then change the type"),
+			},
+			{
+				// Removing the block only stops managing the field.
+				Config: p,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccField, plancheck.ResourceActionDestroy),
+				}},
+				Check: func(*terraform.State) error {
+					f, ok, err := liveField(env, t, "tier")
+					if err != nil {
+						return err
+					}
+					if !ok {
+						return fmt.Errorf("destroying the resource deleted the SendGrid field")
+					}
+					keptID = f.ID
+					return nil
+				},
+			},
+			{
+				// Adopting the kept field: Read fills delete_on_destroy, as it does for states
+				// written before the attribute existed, so the next plan is empty.
+				Config:             p + testAccFieldConfig("tier", "Text"),
+				ResourceName:       testAccField,
+				ImportState:        true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return keptID, nil },
+				ImportStatePersist: true,
+			},
+			{
+				Config: p + testAccFieldConfig("tier", "Text"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("delete_on_destroy"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("field_id"), knownvalue.NotNull()),
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if _, ok, err := liveField(env, t, "tier"); err != nil || !ok {
+				return fmt.Errorf("field deleted by the final destroy (found %v, %v)", ok, err)
+			}
+			return nil
 		},
 	})
 }

@@ -174,6 +174,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	in := r.inputs(ctx, &plan, &resp.Diagnostics)
+	r.checkNameUnique(req, &plan, in, &resp.Diagnostics)
 	r.checkGovernance(in, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -194,10 +195,11 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	full := fullRun(state, &plan)
-	if !full {
+	if state != nil {
 		in.req.Previous = r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
+	in.req.Resend = full
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
 	if engPlan != nil {
 		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
@@ -214,6 +216,9 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		plan.Changes, plan.Validation, plan.InSync, plan.LastRun = state.Changes, state.Validation, state.InSync, state.LastRun
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
+	}
+	if state != nil && !r.checkListUnchanged(ctx, state, &plan, req.Private, &resp.Diagnostics) {
+		return // the plan would change the export, and the list changed since the refresh
 	}
 
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
@@ -309,11 +314,11 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	if diags.HasError() {
 		return
 	}
-	full := fullRun(state, plan)
-	if !full && priv != nil {
+	if state != nil && priv != nil {
 		in.req.Previous = r.readSnapshot(ctx, priv, diags)
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
+	in.req.Resend = fullRun(state, plan)
 	expected := ""
 	if !plan.SegmentFingerprint.IsUnknown() {
 		expected = plan.SegmentFingerprint.ValueString()
@@ -329,6 +334,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	diags.Append(writeSnapshot(ctx, outPriv, res.Snapshot)...)
 	mark, _ := json.Marshal(listMark{Members: snapshotMembers(res)})
 	diags.Append(outPriv.SetKey(ctx, privateList, mark)...)
+	diags.Append(outPriv.SetKey(ctx, privateObserved, nil)...) // the next refresh records the list again
 
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if plan.ProfileCount.IsUnknown() {
@@ -386,6 +392,7 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
 		return
 	default:
+		r.recordObservation(ctx, &state, count, req.Private, resp.Private, &resp.Diagnostics)
 		raw, d := req.Private.GetKey(ctx, privateList)
 		resp.Diagnostics.Append(d...)
 		var mark listMark
@@ -421,7 +428,7 @@ func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	defer cancel()
 	snap := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
 	rep, err := r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey,
-		Previous: snap, PreviousRunFinished: lastRunFinished(&state)})
+		ListScope: listScope(&state), Previous: snap, PreviousRunFinished: lastRunFinished(&state)})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot remove the export's contacts from the list",
 			err.Error()+"\nThe export stays in state; fix the cause and destroy again, or set on_destroy = \"keep\".")

@@ -48,6 +48,7 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 	req.MaxProfiles = m.MaxProfiles.ValueInt64()
 	req.ConnectionCap = ref.ProfileCap
 	req.SyncMode = export.SyncMode(m.SyncMode.ValueString())
+	req.ListScope = listScope(m)
 	req.InvalidPolicy = export.InvalidPolicy(m.InvalidProfiles.ValueString())
 	password := ""
 	if r.data != nil {
@@ -132,8 +133,9 @@ func addPendingFields(ctx context.Context, managed types.List, req *export.Reque
 	return known
 }
 
-// fullRun reports whether the run must disregard the previous snapshot: on create and import,
-// when the list drifted, or when run_trigger changed (an on-demand run re-sends everything).
+// fullRun reports whether the run sends every profile again: on create and import, when the
+// list drifted, or when run_trigger changed (an on-demand run re-sends everything). The previous
+// snapshot, when there is one, still tells which contacts the export added.
 func fullRun(state *exportModel, plan *exportModel) bool {
 	if state == nil {
 		return true
@@ -148,7 +150,7 @@ func fullRun(state *exportModel, plan *exportModel) bool {
 func sameSettings(state, plan *exportModel) bool {
 	return state.Name.Equal(plan.Name) && state.ListID.Equal(plan.ListID) && state.Segments.Equal(plan.Segments) &&
 		state.DataMatching.Equal(plan.DataMatching) && state.ManagedCustomFields.Equal(plan.ManagedCustomFields) &&
-		state.MaxProfiles.Equal(plan.MaxProfiles) && state.SyncMode.Equal(plan.SyncMode) &&
+		state.MaxProfiles.Equal(plan.MaxProfiles) && state.SyncMode.Equal(plan.SyncMode) && state.ClaimList.Equal(plan.ClaimList) &&
 		state.InvalidProfiles.Equal(plan.InvalidProfiles) && state.RunTrigger.Equal(plan.RunTrigger) &&
 		state.OnDestroy.Equal(plan.OnDestroy) && state.Connection.Equal(plan.Connection)
 }
@@ -253,4 +255,12 @@ func lastRunFinished(state *exportModel) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// listScope is the members the export may remove: only those it added, unless claim_list.
+func listScope(m *exportModel) export.ListScope {
+	if m.ClaimList.ValueBool() {
+		return export.ScopeList
+	}
+	return export.ScopeAdded
 }

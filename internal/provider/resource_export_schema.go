@@ -33,6 +33,7 @@ type exportModel struct {
 	ManagedCustomFields types.List     `tfsdk:"managed_custom_fields"`
 	MaxProfiles         types.Int64    `tfsdk:"max_profiles"`
 	SyncMode            types.String   `tfsdk:"sync_mode"`
+	ClaimList           types.Bool     `tfsdk:"claim_list"`
 	InvalidProfiles     types.String   `tfsdk:"invalid_profiles"`
 	RunTrigger          types.String   `tfsdk:"run_trigger"`
 	OnDestroy           types.String   `tfsdk:"on_destroy"`
@@ -181,8 +182,9 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "Name of the export, unique per list. Changing it replaces the export (its snapshot is kept per name).",
-				Required:            true,
+				MarkdownDescription: "Name of the export, unique per list: two exports of one configuration with the same name on one list " +
+					"fail at plan, since they would share an ID and undo each other's runs. Changing it replaces the export (its snapshot is kept per name).",
+				Required: true,
 				Validators: []validator.String{
 					stringvalidator.LengthBetween(1, 100),
 					stringvalidator.RegexMatches(regexp.MustCompile(`^[^/]+$`), "must not contain '/'"),
@@ -265,6 +267,14 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				Default:    stringdefault.StaticString(syncUpsert),
 				Validators: []validator.String{stringvalidator.OneOf(syncUpsert, syncMirror)},
 			},
+			"claim_list": schema.BoolAttribute{
+				MarkdownDescription: "Whether the export owns the whole list. By default (`false`) the export removes, in `mirror` " +
+					"mode and with `on_destroy = \"remove_from_list\"`, only the contacts it added: members that were on the list " +
+					"before it first sent them (added in SendGrid's UI, by another export or an integration) stay, even when they " +
+					"leave the segments. `true` makes the list equal to the segments: every member not in them is removed, and the " +
+					"plan warns how many of those the export did not add.",
+				Optional: true,
+			},
 			"invalid_profiles": schema.StringAttribute{
 				MarkdownDescription: "What to do with profiles whose values SendGrid would reject: `skip` (default) leaves them out " +
 					"and reports them in `validation`; `fail` fails the plan.",
@@ -280,7 +290,7 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"on_destroy": schema.StringAttribute{
 				MarkdownDescription: "What destroying the export does to the list: `keep` (default) leaves the contacts on it; " +
-					"`remove_from_list` removes the contacts this export put there. Contacts are never deleted from SendGrid.",
+					"`remove_from_list` removes the contacts this export added (every contact of its record with `claim_list = true`). Contacts are never deleted from SendGrid.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(destroyKeep),

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -618,8 +619,11 @@ func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
 	opts := synth.Options{Count: 120, Seed: 13}
 	f := newExportFixture(t, opts)
 	other := "someone.else@example.net"
-	if f.env.emulatorOnly(t, "a contact the export did not add, seeded on the list") {
+	// A member the list had before the export, which the export then updates: not its own.
+	before := expectedEmails(t, opts, nil)[0]
+	if f.env.emulatorOnly(t, "contacts the export did not add, seeded on the list") {
 		f.env.Emulator.SeedContact(f.env.Key, other, nil, f.listID)
+		f.env.Emulator.SeedContact(f.env.Key, before, nil, f.listID)
 	}
 	config := f.config(testAccAdmin, `  on_destroy = "remove_from_list"`)
 	resource.ParallelTest(t, resource.TestCase{
@@ -633,8 +637,8 @@ func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
 						return f.checkMembers(t, nil) // none of the export's contacts is left on the list
 					}
 					got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
-					if len(got) != 1 || got[0] != other {
-						return fmt.Errorf("after destroy the list holds %d contacts; want only the one the export did not add", len(got))
+					if want := []string{before, other}; strings.Join(got, ",") != strings.Join(want, ",") {
+						return fmt.Errorf("after destroy the list holds %d contacts; want only the 2 the export did not add", len(got))
 					}
 					for _, e := range expectedEmails(t, opts, nil) {
 						if _, ok := f.env.Emulator.Contact(f.env.Key, e); !ok {
@@ -710,4 +714,114 @@ func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
 			t.Fatalf("%d contacts were sent although the segment changed after the plan", got)
 		}
 	}
+}
+
+// Following the README against a list that already has members: mirror mode removes none of
+// them, neither those outside the segments nor those it exports, when they leave; it removes only
+// what it added. claim_list = true makes the list equal to the segments, and says so in the plan.
+func TestAccExport_mirrorIntoListWithMembers(t *testing.T) {
+	opts := synth.Options{Count: 200, Seed: 21}
+	f := newEmulatorExportFixture(t, opts) // seeds members the export did not add
+	all := expectedEmails(t, opts, nil)
+	paying := expectedEmails(t, opts, func(p *synth.Profile) bool { return p.Plan != "free" })
+	isPaying := map[string]bool{}
+	for _, e := range paying {
+		isPaying[e] = true
+	}
+	var others []string
+	for i := 0; i < 14; i++ {
+		e := fmt.Sprintf("member%02d@example.org", i)
+		others = append(others, e)
+		f.env.Emulator.SeedContact(f.env.Key, e, nil, f.listID)
+	}
+	// Two profiles of the segment were on the list before the export; one is free (it leaves
+	// the filtered segment below).
+	var free, pay string
+	for _, e := range all {
+		switch {
+		case !isPaying[e] && free == "":
+			free = e
+		case isPaying[e] && pay == "":
+			pay = e
+		}
+	}
+	for _, e := range []string{free, pay} {
+		f.env.Emulator.SeedContact(f.env.Key, e, nil, f.listID)
+	}
+	mirror := f.config(testAccAdmin, `  sync_mode = "mirror"`)
+	filter := func(c string) string {
+		return strings.Replace(c, `name   = "customers"`, `name   = "customers"
+  filter = "plan != 'free'"`, 1)
+	}
+	claim := filter(f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  claim_list = true"))
+	members := func(want ...[]string) func(*terraform.State) error {
+		return func(*terraform.State) error {
+			var all []string
+			for _, w := range want {
+				all = append(all, w...)
+			}
+			sort.Strings(all)
+			return f.checkMembers(t, slices.Compact(all))
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: mirror,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(int64(len(all)), 0, 0), // a first run sends every profile and removes nothing
+				}},
+				Check: members(all, others),
+			},
+			{ // The free profiles leave: those the export added go, the one it found stays.
+				Config: filter(mirror),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, int64(len(all)-len(paying)-1)),
+				}},
+				Check: members(paying, others, []string{free}),
+			},
+			{ // Claiming the list removes every other member (read once SendGrid's counts settled).
+				PreConfig: func() { time.Sleep(testAccSettle) },
+				Config:    claim,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, int64(len(others)+1)),
+				}},
+				Check: members(paying),
+			},
+		},
+	})
+}
+
+// Switching an upsert export to mirror removes, in the very plan that switches, the contacts it
+// added that left the segments while it was upserting.
+func TestAccExport_switchToMirrorPlansRemovals(t *testing.T) {
+	opts := synth.Options{Count: 150, Seed: 17}
+	f := newExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	paying := expectedEmails(t, opts, func(p *synth.Profile) bool { return p.Plan != "free" })
+	filtered := func(extra string) string {
+		return strings.Replace(f.config(testAccAdmin, extra), `name   = "customers"`, `name   = "customers"
+  filter = "plan != 'free'"`, 1)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: f.config(testAccAdmin, "")},
+			{ // Upsert: the free profiles leave the segment and stay on the list.
+				Config: filtered(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, 0),
+				}},
+				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
+			},
+			{
+				Config: filtered(`  sync_mode = "mirror"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, int64(len(all)-len(paying))),
+				}},
+				Check: func(*terraform.State) error { return f.checkMembers(t, paying) },
+			},
+		},
+	})
 }

@@ -4,17 +4,20 @@
 // against guessed addresses, and the key itself is never stored (only a truncated hash of the key
 // derived from it, to notice that the API key changed).
 //
-// # Binary format (version 1)
+// # Binary format (version 2)
 //
 //	offset  size  field
 //	0       4     magic "SGAS"
-//	4       1     version (1)
+//	4       1     version (2; version 1 is read too)
 //	5       1     flags (0; reserved)
 //	6       8     key check: SHA-256("sendgridaudience/snapshot-key-check/v1" || derived key)[:8]
 //	14      8     fields check: the exporter's hash of the SendGrid field IDs the content was
 //	              uploaded under (a field deleted and re-created gets a new ID, and every
 //	              contact must be uploaded again)
 //	22      var   uvarint length of the list ID, then the list ID (ASCII)
+//	..      var   (version 2) the adopted set: uvarint count m, then when m > 0 a Rice parameter
+//	              and the m sorted email hashes as Rice-coded gaps, padded to a whole byte (the
+//	              same coding as the entries' email hashes below)
 //	..      var   uvarint entry count n
 //	..      1     Rice parameter k (0..63) for the email-hash gaps
 //	..      var   email hashes, sorted ascending and unique, as gaps from the previous hash
@@ -43,8 +46,9 @@ import (
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/radix"
 )
 
-// Version is the format version written by Marshal.
-const Version = 1
+// Version is the format version written by Marshal. Version 1 (without the adopted set) is
+// read as a snapshot whose contacts the export all added.
+const Version = 2
 
 const (
 	magic        = "SGAS"
@@ -76,6 +80,19 @@ type Snapshot struct {
 	Fields [8]byte
 	// Entries are sorted by Email, without duplicate Email values.
 	Entries []Entry
+	// Adopted are the email hashes of entries that were already members of the list when the
+	// export first sent them: the export did not add them, so it does not remove them. Sorted,
+	// unique, each the Email of an entry.
+	Adopted []uint64
+}
+
+// Adopts reports whether the export found the contact on the list before it first sent it.
+func (s *Snapshot) Adopts(email uint64) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := slices.BinarySearch(s.Adopted, email)
+	return ok
 }
 
 // Header is what can be read from a snapshot without the key.
@@ -188,9 +205,11 @@ func (s *Snapshot) Marshal(key []byte) ([]byte, error) {
 	if err := Validate(s.Entries); err != nil {
 		return nil, err
 	}
+	if err := s.validateAdopted(); err != nil {
+		return nil, err
+	}
 	n := len(s.Entries)
-	k := riceParam(n)
-	out := make([]byte, 0, 32+len(s.ListID)+n*15)
+	out := make([]byte, 0, 32+len(s.ListID)+n*15+len(s.Adopted)*8)
 	out = append(out, magic...)
 	out = append(out, Version, 0)
 	kc := KeyCheck(key)
@@ -198,17 +217,12 @@ func (s *Snapshot) Marshal(key []byte) ([]byte, error) {
 	out = append(out, s.Fields[:]...)
 	out = binary.AppendUvarint(out, uint64(len(s.ListID)))
 	out = append(out, s.ListID...)
-	out = binary.AppendUvarint(out, uint64(n))
-	out = append(out, byte(k))
-	w := bitWriter{buf: out}
-	var prev uint64
-	for _, e := range s.Entries {
-		gap := e.Email - prev
-		prev = e.Email
-		w.writeUnary(gap >> k)
-		w.writeBits(gap&(1<<k-1), k)
+	out = binary.AppendUvarint(out, uint64(len(s.Adopted)))
+	if len(s.Adopted) > 0 {
+		out = appendHashes(out, len(s.Adopted), func(i int) uint64 { return s.Adopted[i] })
 	}
-	out = w.flush()
+	out = binary.AppendUvarint(out, uint64(n))
+	out = appendHashes(out, n, func(i int) uint64 { return s.Entries[i].Email })
 	for _, e := range s.Entries {
 		out = binary.LittleEndian.AppendUint64(out, e.Content)
 	}
@@ -216,51 +230,99 @@ func (s *Snapshot) Marshal(key []byte) ([]byte, error) {
 	return out, nil
 }
 
+// validateAdopted checks that the adopted set is sorted, unique and a subset of the entries.
+func (s *Snapshot) validateAdopted() error {
+	for i, h := range s.Adopted {
+		if i > 0 && s.Adopted[i-1] >= h {
+			return fmt.Errorf("snapshot: adopted set not sorted or not unique at index %d", i)
+		}
+		if _, ok := Find(s.Entries, h); !ok {
+			return fmt.Errorf("snapshot: adopted hash %d is not an entry", i)
+		}
+	}
+	return nil
+}
+
+// appendHashes appends n sorted, unique hashes (at(i)): a Rice parameter, then the gaps
+// Rice-coded and padded to a whole byte.
+func appendHashes(out []byte, n int, at func(int) uint64) []byte {
+	k := riceParam(n)
+	out = append(out, byte(k))
+	w := bitWriter{buf: out}
+	var prev uint64
+	for i := 0; i < n; i++ {
+		gap := at(i) - prev
+		prev = at(i)
+		w.writeUnary(gap >> k)
+		w.writeBits(gap&(1<<k-1), k)
+	}
+	return w.flush()
+}
+
 // ReadHeader decodes the header without the key (for diagnostics and list checks).
 func ReadHeader(data []byte) (Header, error) {
-	h, _, err := readHeader(data)
+	h, _, _, err := readHeader(data)
 	return h, err
 }
 
-func readHeader(data []byte) (Header, int, error) {
+// readHeader decodes the header and (version 2) the adopted set, and returns the offset of the
+// entries' Rice parameter.
+func readHeader(data []byte) (Header, []uint64, int, error) {
 	var h Header
 	if len(data) < 4+2+8+8+1+1+1+4 || !bytes.Equal(data[:4], []byte(magic)) {
-		return h, 0, ErrCorrupt
+		return h, nil, 0, ErrCorrupt
 	}
 	body := data[:len(data)-4]
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return h, 0, ErrCorrupt
+		return h, nil, 0, ErrCorrupt
 	}
 	h.Version = int(data[4])
-	if h.Version != Version {
+	if h.Version != Version && h.Version != 1 {
 		if h.Version > Version {
-			return h, 0, ErrVersion
+			return h, nil, 0, ErrVersion
 		}
-		return h, 0, ErrCorrupt
+		return h, nil, 0, ErrCorrupt
 	}
 	copy(h.KeyCheck[:], data[6:14])
 	copy(h.Fields[:], data[14:22])
 	p := 22
 	l, m := binary.Uvarint(body[p:])
 	if m <= 0 || l > maxListIDLen || uint64(len(body)-p-m) < l {
-		return h, 0, ErrCorrupt
+		return h, nil, 0, ErrCorrupt
 	}
 	p += m
 	h.ListID = string(body[p : p+int(l)])
 	p += int(l)
+	var adopted []uint64
+	if h.Version >= 2 {
+		m, w := binary.Uvarint(body[p:])
+		if w <= 0 || m > uint64(len(body)) {
+			return h, nil, 0, ErrCorrupt
+		}
+		p += w
+		if m > 0 {
+			var used int
+			var ok bool
+			adopted, used, ok = decodeHashes(body[p:], int(m))
+			if !ok {
+				return h, nil, 0, ErrCorrupt
+			}
+			p += used
+		}
+	}
 	c, m := binary.Uvarint(body[p:])
 	if m <= 0 || c > uint64(len(body)) { // every entry takes at least 8 bytes
-		return h, 0, ErrCorrupt
+		return h, nil, 0, ErrCorrupt
 	}
 	h.Count = int(c)
 	p += m
-	return h, p, nil
+	return h, adopted, p, nil
 }
 
 // Unmarshal decodes a snapshot written under key. With a snapshot written under another key it
 // returns the header's list ID in the snapshot and ErrKeyMismatch.
 func Unmarshal(data []byte, key []byte) (*Snapshot, error) {
-	h, p, err := readHeader(data)
+	h, adopted, p, err := readHeader(data)
 	if err != nil {
 		return nil, err
 	}
@@ -268,46 +330,62 @@ func Unmarshal(data []byte, key []byte) (*Snapshot, error) {
 		return &Snapshot{ListID: h.ListID, Fields: h.Fields}, ErrKeyMismatch
 	}
 	body := data[:len(data)-4]
-	if p >= len(body) {
-		return nil, ErrCorrupt
-	}
-	k := uint(body[p])
-	p++
-	if k > 63 {
-		return nil, ErrCorrupt
-	}
 	n := h.Count
-	if len(body)-p < 8*n {
+	if len(body)-p < 8*n+1 {
 		return nil, ErrCorrupt
 	}
 	contents := body[len(body)-8*n:]
-	r := bitReader{buf: body[p : len(body)-8*n]}
+	emails, used, ok := decodeHashes(body[p:len(body)-8*n], n)
+	if !ok || p+used != len(body)-8*n {
+		return nil, ErrCorrupt
+	}
 	entries := make([]Entry, n)
+	for i, e := range emails {
+		entries[i] = Entry{Email: e, Content: binary.LittleEndian.Uint64(contents[8*i:])}
+	}
+	s := &Snapshot{ListID: h.ListID, Fields: h.Fields, Entries: entries, Adopted: adopted}
+	if s.validateAdopted() != nil {
+		return nil, ErrCorrupt
+	}
+	return s, nil
+}
+
+// decodeHashes reads what appendHashes wrote for n hashes from the start of buf, and returns
+// them with the bytes used. Hashes must be strictly increasing; the padding must be zero.
+func decodeHashes(buf []byte, n int) ([]uint64, int, bool) {
+	if len(buf) < 1 || buf[0] > 63 {
+		return nil, 0, false
+	}
+	k := uint(buf[0])
+	r := bitReader{buf: buf[1:]}
+	out := make([]uint64, n)
 	var prev uint64
-	for i := range entries {
+	for i := range out {
 		q, ok := r.readUnary()
 		if !ok || (k > 0 && q >= 1<<(64-k)) {
-			return nil, ErrCorrupt
+			return nil, 0, false
 		}
 		low, ok := r.readBits(k)
 		if !ok {
-			return nil, ErrCorrupt
+			return nil, 0, false
 		}
 		gap := q<<k | low
 		if i > 0 && gap == 0 {
-			return nil, ErrCorrupt
+			return nil, 0, false
 		}
 		v := prev + gap
 		if v < prev {
-			return nil, ErrCorrupt
+			return nil, 0, false
 		}
 		prev = v
-		entries[i] = Entry{Email: v, Content: binary.LittleEndian.Uint64(contents[8*i:])}
+		out[i] = v
 	}
+	used := int((r.pos + 7) / 8)
+	r.buf = r.buf[:used]
 	if !r.paddingOK() {
-		return nil, ErrCorrupt
+		return nil, 0, false
 	}
-	return &Snapshot{ListID: h.ListID, Fields: h.Fields, Entries: entries}, nil
+	return out, 1 + used, true
 }
 
 // riceParam picks k near log2 of the mean gap between n uniformly spread 64-bit values.

@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -247,5 +249,62 @@ func TestIndexFind(t *testing.T) {
 	var nilIndex *Index
 	if _, ok := nilIndex.Find(1); ok || nilIndex.Len() != 0 {
 		t.Fatal("nil index found an entry")
+	}
+}
+
+func TestAdoptedRoundTrip(t *testing.T) {
+	for _, n := range []int{1, 5, 1000} {
+		es := randomEntries(n, uint64(n)+5)
+		var adopted []uint64
+		for i := 0; i < n; i += 3 {
+			adopted = append(adopted, es[i].Email)
+		}
+		s := &Snapshot{ListID: "l", Entries: es, Adopted: adopted}
+		data, err := s.Marshal(testKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Unmarshal(data, testKey)
+		if err != nil || !slices.Equal(got.Entries, es) || !slices.Equal(got.Adopted, adopted) {
+			t.Fatalf("n=%d: %v, adopted %d of %d", n, err, len(got.Adopted), len(adopted))
+		}
+		if !got.Adopts(es[0].Email) || (n > 1 && got.Adopts(es[1].Email)) {
+			t.Errorf("n=%d: Adopts wrong", n)
+		}
+	}
+}
+
+func TestAdoptedMustBeEntries(t *testing.T) {
+	es := randomEntries(3, 1)
+	for _, adopted := range [][]uint64{{es[0].Email + 1}, {es[1].Email, es[0].Email}, {es[0].Email, es[0].Email}} {
+		if _, err := (&Snapshot{ListID: "l", Entries: es, Adopted: adopted}).Marshal(testKey); err == nil {
+			t.Errorf("adopted %v accepted", adopted)
+		}
+	}
+}
+
+// A version 1 snapshot (no adopted set) is still read: every contact counts as added by the
+// export, as version 1 assumed.
+func TestReadsVersion1(t *testing.T) {
+	es := randomEntries(50, 3)
+	s := &Snapshot{ListID: "list-1", Fields: [8]byte{4}, Entries: es}
+	v2, err := s.Marshal(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Version 1 is version 2 without the adopted set's count (one zero byte after the list ID).
+	at := 22 + 1 + len(s.ListID)
+	if v2[at] != 0 {
+		t.Fatalf("layout: byte %d is %d", at, v2[at])
+	}
+	body := append(append([]byte{}, v2[:at]...), v2[at+1:len(v2)-4]...)
+	body[4] = 1
+	v1 := binary.LittleEndian.AppendUint32(body, crc32.ChecksumIEEE(body))
+	got, err := Unmarshal(v1, testKey)
+	if err != nil || !slices.Equal(got.Entries, es) || got.ListID != "list-1" || len(got.Adopted) != 0 {
+		t.Fatalf("version 1: %v", err)
+	}
+	if h, err := ReadHeader(v1); err != nil || h.Version != 1 || h.Count != 50 {
+		t.Fatalf("version 1 header: %+v %v", h, err)
 	}
 }
