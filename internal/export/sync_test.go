@@ -288,6 +288,7 @@ func TestKeyRotation(t *testing.T) {
 	req := v.request(segment.Spec{Name: "p", Source: path})
 	req.APIKey = k1
 	req.SyncMode = SyncMirror
+	req.RemovalGuard.AllowMassRemoval = true // removes more than the guard's share on purpose
 	req.ListScope = ScopeList
 	res := v.mustApply(req)
 
