@@ -480,6 +480,7 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 		cfgs export.ConfigErrors
 		cfg  *export.ConfigError
 		capE *export.CapError
+		remE *export.RemovalError
 		inv  *export.InvalidProfilesError
 		fpE  *export.FingerprintError
 		sce  *export.SegmentChangedError
@@ -496,6 +497,8 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 		addConfigError(diags, cfg)
 	case errors.As(err, &capE):
 		addCapError(diags, capE)
+	case errors.As(err, &remE):
+		addRemovalError(diags, remE)
 	case errors.As(err, &inv):
 		diags.AddAttributeError(path.Root("invalid_profiles"),
 			fmt.Sprintf("%d invalid profiles (invalid_profiles = \"fail\")", inv.Invalid.Total),
@@ -530,6 +533,23 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 	default:
 		diags.AddError("Export failed", err.Error())
 	}
+}
+
+// addRemovalError reports a run stopped by the removal guard, with how to allow it.
+func addRemovalError(diags *diag.Diagnostics, e *export.RemovalError) {
+	if e.Empty {
+		diags.AddAttributeError(path.Root("segments"), "The segments select no profile: the export would empty the list",
+			fmt.Sprintf("In mirror mode this run would remove all %d contacts this export may remove from the list, because the segments "+
+				"select no profile (an empty or header-only source, a filter that matches nobody). Nothing was sent or removed. "+
+				"Check the sources; if the list really must be emptied, set allow_mass_removal = true on this export for this run "+
+				"and remove it after the apply.", e.Removing))
+		return
+	}
+	diags.AddAttributeError(path.Root("max_removal_percent"), "The export would remove too many contacts from the list",
+		fmt.Sprintf("In mirror mode this run would remove %d of the %d contacts this export may remove from the list (%.1f %%), more "+
+			"than max_removal_percent allows (%d %%). Nothing was sent or removed. Check the sources and filters; if these contacts "+
+			"really left the segments, allow it for this run with allow_mass_removal = true (or a higher max_removal_percent) and "+
+			"remove the allowance after the apply.", e.Removing, e.Removable, e.Percent(), e.MaxPercent))
 }
 
 // addCapError reports a profile cap on the attribute that sets it, with what to do.

@@ -49,6 +49,7 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 	req.ConnectionCap = ref.ProfileCap
 	req.SyncMode = export.SyncMode(m.SyncMode.ValueString())
 	req.ListScope = listScope(m)
+	req.RemovalGuard = export.RemovalGuard{MaxPercent: m.MaxRemovalPercent.ValueInt64(), AllowMassRemoval: m.AllowMassRemoval.ValueBool()}
 	req.InvalidPolicy = export.InvalidPolicy(m.InvalidProfiles.ValueString())
 	password := ""
 	if r.data != nil {
@@ -151,6 +152,7 @@ func sameSettings(state, plan *exportModel) bool {
 	return state.Name.Equal(plan.Name) && state.ListID.Equal(plan.ListID) && state.Segments.Equal(plan.Segments) &&
 		state.DataMatching.Equal(plan.DataMatching) && state.ManagedCustomFields.Equal(plan.ManagedCustomFields) &&
 		state.MaxProfiles.Equal(plan.MaxProfiles) && state.SyncMode.Equal(plan.SyncMode) && state.ClaimList.Equal(plan.ClaimList) &&
+		state.MaxRemovalPercent.Equal(plan.MaxRemovalPercent) && state.AllowMassRemoval.Equal(plan.AllowMassRemoval) &&
 		state.InvalidProfiles.Equal(plan.InvalidProfiles) && state.RunTrigger.Equal(plan.RunTrigger) &&
 		state.OnDestroy.Equal(plan.OnDestroy) && state.Connection.Equal(plan.Connection)
 }

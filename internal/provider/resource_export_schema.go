@@ -34,6 +34,8 @@ type exportModel struct {
 	MaxProfiles         types.Int64    `tfsdk:"max_profiles"`
 	SyncMode            types.String   `tfsdk:"sync_mode"`
 	ClaimList           types.Bool     `tfsdk:"claim_list"`
+	MaxRemovalPercent   types.Int64    `tfsdk:"max_removal_percent"`
+	AllowMassRemoval    types.Bool     `tfsdk:"allow_mass_removal"`
 	InvalidProfiles     types.String   `tfsdk:"invalid_profiles"`
 	RunTrigger          types.String   `tfsdk:"run_trigger"`
 	OnDestroy           types.String   `tfsdk:"on_destroy"`
@@ -272,6 +274,21 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"before it first sent them (added in SendGrid's UI, by another export or an integration) stay, even when they " +
 					"leave the segments. `true` makes the list equal to the segments: every member not in them is removed, and the " +
 					"plan warns how many of those the export did not add.",
+				Optional: true,
+			},
+			"max_removal_percent": schema.Int64Attribute{
+				MarkdownDescription: "Removal guard of `mirror` mode: the largest share, in percent, of the contacts the export may " +
+					"remove from the list (those it added, or every member with `claim_list = true`) that one run may remove. A run " +
+					"removing more fails at plan time, before anything is sent, unless it removes fewer than 10 contacts. Unset: " +
+					"`20`; `100` turns the share limit off (an empty selection is still refused).",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, 100)},
+			},
+			"allow_mass_removal": schema.BoolAttribute{
+				MarkdownDescription: "Lets `mirror` runs remove any number of contacts, even when the segments select no profile at " +
+					"all. Without it such a run fails at plan time (an empty source is more often a failed upstream job than an " +
+					"audience that emptied). Set it for the one run that should remove them, and remove it again after the apply, " +
+					"so the allowance shows in review.",
 				Optional: true,
 			},
 			"invalid_profiles": schema.StringAttribute{

@@ -253,16 +253,41 @@ func TestAccExport_mirrorRemovesLeavers(t *testing.T) {
 	if len(paying) == len(all) || len(paying) == 0 {
 		t.Fatalf("fixture must have free and paying profiles (%d of %d)", len(paying), len(all))
 	}
-	filtered := strings.Replace(f.config(testAccAdmin, `  sync_mode = "mirror"`),
-		`name   = "customers"`, `name   = "customers"
+	filter := func(extra string) string {
+		return strings.Replace(f.config(testAccAdmin, `  sync_mode = "mirror"`+extra),
+			`name   = "customers"`, `name   = "customers"
   filter = "plan != 'free'"`, 1)
+	}
+	// The free profiles are more than 20 % of the list: the removal guard refuses the run until
+	// the configuration allows it.
+	filtered := filter("\n  allow_mass_removal = true")
+	var before emulator.Counters
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: f.config(testAccAdmin, `  sync_mode = "mirror"`),
-				Check:  func(*terraform.State) error { return f.checkMembers(all) },
+				Check: func(*terraform.State) error {
+					before = f.env.Emulator.Counters()
+					return f.checkMembers(all)
+				},
+			},
+			{
+				Config:      filter(""),
+				ExpectError: regexp.MustCompile(`(?s)would remove too many contacts.*allow_mass_removal\s+=\s+true`),
+			},
+			{
+				Config: filter("\n  max_removal_percent = 30"),
+				PreConfig: func() {
+					if err := f.checkMembers(all); err != nil {
+						t.Errorf("after the refused plan: %v", err)
+					}
+					if after := f.env.Emulator.Counters(); contactsSent(after) != contactsSent(before) {
+						t.Errorf("the refused plan sent %d contacts", contactsSent(after)-contactsSent(before))
+					}
+				},
+				ExpectError: regexp.MustCompile(`(?s)would remove too many contacts.*allows\s+\(30\s+%\)`),
 			},
 			{
 				Config: filtered,
@@ -670,12 +695,14 @@ func TestAccExport_mirrorIntoListWithMembers(t *testing.T) {
 	for _, e := range []string{free, pay} {
 		f.env.Emulator.SeedContact(f.env.Key, e, nil, f.listID)
 	}
-	mirror := f.config(testAccAdmin, `  sync_mode = "mirror"`)
+	// The free profiles are more than 20 % of what the export added: the run is allowed to
+	// remove them.
+	mirror := f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  allow_mass_removal = true")
 	filter := func(c string) string {
 		return strings.Replace(c, `name   = "customers"`, `name   = "customers"
   filter = "plan != 'free'"`, 1)
 	}
-	claim := filter(f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  claim_list = true"))
+	claim := filter(f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  claim_list = true\n  allow_mass_removal = true"))
 	members := func(want ...[]string) func(*terraform.State) error {
 		return func(*terraform.State) error {
 			var all []string
@@ -737,12 +764,54 @@ func TestAccExport_switchToMirrorPlansRemovals(t *testing.T) {
 				}},
 				Check: func(*terraform.State) error { return f.checkMembers(all) },
 			},
-			{
-				Config: filtered(`  sync_mode = "mirror"`),
+			{ // More than 20 % of what the export added leaves: allowed for this run.
+				Config: filtered("  sync_mode = \"mirror\"\n  allow_mass_removal = true"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectChanges(0, 0, int64(len(all)-len(paying))),
 				}},
 				Check: func(*terraform.State) error { return f.checkMembers(paying) },
+			},
+		},
+	})
+}
+
+// A mirror export whose source is replaced by a header-only file (a failed upstream job) does
+// not empty the list: the plan fails, nothing is removed, and allow_mass_removal lets it through.
+func TestAccExport_emptySourceRefused(t *testing.T) {
+	opts := synth.Options{Count: 40, Seed: 29}
+	f := newExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	mirror := f.config(testAccAdmin, `  sync_mode = "mirror"`)
+	emptySource := func() {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, _, _ := strings.Cut(string(data), "\n")
+		if err := os.WriteFile(f.path, []byte(header+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: mirror, Check: func(*terraform.State) error { return f.checkMembers(all) }},
+			{
+				PreConfig:   emptySource,
+				Config:      mirror,
+				ExpectError: regexp.MustCompile(`(?s)select no profile.*allow_mass_removal\s+=\s+true`),
+			},
+			{
+				PreConfig: func() {
+					if err := f.checkMembers(all); err != nil {
+						t.Errorf("after the refused plan: %v", err)
+					}
+				},
+				Config: f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  allow_mass_removal = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, int64(len(all))),
+				}},
+				Check: func(*terraform.State) error { return f.checkMembers(nil) },
 			},
 		},
 	})
