@@ -451,6 +451,13 @@ func loadPrevious(data []byte, key []byte, listID string) (*snapshot.Snapshot, S
 	return s, SnapshotOK
 }
 
+// CheckSnapshot says whether a snapshot can be used by an export of listID under apiKey
+// (SnapshotNone when data is empty).
+func CheckSnapshot(data []byte, apiKey, listID string) SnapshotState {
+	_, st := loadPrevious(data, privacy.DeriveKey(apiKey, privacy.PurposeSnapshot), listID)
+	return st
+}
+
 // Plan reads the segments, maps and validates every profile, merges duplicates, checks the caps
 // and compares the result with the previous snapshot. Nothing is uploaded. Configuration
 // problems are ConfigErrors; removals beyond the removal guard are a *RemovalError; a cap is a

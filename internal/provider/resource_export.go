@@ -194,13 +194,15 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	full := fullRun(state, &plan)
+	var snapErr error
 	if state != nil {
-		in.req.Previous = r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
+		in.req.Previous, snapErr = r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
 	in.req.Resend = full
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
 	if engPlan != nil {
+		snapshotWarning(in.req, engPlan.SnapshotState, snapErr, &resp.Diagnostics)
 		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
 	}
 	if err != nil {
@@ -251,6 +253,19 @@ func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPla
 	}
 	if state.OnDestroy.ValueString() != destroyRemove {
 		return
+	}
+	if r.data != nil && r.data.apiKey != "" {
+		snap, err := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
+		st := export.CheckSnapshot(snap, r.data.apiKey, state.ListID.ValueString())
+		if why := snapshotProblem(st); err == nil && why != "" {
+			err = errors.New(why)
+		}
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("on_destroy"), "Cannot tell which contacts this export added",
+				err.Error()+fmt.Sprintf(", so destroying with on_destroy = %q cannot remove them and would leave them on the list. "+
+					"Set on_destroy = \"keep\" (apply, then destroy), or run terraform state rm on the export, and remove its contacts in SendGrid.", destroyRemove))
+			return
+		}
 	}
 	resp.Diagnostics.AddWarning("Destroying this export removes its contacts from the list",
 		fmt.Sprintf("on_destroy = %q: the contacts this export put on list %s will be removed from it (they stay in SendGrid).",
@@ -311,7 +326,8 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		return
 	}
 	if state != nil && priv != nil {
-		in.req.Previous = r.readSnapshot(ctx, priv, diags)
+		// An unreadable snapshot is run without, as the plan said (snapshotWarning).
+		in.req.Previous, _ = r.readSnapshot(ctx, priv, diags)
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
 	in.req.Resend = fullRun(state, plan)
@@ -420,15 +436,26 @@ func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	snap := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
-	rep, err := r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey,
-		ListScope: listScope(&state), Previous: snap, PreviousRunFinished: lastRunFinished(&state)})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot remove the export's contacts from the list",
-			err.Error()+"\nThe export stays in state; fix the cause and destroy again, or set on_destroy = \"keep\".")
-		return
+	r.removeFromList(ctx, &state, req.Private, &resp.Diagnostics)
+}
+
+// removeFromList removes the contacts the export added from its list (on_destroy =
+// "remove_from_list"). A snapshot that cannot be read or used fails the destroy: without it the
+// export's contacts cannot be told apart, and removing nothing silently would leave them.
+func (r *exportResource) removeFromList(ctx context.Context, state *exportModel, priv privateGetter, diags *diag.Diagnostics) {
+	snap, err := r.readSnapshot(ctx, priv, diags)
+	if err == nil {
+		var rep *export.Report
+		rep, err = r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey,
+			ListScope: listScope(state), Previous: snap, PreviousRunFinished: lastRunFinished(state)})
+		if err == nil {
+			tflog.Info(ctx, "export removed its contacts from the list", map[string]any{"removed": rep.Removed})
+			return
+		}
 	}
-	tflog.Info(ctx, "export removed its contacts from the list", map[string]any{"removed": rep.Removed})
+	diags.AddError("Cannot remove the export's contacts from the list",
+		err.Error()+"\nNothing was removed and the export stays in state. Fix the cause and destroy again; or set "+
+			"on_destroy = \"keep\" (apply, then destroy), or run terraform state rm on the export, and remove its contacts in SendGrid.")
 }
 
 // ImportState takes "<list_id>/<name>". The first apply after an import is a full run: without
@@ -452,21 +479,27 @@ func (r *exportResource) ImportState(ctx context.Context, req resource.ImportSta
 
 func exportID(listID, name string) string { return listID + "/" + name }
 
-func (r *exportResource) readSnapshot(ctx context.Context, priv privateGetter, diags *diag.Diagnostics) []byte {
+// errSnapshotUnreadable is returned by readSnapshot when private state holds a snapshot that is
+// not the base64 JSON string the provider writes (edited or damaged state).
+var errSnapshotUnreadable = errors.New("the export's record in private state is not readable (it is not the base64 text the provider writes)")
+
+// readSnapshot returns the snapshot in private state: nil when there is none, and
+// errSnapshotUnreadable when there is one that cannot be decoded.
+func (r *exportResource) readSnapshot(ctx context.Context, priv privateGetter, diags *diag.Diagnostics) ([]byte, error) {
 	raw, d := priv.GetKey(ctx, privateSnapshot)
 	diags.Append(d...)
 	if len(raw) == 0 {
-		return nil
+		return nil, nil
 	}
 	var enc string
 	if err := json.Unmarshal(raw, &enc); err != nil {
-		return nil
+		return nil, errSnapshotUnreadable
 	}
 	b, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil {
-		return nil // an unreadable snapshot means a full run, which the engine reports
+		return nil, errSnapshotUnreadable
 	}
-	return b
+	return b, nil
 }
 
 func writeSnapshot(ctx context.Context, priv privateSetter, snap []byte) diag.Diagnostics {

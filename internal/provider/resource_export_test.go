@@ -816,3 +816,38 @@ func TestAccExport_emptySourceRefused(t *testing.T) {
 		},
 	})
 }
+
+// After the API key changed, the export's record cannot tell its contacts apart: destroying
+// with on_destroy = "remove_from_list" fails at plan time rather than remove nothing; with the
+// key that wrote the record it removes them.
+func TestAccExport_destroyWithUnusableRecordFails(t *testing.T) {
+	opts := synth.Options{Count: 30, Seed: 31}
+	f := newExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	rotated := f.env.AddKey(t, testAccUserID, testAccUsername, emulator.DefaultScopes())
+	cfg := f.config(testAccAdmin, `  on_destroy = "remove_from_list"`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: func(*terraform.State) error { return f.checkMembers(all) }},
+			{
+				Config:      strings.Replace(cfg, f.env.ProviderConfig(testAccAdmin), f.env.ProviderConfigWithKey(rotated, testAccAdmin), 1),
+				Destroy:     true,
+				ExpectError: regexp.MustCompile(`(?s)Cannot tell which contacts this export added.*another\s+API\s+key`),
+			},
+			{
+				PreConfig: func() {
+					if err := f.checkMembers(all); err != nil {
+						t.Errorf("after the refused destroy: %v", err)
+					}
+				},
+				Config:  cfg,
+				Destroy: true,
+				Check: func(*terraform.State) error {
+					f.env.Emulator.FlushJobs()
+					return f.checkMembers(nil)
+				},
+			},
+		},
+	})
+}
