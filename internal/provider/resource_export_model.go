@@ -193,6 +193,9 @@ func changesValue(p *export.Plan) types.Object {
 		"to_update": types.Int64Value(p.ToUpdate),
 		"to_remove": types.Int64Value(p.ToRemove),
 		"unchanged": types.Int64Value(p.Unchanged),
+
+		"new_in_account":         types.Int64Value(p.ProjectedContacts - p.AccountContacts),
+		"account_contacts_after": types.Int64Value(p.ProjectedContacts),
 	})
 }
 

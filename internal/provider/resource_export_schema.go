@@ -113,6 +113,9 @@ var changesAttrTypes = map[string]attr.Type{
 	"to_update": types.Int64Type,
 	"to_remove": types.Int64Type,
 	"unchanged": types.Int64Type,
+	// The SendGrid account: contacts the run adds to it, and its total after the run.
+	"new_in_account":         types.Int64Type,
+	"account_contacts_after": types.Int64Type,
 }
 
 var validationAttrTypes = map[string]attr.Type{
@@ -331,6 +334,11 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"to_update": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts on the list whose mapped values changed."},
 					"to_remove": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts that left the segments and leave the list (`mirror` only)."},
 					"unchanged": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts already up to date; nothing is sent for them."},
+					"new_in_account": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts the run adds to the SendGrid " +
+						"account (at most: a profile already in the account on another list counts as new). They count toward the " +
+						"account's contact allowance even if they are removed from the list later. Null in states written before it existed."},
+					"account_contacts_after": schema.Int64Attribute{Computed: true, MarkdownDescription: "The account's contacts after the " +
+						"run (at most), as checked against the connection's `profile_cap`. Null in states written before it existed."},
 				},
 			},
 			"validation": schema.SingleNestedAttribute{

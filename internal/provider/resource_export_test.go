@@ -137,6 +137,15 @@ func expectChanges(add, update, remove int64) plancheck.PlanCheck {
 	return plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("changes"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 		"to_add": knownvalue.Int64Exact(add), "to_update": knownvalue.Int64Exact(update),
 		"to_remove": knownvalue.Int64Exact(remove), "unchanged": knownvalue.NotNull(),
+		"new_in_account": knownvalue.NotNull(), "account_contacts_after": knownvalue.NotNull(),
+	}))
+}
+
+// expectAccount checks the planned contacts the run adds to the SendGrid account, and the
+// account's total after it.
+func expectAccount(added, after int64) plancheck.PlanCheck {
+	return plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("changes"), knownvalue.ObjectPartial(map[string]knownvalue.Check{
+		"new_in_account": knownvalue.Int64Exact(added), "account_contacts_after": knownvalue.Int64Exact(after),
 	}))
 }
 
@@ -781,6 +790,9 @@ func TestAccExport_emptySourceRefused(t *testing.T) {
 	opts := synth.Options{Count: 40, Seed: 29}
 	f := newExportFixture(t, opts)
 	all := expectedEmails(t, opts, nil)
+	for i := 0; i < 3; i++ { // contacts of the account on no list of the export
+		f.env.Emulator.SeedContact(f.env.Key, fmt.Sprintf("elsewhere%d@example.org", i), nil)
+	}
 	mirror := f.config(testAccAdmin, `  sync_mode = "mirror"`)
 	emptySource := func() {
 		data, err := os.ReadFile(f.path)
@@ -795,7 +807,13 @@ func TestAccExport_emptySourceRefused(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: mirror, Check: func(*terraform.State) error { return f.checkMembers(all) }},
+			{
+				Config: mirror,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectAccount(int64(len(all)), int64(len(all)+3)), // 3 contacts were in the account before
+				}},
+				Check: func(*terraform.State) error { return f.checkMembers(all) },
+			},
 			{
 				PreConfig:   emptySource,
 				Config:      mirror,
@@ -810,6 +828,8 @@ func TestAccExport_emptySourceRefused(t *testing.T) {
 				Config: f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  allow_mass_removal = true"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectChanges(0, 0, int64(len(all))),
+					// Removed from the list, the contacts stay in the account (and its allowance).
+					expectAccount(0, int64(len(all)+3)),
 				}},
 				Check: func(*terraform.State) error { return f.checkMembers(nil) },
 			},
