@@ -70,6 +70,8 @@ type providerData struct {
 	now func() time.Time
 	// consentVersion is the version of the consent text connections agree to.
 	consentVersion string
+	// plans collects the exports' planned additions per connection (shared profile_cap check).
+	plans *planRegistry
 	// databasePassword is the PostgreSQL password for postgres:// segment sources, when set in
 	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass apply. Never stored or logged.
 	databasePassword string
@@ -184,6 +186,7 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		consentVersion: p.consentVersion,
 
 		databasePassword: cfg.DatabasePassword.ValueString(),
+		plans:            newPlanRegistry(),
 	}
 	if apiKey != "" {
 		client, err := sendgrid.New(sendgrid.Config{

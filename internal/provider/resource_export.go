@@ -209,6 +209,10 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		addEngineError(&resp.Diagnostics, err)
 		return
 	}
+	r.checkSharedCap(in, exportID(plan.ListID.ValueString(), plan.Name.ValueString()), engPlan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
 	if state != nil && !full && !engPlan.HasChanges() && sameSettings(state, &plan) &&
 		state.SegmentFingerprint.ValueString() == engPlan.Fingerprint {
@@ -336,6 +340,8 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		expected = plan.SegmentFingerprint.ValueString()
 	}
 	res, err := r.newEngine(ctx).Apply(ctx, in.req, expected)
+	// What the run sent is in the account's count now (shared profile_cap check).
+	r.data.plans.forget(in.conn.ID, exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if res == nil {
 		if err != nil {
 			addEngineError(diags, err)

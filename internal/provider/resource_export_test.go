@@ -871,3 +871,52 @@ func TestAccExport_destroyWithUnusableRecordFails(t *testing.T) {
 		},
 	})
 }
+
+// Two exports on one connection, planned in the same run, are checked together against its
+// profile_cap: each fits alone, together they do not; the error names both and nothing is sent.
+func TestAccExport_capSharedByExports(t *testing.T) {
+	opts := synth.Options{Count: 60, Seed: 37}
+	f := newExportFixture(t, opts)
+	second := f.env.Emulator.SeedList(f.env.Key, "Promotions")
+	otherPath := filepath.Join(t.TempDir(), "prospects.csv")
+	writeProfiles(t, otherPath, synth.Options{Count: 60, Seed: 38})
+	withCap := func(c string, profileCap int) string {
+		return strings.Replace(c, "data_privacy_consent = true", fmt.Sprintf("data_privacy_consent = true\n  profile_cap = %d", profileCap), 1)
+	}
+	// The connection exists before the exports are planned, so the plan sees its ID and cap.
+	connection := withCap(f.env.ProviderConfig(testAccAdmin)+testAccConnectionConfig("Marketing", []string{testAccAdmin}, []string{testAccContributor}, ""), 100)
+	config := func(profileCap int) string {
+		return withCap(f.config(testAccAdmin, ""), profileCap) + fmt.Sprintf(`
+data "sendgridaudience_segment" "prospects" {
+  name   = "prospects"
+  source = %q
+}
+
+resource "sendgridaudience_export" "second" {
+  name                = "promo"
+  sendgrid_connection = sendgridaudience_connection.test
+  list_id             = %q
+  segments            = [data.sendgridaudience_segment.prospects]
+  data_matching       = { email = "email" }
+}
+`, otherPath, second)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: connection},
+			{
+				Config:      config(100),
+				ExpectError: regexp.MustCompile(`(?s)exceed its profile cap together.*(newsletter\s+adds\s+\d+.*promo\s+adds|promo\s+adds\s+\d+.*newsletter\s+adds)`),
+			},
+			{
+				PreConfig: func() {
+					if n := contactsSent(f.env.Emulator.Counters()); n != 0 {
+						t.Errorf("the refused plan sent %d contacts", n)
+					}
+				},
+				Config: config(200),
+			},
+		},
+	})
+}
