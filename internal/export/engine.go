@@ -128,6 +128,11 @@ type Request struct {
 	ListID        string
 	// APIKey is used only to derive the keys of the snapshot and fingerprint hashes.
 	APIKey string
+	// RecordKey, when set, is the secret the snapshot's keys are derived from instead of
+	// APIKey, so that the snapshot stays usable when the API key is rotated. Like the API key it
+	// never reaches the snapshot. Changing it makes the previous snapshot unusable
+	// (SnapshotKeyChanged), as a new API key does without it.
+	RecordKey string
 	// Previous is the snapshot of the last run (nil on the first run).
 	Previous []byte
 	// SegmentFingerprints, when given, holds for each segment (by index) the fingerprint a
@@ -451,10 +456,20 @@ func loadPrevious(data []byte, key []byte, listID string) (*snapshot.Snapshot, S
 	return s, SnapshotOK
 }
 
-// CheckSnapshot says whether a snapshot can be used by an export of listID under apiKey
-// (SnapshotNone when data is empty).
-func CheckSnapshot(data []byte, apiKey, listID string) SnapshotState {
-	_, st := loadPrevious(data, privacy.DeriveKey(apiKey, privacy.PurposeSnapshot), listID)
+// snapshotKey is the key of the snapshot's hashes and key check: derived from RecordKey when
+// set, else from APIKey.
+func (r *Request) snapshotKey() []byte {
+	secret := r.APIKey
+	if r.RecordKey != "" {
+		secret = r.RecordKey
+	}
+	return privacy.DeriveKey(secret, privacy.PurposeSnapshot)
+}
+
+// CheckSnapshot says whether req.Previous can be used by the export of req.ListID under the
+// request's keys (SnapshotNone when there is none).
+func CheckSnapshot(req Request) SnapshotState {
+	_, st := loadPrevious(req.Previous, req.snapshotKey(), req.ListID)
 	return st
 }
 
@@ -566,7 +581,7 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 	}
 	r := &run{e: e, req: req, started: e.now(), prog: &progress{fn: e.Progress}}
 	r.keys = runKeys{
-		snapshot:    privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot),
+		snapshot:    req.snapshotKey(),
 		fingerprint: privacy.DeriveKey(req.APIKey, privacy.PurposeFingerprint),
 	}
 	custom, reserved, err := e.Client.Fields(ctx)

@@ -148,8 +148,9 @@ func snapshotProblem(st export.SnapshotState) string {
 	case export.SnapshotCorrupt:
 		return "the export's record in private state is damaged (it does not decode)"
 	case export.SnapshotKeyChanged:
-		return "the export's record was written under another API key (the key was rotated or the provider's api_key changed): " +
-			"its hashes are keyed with the API key, so this key cannot read them"
+		return "the export's record was written under another key (the API key was rotated, or the provider's api_key or " +
+			"record_key changed): its hashes are keyed with the API key, or with record_key when set, so this key cannot read " +
+			"them. Set record_key in the provider configuration, and keep it, so that rotating the API key no longer costs a full run"
 	case export.SnapshotOtherList:
 		return "the export's record was written for another list"
 	}

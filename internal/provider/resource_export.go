@@ -260,7 +260,8 @@ func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPla
 	}
 	if r.data != nil && r.data.apiKey != "" {
 		snap, err := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
-		st := export.CheckSnapshot(snap, r.data.apiKey, state.ListID.ValueString())
+		st := export.CheckSnapshot(export.Request{Previous: snap, APIKey: r.data.apiKey, RecordKey: r.data.recordKey,
+			ListID: state.ListID.ValueString()})
 		if why := snapshotProblem(st); err == nil && why != "" {
 			err = errors.New(why)
 		}
@@ -453,7 +454,7 @@ func (r *exportResource) removeFromList(ctx context.Context, state *exportModel,
 	if err == nil {
 		var rep *export.Report
 		rep, err = r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey,
-			ListScope: listScope(state), Previous: snap, PreviousRunFinished: lastRunFinished(state)})
+			RecordKey: r.data.recordKey, ListScope: listScope(state), Previous: snap, PreviousRunFinished: lastRunFinished(state)})
 		if err == nil {
 			tflog.Info(ctx, "export removed its contacts from the list", map[string]any{"removed": rep.Removed})
 			return

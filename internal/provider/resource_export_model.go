@@ -54,6 +54,7 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 	password := ""
 	if r.data != nil {
 		req.APIKey = r.data.apiKey
+		req.RecordKey = r.data.recordKey
 		password = r.data.databasePassword
 	}
 	segsKnown := addSegments(ctx, m.Segments, password, req, diags)

@@ -65,7 +65,7 @@ func TestSnapshotWarningSaysWhyAndWhatInstead(t *testing.T) {
 	}{
 		{st: export.SnapshotNone, readErr: errSnapshotUnreadable, want: "not readable"},
 		{st: export.SnapshotCorrupt, want: "damaged"},
-		{st: export.SnapshotKeyChanged, want: "another API key"},
+		{st: export.SnapshotKeyChanged, want: "written under another key"},
 		{st: export.SnapshotOtherList, want: "another list"},
 		{st: export.SnapshotOK},
 		{st: export.SnapshotNone},

@@ -853,7 +853,7 @@ func TestAccExport_destroyWithUnusableRecordFails(t *testing.T) {
 			{
 				Config:      strings.Replace(cfg, f.env.ProviderConfig(testAccAdmin), f.env.ProviderConfigWithKey(rotated, testAccAdmin), 1),
 				Destroy:     true,
-				ExpectError: regexp.MustCompile(`(?s)Cannot tell which contacts this export added.*another\s+API\s+key`),
+				ExpectError: regexp.MustCompile(`(?s)Cannot tell which contacts this export added.*written\s+under\s+another\s+key`),
 			},
 			{
 				PreConfig: func() {
@@ -916,6 +916,42 @@ resource "sendgridaudience_export" "second" {
 					}
 				},
 				Config: config(200),
+			},
+		},
+	})
+}
+
+// With record_key, rotating the API key costs no full run: the apply after the rotation sends
+// no contact and does not read the list back.
+func TestAccExport_keyRotationWithRecordKey(t *testing.T) {
+	opts := synth.Options{Count: 80, Seed: 41}
+	f := newExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	rotated := f.env.AddKey(t, testAccUserID, testAccUsername, emulator.DefaultScopes())
+	withRecordKey := func(cfg string) string {
+		return strings.Replace(cfg, "provider \"sendgridaudience\" {\n", "provider \"sendgridaudience\" {\n  record_key = \"acctest-record-key\"\n", 1)
+	}
+	cfg := withRecordKey(f.config(testAccAdmin, `  sync_mode = "mirror"`))
+	var before emulator.Counters
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: func(*terraform.State) error {
+				before = f.env.Emulator.Counters()
+				return f.checkMembers(all)
+			}},
+			{
+				Config: strings.Replace(cfg, f.env.ProviderConfig(testAccAdmin), withRecordKey(f.env.ProviderConfigWithKey(rotated, testAccAdmin)), 1),
+				Check: func(*terraform.State) error {
+					after := f.env.Emulator.Counters()
+					if n := contactsSent(after) - contactsSent(before); n != 0 {
+						return fmt.Errorf("after the key rotation %d contacts were sent, want none", n)
+					}
+					if n := after.Requests["POST /v3/marketing/contacts/exports"] - before.Requests["POST /v3/marketing/contacts/exports"]; n != 0 {
+						return fmt.Errorf("after the key rotation the list was read %d times, want none", n)
+					}
+					return f.checkMembers(all)
+				},
 			},
 		},
 	})
