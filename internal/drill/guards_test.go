@@ -126,3 +126,41 @@ func damagePrivateSnapshot(t *testing.T, ws *workspace) {
 	ws.write("damaged.tfstate", b)
 	ws.mustRun(nil, "state", "push", "damaged.tfstate")
 }
+
+// TestKeyRotationWithRecordKey: the API key is rotated between two scheduled applies. With
+// record_key set the apply after the rotation sends no contact and does not read the list back.
+func TestKeyRotationWithRecordKey(t *testing.T) {
+	cli := requireCLI(t)
+	t.Parallel()
+	release := caseSlot()
+	defer release()
+
+	emu, listID := newExportEmulator(t, emulator.Config{})
+	data := synth.Options{Count: 300, Seed: 53}
+	recordKey := "SENDGRIDAUDIENCE_RECORD_KEY=" + newKey("record")
+	ws := cli.newWorkspace(t, exportConfig, map[string]any{"list_id": listID, "profiles_file": "customers.csv"}, emu.providerEnv(recordKey)...)
+	writeSynth(t, ws.path("customers.csv"), data, synth.CSV)
+	want := expectedMembers(t, data)
+	ws.mustRun(nil, applyArgs...)
+
+	rotated := newKey("rotated")
+	emu.AddKey(rotated, emulator.Key{UserID: 42, Username: "drill-marketing", Scopes: emulator.DefaultScopes()})
+	for i, kv := range ws.env {
+		if strings.HasPrefix(kv, "SENDGRID_API_KEY=") {
+			ws.env[i] = "SENDGRID_API_KEY=" + rotated
+		}
+	}
+	ws.secrets = append(ws.secrets, rotated, strings.TrimPrefix(recordKey, "SENDGRIDAUDIENCE_RECORD_KEY="))
+	before := emu.Counters()
+	ws.mustRun(nil, applyArgs...)
+	d := countersDelta(before, emu.Counters())
+	if sent, reads := contactsReceived(d), d.Requests["POST /v3/marketing/contacts/exports"]; sent != 0 || reads != 0 {
+		t.Errorf("the apply after the rotation sent %d contacts and read the list %d times, want none", sent, reads)
+	}
+	if miss, extra := diffCount(emu.ListMembers(emu.Key, listID), want); miss+extra > 0 {
+		t.Errorf("after the rotation the list misses %d and has %d extra contacts (of %d)", miss, extra, len(want))
+	}
+	if p := ws.plan(); p.Code != 0 {
+		t.Errorf("%s after the rotation: exit %d, want no changes\n%s", p, p.Code, tail(p.Out(), 40))
+	}
+}
