@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` runs it on a fresh machine:
 #   1. unit, contract, fuzz-seed and emulator-backed tests of every package;
-#   2. acceptance tests under Terraform, then under OpenTofu (real CLIs, built offline);
+#   2. acceptance tests under Terraform, then under OpenTofu (real CLIs, built offline), then the
+#      real-SendGrid mode's tests against an emulator in a separate process (HTTP API only);
 #   3. PostgreSQL-backed tests against a throwaway server started on loopback;
 #   4. every example under examples/ validated by both CLIs;
 #   5. repository habits: golangci-lint, a tidy go.mod, docs/ as `make generate` writes them.
@@ -40,7 +41,7 @@ phase() { # name, then the command
   fi
 }
 
-unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN SENDGRIDAUDIENCE_DRILL_CLI SENDGRIDAUDIENCE_DRILL_LOAD SENDGRIDAUDIENCE_ACC_SENDGRID # `make testacc-sendgrid` runs against real SendGrid
+unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN SENDGRIDAUDIENCE_DRILL_CLI SENDGRIDAUDIENCE_DRILL_LOAD SENDGRIDAUDIENCE_ACC_SENDGRID SENDGRIDAUDIENCE_ACC_API_URL # `make testacc-sendgrid` runs against real SendGrid
 phase "unit tests" gts -count=1 ./...
 
 # Repository habits: lint clean, go.mod tidy, and docs/ and examples/ exactly as `make generate`
@@ -71,6 +72,14 @@ tf_version=$("$bin/terraform" version | head -n1)
 tofu_version=$("$bin/tofu" version | head -n1)
 phase "acceptance tests under $tf_version" acc "$bin/terraform"
 phase "acceptance tests under $tofu_version" acc "$bin/tofu" TF_ACC_PROVIDER_HOST=registry.opentofu.org TF_ACC_PROVIDER_NAMESPACE=hashicorp
+
+# The tests `make testacc-sendgrid` runs against a real account, run here against the emulator
+# started as a separate process (scripts/sendgrid-stand-in.sh): the tests reach it only through
+# its HTTP API, as they reach SendGrid, so none of them relies on something only the emulator
+# has. One at a time, as against SendGrid: they share one scratch list.
+phase "real-SendGrid acceptance tests against a stand-in emulator, under $tf_version" \
+  bash scripts/sendgrid-stand-in.sh env TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin/terraform" \
+  "$bin/gotestsum" --format testname -- -count=1 -parallel 1 -run '^TestAcc' -timeout 20m ./internal/provider/...
 
 phase "PostgreSQL-backed tests" bash scripts/postgres.sh "$bin/gotestsum" --format testname -- -count=1 -run 'Postgres' ./internal/...
 

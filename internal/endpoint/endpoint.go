@@ -52,6 +52,38 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Setting + ": " + e.Summary + ": " + e.Detail }
 
+// EnvAPIURL is the environment variable that supplies api_url when the configuration has none.
+const EnvAPIURL = "SENDGRID_API_URL"
+
+// Choose returns the base URL for the provider's settings and the value of EnvAPIURL. A setting
+// written in the configuration wins over the environment: api_url in the configuration makes
+// EnvAPIURL irrelevant. region and EnvAPIURL both choose the host, so region with EnvAPIURL set
+// is refused rather than one of them silently ignored (someone who set EnvAPIURL to a local
+// emulator would otherwise talk to production SendGrid).
+func Choose(apiURL, region, envAPIURL string) (string, error) {
+	if strings.TrimSpace(apiURL) != "" {
+		return Resolve(apiURL, region)
+	}
+	if region != "" && strings.TrimSpace(envAPIURL) != "" {
+		return "", &Error{Setting: "region", Summary: "conflicts with the " + EnvAPIURL + " environment variable",
+			Detail: fmt.Sprintf("region = %q chooses SendGrid's host %s, and the environment variable %s chooses another host (%s). "+
+				"Only one of them may choose the host: unset %s to use region, or remove region from the provider block to use "+
+				"the host in %s (for example a local emulator).", region, regionURL(region), EnvAPIURL, redact(envAPIURL), EnvAPIURL, EnvAPIURL)}
+	}
+	return Resolve(envAPIURL, region)
+}
+
+// regionURL returns the host of a known region, or "an unknown host".
+func regionURL(region string) string {
+	switch region {
+	case "global":
+		return GlobalURL
+	case "eu":
+		return EUURL
+	}
+	return "an unknown host"
+}
+
 // Resolve returns the base URL (scheme and host, optional port and path prefix, no trailing
 // slash) for the given api_url and region. At most one of them may be set; with neither, the
 // global host is used.

@@ -53,6 +53,46 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// TestChoose covers where the host comes from when the environment supplies an api_url: a setting
+// in the configuration wins over it, and region with it is refused, naming both.
+func TestChoose(t *testing.T) {
+	const emulator = "http://127.0.0.1:3000"
+	cases := []struct {
+		name, apiURL, region, env, want, wantSetting string
+	}{
+		{name: "environment only", env: emulator, want: emulator},
+		{name: "api_url wins over environment", apiURL: "https://proxy.example/sg", env: emulator, want: "https://proxy.example/sg"},
+		{name: "region global with environment", region: "global", env: emulator, wantSetting: "region"},
+		{name: "region eu with environment", region: "eu", env: emulator, wantSetting: "region"},
+		{name: "region without environment", region: "eu", want: EUURL},
+		{name: "blank environment", region: "global", env: "  ", want: GlobalURL},
+		{name: "api_url and region with environment", apiURL: "https://proxy.example", region: "eu", env: emulator, wantSetting: "api_url"},
+		{name: "nothing", want: GlobalURL},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Choose(tc.apiURL, tc.region, tc.env)
+			if tc.wantSetting == "" {
+				if err != nil || got != tc.want {
+					t.Fatalf("Choose(%q, %q, %q) = %q, %v; want %q", tc.apiURL, tc.region, tc.env, got, err, tc.want)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Setting != tc.wantSetting {
+				t.Fatalf("Choose(%q, %q, %q) = %q, %v; want an error about %s", tc.apiURL, tc.region, tc.env, got, err, tc.wantSetting)
+			}
+			if tc.wantSetting == "region" {
+				for _, want := range []string{"region = \"" + tc.region + "\"", EnvAPIURL, emulator, "unset " + EnvAPIURL, "remove region"} {
+					if !strings.Contains(e.Error(), want) {
+						t.Errorf("error lacks %q: %v", want, e)
+					}
+				}
+			}
+		})
+	}
+}
+
 func containsSecret(s string) bool {
 	for i := 0; i+6 <= len(s); i++ {
 		if s[i:i+6] == "secret" || (i+6 < len(s) && s[i:i+7] == "-in-url") {

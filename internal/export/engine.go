@@ -674,6 +674,14 @@ func (r *run) checkMembership(ctx context.Context) error {
 	if b.members != nil || (r.state == SnapshotOK && r.req.SyncMode != SyncMirror) {
 		return nil
 	}
+	if r.state != SnapshotOK && !r.apply && r.req.ListScope == ScopeAdded {
+		// Without a usable snapshot an export that removes only what it added removes nothing,
+		// and every profile is sent: the plan needs no list read. (The apply reads it to tell
+		// the members it finds there from those it adds. SendGrid shows recent changes in
+		// exports minutes later, so a plan that read the list could count differently from the
+		// apply's own planning.)
+		return nil
+	}
 	n, err := r.e.Client.ListContactCount(ctx, r.req.ListID)
 	if err != nil {
 		return fmt.Errorf("reading the list's contact count: %w", err)

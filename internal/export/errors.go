@@ -195,13 +195,13 @@ func (e *CapError) Error() string {
 	return msg
 }
 
-// InvalidProfilesError is returned when invalid_profiles = "fail" and some profiles are invalid.
+// InvalidProfilesError is returned under InvalidFail when some profiles are invalid.
 // The report in it has the counts per reason and the first rows (masked values).
 type InvalidProfilesError struct {
 	Invalid *InvalidReport
 }
 
 func (e *InvalidProfilesError) Error() string {
-	return fmt.Sprintf("%d invalid profile(s) and invalid_profiles = \"fail\"; nothing was uploaded. %s",
+	return fmt.Sprintf("%d invalid profile(s) and the invalid-profile policy is to fail; nothing was uploaded. %s",
 		e.Invalid.Total, e.Invalid.Summary(5))
 }

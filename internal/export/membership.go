@@ -314,7 +314,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 	prev, state := loadPrevious(req.Previous, req.snapshotKey(), req.ListID)
 	switch state {
 	case SnapshotKeyChanged:
-		return nil, errors.New("the export's snapshot was written under another API key, so the contacts it added cannot be told apart from others on the list; nothing was removed (remove them in SendGrid, or destroy with on_destroy = \"keep\")")
+		return nil, errors.New("the export's snapshot was written under another API key, so the contacts it added cannot be told apart from others on the list; nothing was removed (remove them in SendGrid, or destroy without removing them)")
 	case SnapshotOtherList, SnapshotCorrupt:
 		return nil, fmt.Errorf("the export's snapshot is %s; nothing was removed", strings.ReplaceAll(string(state), "_", " "))
 	}

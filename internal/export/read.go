@@ -250,6 +250,16 @@ func (s *reader) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row
 		s.invalid(seg, row.Pos, "email", r, privacy.MaskEmail(rawText(rawEmail)), detail)
 		return nil
 	}
+	if len(row.Invalid) > 0 {
+		// A value against its column's type: the row is invalid, the column keeps its type.
+		iv, pos := row.Invalid[0], row.Pos
+		if iv.Line > 0 {
+			pos.Line = iv.Line
+		}
+		s.invalid(seg, pos, "column "+strconv.Quote(iv.Name), ReasonColumnType, iv.Masked, iv.Msg)
+		s.sink.excluded(email)
+		return nil
+	}
 	rec, ok := s.appendValues(appendValue(s.rec[:0], email), seg, row, idx)
 	s.rec = rec
 	if !ok {

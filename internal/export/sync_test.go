@@ -273,16 +273,7 @@ func TestInvalidPolicyFail(t *testing.T) {
 // added, so only an export that claims the whole list removes them (ScopeList); by default it
 // keeps them (see TestKeyRotationKeepsWhatItCannotTell).
 func TestKeyRotation(t *testing.T) {
-	k1, k2 := "SG.key-one", "SG.key-two"
-	cfg := emulatorConfig()
-	cfg.Keys = map[string]emulator.Key{
-		k1: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
-		k2: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
-	}
-	v := newTestEnv(t, cfg)
-	v.key = k1
-	v.client = v.newClient(k1)
-	v.eng.Client = v.client
+	v, k1, k2 := newTwoKeyEnv(t)
 	ps := genProfiles(0, 200)
 	path := v.file("p.csv", ps)
 	req := v.request(segment.Spec{Name: "p", Source: path})
@@ -430,15 +421,7 @@ func TestPreviewFingerprintMismatchFailsBeforeUpload(t *testing.T) {
 // what it added cannot tell its contacts from others on the list, so it removes none, and
 // records the members it exports as found on the list.
 func TestKeyRotationKeepsWhatItCannotTell(t *testing.T) {
-	k1, k2 := "SG.key-one", "SG.key-two"
-	cfg := emulatorConfig()
-	cfg.Keys = map[string]emulator.Key{
-		k1: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
-		k2: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
-	}
-	v := newTestEnv(t, cfg)
-	v.client = v.newClient(k1)
-	v.eng.Client = v.client
+	v, k1, k2 := newTwoKeyEnv(t)
 	ps := genProfiles(0, 60)
 	path := v.file("p.csv", ps)
 	req := v.request(segment.Spec{Name: "p", Source: path})
@@ -517,4 +500,19 @@ func TestKeyRotationWithRecordKey(t *testing.T) {
 	if st := CheckSnapshot(req); st != SnapshotKeyChanged {
 		t.Fatalf("CheckSnapshot without the record key = %s", st)
 	}
+}
+
+// newTwoKeyEnv is an emulator account with two API keys; the engine uses the first.
+func newTwoKeyEnv(t *testing.T) (v *testEnv, k1, k2 string) {
+	k1, k2 = "SG.key-one", "SG.key-two"
+	cfg := emulatorConfig()
+	cfg.Keys = map[string]emulator.Key{
+		k1: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
+		k2: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
+	}
+	v = newTestEnv(t, cfg)
+	v.key = k1
+	v.client = v.newClient(k1)
+	v.eng.Client = v.client
+	return v, k1, k2
 }

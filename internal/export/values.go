@@ -26,6 +26,8 @@ const (
 	ReasonNotDate      Reason = "not_a_date"
 	ReasonNotE164      Reason = "not_e164"          // a phone_number_id that is not an E.164 number
 	ReasonControlChar  Reason = "control_character" // an identifier holding a control character
+	// ReasonColumnType: a source value that does not fit its column's type (profile.Row.Invalid).
+	ReasonColumnType Reason = "wrong_type_for_column"
 )
 
 // FieldType is a SendGrid custom field type.

@@ -307,6 +307,7 @@ func (s *csvSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			return csvReadError(s.path, p, err)
 		}
 		row.Pos.Line, row.Pos.Row = start, n
+		row.Invalid = row.Invalid[:0]
 		if got := len(p.ends); got != ncol {
 			return &Error{Pos: row.Pos, Msg: fmt.Sprintf("the row has %d fields but the header has %d", got, ncol),
 				Hint: "every row needs one field per header column; enclose fields that contain commas or line breaks in double quotes"}
@@ -318,8 +319,8 @@ func (s *csvSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			}
 			v, err := convertText(b, s.cols[i].Type, intern, i)
 			if err != nil {
-				err.Pos, err.Column = Pos{File: s.path, Line: p.fieldLines[i], Row: n}, s.cols[i].Name
-				return err
+				row.addInvalid(i, s.cols[i].Name, p.fieldLines[i], b, err)
+				continue
 			}
 			row.Values[i] = v
 		}

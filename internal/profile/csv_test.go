@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -130,10 +131,6 @@ func TestCSVErrors(t *testing.T) {
 			[]string{"line 3", `column "note"`, "not valid UTF-8"}, nil, "note"},
 		{"invalid UTF-8 header", "email,f\xE9\n", []string{"line 1", "header field 2 is not valid UTF-8"}, nil, ""},
 		{"UTF-16 file", "\xFF\xFEe\x00m\x00", []string{"customers.csv", "UTF-16", "convert"}, nil, ""},
-		{"bad int", "email,age:int\nuser1@example.com,forty\n", []string{"line 2", `column "age"`, "not a whole number"}, []string{"forty"}, "age"},
-		{"bad double", "email,ltv:double\nuser1@example.com,\"1,5\"\n", []string{"line 2", `column "ltv"`, "not a number"}, []string{"1,5"}, "ltv"},
-		{"bad bool", "email,opt:bool\nuser1@example.com,maybe\n", []string{"line 2", `column "opt"`, "not a boolean"}, []string{"maybe"}, "opt"},
-		{"bad timestamp", "email,at:timestamp\nuser1@example.com,01/05/2024\n", []string{"line 2", `column "at"`, "YYYY-MM-DD"}, []string{"01/05/2024"}, "at"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,6 +139,44 @@ func TestCSVErrors(t *testing.T) {
 			pe := wantError(t, err, tt.want, tt.secrets...)
 			if pe.Column != tt.col {
 				t.Errorf("Column = %q, want %q", pe.Column, tt.col)
+			}
+		})
+	}
+}
+
+// A field that does not fit its column's header type is an invalid value of its row, with its
+// line, column and masked value; the scan goes on.
+func TestCSVValueAgainstTheHeaderTypeIsInvalid(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		want    []string
+		secret  string
+	}{
+		{"bad int", "email,age:int\nuser1@example.com,forty\n", []string{"not a whole number"}, "forty"},
+		{"bad double", "email,ltv:double\nuser1@example.com,\"1,5\"\n", []string{"not a number", "no thousands separators"}, "1,5"},
+		{"bad bool", "email,opt:bool\nuser1@example.com,maybe\n", []string{"not a boolean"}, "maybe"},
+		{"bad timestamp", "email,at:timestamp\nuser1@example.com,01/05/2024\n", []string{"not a date", "YYYY-MM-DD"}, "01/05/2024"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, "customers.csv", tt.content+"user2@example.com,\n")
+			_, rows, err := readAll(t, p, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 2 || len(rows[1].Invalid) != 0 || len(rows[0].Invalid) != 1 || rows[0].Values[1] != nil {
+				t.Fatalf("rows %+v: want the first with one invalid value, the second valid", rows)
+			}
+			iv := rows[0].Invalid[0]
+			text := iv.Msg + "; " + iv.Hint + " " + iv.Masked
+			if iv.Column != 1 || iv.Line != 2 || strings.Contains(text, tt.secret) {
+				t.Errorf("invalid value %+v: want column 1, line 2, no %q", iv, tt.secret)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("invalid value %q lacks %q", text, w)
+				}
 			}
 		})
 	}

@@ -29,7 +29,7 @@ func readAll(t testing.TB, spec string, opts Options) ([]Column, []Row, error) {
 	defer func() { _ = src.Close() }()
 	var rows []Row
 	err = src.Scan(context.Background(), func(r *Row) error {
-		rows = append(rows, Row{Pos: r.Pos, Values: append([]any(nil), r.Values...)})
+		rows = append(rows, Row{Pos: r.Pos, Values: append([]any(nil), r.Values...), Invalid: append([]InvalidValue(nil), r.Invalid...)})
 		return nil
 	})
 	return src.Columns(), rows, err

@@ -15,18 +15,29 @@ type jsonlSource struct {
 	path  string
 	cols  []Column
 	index map[string]int
-	infer int
 }
 
-// keyInfo collects what the inference lines hold under one key.
+// keyInfo counts the kinds of the non-null values the file holds under one key.
 type keyInfo struct {
-	sawBool, sawInt, sawFrac, sawString bool
+	bools, ints, fracs, strings int64
 }
 
-func openJSONL(path string, infer int) (Source, error) {
-	if infer <= 0 {
-		infer = DefaultInferLines
+// columnType is the type of a column whose values are counted in in: the kind most of them
+// have, string on a tie or when there are none (see Options.InferLines).
+func (in keyInfo) columnType() Type {
+	nums := in.ints + in.fracs
+	switch {
+	case in.bools > nums && in.bools > in.strings:
+		return TypeBool
+	case nums > in.bools && nums > in.strings && in.fracs > 0:
+		return TypeDouble
+	case nums > in.bools && nums > in.strings:
+		return TypeInt
 	}
+	return TypeString
+}
+
+func openJSONL(path string, _ int) (Source, error) {
 	f, err := openFile(path)
 	if err != nil {
 		return nil, err
@@ -40,7 +51,7 @@ func openJSONL(path string, infer int) (Source, error) {
 		index = map[string]int{}
 		seen  []int64 // line on which each key was last seen, to find duplicates
 	)
-	for n := 0; n < infer; {
+	for n := 0; ; {
 		line, err := lr.next()
 		if err == io.EOF {
 			break
@@ -73,15 +84,15 @@ func openJSONL(path string, infer int) (Source, error) {
 			in := &infos[i]
 			switch m.kind {
 			case jsonBool:
-				in.sawBool = true
+				in.bools++
 			case jsonNumber:
 				if m.integral && fitsInt64(m.num) {
-					in.sawInt = true
+					in.ints++
 				} else {
-					in.sawFrac = true
+					in.fracs++
 				}
 			case jsonString:
-				in.sawString = true
+				in.strings++
 			case jsonObject, jsonArray:
 				return nested(pos, cols[i].Name, m.kind)
 			}
@@ -96,27 +107,9 @@ func openJSONL(path string, infer int) (Source, error) {
 			Hint: "write one profile per line as a JSON object, e.g. {\"email\":\"user000001@example.com\",\"first_name\":\"Ada\"}"}
 	}
 	for i := range cols {
-		in := infos[i]
-		kinds := 0
-		for _, b := range []bool{in.sawBool, in.sawInt || in.sawFrac, in.sawString} {
-			if b {
-				kinds++
-			}
-		}
-		switch {
-		case kinds != 1:
-			cols[i].Type = TypeString
-		case in.sawBool:
-			cols[i].Type = TypeBool
-		case in.sawFrac:
-			cols[i].Type = TypeDouble
-		case in.sawInt:
-			cols[i].Type = TypeInt
-		default:
-			cols[i].Type = TypeString
-		}
+		cols[i].Type = infos[i].columnType()
 	}
-	return &jsonlSource{path: path, cols: cols, index: index, infer: infer}, nil
+	return &jsonlSource{path: path, cols: cols, index: index}, nil
 }
 
 func isBlank(line []byte) bool {
@@ -205,22 +198,31 @@ func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		i, ok := s.index[string(m.key)]
 		if !ok {
 			return &Error{Pos: row.Pos, Column: string(m.key),
-				Msg:  fmt.Sprintf("the key first appears on this line, after the first %d lines that determine the columns", s.infer),
-				Hint: "add the key to one of the early lines (a null value is enough), or move a line that has it near the top of the file"}
+				Msg:  "the key was not in the file when it was opened: the file changed while it was read",
+				Hint: "write the file completely before planning (write a new file and rename it into place)"}
 		}
 		if seen[i] == row.Pos.Row {
 			return duplicateKey(row.Pos, s.cols[i].Name)
 		}
 		seen[i] = row.Pos.Row
 		v, err := jsonValue(m, s.cols[i].Type, intern, i)
-		if err != nil {
+		switch {
+		case err != nil && (m.kind == jsonObject || m.kind == jsonArray):
 			err.Pos, err.Column = row.Pos, s.cols[i].Name
-			if err.Hint == "" {
-				err.Hint = fmt.Sprintf("the first %d lines made this column %s; fix the value, or make the column's type clear in an early line", s.infer, s.cols[i].Type)
-			}
 			return err
+		case err != nil:
+			raw := m.num
+			switch m.kind {
+			case jsonString:
+				raw = m.str
+			case jsonBool:
+				raw = []byte(strconv.FormatBool(m.b))
+			}
+			err.Hint = fmt.Sprintf("most values of this column make it %s; fix the value, or leave the key out (or null) for NULL", s.cols[i].Type)
+			row.addInvalid(i, s.cols[i].Name, row.Pos.Line, raw, err)
+		default:
+			row.Values[i] = v
 		}
-		row.Values[i] = v
 		return nil
 	}
 	for n := int64(0); ; {
@@ -242,6 +244,7 @@ func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		}
 		row.Pos.Line, row.Pos.Row = lr.line, n
 		clear(row.Values)
+		row.Invalid = row.Invalid[:0]
 		if err := p.parse(trimEOL(line), member); err != nil {
 			return jsonLineError(row.Pos, line, err)
 		}

@@ -43,11 +43,18 @@ func TestJSONLInfersColumns(t *testing.T) {
 			wantLine: []int64{1},
 		},
 		{
-			name:     "mixed kinds make a string column holding JSON text",
-			content:  `{"v":1}` + "\n" + `{"v":"a"}` + "\n" + `{"v":true}` + "\n" + `{"v":2.50}` + "\n",
+			name:     "a string column holds numbers and booleans as JSON text",
+			content:  `{"v":"a"}` + "\n" + `{"v":"b"}` + "\n" + `{"v":true}` + "\n" + `{"v":2.50}` + "\n",
 			wantCols: []Column{{"v", TypeString}},
-			want:     [][]any{{"1"}, {"a"}, {"true"}, {"2.50"}},
+			want:     [][]any{{"a"}, {"b"}, {"true"}, {"2.50"}},
 			wantLine: []int64{1, 2, 3, 4},
+		},
+		{
+			name:     "a tie of kinds is string",
+			content:  `{"zip":"02134"}` + "\n" + `{"zip":94103}` + "\n",
+			wantCols: []Column{{"zip", TypeString}},
+			want:     [][]any{{"02134"}, {"94103"}},
+			wantLine: []int64{1, 2},
 		},
 		{
 			name:     "whole numbers in a double column and exponents",
@@ -57,12 +64,20 @@ func TestJSONLInfersColumns(t *testing.T) {
 			wantLine: []int64{1, 2},
 		},
 		{
-			name:     "an integral-valued number after the inference lines fits an int column",
-			content:  `{"n":1}` + "\n" + `{"n":2.0}` + "\n" + `{"n":-3e0}` + "\n",
+			name:     "the whole file decides: a fraction on the last line makes a double column",
+			content:  `{"n":1}` + "\n" + `{"n":2}` + "\n" + `{"n":-3.5}` + "\n",
 			opts:     Options{InferLines: 1},
-			wantCols: []Column{{"n", TypeInt}},
-			want:     [][]any{{int64(1)}, {int64(2)}, {int64(-3)}},
+			wantCols: []Column{{"n", TypeDouble}},
+			want:     [][]any{{1.0}, {2.0}, {-3.5}},
 			wantLine: []int64{1, 2, 3},
+		},
+		{
+			name:     "a key first seen on the last line is a column",
+			content:  `{"email":"user1@example.com"}` + "\n" + `{"email":"user2@example.com"}` + "\n\n" + `{"email":"user3@example.com","vip":true}` + "\n",
+			opts:     Options{InferLines: 2},
+			wantCols: []Column{{"email", TypeString}, {"vip", TypeBool}},
+			want:     [][]any{{"user1@example.com", nil}, {"user2@example.com", nil}, {"user3@example.com", true}},
+			wantLine: []int64{1, 2, 4},
 		},
 		{
 			name:     "big integers beyond int64 make a double column",
@@ -127,14 +142,6 @@ func TestJSONLErrors(t *testing.T) {
 			[]string{"line 1", `column "email"`, "appears twice"}, []string{"user1", "user2"}, "email"},
 		{"duplicate key after inference", `{"a":1}` + "\n" + `{"a":1,"a":2}` + "\n", Options{InferLines: 1},
 			[]string{"line 2", `column "a"`, "appears twice"}, nil, "a"},
-		{"key first seen after the inference lines", `{"email":"user1@example.com"}` + "\n" + `{"email":"user2@example.com"}` + "\n\n" + `{"email":"user3@example.com","vip":true}` + "\n",
-			Options{InferLines: 2}, []string{"customers.jsonl line 4", `column "vip"`, "after the first 2 lines", "null value is enough"}, []string{"user3"}, "vip"},
-		{"fraction in an int column", `{"n":1}` + "\n" + `{"n":2.5}` + "\n", Options{InferLines: 1},
-			[]string{"line 2", `column "n"`, "not whole", "first 1 lines made this column int"}, []string{"2.5"}, "n"},
-		{"string in a bool column", `{"ok":true}` + "\n" + `{"ok":"yes"}` + "\n", Options{InferLines: 1},
-			[]string{"line 2", `column "ok"`, "is a string, but the column is bool"}, []string{"yes"}, "ok"},
-		{"int overflow after inference", `{"n":1}` + "\n" + `{"n":99999999999999999999}` + "\n", Options{InferLines: 1},
-			[]string{"line 2", `column "n"`, "too large"}, []string{"99999999999999999999"}, "n"},
 		{"invalid UTF-8", `{"name":"Zo` + "\xEB" + `"}` + "\n", Options{}, []string{"line 1", "invalid UTF-8 at column 12", "UTF-8"}, []string{"Zo"}, ""},
 		{"control character", "{\"name\":\"a\tb\"}\n", Options{}, []string{"line 1", "control character"}, nil, ""},
 		{"empty key", `{"":1}` + "\n", Options{}, []string{"line 1", "key is empty"}, nil, ""},
@@ -154,24 +161,71 @@ func TestJSONLErrors(t *testing.T) {
 	}
 }
 
-func TestJSONLInferenceIsBounded(t *testing.T) {
-	// Only the first InferLines lines are looked at when opening: an error further down is
-	// found by the scan, not by Open.
+func TestJSONLOpenReadsEveryLine(t *testing.T) {
+	// The columns and types come from the whole file, so Open reads every line: an error on
+	// the last line is found before any row is handed out.
 	var b strings.Builder
-	for i := range 50 {
+	for i := range 5000 {
 		fmt.Fprintf(&b, `{"email":"user%06d@example.com","n":%d}`+"\n", i, i)
 	}
 	b.WriteString("not json\n")
 	p := writeFile(t, "customers.jsonl", b.String())
-	src, err := OpenWith(t.Context(), p, Options{InferLines: 10})
-	if err != nil {
-		t.Fatalf("open read past the inference lines: %v", err)
+	_, err := OpenWith(t.Context(), p, Options{InferLines: 10})
+	wantError(t, err, []string{"line 5001", "invalid JSON"})
+}
+
+// A value of another kind than most of its column's values is an invalid value of its row,
+// with its line, column and masked value; the column keeps its type: one "yes" among booleans
+// does not turn the column into a string column that no bool filter matches.
+func TestJSONLValueAgainstTheColumnsTypeIsInvalid(t *testing.T) {
+	tests := []struct {
+		name     string
+		content  string
+		wantType Type
+		badRow   int // 1-based
+		want     []string
+		secret   string
+	}{
+		{"string among booleans", `{"email":"user1@example.com","opt-in":true}` + "\n" + `{"email":"user2@example.com","opt-in":false}` + "\n" +
+			`{"email":"user3@example.com","opt-in":"yes"}` + "\n", TypeBool, 3, []string{"is a string, but the column is bool", "most values of this column make it bool"}, "yes"},
+		{"boolean among whole numbers", `{"n":1}` + "\n" + `{"n":true}` + "\n" + `{"n":3}` + "\n", TypeInt, 2,
+			[]string{"is a boolean, but the column is int"}, "true"},
+		{"string among doubles", `{"n":1.5}` + "\n" + `{"n":"12,50"}` + "\n" + `{"n":3}` + "\n", TypeDouble, 2,
+			[]string{"is a string, but the column is double"}, "12,50"},
 	}
-	n := 0
-	err = src.Scan(t.Context(), func(*Row) error { n++; return nil })
-	wantError(t, err, []string{"line 51", "invalid JSON"})
-	if n != 50 {
-		t.Errorf("scanned %d rows before the bad line, want 50", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, "customers.jsonl", tt.content)
+			cols, rows, err := readAll(t, p, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			col := len(cols) - 1
+			if cols[col].Type != tt.wantType {
+				t.Fatalf("column %q is %s, want %s", cols[col].Name, cols[col].Type, tt.wantType)
+			}
+			for i, r := range rows {
+				if i+1 != tt.badRow {
+					if len(r.Invalid) != 0 || r.Values[col] == nil {
+						t.Errorf("row %d: %v %+v, want a valid value", i+1, r.Values, r.Invalid)
+					}
+					continue
+				}
+				if len(r.Invalid) != 1 || r.Values[col] != nil {
+					t.Fatalf("row %d: values %v, invalid %+v; want one invalid value", i+1, r.Values, r.Invalid)
+				}
+				iv := r.Invalid[0]
+				text := iv.Msg + "; " + iv.Hint + " " + iv.Masked
+				if iv.Column != col || iv.Line != int64(tt.badRow) || strings.Contains(text, tt.secret) {
+					t.Errorf("invalid value %+v: want column %d, line %d, no %q", iv, col, tt.badRow, tt.secret)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(text, w) {
+						t.Errorf("invalid value %q lacks %q", text, w)
+					}
+				}
+			}
+		})
 	}
 }
 

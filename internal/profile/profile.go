@@ -44,7 +44,13 @@
 // or YYYY-MM-DD HH:MM:SS (UTC). Lines holding nothing are skipped; a UTF-8 byte order mark and
 // CRLF line ends are accepted; every value must be valid UTF-8.
 //
-// JSON Lines: the columns and types come from the first Options.InferLines objects; see there.
+// JSON Lines: the columns and types come from every object of the file; see Options.InferLines.
+//
+// A value that does not fit its column's type (a CSV field "yes" in an "opt_in:int" column; a
+// JSON string among the booleans of a bool column) does not change the type and does not stop
+// the scan: the row carries it in Row.Invalid (position, column, masked value), and its Value is
+// nil. Segments hand such rows on as invalid profiles, which an export skips or fails on as its
+// invalid_profiles setting says.
 //
 // SQLite: from each result column's declared type, by SQLite's affinity rules
 // (https://www.sqlite.org/datatype3.html) with bool and timestamp added:
@@ -80,7 +86,7 @@
 // Every problem with a source is an *Error naming the file and line (or row), the column,
 // what is wrong and what to do: a missing or unreadable file, a file in UTF-16, invalid UTF-8,
 // a missing, empty or repeated header name, ragged rows, unterminated or stray quotes, an
-// invalid JSON line, a value that does not fit its column, SQL errors (with a caret under the
+// invalid JSON line, a SQLite value that does not fit its column, SQL errors (with a caret under the
 // position PostgreSQL reports), a database that cannot be reached or rejects the login, and a
 // password in a URL. Messages never contain profile values: database messages pass through
 // privacy.Scrub, which masks quoted text, email addresses and long digit runs unless they occur
@@ -95,6 +101,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 )
 
 // Type is the type of a column. The names are CEL's.
@@ -162,6 +170,26 @@ func (p Pos) String() string {
 type Row struct {
 	Pos    Pos
 	Values []any
+	// Invalid lists the values of this row that do not fit their column's type (a string in a
+	// bool column, a fraction in an int column); their Values are nil. Such a row is an invalid
+	// profile, reported with its position and column, never a reason to change a column's type.
+	Invalid []InvalidValue
+}
+
+// InvalidValue is a value that does not fit its column's type.
+type InvalidValue struct {
+	Column int    // index in Columns()
+	Name   string // the column's name
+	Line   int64  // line of the value in a file (a CSV field may start on a later line than its row), or 0
+	Msg    string // what is wrong, without the value, e.g. "the value is a string, but the column is bool"
+	Hint   string // what to do, or empty
+	Masked string // the value masked by privacy.MaskValue: its first character and length
+}
+
+// addInvalid records that column col of the row holds a value that does not fit its type.
+func (r *Row) addInvalid(col int, name string, line int64, raw []byte, e *Error) {
+	r.Values[col] = nil
+	r.Invalid = append(r.Invalid, InvalidValue{Column: col, Name: name, Line: line, Msg: e.Msg, Hint: e.Hint, Masked: privacy.MaskValue(string(raw))})
 }
 
 // Source is an open profile source.
@@ -211,24 +239,24 @@ type Options struct {
 	// Terraform state.
 	Password string
 
-	// InferLines is how many objects (non-blank lines) from the start of a JSON Lines file
-	// determine its columns and their types (default DefaultInferLines). The file is read once more from the start
-	// to produce the rows, so memory stays bounded. Rules:
+	// InferLines is no longer used: the columns and types of a JSON Lines file come from all of
+	// its objects. Open reads the whole file once to determine them, and Scan reads it again
+	// to produce the rows, one line at a time, so memory stays bounded. Rules:
 	//
-	//   - The columns are the keys of the objects on those lines, in order of first appearance.
-	//   - A column whose non-null values there are all booleans is bool; all whole numbers
-	//     (no fraction or exponent, within int64) is int; all numbers is double; all strings,
-	//     only nulls, or a mix of kinds is string (numbers and booleans become their JSON text).
-	//   - A key first seen after those lines is an error naming the line and the key: add the
-	//     key (null is fine) to an early line, or raise InferLines.
-	//   - A later value that does not fit its column (a fraction in an int column, a string in
-	//     a bool column, ...) is an error naming the line and the column.
+	//   - The columns are the keys of the objects, in order of first appearance.
+	//   - A column's type is the kind held by most of its non-null values: booleans make it
+	//     bool; numbers make it int when all of them are whole (no fraction or exponent, within
+	//     int64) and double otherwise; strings make it string. A tie, or only nulls, is string.
+	//   - In a bool, int or double column, a value of another kind is an invalid value of its
+	//     row (see Row.Invalid), never a reason to change the type: one "yes" among a column of
+	//     booleans makes that row invalid, and the column stays bool. In a string column,
+	//     numbers and booleans are their JSON text.
 	//   - A key missing from a line, or null, is NULL. Nested objects and arrays are errors.
 	//   - Blank lines are skipped; a UTF-8 byte order mark and CRLF line ends are accepted.
 	InferLines int
 }
 
-// DefaultInferLines is the default of Options.InferLines.
+// DefaultInferLines was the default of Options.InferLines, which is no longer used.
 const DefaultInferLines = 1000
 
 // MaxColumns bounds the number of columns of every source, so that a wide file or query cannot

@@ -2,11 +2,13 @@ package provider
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,13 +21,19 @@ import (
 
 // Real-API mode of the acceptance suite. With SENDGRIDAUDIENCE_ACC_SENDGRID=1, a real key in
 // SENDGRID_API_KEY and a scratch list's ID in SENDGRIDAUDIENCE_ACC_LIST_ID, the tests that can run
-// against real SendGrid do (testAccNewSharedEnv), with the provider pointed at the real API; every
-// other test skips with its reason (testAccNewEnv: it seeds the emulator, reads its counters,
-// injects faults or adds keys). Shared tests use only the scratch list (they never create or delete
-// a list), and skip emulator-only assertions (emulatorOnly).
+// against real SendGrid do (testAccNewSharedEnv), with the provider pointed at the real API (or at
+// SENDGRIDAUDIENCE_ACC_API_URL: scripts/test.sh points it at a separately started emulator, so the
+// shared tests are proven to rely on nothing but the HTTP API); every other test skips with its
+// reason (testAccNewEnv: it seeds the emulator, reads its counters, injects faults or adds keys).
+// Shared tests use only the scratch list (they never create or delete a list) and remove the
+// contacts they put on it; custom fields they create carry a per-run suffix and are deleted when
+// the test ends (testAccCustomField); emulator-only assertions are skipped (emulatorOnly).
+// Run them one at a time (go test -parallel 1): they share the scratch list, whose contact count
+// the exports compare with their last run's.
 const (
 	envAccSendGrid = "SENDGRIDAUDIENCE_ACC_SENDGRID"
 	envAccListID   = "SENDGRIDAUDIENCE_ACC_LIST_ID"
+	envAccAPIURL   = "SENDGRIDAUDIENCE_ACC_API_URL"
 )
 
 // accMode is where the acceptance tests send their requests.
@@ -33,6 +41,7 @@ type accMode struct {
 	Real   bool
 	Key    string // real mode: the API key
 	ListID string // real mode: the scratch list
+	URL    string // real mode: the API's base URL (default sendgrid.DefaultBaseURL)
 }
 
 // accModeFrom reads the mode from the environment. Unset (or 0/false) is the emulator; 1/true
@@ -46,7 +55,11 @@ func accModeFrom(getenv func(string) string) (accMode, error) {
 	default:
 		return accMode{}, fmt.Errorf("%s=%q: set it to 1 to run the acceptance tests against real SendGrid, or unset it for the emulator", envAccSendGrid, v)
 	}
-	m := accMode{Real: true, Key: strings.TrimSpace(getenv(envAPIKey)), ListID: strings.TrimSpace(getenv(envAccListID))}
+	m := accMode{Real: true, Key: strings.TrimSpace(getenv(envAPIKey)), ListID: strings.TrimSpace(getenv(envAccListID)),
+		URL: strings.TrimSuffix(strings.TrimSpace(getenv(envAccAPIURL)), "/")}
+	if m.URL == "" {
+		m.URL = sendgrid.DefaultBaseURL
+	}
 	var missing []string
 	if m.Key == "" {
 		missing = append(missing, envAPIKey+" (a SendGrid API key with the scopes "+strings.Join(connectionRequiredScopes, ", ")+")")
@@ -83,7 +96,10 @@ func testAccNewSharedEnv(t *testing.T, name string) (*testAccEnv, string, string
 		}
 		return env, env.Emulator.SeedList(env.Key, name), name
 	}
-	env := &testAccEnv{URL: sendgrid.DefaultBaseURL, Key: m.Key, Real: true}
+	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() != "1" {
+		t.Fatalf("%s=1: run the tests one at a time (go test -parallel 1): they share the scratch list, and an export compares its count with its last run's", envAccSendGrid)
+	}
+	env := &testAccEnv{URL: m.URL, Key: m.Key, Real: true}
 	if name == "" {
 		return env, "", ""
 	}
@@ -99,7 +115,7 @@ func testAccNewSharedEnv(t *testing.T, name string) (*testAccEnv, string, string
 func (e *testAccEnv) emulatorOnly(t *testing.T, what string) bool {
 	t.Helper()
 	if e.Real {
-		t.Logf("real SendGrid: skipping the emulator-only assertion: %s", what)
+		t.Logf("real-API mode: skipping the emulator-only assertion: %s", what)
 		return false
 	}
 	return true
@@ -122,6 +138,7 @@ func TestAccModeSelection(t *testing.T) {
 		{"unset is the emulator, even with a key in the environment", env(envAPIKey, "SG.x"), false, ""},
 		{"0 is the emulator", env(envAccSendGrid, "0"), false, ""},
 		{"1 with key and list", env(envAccSendGrid, "1", envAPIKey, "SG.x", envAccListID, "l1"), true, ""},
+		{"1 with key, list and API URL", env(envAccSendGrid, "1", envAPIKey, "SG.x", envAccListID, "l1", envAccAPIURL, "http://127.0.0.1:9/"), true, ""},
 		{"1 without a key", env(envAccSendGrid, "1", envAccListID, "l1"), false, envAPIKey + " (a SendGrid API key"},
 		{"1 without a list", env(envAccSendGrid, "1", envAPIKey, "SG.x"), false, envAccListID + " (the ID of a scratch list"},
 		{"1 without either", env(envAccSendGrid, "true"), false, " and " + envAccListID},
@@ -143,6 +160,13 @@ func TestAccModeSelection(t *testing.T) {
 			}
 			if m.Real && (m.Key != "SG.x" || m.ListID != "l1") {
 				t.Errorf("mode = %+v", m)
+			}
+			wantURL := sendgrid.DefaultBaseURL
+			if c.getenv(envAccAPIURL) != "" {
+				wantURL = "http://127.0.0.1:9"
+			}
+			if m.Real && m.URL != wantURL {
+				t.Errorf("API URL = %q, want %q", m.URL, wantURL)
 			}
 		})
 	}
@@ -184,13 +208,15 @@ func (e *testAccEnv) testAccListMembers(t *testing.T, listID string, emails []st
 		}
 		return n, nil
 	}
-	deadline := time.Now().Add(10 * time.Minute)
+	start := time.Now()
 	for {
 		n, err := count()
-		if err != nil || want(n) || !e.Real || time.Now().After(deadline) {
+		if err != nil || want(n) || !e.Real || time.Since(start) > 10*time.Minute {
 			return n, err
 		}
-		time.Sleep(15 * time.Second)
+		// Every second at first (a short lag, as an emulator standing in for SendGrid has), then
+		// every 5 seconds (SendGrid's minutes).
+		time.Sleep(min(time.Second+time.Since(start)/4, 5*time.Second))
 	}
 }
 
@@ -245,5 +271,91 @@ resource "sendgridaudience_export" "test" {
 			}
 			return nil
 		},
+	})
+}
+
+// accRunSuffix and accFieldSeq make the names of custom fields created in real-API mode unique
+// to this run and test, so they never meet a field of the account (names are unique ignoring
+// case) nor one another test deletes when it ends.
+var (
+	accRunSuffix = fmt.Sprintf("%08x", uint32(time.Now().UnixNano()))
+	accFieldSeq  atomic.Int64
+)
+
+// testAccFieldName is the custom field name a test uses for base: base on the emulator; in
+// real-API mode base with a suffix unique to this run and call, and any field of that name left
+// when the test ends (a failed step, an interrupted destroy) is deleted then.
+func (e *testAccEnv) testAccFieldName(t *testing.T, base string) string {
+	t.Helper()
+	if !e.Real {
+		return base
+	}
+	name := fmt.Sprintf("%s_%s_%d", base, accRunSuffix, accFieldSeq.Add(1))
+	t.Cleanup(func() {
+		custom, _, err := e.Client(t).Fields(context.Background())
+		if err != nil {
+			t.Errorf("cleanup: reading the custom fields: %v", err)
+			return
+		}
+		for _, f := range custom {
+			if strings.EqualFold(f.Name, name) {
+				if err := e.Client(t).DeleteField(context.Background(), f.ID); err != nil {
+					t.Errorf("cleanup: deleting the custom field %s: %v", f.Name, err)
+				}
+			}
+		}
+	})
+	return name
+}
+
+// testAccCustomField creates a custom field for a test and returns its name (testAccFieldName):
+// seeded in the emulator, or created in SendGrid and deleted when the test ends.
+func (e *testAccEnv) testAccCustomField(t *testing.T, base string, typ sendgrid.FieldType) string {
+	t.Helper()
+	name := e.testAccFieldName(t, base)
+	if !e.Real {
+		e.Emulator.SeedField(e.Key, name, string(typ))
+		return name
+	}
+	if _, err := e.Client(t).CreateField(context.Background(), name, typ); err != nil {
+		t.Fatalf("creating the custom field %s: %v", name, err)
+	}
+	return name
+}
+
+// removeFromListAtEnd, in real-API mode, takes the contacts with the addresses emails() returns
+// off the scratch list when the test ends, and waits until SendGrid shows them gone, so the next
+// test finds the list as this one found it. The contacts stay in the account. On the emulator,
+// which each test starts afresh, it does nothing.
+func (e *testAccEnv) removeFromListAtEnd(t *testing.T, listID string, emails func() []string) {
+	t.Helper()
+	if !e.Real {
+		return
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		all := emails()
+		var ids []string
+		for i := 0; i < len(all); i += sendgrid.MaxSearchEmails {
+			found, err := e.Client(t).SearchEmails(ctx, all[i:min(i+sendgrid.MaxSearchEmails, len(all))])
+			if err != nil {
+				t.Errorf("cleanup: searching the test's contacts: %v", err)
+				return
+			}
+			for _, c := range found {
+				if slices.Contains(c.ListIDs, listID) {
+					ids = append(ids, c.ID)
+				}
+			}
+		}
+		for i := 0; i < len(ids); i += 100 {
+			if _, err := e.Client(t).RemoveListContacts(ctx, listID, ids[i:min(i+100, len(ids))]); err != nil {
+				t.Errorf("cleanup: removing the test's contacts from the scratch list: %v", err)
+				return
+			}
+		}
+		if n, err := e.testAccListMembers(t, listID, all, func(on int) bool { return on == 0 }); err != nil || n != 0 {
+			t.Errorf("cleanup: %d of the test's contacts are still on the scratch list (%v)", n, err)
+		}
 	})
 }

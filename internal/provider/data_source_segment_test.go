@@ -18,7 +18,7 @@ import (
 )
 
 func TestAccSegmentDataSource(t *testing.T) {
-	env := testAccNewEnv(t)
+	env, _, _ := testAccNewSharedEnv(t, "") // reads no SendGrid data
 	dir := t.TempDir()
 	csvPath := filepath.Join(dir, "customers.csv")
 	jsonlPath := filepath.Join(dir, "customers.jsonl")
@@ -106,7 +106,7 @@ data "sendgridaudience_segment" "test" {
 // file stays unchanged with no new file beside it; an expensive filter is refused at plan;
 // a filter error that would quote a profile's email does not.
 func TestAccSegmentDataSourceHostileInput(t *testing.T) {
-	env := testAccNewEnv(t)
+	env, _, _ := testAccNewSharedEnv(t, "") // reads no SendGrid data
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "customers.db")
 	g, err := synth.New(synth.Options{Count: 50, Seed: 5})

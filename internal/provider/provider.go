@@ -24,7 +24,7 @@ import (
 // Environment variables read when the matching setting is absent from the configuration.
 const (
 	envAPIKey = "SENDGRID_API_KEY"
-	envAPIURL = "SENDGRID_API_URL"
+	envAPIURL = endpoint.EnvAPIURL
 	envActor  = "SENDGRIDAUDIENCE_ACTOR"
 	// envRecordKey supplies record_key.
 	envRecordKey = "SENDGRIDAUDIENCE_RECORD_KEY"
@@ -81,6 +81,10 @@ type providerData struct {
 	// databasePassword is the PostgreSQL password for postgres:// segment sources, when set in
 	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass apply. Never stored or logged.
 	databasePassword string
+	// exportNames holds the export names planned on each list in this walk of Terraform.
+	exportNames *exportNames
+	// refreshed holds the exports Read in this walk of Terraform (see export_listcheck.go).
+	refreshed *refreshedExports
 }
 
 func (p *sendgridAudienceProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -100,7 +104,8 @@ func (p *sendgridAudienceProvider) Schema(_ context.Context, _ provider.SchemaRe
 				Sensitive: true,
 			},
 			"api_url": schema.StringAttribute{
-				MarkdownDescription: "Base URL of the SendGrid v3 API. Defaults to `" + endpoint.GlobalURL + "`; may also come from `" + envAPIURL + "`. " +
+				MarkdownDescription: "Base URL of the SendGrid v3 API. Defaults to `" + endpoint.GlobalURL + "`; may also come from `" + envAPIURL + "`, " +
+					"which `api_url` in the configuration overrides. " +
 					"Must be `https://`, except `http://` on a loopback address (a local SendGrid emulator). Conflicts with `region`.",
 				Optional: true,
 				Validators: []validator.String{
@@ -111,7 +116,8 @@ func (p *sendgridAudienceProvider) Schema(_ context.Context, _ provider.SchemaRe
 				MarkdownDescription: "SendGrid data residency region: `global` (" + endpoint.GlobalURL + ") or `eu` (" + endpoint.EUURL + ", " +
 					"for EU regional subusers). With `eu` every request goes to the EU host and never to the global one; SendGrid documents " +
 					"that host for the key and account endpoints but not (yet) for Marketing Campaigns, so every plan warns about it " +
-					"(see \"EU region\" in the provider documentation). Conflicts with `api_url`.",
+					"(see \"EU region\" in the provider documentation). Conflicts with `api_url`, and with the `" + envAPIURL + "` " +
+					"environment variable: with both, plan fails rather than ignore one of them.",
 				Optional: true,
 				Validators: []validator.String{
 					stringvalidator.OneOf(endpoint.Regions...),
@@ -176,12 +182,8 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 	}
 
 	apiKey := settingOrEnv(cfg.APIKey, envAPIKey)
-	apiURL := settingOrEnv(cfg.APIURL, envAPIURL)
 	region := cfg.Region.ValueString()
-	if region != "" && cfg.APIURL.IsNull() {
-		apiURL = "" // region in the configuration wins over an api_url from the environment
-	}
-	baseURL, err := endpoint.Resolve(apiURL, region)
+	baseURL, err := endpoint.Choose(cfg.APIURL.ValueString(), region, os.Getenv(envAPIURL))
 	if err != nil {
 		addEndpointError(&resp.Diagnostics, err)
 		return
@@ -202,6 +204,8 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		databasePassword: cfg.DatabasePassword.ValueString(),
 		recordKey:        settingOrEnv(cfg.RecordKey, envRecordKey),
 		plans:            newPlanRegistry(),
+		exportNames:      newExportNames(),
+		refreshed:        newRefreshedExports(),
 	}
 	if apiKey != "" {
 		client, err := sendgrid.New(sendgrid.Config{

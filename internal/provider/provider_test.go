@@ -304,7 +304,7 @@ provider "sendgridaudience" {
 }
 
 func TestAccProvider_missingAPIKeySaysHowToSetIt(t *testing.T) {
-	env := testAccNewEnv(t)
+	env, _, _ := testAccNewSharedEnv(t, "")
 	t.Setenv(envAPIKey, "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -316,15 +316,49 @@ func TestAccProvider_missingAPIKeySaysHowToSetIt(t *testing.T) {
 }
 
 func TestAccProvider_apiKeyFromEnvironment(t *testing.T) {
-	env := testAccNewEnv(t)
-	id := env.Emulator.SeedList(env.Key, "Newsletter")
+	env, id, name := testAccNewSharedEnv(t, "Newsletter")
 	t.Setenv(envAPIKey, env.Key)
 	t.Setenv(envAPIURL, env.URL)
 	t.Setenv(envActor, testAccAdmin)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: `provider "sendgridaudience" {}` + testAccListDataConfig,
+			Config: "provider \"sendgridaudience\" {}\n" + fmt.Sprintf("data \"sendgridaudience_list\" \"test\" {\n  name = %q\n}\n", name),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("id"), knownvalue.StringExact(id)),
+			},
+		}},
+	})
+}
+
+// An emulator URL in the environment and region in the provider block both choose the host: plan
+// fails naming both rather than silently send the key to production SendGrid; api_url in the
+// provider block wins over the environment.
+func TestAccProvider_regionConflictsWithAPIURLFromEnvironment(t *testing.T) {
+	env := testAccNewEnv(t)
+	id := env.Emulator.SeedList(env.Key, "Newsletter")
+	t.Setenv(envAPIURL, env.URL)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "sendgridaudience" {
+  region  = "global"
+  api_key = %q
+  actor   = %q
+}
+`, env.Key, testAccAdmin) + testAccListDataConfig,
+			PlanOnly: true,
+			ExpectError: allWordsRe("Invalid provider region: conflicts with the SENDGRID_API_URL environment variable",
+				`region = "global" chooses SendGrid's host https://api.sendgrid.com`, "unset SENDGRID_API_URL"),
+		}, {
+			Config: fmt.Sprintf(`
+provider "sendgridaudience" {
+  api_url = %q
+  api_key = %q
+  actor   = %q
+}
+`, env.URL, env.Key, testAccAdmin) + testAccListDataConfig,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.sendgridaudience_list.test", tfjsonpath.New("id"), knownvalue.StringExact(id)),
 			},

@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -40,6 +42,8 @@ type customFieldModel struct {
 	FieldID types.String `tfsdk:"field_id"`
 	Name    types.String `tfsdk:"name"`
 	Type    types.String `tfsdk:"type"`
+	// DeleteOnDestroy is null in states written before the attribute existed; Read sets false.
+	DeleteOnDestroy types.Bool `tfsdk:"delete_on_destroy"`
 }
 
 func (r *customFieldResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -52,8 +56,11 @@ func (r *customFieldResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"to it (`data_matching.custom_fields`). Exports send values by the field's `field_id`.\n\n" +
 			"The plan checks SendGrid's rules before anything is created: the name's characters, that no existing custom or " +
 			"reserved field has the same name ignoring letter case, and the limit of " + fmt.Sprint(sendgrid.MaxCustomFields) +
-			" custom fields per account. Renaming is done in place; changing `type` replaces the field, which **deletes its " +
-			"values from every contact**.",
+			" custom fields per account. Renaming is done in place.\n\n" +
+			"Destroying this resource **leaves the field and its values in SendGrid** unless `delete_on_destroy = true`: a " +
+			"field belongs to the whole account, and other configurations or SendGrid's own segments may use it. Changing " +
+			"`type` replaces the field, which deletes its values from every contact, so it needs `delete_on_destroy = true` " +
+			"applied first.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The field's SendGrid ID (same as `field_id`).",
@@ -82,6 +89,15 @@ func (r *customFieldResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Validators:    []validator.String{stringvalidator.OneOf(customFieldTypes...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
+			"delete_on_destroy": schema.BoolAttribute{
+				MarkdownDescription: "Delete the field in SendGrid, with its values on every contact of the account, when this " +
+					"resource is destroyed or replaced. Defaults to `false`: destroying the resource only stops managing the " +
+					"field. Like every destroy option, it takes effect once applied: set it to `true` and apply before the " +
+					"destroy or the `type` change that should delete the field.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
 		},
 	}
 }
@@ -97,11 +113,7 @@ func (r *customFieldResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 	if req.Plan.Raw.IsNull() {
-		var state customFieldModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		resp.Diagnostics.AddWarning("Deleting a SendGrid custom field",
-			fmt.Sprintf("Custom field %q (%s) is deleted, with its values on every contact of the account.",
-				state.Name.ValueString(), state.ID.ValueString()))
+		warnFieldDestroy(ctx, req, resp)
 		return
 	}
 	var plan customFieldModel
@@ -117,7 +129,13 @@ func (r *customFieldResource) ModifyPlan(ctx context.Context, req resource.Modif
 			return
 		}
 	}
-	replacing := exists && resp.RequiresReplace.Contains(path.Root("type"))
+	// A type change replaces the field (the type attribute's RequiresReplace; the framework does
+	// not pass attribute replacements to this method, so compare the values).
+	replacing := exists && !plan.Type.IsUnknown() && !plan.Type.Equal(state.Type)
+	if replacing && !state.DeleteOnDestroy.ValueBool() {
+		refuseFieldReplace(state, plan, &resp.Diagnostics)
+		return
+	}
 	renaming := exists && !replacing && !plan.Name.Equal(state.Name)
 	if exists && !replacing && !renaming {
 		return
@@ -164,9 +182,33 @@ func (r *customFieldResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if !exists && count >= sendgrid.MaxCustomFields {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "SendGrid custom field limit reached",
 			fmt.Sprintf("The SendGrid account already has %d custom fields, SendGrid's limit is %d, so %q cannot be created. "+
-				"Delete custom fields you no longer use (in SendGrid, or by removing their sendgridaudience_custom_field resources), "+
+				"Delete custom fields you no longer use (in SendGrid, or by destroying their sendgridaudience_custom_field resources "+
+				"with delete_on_destroy = true), "+
 				"or reuse an existing field by importing it.", len(custom), sendgrid.MaxCustomFields, name))
 	}
+}
+
+// warnFieldDestroy says, on a destroy plan, whether the field is deleted in SendGrid or kept.
+func warnFieldDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state customFieldModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if !state.DeleteOnDestroy.ValueBool() {
+		return
+	}
+	resp.Diagnostics.AddWarning("Deleting a SendGrid custom field",
+		fmt.Sprintf("delete_on_destroy = true: custom field %q (%s) is deleted, with its values on every contact of the account.",
+			state.Name.ValueString(), state.ID.ValueString()))
+}
+
+// refuseFieldReplace explains that a type change deletes the field, which this resource's
+// applied delete_on_destroy does not allow.
+func refuseFieldReplace(state, plan customFieldModel, diags *diag.Diagnostics) {
+	diags.AddAttributeError(path.Root("type"), "Changing the type deletes the custom field",
+		fmt.Sprintf("SendGrid cannot change a field's type, so changing custom field %q (%s) from %s to %s deletes it, with its "+
+			"values on every contact of the account, and creates a new one. delete_on_destroy is false for this field, so "+
+			"it is kept in SendGrid. To replace it, set delete_on_destroy = true and apply, then change the type; or keep "+
+			"the type and add a field with another name.",
+			state.Name.ValueString(), state.ID.ValueString(), state.Type.ValueString(), plan.Type.ValueString()))
 }
 
 // findFieldNameClash returns a reserved field, or a custom field other than selfID, whose name
@@ -190,6 +232,9 @@ func (m *customFieldModel) fill(f sendgrid.Field) {
 	m.FieldID = types.StringValue(f.ID)
 	m.Name = types.StringValue(f.Name)
 	m.Type = types.StringValue(string(f.Type))
+	if m.DeleteOnDestroy.IsNull() || m.DeleteOnDestroy.IsUnknown() {
+		m.DeleteOnDestroy = types.BoolValue(false) // imported, or a state from before the attribute existed
+	}
 }
 
 func (r *customFieldResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -239,7 +284,7 @@ func (r *customFieldResource) Read(ctx context.Context, req resource.ReadRequest
 	resp.State.RemoveResource(ctx)
 }
 
-// Update renames the field in place.
+// Update renames the field in place and records delete_on_destroy.
 func (r *customFieldResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state customFieldModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -248,6 +293,11 @@ func (r *customFieldResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 	id := state.ID.ValueString()
+	if plan.Name.Equal(state.Name) {
+		plan.ID, plan.FieldID = state.ID, state.FieldID // only delete_on_destroy changed
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	f, err := r.data.client.RenameField(ctx, id, plan.Name.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Cannot rename SendGrid custom field",
@@ -264,10 +314,18 @@ func (r *customFieldResource) Update(ctx context.Context, req resource.UpdateReq
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// Delete keeps the field in SendGrid unless delete_on_destroy is set.
 func (r *customFieldResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state customFieldModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !state.DeleteOnDestroy.ValueBool() {
+		tflog.Info(ctx, "custom field no longer managed; it and its values are kept in SendGrid", map[string]any{"field_id": state.ID.ValueString()})
+		return
+	}
+	if !requireClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	err := r.data.client.DeleteField(ctx, state.ID.ValueString())

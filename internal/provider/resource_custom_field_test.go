@@ -28,6 +28,17 @@ resource "sendgridaudience_custom_field" "test" {
 `, name, typ)
 }
 
+// testAccDeletableFieldConfig is testAccFieldConfig with delete_on_destroy = true.
+func testAccDeletableFieldConfig(name, typ string) string {
+	return fmt.Sprintf(`
+resource "sendgridaudience_custom_field" "test" {
+  name              = %q
+  type              = %q
+  delete_on_destroy = true
+}
+`, name, typ)
+}
+
 // liveField returns the account's custom field with the given name.
 // liveField returns the custom field of that name in SendGrid, and whether there is one.
 func liveField(env *testAccEnv, t *testing.T, name string) (sendgrid.Field, bool, error) {
@@ -44,7 +55,8 @@ func liveField(env *testAccEnv, t *testing.T, name string) (sendgrid.Field, bool
 }
 
 func TestAccCustomField_lifecycle(t *testing.T) {
-	env := testAccNewEnv(t)
+	env, _, _ := testAccNewSharedEnv(t, "")
+	tier, level := env.testAccFieldName(t, "loyalty_tier"), env.testAccFieldName(t, "loyalty_level")
 	p := env.ProviderConfig(testAccAdmin)
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	newID := statecheck.CompareValue(compare.ValuesDiffer())
@@ -52,15 +64,15 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: p + testAccFieldConfig("loyalty_tier", "Text"),
+				Config: p + testAccFieldConfig(tier, "Text"),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("name"), knownvalue.StringExact("loyalty_tier")),
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("name"), knownvalue.StringExact(tier)),
 					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("type"), knownvalue.StringExact("Text")),
 					statecheck.CompareValuePairs(testAccField, tfjsonpath.New("id"), testAccField, tfjsonpath.New("field_id"), compare.ValuesSame()),
 					sameID.AddStateValue(testAccField, tfjsonpath.New("field_id")),
 				},
 				Check: func(s *terraform.State) error {
-					f, ok, err := liveField(env, t, "loyalty_tier")
+					f, ok, err := liveField(env, t, tier)
 					if err != nil {
 						return err
 					}
@@ -71,20 +83,20 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 				},
 			},
 			{
-				Config: p + testAccFieldConfig("loyalty_tier", "Text"),
+				Config: p + testAccFieldConfig(tier, "Text"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
 			},
 			{
-				Config:            p + testAccFieldConfig("loyalty_tier", "Text"),
+				Config:            p + testAccFieldConfig(tier, "Text"),
 				ResourceName:      testAccField,
 				ImportState:       true,
 				ImportStateVerify: true,
 			},
 			{
 				// A new name renames the field in place; its ID (used by uploads) stays.
-				Config: p + testAccFieldConfig("loyalty_level", "Text"),
+				Config: p + testAccFieldConfig(level, "Text"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testAccField, plancheck.ResourceActionUpdate),
 				}},
@@ -93,7 +105,7 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 					newID.AddStateValue(testAccField, tfjsonpath.New("field_id")),
 				},
 				Check: func(*terraform.State) error {
-					_, ok, err := liveField(env, t, "loyalty_level")
+					_, ok, err := liveField(env, t, level)
 					if err != nil {
 						return err
 					}
@@ -104,8 +116,18 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 				},
 			},
 			{
+				// Allowing the field's deletion is an in-place change that renames nothing.
+				Config: p + testAccDeletableFieldConfig(level, "Text"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccField, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("delete_on_destroy"), knownvalue.Bool(true)),
+				},
+			},
+			{
 				// SendGrid cannot change a field's type: the plan replaces the field.
-				Config: p + testAccFieldConfig("loyalty_level", "Number"),
+				Config: p + testAccDeletableFieldConfig(level, "Number"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testAccField, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
@@ -116,7 +138,7 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 			},
 		},
 		CheckDestroy: func(*terraform.State) error {
-			f, ok, err := liveField(env, t, "loyalty_level")
+			f, ok, err := liveField(env, t, level)
 			if err == nil && ok {
 				err = fmt.Errorf("field %s still exists after destroy", f.ID)
 			}
@@ -125,9 +147,78 @@ func TestAccCustomField_lifecycle(t *testing.T) {
 	})
 }
 
-func TestAccCustomField_planTimeChecks(t *testing.T) {
+// Destroying a field resource leaves the field and its values in SendGrid unless
+// delete_on_destroy was applied; a type change (a replacement) without it fails at plan; an
+// adopted field, like a state written before delete_on_destroy existed, plans no change.
+func TestAccCustomField_destroyKeepsTheFieldUnlessConfigured(t *testing.T) {
 	env := testAccNewEnv(t)
-	existing, err := env.Client(t).CreateField(context.Background(), "Favourite_Store", sendgrid.FieldText)
+	p := env.ProviderConfig(testAccAdmin)
+	var keptID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: p + testAccFieldConfig("tier", "Text"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("delete_on_destroy"), knownvalue.Bool(false)),
+				},
+			},
+			{
+				Config:      p + testAccFieldConfig("tier", "Number"),
+				PlanOnly:    true,
+				ExpectError: allWordsRe("Changing the type deletes the custom field", `custom field "tier"`, "from Text to Number", "set delete_on_destroy = true and apply, then change the type"),
+			},
+			{
+				// Removing the block only stops managing the field.
+				Config: p,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAccField, plancheck.ResourceActionDestroy),
+				}},
+				Check: func(*terraform.State) error {
+					f, ok, err := liveField(env, t, "tier")
+					if err != nil {
+						return err
+					}
+					if !ok {
+						return fmt.Errorf("destroying the resource deleted the SendGrid field")
+					}
+					keptID = f.ID
+					return nil
+				},
+			},
+			{
+				// Adopting the kept field: Read fills delete_on_destroy, as it does for states
+				// written before the attribute existed, so the next plan is empty.
+				Config:             p + testAccFieldConfig("tier", "Text"),
+				ResourceName:       testAccField,
+				ImportState:        true,
+				ImportStateIdFunc:  func(*terraform.State) (string, error) { return keptID, nil },
+				ImportStatePersist: true,
+			},
+			{
+				Config: p + testAccFieldConfig("tier", "Text"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("delete_on_destroy"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(testAccField, tfjsonpath.New("field_id"), knownvalue.NotNull()),
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if _, ok, err := liveField(env, t, "tier"); err != nil || !ok {
+				return fmt.Errorf("field deleted by the final destroy (found %v, %v)", ok, err)
+			}
+			return nil
+		},
+	})
+}
+
+func TestAccCustomField_planTimeChecks(t *testing.T) {
+	env, _, _ := testAccNewSharedEnv(t, "")
+	store := env.testAccFieldName(t, "Favourite_Store")
+	existing, err := env.Client(t).CreateField(context.Background(), store, sendgrid.FieldText)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,9 +248,9 @@ func TestAccCustomField_planTimeChecks(t *testing.T) {
 			},
 			{
 				// Names are unique ignoring case: caught while planning, with the way out.
-				Config:   p + testAccFieldConfig("FAVOURITE_store", "Text"),
+				Config:   p + testAccFieldConfig(strings.ToUpper(store), "Text"),
 				PlanOnly: true,
-				ExpectError: allWordsRe("Custom field already exists", `custom field "Favourite_Store" (type Text, id `+existing.ID+`)`,
+				ExpectError: allWordsRe("Custom field already exists", `custom field "`+store+`" (type Text, id `+existing.ID+`)`,
 					"terraform import sendgridaudience_custom_field.<name> "+existing.ID),
 			},
 			{
@@ -169,13 +260,16 @@ func TestAccCustomField_planTimeChecks(t *testing.T) {
 			},
 		},
 	})
+	if !env.emulatorOnly(t, "requests made, from the emulator's counters") {
+		return
+	}
 	if n := env.Emulator.Counters().Requests["POST /v3/marketing/field_definitions"]; n != 1 {
 		t.Errorf("plan-time failures must not create fields; POST was called %d times (1 by the test setup)", n)
 	}
 }
 
 func TestAccCustomField_limitOf500(t *testing.T) {
-	env := testAccNewEnv(t)
+	env := testAccNewEnv(t) // emulator only: fills the account with 500 custom fields
 	c := env.Client(t)
 	for i := 0; i < sendgrid.MaxCustomFields; i++ {
 		if _, err := c.CreateField(context.Background(), fmt.Sprintf("attribute_%03d", i), sendgrid.FieldText); err != nil {
@@ -193,15 +287,16 @@ func TestAccCustomField_limitOf500(t *testing.T) {
 }
 
 func TestAccCustomField_deletedOutsideTerraform(t *testing.T) {
-	env := testAccNewEnv(t)
-	cfg := env.ProviderConfig(testAccAdmin) + testAccFieldConfig("signup_date", "Date")
+	env, _, _ := testAccNewSharedEnv(t, "")
+	signup := env.testAccFieldName(t, "signup_date")
+	cfg := env.ProviderConfig(testAccAdmin) + testAccFieldConfig(signup, "Date")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: cfg},
 			{
 				PreConfig: func() {
-					f, ok, err := liveField(env, t, "signup_date")
+					f, ok, err := liveField(env, t, signup)
 					if err != nil || !ok {
 						t.Fatalf("field missing after create (%v)", err)
 					}

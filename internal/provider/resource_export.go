@@ -174,6 +174,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	in := r.inputs(ctx, &plan, &resp.Diagnostics)
+	r.checkNameUnique(req, &plan, in, &resp.Diagnostics)
 	r.checkGovernance(in, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -221,6 +222,9 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		plan.Changes, plan.Validation, plan.InSync, plan.LastRun = state.Changes, state.Validation, state.InSync, state.LastRun
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
+	}
+	if state != nil && !r.checkListUnchanged(ctx, state, &plan, req.Private, &resp.Diagnostics) {
+		return // the plan would change the export, and the list changed since the refresh
 	}
 
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
@@ -353,6 +357,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	diags.Append(writeSnapshot(ctx, outPriv, res.Snapshot)...)
 	mark, _ := json.Marshal(listMark{Members: snapshotMembers(res)})
 	diags.Append(outPriv.SetKey(ctx, privateList, mark)...)
+	diags.Append(outPriv.SetKey(ctx, privateObserved, nil)...) // the next refresh records the list again
 
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if plan.ProfileCount.IsUnknown() {
@@ -410,6 +415,7 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
 		return
 	default:
+		r.recordObservation(ctx, state.ID.ValueString(), count, resp.Private, &resp.Diagnostics)
 		raw, d := req.Private.GetKey(ctx, privateList)
 		resp.Diagnostics.Append(d...)
 		var mark listMark

@@ -187,8 +187,9 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "Name of the export, unique per list. Changing it replaces the export (its snapshot is kept per name).",
-				Required:            true,
+				MarkdownDescription: "Name of the export, unique per list: two exports of one configuration with the same name on one list " +
+					"fail at plan, since they would share an ID and undo each other's runs. Changing it replaces the export (its snapshot is kept per name).",
+				Required: true,
 				Validators: []validator.String{
 					stringvalidator.LengthBetween(1, 100),
 					stringvalidator.RegexMatches(regexp.MustCompile(`^[^/]+$`), "must not contain '/'"),

@@ -25,27 +25,46 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/emulator"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
 )
 
-// exportFixture is a synthetic profile file on disk and the emulator it is exported to.
+// exportFixture is a synthetic profile file on disk and the SendGrid list it is exported to.
 type exportFixture struct {
 	env    *testAccEnv
 	listID string
 	path   string
 	opts   synth.Options
+	field  string          // the Number custom field lifetime_value is mapped to
+	emails map[string]bool // every valid address the profile file has held
 }
 
+// newExportFixture runs in both modes: a seeded list on the emulator, or the scratch list in
+// real-API mode, whose contacts the test adds are removed from it when the test ends.
 func newExportFixture(t *testing.T, opts synth.Options) *exportFixture {
 	t.Helper()
+	env, listID, _ := testAccNewSharedEnv(t, "Newsletter")
+	return exportFixtureOn(t, env, listID, opts)
+}
+
+// newEmulatorExportFixture is newExportFixture for a test only the emulator can run.
+func newEmulatorExportFixture(t *testing.T, opts synth.Options) *exportFixture {
+	t.Helper()
 	env := testAccNewEnv(t)
+	return exportFixtureOn(t, env, env.Emulator.SeedList(env.Key, "Newsletter"), opts)
+}
+
+func exportFixtureOn(t *testing.T, env *testAccEnv, listID string, opts synth.Options) *exportFixture {
+	t.Helper()
 	f := &exportFixture{
 		env:    env,
-		listID: env.Emulator.SeedList(env.Key, "Newsletter"),
+		listID: listID,
 		path:   filepath.Join(t.TempDir(), "customers.csv"),
 		opts:   opts,
+		emails: map[string]bool{},
 	}
-	env.Emulator.SeedField(env.Key, "lifetime_value", "Number")
+	f.field = env.testAccCustomField(t, "lifetime_value", sendgrid.FieldNumber)
+	env.removeFromListAtEnd(t, listID, f.sent)
 	f.write(t, opts)
 	return f
 }
@@ -54,6 +73,19 @@ func newExportFixture(t *testing.T, opts synth.Options) *exportFixture {
 func (f *exportFixture) write(t *testing.T, opts synth.Options) {
 	t.Helper()
 	writeProfiles(t, f.path, opts)
+	for _, e := range expectedEmails(t, opts, nil) {
+		f.emails[e] = true
+	}
+}
+
+// sent returns every valid address the profile file has held, sorted.
+func (f *exportFixture) sent() []string {
+	out := make([]string, 0, len(f.emails))
+	for e := range f.emails {
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // writeProfiles generates a profile file at path.
@@ -113,19 +145,36 @@ resource "sendgridaudience_export" "test" {
     last_name  = "last_name"
     city       = "city"
     custom_fields = {
-      lifetime_value = "lifetime_value"
+      %s = "lifetime_value"
     }
   }
 %s
 }
-`, f.path, f.listID, extra)
+`, f.path, f.listID, f.field, extra)
 }
 
-// checkMembers reports whether the list holds exactly the contacts in want.
-func (f *exportFixture) checkMembers(want []string) error {
-	got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		return fmt.Errorf("list holds %d contacts, want %d (the segments exactly)", len(got), len(want))
+// checkMembers reports whether the list holds exactly the contacts in want: on the emulator the
+// whole list; in real-API mode, whose scratch list may hold others' contacts, every address in
+// want and none of the test's other addresses (polling while SendGrid catches up).
+func (f *exportFixture) checkMembers(t *testing.T, want []string) error {
+	if !f.env.Real {
+		got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			return fmt.Errorf("list holds %d contacts, want %d (the segments exactly)", len(got), len(want))
+		}
+		return nil
+	}
+	if n, err := f.env.testAccListMembers(t, f.listID, want, func(on int) bool { return on == len(want) }); err != nil || n != len(want) {
+		return fmt.Errorf("%d of the %d contacts of the segments are on the list (%v)", n, len(want), err)
+	}
+	var others []string
+	for _, e := range f.sent() {
+		if !slices.Contains(want, e) {
+			others = append(others, e)
+		}
+	}
+	if n, err := f.env.testAccListMembers(t, f.listID, others, func(on int) bool { return on == 0 }); err != nil || n != 0 {
+		return fmt.Errorf("%d contacts outside the segments are on the list (%v)", n, err)
 	}
 	return nil
 }
@@ -185,8 +234,11 @@ func TestAccExport_incrementalRuns(t *testing.T) {
 					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("in_sync"), knownvalue.Bool(true)),
 				},
 				Check: func(*terraform.State) error {
-					if err := f.checkMembers(all); err != nil {
+					if err := f.checkMembers(t, all); err != nil {
 						return err
+					}
+					if !f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+						return nil
 					}
 					if got := contactsSent(f.env.Emulator.Counters()); got != int64(len(all)) {
 						return fmt.Errorf("first run sent %d contacts, want %d", got, len(all))
@@ -201,6 +253,9 @@ func TestAccExport_incrementalRuns(t *testing.T) {
 					plancheck.ExpectEmptyPlan(),
 				}},
 				Check: func(*terraform.State) error {
+					if !f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+						return nil
+					}
 					if got := contactsSent(f.env.Emulator.Counters()) - sentBefore; got != 0 {
 						return fmt.Errorf("an unchanged run sent %d contacts", got)
 					}
@@ -218,10 +273,12 @@ func TestAccExport_incrementalRuns(t *testing.T) {
 					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("requested"), knownvalue.Int64Exact(editedValid)),
 				},
 				Check: func(*terraform.State) error {
-					if got := contactsSent(f.env.Emulator.Counters()) - sentBefore; got != editedValid {
-						return fmt.Errorf("the incremental run sent %d contacts, want %d", got, editedValid)
+					if f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+						if got := contactsSent(f.env.Emulator.Counters()) - sentBefore; got != editedValid {
+							return fmt.Errorf("the incremental run sent %d contacts, want %d", got, editedValid)
+						}
 					}
-					if err := f.checkMembers(all); err != nil {
+					if err := f.checkMembers(t, all); err != nil {
 						return err
 					}
 					return nil
@@ -278,8 +335,10 @@ func TestAccExport_mirrorRemovesLeavers(t *testing.T) {
 			{
 				Config: f.config(testAccAdmin, `  sync_mode = "mirror"`),
 				Check: func(*terraform.State) error {
-					before = f.env.Emulator.Counters()
-					return f.checkMembers(all)
+					if !f.env.Real {
+						before = f.env.Emulator.Counters()
+					}
+					return f.checkMembers(t, all)
 				},
 			},
 			{
@@ -289,8 +348,11 @@ func TestAccExport_mirrorRemovesLeavers(t *testing.T) {
 			{
 				Config: filter("\n  max_removal_percent = 30"),
 				PreConfig: func() {
-					if err := f.checkMembers(all); err != nil {
+					if err := f.checkMembers(t, all); err != nil {
 						t.Errorf("after the refused plan: %v", err)
+					}
+					if f.env.Real {
+						return
 					}
 					if after := f.env.Emulator.Counters(); contactsSent(after) != contactsSent(before) {
 						t.Errorf("the refused plan sent %d contacts", contactsSent(after)-contactsSent(before))
@@ -307,8 +369,11 @@ func TestAccExport_mirrorRemovesLeavers(t *testing.T) {
 					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("removed"), knownvalue.Int64Exact(int64(len(all)-len(paying)))),
 				},
 				Check: func(*terraform.State) error {
-					if err := f.checkMembers(paying); err != nil {
+					if err := f.checkMembers(t, paying); err != nil {
 						return err
+					}
+					if !f.env.emulatorOnly(t, "every contact still in the account, from the emulator's store") {
+						return nil
 					}
 					for _, e := range all {
 						if _, ok := f.env.Emulator.Contact(f.env.Key, e); !ok {
@@ -346,7 +411,7 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 		{"literal segment with a missing file", strings.Replace(base, "segments   = [data.sendgridaudience_segment.customers]",
 			`segments   = [{ name = "crm", source = "no-such-file.csv", query = null, filter = null, fingerprint = null }]`, 1),
 			allWordsRe("Cannot read the segment's source", `segment "crm"`, "no-such-file.csv")},
-		{"unknown custom field", strings.Replace(base, `lifetime_value = "lifetime_value"`, `tier = "plan"`, 1),
+		{"unknown custom field", strings.Replace(base, f.field+` = "lifetime_value"`, `tier = "plan"`, 1),
 			allWordsRe("Unknown custom field", "tier")},
 		{"invalid rows with fail policy", func() string {
 			bad := *f
@@ -363,8 +428,10 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 			})
 		})
 	}
-	if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
-		t.Fatalf("plan-time refusals sent %d contacts", got)
+	if f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+		if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
+			t.Fatalf("plan-time refusals sent %d contacts", got)
+		}
 	}
 }
 
@@ -377,7 +444,9 @@ func TestAccExport_actorNotAllowed(t *testing.T) {
 			{
 				Config: f.config(testAccAdmin, ""),
 				Check: func(*terraform.State) error {
-					sent = contactsSent(f.env.Emulator.Counters())
+					if f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+						sent = contactsSent(f.env.Emulator.Counters())
+					}
 					return nil
 				},
 			},
@@ -389,6 +458,9 @@ func TestAccExport_actorNotAllowed(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
+					if !f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+						return
+					}
 					if got := contactsSent(f.env.Emulator.Counters()); got != sent {
 						t.Errorf("a refused plan sent %d contacts", got-sent)
 					}
@@ -401,7 +473,7 @@ func TestAccExport_actorNotAllowed(t *testing.T) {
 
 func TestAccExport_faultThenConverge(t *testing.T) {
 	opts := synth.Options{Count: 300, Seed: 21, InvalidFraction: 0.02}
-	f := newExportFixture(t, opts)
+	f := newEmulatorExportFixture(t, opts) // emulator only: injects failing jobs
 	all := expectedEmails(t, opts, nil)
 	edited := opts
 	edited.EditPercent = 10
@@ -424,7 +496,7 @@ func TestAccExport_faultThenConverge(t *testing.T) {
 					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("status"), knownvalue.StringExact("succeeded")),
 				},
 				Check: func(*terraform.State) error {
-					if err := f.checkMembers(all); err != nil {
+					if err := f.checkMembers(t, all); err != nil {
 						return err
 					}
 					return nil
@@ -509,11 +581,13 @@ func TestAccExport_noSecretsInPlanOrState(t *testing.T) {
 
 func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
 	opts := synth.Options{Count: 150, Seed: 8}
-	f := newExportFixture(t, opts)
+	f := newEmulatorExportFixture(t, opts) // emulator only: moves the emulator's clock past the lag and settle window
 	all := expectedEmails(t, opts, nil)
 	removeSome := func() {
 		ctx := context.Background()
 		c := f.env.Client(t)
+		// Searches show a job's contacts only after the consistency lag.
+		f.env.Clock.Advance(testAccLag)
 		found, err := c.SearchEmails(ctx, all[:5])
 		if err != nil || len(found) != 5 {
 			t.Fatalf("search: %d found, %v", len(found), err)
@@ -541,7 +615,7 @@ func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
 					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
 					plancheck.ExpectUnknownValue("sendgridaudience_export.test", tfjsonpath.New("in_sync")),
 				}},
-				Check: func(*terraform.State) error { return f.checkMembers(all) },
+				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
 			},
 			{
 				Config:           f.config(testAccAdmin, ""),
@@ -573,8 +647,10 @@ func TestAccExport_connectionOfAnotherAccountRefused(t *testing.T) {
 			ExpectError: allWordsRe("Export and connection use different SendGrid accounts", fmt.Sprintf("account %d", testAccUserID+1)),
 		}},
 	})
-	if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
-		t.Fatalf("a refused export sent %d contacts", got)
+	if f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+		if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
+			t.Fatalf("a refused export sent %d contacts", got)
+		}
 	}
 }
 
@@ -582,10 +658,12 @@ func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
 	opts := synth.Options{Count: 120, Seed: 13}
 	f := newExportFixture(t, opts)
 	other := "someone.else@example.net"
-	f.env.Emulator.SeedContact(f.env.Key, other, nil, f.listID)
 	// A member the list had before the export, which the export then updates: not its own.
 	before := expectedEmails(t, opts, nil)[0]
-	f.env.Emulator.SeedContact(f.env.Key, before, nil, f.listID)
+	if f.env.emulatorOnly(t, "contacts the export did not add, seeded on the list") {
+		f.env.Emulator.SeedContact(f.env.Key, other, nil, f.listID)
+		f.env.Emulator.SeedContact(f.env.Key, before, nil, f.listID)
+	}
 	config := f.config(testAccAdmin, `  on_destroy = "remove_from_list"`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -594,6 +672,9 @@ func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
 			{ // Removing the export from the configuration removes its contacts from the list.
 				Config: f.env.ProviderConfig(testAccAdmin) + testAccConnectionConfig("Marketing", []string{testAccAdmin}, []string{testAccContributor}, ""),
 				Check: func(*terraform.State) error {
+					if !f.env.emulatorOnly(t, "the list and the account as the emulator holds them") {
+						return f.checkMembers(t, nil) // none of the export's contacts is left on the list
+					}
 					got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
 					if want := []string{before, other}; strings.Join(got, ",") != strings.Join(want, ",") {
 						return fmt.Errorf("after destroy the list holds %d contacts; want only the 2 the export did not add", len(got))
@@ -667,8 +748,10 @@ func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
 	default:
 		t.Fatal("the profile file was not edited between plan and apply")
 	}
-	if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
-		t.Fatalf("%d contacts were sent although the segment changed after the plan", got)
+	if f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+		if got := contactsSent(f.env.Emulator.Counters()); got != 0 {
+			t.Fatalf("%d contacts were sent although the segment changed after the plan", got)
+		}
 	}
 }
 
@@ -677,7 +760,7 @@ func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
 // what it added. claim_list = true makes the list equal to the segments, and says so in the plan.
 func TestAccExport_mirrorIntoListWithMembers(t *testing.T) {
 	opts := synth.Options{Count: 200, Seed: 21}
-	f := newExportFixture(t, opts)
+	f := newEmulatorExportFixture(t, opts) // seeds members the export did not add
 	all := expectedEmails(t, opts, nil)
 	paying := expectedEmails(t, opts, func(p *synth.Profile) bool { return p.Plan != "free" })
 	isPaying := map[string]bool{}
@@ -719,7 +802,7 @@ func TestAccExport_mirrorIntoListWithMembers(t *testing.T) {
 				all = append(all, w...)
 			}
 			sort.Strings(all)
-			return f.checkMembers(slices.Compact(all))
+			return f.checkMembers(t, slices.Compact(all))
 		}
 	}
 	resource.ParallelTest(t, resource.TestCase{
@@ -728,7 +811,7 @@ func TestAccExport_mirrorIntoListWithMembers(t *testing.T) {
 			{
 				Config: mirror,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					expectChanges(int64(len(all)-2), 2, 0),
+					expectChanges(int64(len(all)), 0, 0), // a first run sends every profile and removes nothing
 				}},
 				Check: members(all, others),
 			},
@@ -771,14 +854,14 @@ func TestAccExport_switchToMirrorPlansRemovals(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectChanges(0, 0, 0),
 				}},
-				Check: func(*terraform.State) error { return f.checkMembers(all) },
+				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
 			},
 			{ // More than 20 % of what the export added leaves: allowed for this run.
 				Config: filtered("  sync_mode = \"mirror\"\n  allow_mass_removal = true"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectChanges(0, 0, int64(len(all)-len(paying))),
 				}},
-				Check: func(*terraform.State) error { return f.checkMembers(paying) },
+				Check: func(*terraform.State) error { return f.checkMembers(t, paying) },
 			},
 		},
 	})
@@ -788,7 +871,7 @@ func TestAccExport_switchToMirrorPlansRemovals(t *testing.T) {
 // not empty the list: the plan fails, nothing is removed, and allow_mass_removal lets it through.
 func TestAccExport_emptySourceRefused(t *testing.T) {
 	opts := synth.Options{Count: 40, Seed: 29}
-	f := newExportFixture(t, opts)
+	f := newEmulatorExportFixture(t, opts)
 	all := expectedEmails(t, opts, nil)
 	for i := 0; i < 3; i++ { // contacts of the account on no list of the export
 		f.env.Emulator.SeedContact(f.env.Key, fmt.Sprintf("elsewhere%d@example.org", i), nil)
@@ -812,7 +895,7 @@ func TestAccExport_emptySourceRefused(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectAccount(int64(len(all)), int64(len(all)+3)), // 3 contacts were in the account before
 				}},
-				Check: func(*terraform.State) error { return f.checkMembers(all) },
+				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
 			},
 			{
 				PreConfig:   emptySource,
@@ -821,7 +904,7 @@ func TestAccExport_emptySourceRefused(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if err := f.checkMembers(all); err != nil {
+					if err := f.checkMembers(t, all); err != nil {
 						t.Errorf("after the refused plan: %v", err)
 					}
 				},
@@ -831,7 +914,7 @@ func TestAccExport_emptySourceRefused(t *testing.T) {
 					// Removed from the list, the contacts stay in the account (and its allowance).
 					expectAccount(0, int64(len(all)+3)),
 				}},
-				Check: func(*terraform.State) error { return f.checkMembers(nil) },
+				Check: func(*terraform.State) error { return f.checkMembers(t, nil) },
 			},
 		},
 	})
@@ -842,14 +925,14 @@ func TestAccExport_emptySourceRefused(t *testing.T) {
 // key that wrote the record it removes them.
 func TestAccExport_destroyWithUnusableRecordFails(t *testing.T) {
 	opts := synth.Options{Count: 30, Seed: 31}
-	f := newExportFixture(t, opts)
+	f := newEmulatorExportFixture(t, opts)
 	all := expectedEmails(t, opts, nil)
 	rotated := f.env.AddKey(t, testAccUserID, testAccUsername, emulator.DefaultScopes())
 	cfg := f.config(testAccAdmin, `  on_destroy = "remove_from_list"`)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: cfg, Check: func(*terraform.State) error { return f.checkMembers(all) }},
+			{Config: cfg, Check: func(*terraform.State) error { return f.checkMembers(t, all) }},
 			{
 				Config:      strings.Replace(cfg, f.env.ProviderConfig(testAccAdmin), f.env.ProviderConfigWithKey(rotated, testAccAdmin), 1),
 				Destroy:     true,
@@ -857,7 +940,7 @@ func TestAccExport_destroyWithUnusableRecordFails(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if err := f.checkMembers(all); err != nil {
+					if err := f.checkMembers(t, all); err != nil {
 						t.Errorf("after the refused destroy: %v", err)
 					}
 				},
@@ -865,7 +948,7 @@ func TestAccExport_destroyWithUnusableRecordFails(t *testing.T) {
 				Destroy: true,
 				Check: func(*terraform.State) error {
 					f.env.Emulator.FlushJobs()
-					return f.checkMembers(nil)
+					return f.checkMembers(t, nil)
 				},
 			},
 		},
@@ -876,7 +959,7 @@ func TestAccExport_destroyWithUnusableRecordFails(t *testing.T) {
 // profile_cap: each fits alone, together they do not; the error names both and nothing is sent.
 func TestAccExport_capSharedByExports(t *testing.T) {
 	opts := synth.Options{Count: 60, Seed: 37}
-	f := newExportFixture(t, opts)
+	f := newEmulatorExportFixture(t, opts)
 	second := f.env.Emulator.SeedList(f.env.Key, "Promotions")
 	otherPath := filepath.Join(t.TempDir(), "prospects.csv")
 	writeProfiles(t, otherPath, synth.Options{Count: 60, Seed: 38})
@@ -925,7 +1008,7 @@ resource "sendgridaudience_export" "second" {
 // no contact and does not read the list back.
 func TestAccExport_keyRotationWithRecordKey(t *testing.T) {
 	opts := synth.Options{Count: 80, Seed: 41}
-	f := newExportFixture(t, opts)
+	f := newEmulatorExportFixture(t, opts)
 	all := expectedEmails(t, opts, nil)
 	rotated := f.env.AddKey(t, testAccUserID, testAccUsername, emulator.DefaultScopes())
 	withRecordKey := func(cfg string) string {
@@ -938,7 +1021,7 @@ func TestAccExport_keyRotationWithRecordKey(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: func(*terraform.State) error {
 				before = f.env.Emulator.Counters()
-				return f.checkMembers(all)
+				return f.checkMembers(t, all)
 			}},
 			{
 				Config: strings.Replace(cfg, f.env.ProviderConfig(testAccAdmin), withRecordKey(f.env.ProviderConfigWithKey(rotated, testAccAdmin)), 1),
@@ -950,7 +1033,7 @@ func TestAccExport_keyRotationWithRecordKey(t *testing.T) {
 					if n := after.Requests["POST /v3/marketing/contacts/exports"] - before.Requests["POST /v3/marketing/contacts/exports"]; n != 0 {
 						return fmt.Errorf("after the key rotation the list was read %d times, want none", n)
 					}
-					return f.checkMembers(all)
+					return f.checkMembers(t, all)
 				},
 			},
 		},

@@ -148,6 +148,9 @@ func compileFilter(spec Spec, cols []profile.Column) (*filter, error) {
 	if iss.Err() != nil {
 		return nil, issuesError(spec, iss, cols)
 	}
+	if err := checkMapComparisons(spec, ast, cols, act.mapName); err != nil {
+		return nil, err
+	}
 	out := ast.OutputType()
 	if !out.IsExactType(cel.BoolType) && !out.IsExactType(cel.NullableType(cel.BoolType)) && !out.IsExactType(cel.DynType) {
 		return nil, &Error{Segment: spec.Name, Attribute: "filter",

@@ -19,6 +19,10 @@ type Summary struct {
 	Scanned     int64            // profiles the source holds (read to count)
 	Columns     []profile.Column // the source's columns and types
 	Fingerprint string           // keyed fingerprint of the selected profiles; "" without a key
+	// Invalid counts the rows with a value that does not fit its column's type (counted in
+	// Count: see Segment.ScanAll); FirstInvalid describes the first (position, column, masked value).
+	Invalid      int64
+	FirstInvalid string
 }
 
 // Preview opens the segment, reads it once and returns its summary. With a key (for example
@@ -39,6 +43,11 @@ func Preview(ctx context.Context, spec Spec, key []byte) (Summary, error) {
 		if selected {
 			sum.Count++
 			fp.Add(r)
+		}
+		if len(r.Invalid) > 0 {
+			if sum.Invalid++; sum.Invalid == 1 {
+				sum.FirstInvalid = DescribeInvalid(r.Pos, r.Invalid[0])
+			}
 		}
 		return nil
 	})

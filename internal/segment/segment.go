@@ -43,6 +43,14 @@
 // message passes through privacy.Scrub with the row's values. Lists of columns in messages
 // stop after 20 columns ("and N more").
 //
+// # Values that do not fit their column
+//
+// A row holding a value that does not fit its column's type (profile.Row.Invalid: a "yes" in a
+// JSON Lines column of booleans, "forty" in a CSV "age:int" column) is not filtered: the filter
+// cannot tell what the value means, so Scan and ScanAll hand the row on as selected, with
+// Row.Invalid set, and an export reports it as an invalid profile (skipped or failing, as its
+// invalid_profiles says) with its position, column and masked value. The column keeps its type.
+//
 // # NULL
 //
 // A NULL (or missing) value is CEL's null. `col == null` tests for it. Using a NULL value in
@@ -303,7 +311,7 @@ func (s *Segment) scan(ctx context.Context, fn func(*profile.Row, bool) error) e
 				Hint: "select fewer rows where the data lives (a query's WHERE or LIMIT), or split the source into several segments; a query that never ends (a recursive WITH without a bound) also stops here"}
 		}
 		sel := true
-		if s.flt != nil {
+		if s.flt != nil && len(r.Invalid) == 0 {
 			var ferr error
 			if sel, ferr = s.flt.eval(ctx, r); ferr != nil {
 				return ferr
@@ -327,6 +335,16 @@ func (s *Segment) scan(ctx context.Context, fn func(*profile.Row, bool) error) e
 		return sourceError(s.spec, err)
 	}
 	return err
+}
+
+// DescribeInvalid says where an invalid value is and what is wrong with it, without the value:
+// `customers.jsonl line 3, column "opt-in": the value is a string, but the column is bool
+// (y*** (3 chars))`.
+func DescribeInvalid(pos profile.Pos, iv profile.InvalidValue) string {
+	if iv.Line > 0 {
+		pos.Line = iv.Line
+	}
+	return fmt.Sprintf("%s, column %q: %s (%s)", pos.String(), iv.Name, iv.Msg, iv.Masked)
 }
 
 // Close closes the source.

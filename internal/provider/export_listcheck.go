@@ -1,0 +1,102 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// How apply keeps to what the plan showed when the list changes in between.
+//
+// Terraform plans each changed resource again when it applies, and refuses the apply with
+// "Provider produced inconsistent final plan" when a value the plan showed (changes.to_remove)
+// comes out differently. That second planning sees the configuration and the prior state saved
+// with the plan, not the values the plan showed. So the refresh that precedes a plan records, in
+// the export's private state, the list's contact count it read (privateObserved); the plan is
+// computed from the list as it is then. Planning again in a walk of Terraform without that
+// refresh (the apply of a plan, or a plan with -refresh=false) compares the list's count with the
+// recorded one when the export is to change and, when they differ, fails with an error that says
+// the list changed since the plan, before anything is sent. (An export with nothing to change is
+// not planned again at apply.) A run clears the record, and the next refresh records it again.
+//
+// Only mirror mode plans from the list (its count, and its members when they are read); upsert
+// plans from the segments and the snapshot alone, so it is not checked. SendGrid's count lags
+// its jobs by minutes: within the settle window after a run an incremental mirror plan does not
+// depend on the count, so it is not checked either; a full run (run_trigger, drift, a new key)
+// reads the members and is checked, so it may be refused while the count catches up, and
+// planning again then shows what applying does.
+const privateObserved = "observed"
+
+// listObservation is what the refresh saw of the export's list.
+type listObservation struct {
+	Contacts int64 `json:"contacts"`
+}
+
+// refreshedExports is the set of exports refreshed in one walk of Terraform (one Configure).
+type refreshedExports struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func newRefreshedExports() *refreshedExports { return &refreshedExports{ids: map[string]bool{}} }
+
+func (s *refreshedExports) add(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ids[id] = true
+}
+
+func (s *refreshedExports) has(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[id]
+}
+
+// recordObservation stores what Read saw of the list, and that this walk refreshed the export.
+func (r *exportResource) recordObservation(ctx context.Context, id string, contacts int64, priv privateSetter, diags *diag.Diagnostics) {
+	raw, _ := json.Marshal(listObservation{Contacts: contacts})
+	diags.Append(priv.SetKey(ctx, privateObserved, raw)...)
+	if r.data.refreshed != nil {
+		r.data.refreshed.add(id)
+	}
+}
+
+// checkListUnchanged reports false, with an error on list_id, when a mirror export was not
+// refreshed in this walk and its list's count differs from the one the last refresh recorded.
+func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *exportModel, priv privateGetter, diags *diag.Diagnostics) bool {
+	if plan.SyncMode.ValueString() != syncMirror || r.data.refreshed == nil || r.data.refreshed.has(state.ID.ValueString()) {
+		return true
+	}
+	if !fullRun(state, plan) && r.newEngine(ctx).Settling(lastRunFinished(state)) {
+		// Within the settle window after a run the count is SendGrid's lagging view, and an
+		// incremental plan does not depend on it (a lower count is not taken for drift yet).
+		return true
+	}
+	raw, d := priv.GetKey(ctx, privateObserved)
+	diags.Append(d...)
+	var seen listObservation
+	if len(raw) == 0 || json.Unmarshal(raw, &seen) != nil {
+		return true
+	}
+	listID := state.ListID.ValueString()
+	now, err := r.data.client.ListContactCount(ctx, listID)
+	if err != nil {
+		addAPIError(diags, "Cannot read the export's list from SendGrid", err)
+		return false
+	}
+	if now == seen.Contacts {
+		return true
+	}
+	tflog.Info(ctx, "list changed since the plan's refresh", map[string]any{"list_contacts": now, "at_refresh": seen.Contacts})
+	diags.AddAttributeError(path.Root("list_id"), "The list changed since the plan",
+		fmt.Sprintf("List %s held %d contacts when Terraform last read it (the refresh before the plan) and holds %d now: it "+
+			"changed since the plan was made, so the changes the plan showed no longer describe what applying would do. "+
+			"Nothing was sent. Run terraform plan again (with refresh, the default) and review the new changes.",
+			listID, seen.Contacts, now))
+	return false
+}
