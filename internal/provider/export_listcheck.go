@@ -20,21 +20,41 @@ import (
 // the export's private state, the list's contact count it read (privateObserved); the plan is
 // computed from the list as it is then. Planning again in a walk of Terraform without that
 // refresh (the apply of a plan, or a plan with -refresh=false) compares the list's count with the
-// recorded one when the export is to change and, when they differ, fails with an error that says
-// the list changed since the plan, before anything is sent. (An export with nothing to change is
+// recorded one when the export is to change and, when they differ and the plan would make another
+// use of the count (countUse: SendGrid's count lags its jobs by minutes, and a count catching up
+// changes nothing when it leads to the same plan), fails with an error that says the list
+// changed since the plan, before anything is sent. (An export with nothing to change is
 // not planned again at apply.) A run clears the record, and the next refresh records it again.
 //
 // Only mirror mode plans from the list (its count, and its members when they are read); upsert
-// plans from the segments and the snapshot alone, so it is not checked. SendGrid's count lags
-// its jobs by minutes: within the settle window after a run an incremental mirror plan does not
-// depend on the count, so it is not checked either; a full run (run_trigger, drift, a new key)
-// reads the members and is checked, so it may be refused while the count catches up, and
-// planning again then shows what applying does.
+// plans from the segments and the snapshot alone, so it is not checked.
 const privateObserved = "observed"
 
-// listObservation is what the refresh saw of the export's list.
+// listObservation is what the refresh saw of the export's list: its count, and what a mirror
+// plan makes of that count then (countUse).
 type listObservation struct {
-	Contacts int64 `json:"contacts"`
+	Contacts int64  `json:"contacts"`
+	Use      string `json:"use,omitempty"`
+}
+
+// countUse is what a mirror plan makes of the list's count, the only thing of the list an
+// incremental plan reads: "drift" (fewer contacts than the export left, outside the settle
+// window: the list's members are read), "more" (more than it left, for an export that claims
+// the list: the members are read), or "none". Plans that make the same use of the count
+// compute the same changes.
+func (r *exportResource) countUse(ctx context.Context, state *exportModel, priv privateGetter, count int64) string {
+	raw, _ := priv.GetKey(ctx, privateList)
+	var mark listMark
+	if len(raw) == 0 || json.Unmarshal(raw, &mark) != nil {
+		return "unknown"
+	}
+	switch {
+	case count < mark.Members && !r.newEngine(ctx).Settling(lastRunFinished(state)):
+		return "drift"
+	case count > mark.Members && state.ClaimList.ValueBool():
+		return "more"
+	}
+	return "none"
 }
 
 // refreshedExports is the set of exports refreshed in one walk of Terraform (one Configure).
@@ -58,9 +78,11 @@ func (s *refreshedExports) has(id string) bool {
 }
 
 // recordObservation stores what Read saw of the list, and that this walk refreshed the export.
-func (r *exportResource) recordObservation(ctx context.Context, id string, contacts int64, priv privateSetter, diags *diag.Diagnostics) {
-	raw, _ := json.Marshal(listObservation{Contacts: contacts})
-	diags.Append(priv.SetKey(ctx, privateObserved, raw)...)
+func (r *exportResource) recordObservation(ctx context.Context, state *exportModel, contacts int64, priv privateGetter,
+	out privateSetter, diags *diag.Diagnostics) {
+	id := state.ID.ValueString()
+	raw, _ := json.Marshal(listObservation{Contacts: contacts, Use: r.countUse(ctx, state, priv, contacts)})
+	diags.Append(out.SetKey(ctx, privateObserved, raw)...)
 	if r.data.refreshed != nil {
 		r.data.refreshed.add(id)
 	}
@@ -70,11 +92,6 @@ func (r *exportResource) recordObservation(ctx context.Context, id string, conta
 // refreshed in this walk and its list's count differs from the one the last refresh recorded.
 func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *exportModel, priv privateGetter, diags *diag.Diagnostics) bool {
 	if plan.SyncMode.ValueString() != syncMirror || r.data.refreshed == nil || r.data.refreshed.has(state.ID.ValueString()) {
-		return true
-	}
-	if !fullRun(state, plan) && r.newEngine(ctx).Settling(lastRunFinished(state)) {
-		// Within the settle window after a run the count is SendGrid's lagging view, and an
-		// incremental plan does not depend on it (a lower count is not taken for drift yet).
 		return true
 	}
 	raw, d := priv.GetKey(ctx, privateObserved)
@@ -89,8 +106,8 @@ func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *ex
 		addAPIError(diags, "Cannot read the export's list from SendGrid", err)
 		return false
 	}
-	if now == seen.Contacts {
-		return true
+	if now == seen.Contacts || (seen.Use != "" && seen.Use == r.countUse(ctx, state, priv, now)) {
+		return true // the plan made of the count then is the plan made of it now
 	}
 	tflog.Info(ctx, "list changed since the plan's refresh", map[string]any{"list_contacts": now, "at_refresh": seen.Contacts})
 	diags.AddAttributeError(path.Root("list_id"), "The list changed since the plan",

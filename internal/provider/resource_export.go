@@ -415,7 +415,7 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
 		return
 	default:
-		r.recordObservation(ctx, state.ID.ValueString(), count, resp.Private, &resp.Diagnostics)
+		r.recordObservation(ctx, &state, count, req.Private, resp.Private, &resp.Diagnostics)
 		raw, d := req.Private.GetKey(ctx, privateList)
 		resp.Diagnostics.Append(d...)
 		var mark listMark
