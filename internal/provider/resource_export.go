@@ -227,6 +227,18 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return // the plan would change the export, and the list changed since the refresh
 	}
 
+	setPlanned(&plan, engPlan)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	tflog.Info(ctx, "export planned", map[string]any{
+		"to_add": engPlan.ToAdd, "to_update": engPlan.ToUpdate, "to_remove": engPlan.ToRemove,
+		"unchanged": engPlan.Unchanged, "invalid": invalidTotal(engPlan.Invalid), "method": engPlan.Method,
+		"requests": engPlan.Requests, "full_run": full,
+	})
+}
+
+// setPlanned shows the engine's plan in the export's planned values; the run's outcome is known
+// after apply.
+func setPlanned(plan *exportModel, engPlan *export.Plan) {
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	plan.ProfileCount = types.Int64Value(engPlan.Profiles)
 	plan.SegmentFingerprint = types.StringValue(engPlan.Fingerprint)
@@ -234,12 +246,6 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	plan.Validation = validationValue(engPlan)
 	plan.InSync = types.BoolUnknown()
 	plan.LastRun = types.ObjectUnknown(lastRunAttrTypes)
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-	tflog.Info(ctx, "export planned", map[string]any{
-		"to_add": engPlan.ToAdd, "to_update": engPlan.ToUpdate, "to_remove": engPlan.ToRemove,
-		"unchanged": engPlan.Unchanged, "invalid": invalidTotal(engPlan.Invalid), "method": engPlan.Method,
-		"requests": engPlan.Requests, "full_run": full,
-	})
 }
 
 func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
