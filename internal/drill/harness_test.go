@@ -402,8 +402,8 @@ func (w *workspace) mustRun(codes []int, args ...string) result {
 }
 
 // plan runs plan -detailed-exitcode: 0 no changes, 1 error, 2 changes.
-func (w *workspace) plan(extra ...string) result {
-	return w.run(append([]string{"plan", "-input=false", "-no-color", "-detailed-exitcode"}, extra...)...)
+func (w *workspace) plan() result {
+	return w.run("plan", "-input=false", "-no-color", "-detailed-exitcode")
 }
 
 // started is a CLI command running in the background, in its own process group.

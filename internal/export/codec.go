@@ -308,7 +308,8 @@ func appendJSONBytes(dst, v []byte) []byte {
 //	email hash   = HMAC-SHA-256(K_e, normalized email)[:8]
 //	content hash = HMAC-SHA-256(K_c, record)[:8]
 //
-// with K = privacy.DeriveKey(apiKey, privacy.PurposeSnapshot), K_e = HMAC(K, "email/v1") and
+// with K = privacy.DeriveKey(secret, privacy.PurposeSnapshot) (secret: Request.RecordKey, or the
+// API key), K_e = HMAC(K, "email/v1") and
 // K_c = HMAC(K, "content/v1" || for each slot: name, 0, type, 0). The content key depends on the
 // mapped field names and types (not on field IDs, which a pending field does not have yet), so
 // a change of mapping changes every content hash.

@@ -44,7 +44,8 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	path := v.file("p.csv", ps)
 	req := v.request(segment.Spec{Name: "p", Source: path, Filter: `country != "GB"`})
 	req.SyncMode = SyncMirror
-	snap := v.converge(req, 10) // CSV import (5 batches), errored rows retried by PUT
+	req.RemovalGuard.AllowMassRemoval = true // removes more than the guard's share on purpose
+	snap := v.converge(req, 10)              // CSV import (5 batches), errored rows retried by PUT
 	req.Segments[0].Filter = ""
 	req.Previous = snap
 	writeProfiles(t, path, ps[:300]) // 200 deleted (export), GB rows back in

@@ -289,6 +289,9 @@ func (d *differ) keepChanged(changed []seqLen) {
 // export did not add (only with ScopeList).
 type diffCounts struct {
 	add, update, remove, unchanged, removeNotAdded int64
+	// removable counts the contacts on the list the export may remove (mirror mode): those it
+	// put there, or every member when it claims the list.
+	removable int64
 }
 
 // count counts the changes: against the previous snapshot, or against the list when it was
@@ -313,6 +316,13 @@ func (c *changes) count(mode SyncMode) diffCounts {
 			dc.Unchanged = 0
 		}
 		n.add, n.update, n.unchanged = dc.Add, dc.Update, dc.Unchanged
+		if mode == SyncMirror {
+			for _, en := range b.prev {
+				if en.Content != 0 && en.Content != removalPending && b.removable(en.Email) {
+					n.removable++
+				}
+			}
+		}
 		return n
 	}
 	for _, en := range c.cur {
@@ -329,6 +339,9 @@ func (c *changes) count(mode SyncMode) diffCounts {
 		return n
 	}
 	for _, m := range b.members.entries {
+		if b.scope == ScopeList || !c.notAdded(m.Email) {
+			n.removable++
+		}
 		if c.leaver(m.Email) {
 			n.remove++
 			if c.notAdded(m.Email) {

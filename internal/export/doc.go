@@ -98,7 +98,8 @@
 //
 // The snapshot (package snapshot) holds, per contact on the list, an 8-byte keyed hash of the
 // email and an 8-byte keyed hash of the uploaded content, with keys derived from
-// privacy.DeriveKey(apiKey, privacy.PurposeSnapshot); a header carries the format version, a
+// privacy.DeriveKey(secret, privacy.PurposeSnapshot), the secret being Request.RecordKey when set
+// (it survives a rotated API key) and the API key otherwise; a header carries the format version, a
 // key check value, a hash of the field IDs and the list ID. About 14 bytes per contact; no
 // personal data. Comparing the exported contacts with it gives the contacts to add, to update,
 // to remove (mirror) and unchanged; an unchanged segment plans no change and uploads nothing.

@@ -119,6 +119,8 @@ type Request struct {
 	// still tells which contacts the export added and which left the segments.
 	Resend        bool
 	InvalidPolicy InvalidPolicy // default skip
+	// RemovalGuard limits the removals of a mirror run (see RemovalGuard and RemovalError).
+	RemovalGuard RemovalGuard
 	// MaxProfiles caps the distinct profiles exported (0: no cap).
 	MaxProfiles int64
 	// ConnectionCap caps the contacts the SendGrid account holds after the export (0: no cap).
@@ -126,6 +128,11 @@ type Request struct {
 	ListID        string
 	// APIKey is used only to derive the keys of the snapshot and fingerprint hashes.
 	APIKey string
+	// RecordKey, when set, is the secret the snapshot's keys are derived from instead of
+	// APIKey, so that the snapshot stays usable when the API key is rotated. Like the API key it
+	// never reaches the snapshot. Changing it makes the previous snapshot unusable
+	// (SnapshotKeyChanged), as a new API key does without it.
+	RecordKey string
 	// Previous is the snapshot of the last run (nil on the first run).
 	Previous []byte
 	// SegmentFingerprints, when given, holds for each segment (by index) the fingerprint a
@@ -171,6 +178,10 @@ type Plan struct {
 	// ToRemoveNotAdded counts, among ToRemove, members the export did not add (ScopeList only:
 	// otherwise the export removes only contacts it added).
 	ToRemoveNotAdded int64
+	// Removable counts (mirror mode) the contacts on the list the export may remove: those it
+	// put there, or every member when it claims the list. The removal guard compares ToRemove
+	// with it.
+	Removable int64
 
 	SnapshotState SnapshotState
 	// MembershipRead is true when the list's members were read from SendGrid (a contacts export):
@@ -445,10 +456,28 @@ func loadPrevious(data []byte, key []byte, listID string) (*snapshot.Snapshot, S
 	return s, SnapshotOK
 }
 
+// snapshotKey is the key of the snapshot's hashes and key check: derived from RecordKey when
+// set, else from APIKey.
+func (r *Request) snapshotKey() []byte {
+	secret := r.APIKey
+	if r.RecordKey != "" {
+		secret = r.RecordKey
+	}
+	return privacy.DeriveKey(secret, privacy.PurposeSnapshot)
+}
+
+// CheckSnapshot says whether req.Previous can be used by the export of req.ListID under the
+// request's keys (SnapshotNone when there is none).
+func CheckSnapshot(req Request) SnapshotState {
+	_, st := loadPrevious(req.Previous, req.snapshotKey(), req.ListID)
+	return st
+}
+
 // Plan reads the segments, maps and validates every profile, merges duplicates, checks the caps
 // and compares the result with the previous snapshot. Nothing is uploaded. Configuration
-// problems are ConfigErrors; a cap is a *CapError; invalid profiles under the "fail" policy are
-// an *InvalidProfilesError (the Plan is returned along with the last two).
+// problems are ConfigErrors; removals beyond the removal guard are a *RemovalError; a cap is a
+// *CapError; invalid profiles under the "fail" policy are an *InvalidProfilesError (the Plan is
+// returned along with the last three).
 //
 // The stages: read and validate the segments into the diff against the snapshot and the list,
 // which feeds the batch plan (read), count the result (summarize), count the changes (diff),
@@ -467,6 +496,9 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
 		return plan, err
 	}
 	r.diff(plan)
+	if err := r.checkRemovals(plan); err != nil {
+		return plan, err
+	}
 	if err := r.checkCaps(ctx, plan); err != nil {
 		return plan, err
 	}
@@ -476,7 +508,7 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
 
 // Apply runs the export: it computes the plan again, fails with a *FingerprintError
 // (errors.Is ErrSegmentChanged) if the content differs from expectedFingerprint (when not
-// empty), checks the caps, then uploads the changes, removes leavers (mirror), and returns the
+// empty), checks the removal guard and the caps, then uploads the changes, removes leavers (mirror), and returns the
 // run report and the new snapshot. See Result for what to store when an error is returned too.
 //
 // The stages are Plan's, with the records of the contacts to upload kept in the batch plan,
@@ -499,6 +531,9 @@ func (e *Engine) Apply(ctx context.Context, req Request, expectedFingerprint str
 		return nil, &FingerprintError{Planned: expectedFingerprint, Current: plan.Fingerprint}
 	}
 	r.diff(plan)
+	if err := r.checkRemovals(plan); err != nil {
+		return nil, err
+	}
 	if err := r.checkCaps(ctx, plan); err != nil {
 		return nil, err
 	}
@@ -546,7 +581,7 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 	}
 	r := &run{e: e, req: req, started: e.now(), prog: &progress{fn: e.Progress}}
 	r.keys = runKeys{
-		snapshot:    privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot),
+		snapshot:    req.snapshotKey(),
 		fingerprint: privacy.DeriveKey(req.APIKey, privacy.PurposeFingerprint),
 	}
 	custom, reserved, err := e.Client.Fields(ctx)
@@ -720,7 +755,7 @@ func (r *run) checkInvalid() error {
 func (r *run) diff(plan *Plan) {
 	n := r.ch.count(r.req.SyncMode)
 	plan.ToAdd, plan.ToUpdate, plan.ToRemove, plan.Unchanged = n.add, n.update, n.remove, n.unchanged
-	plan.ToRemoveNotAdded = n.removeNotAdded
+	plan.ToRemoveNotAdded, plan.Removable = n.removeNotAdded, n.removable
 	if r.base.members != nil {
 		plan.MembershipRead, plan.Drift = true, r.base.drift
 	}

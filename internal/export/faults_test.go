@@ -68,6 +68,7 @@ func TestFaultsConverge(t *testing.T) {
 				path := v.file("p.csv", ps)
 				req := v.request(segment.Spec{Name: "p", Source: path})
 				req.SyncMode = SyncMirror
+				req.RemovalGuard.AllowMassRemoval = true // removes more than the guard's share on purpose
 
 				res, err := v.apply(req)
 				if res != nil {
@@ -119,6 +120,7 @@ func TestCancelMidUpload(t *testing.T) {
 	ps := genProfiles(0, 1000)
 	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
 	req.SyncMode = SyncMirror
+	req.RemovalGuard.AllowMassRemoval = true // removes more than the guard's share on purpose
 	plan, err := v.eng.Plan(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)

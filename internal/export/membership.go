@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
-	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/wait"
 )
@@ -256,7 +255,7 @@ func (e *Engine) readExportFile(ctx context.Context, url string, h *hasher, fn f
 // settling (SendGrid shows new contacts in contacts exports minutes later), it waits for the
 // end of the settle window and reads the list again.
 func (e *Engine) ownMembers(ctx context.Context, req *Request, prev *snapshot.Snapshot) (*members, error) {
-	h := newHasher(privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot), nil)
+	h := newHasher(req.snapshotKey(), nil)
 	for {
 		m, err := e.collectMembers(ctx, req.ListID, h, keepRef)
 		if err != nil {
@@ -300,7 +299,8 @@ func missingConfirmed(req *Request, prev *snapshot.Snapshot, m *members) bool {
 // ScopeList — off the list, for destroying an export that was asked to clean up. Contacts are
 // removed from the list, never deleted; members the export did not add stay. The list's members
 // are read through a contacts export and those to remove are removed in URL-safe batches. Only
-// req.ListID, req.APIKey, req.ListScope, req.Previous and req.PreviousRunFinished are used.
+// req.ListID, req.APIKey, req.RecordKey, req.ListScope, req.Previous and req.PreviousRunFinished
+// are used.
 // A snapshot written under another API key cannot tell the export's contacts apart: that is an
 // error, and nothing is removed.
 func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
@@ -311,8 +311,7 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 		return nil, errors.New("export: RemoveAll needs the list ID and the API key")
 	}
 	rep := &Report{StartedAt: e.now(), Invalid: newInvalidReport(0)}
-	key := privacy.DeriveKey(req.APIKey, privacy.PurposeSnapshot)
-	prev, state := loadPrevious(req.Previous, key, req.ListID)
+	prev, state := loadPrevious(req.Previous, req.snapshotKey(), req.ListID)
 	switch state {
 	case SnapshotKeyChanged:
 		return nil, errors.New("the export's snapshot was written under another API key, so the contacts it added cannot be told apart from others on the list; nothing was removed (remove them in SendGrid, or destroy without removing them)")

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
@@ -89,6 +90,12 @@ func TestClaimListRemovesEveryOtherMember(t *testing.T) {
 	v.seedMembers(others)
 	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
 	req.SyncMode, req.ListScope = SyncMirror, ScopeList
+	// Claiming a list removes every member it did not add: all 14, more than the guard allows.
+	var re *RemovalError
+	if _, err := v.eng.Plan(context.Background(), req); !errors.As(err, &re) || re.Removing != 14 || re.Removable != 14 {
+		t.Fatalf("plan without the allowance: %v", err)
+	}
+	req.RemovalGuard.AllowMassRemoval = true
 	p, err := v.eng.Plan(context.Background(), req)
 	if err != nil || p.ToRemove != 14 || p.ToRemoveNotAdded != 14 {
 		t.Fatalf("plan: %v %+v", err, p)

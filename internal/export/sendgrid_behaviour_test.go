@@ -410,6 +410,7 @@ func TestLeaverNotFoundWhileSettlingIsDeferred(t *testing.T) {
 	ps := genProfiles(0, 40)
 	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
 	req.SyncMode = SyncMirror
+	req.RemovalGuard.AllowMassRemoval = true // removes more than the guard's share on purpose
 	res := v.mustApply(req)
 	// Ten profiles are deleted from the source (found through a contacts export) and five are
 	// filtered out (found by email search).

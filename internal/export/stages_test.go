@@ -133,7 +133,7 @@ func TestDifferComparesWithTheSnapshot(t *testing.T) {
 				t.Errorf("cur = %v, want %v", ch.cur, want)
 			}
 			n := ch.count(SyncMirror)
-			if n != (diffCounts{add: 1, update: 2, remove: 1, unchanged: 1}) {
+			if n != (diffCounts{add: 1, update: 2, remove: 1, unchanged: 1, removable: 3}) {
 				t.Errorf("counts = %+v", n)
 			}
 			if out.n != 3 || out.jsonBytes != 11+13+19 {

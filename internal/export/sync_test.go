@@ -279,6 +279,7 @@ func TestKeyRotation(t *testing.T) {
 	req := v.request(segment.Spec{Name: "p", Source: path})
 	req.APIKey = k1
 	req.SyncMode = SyncMirror
+	req.RemovalGuard.AllowMassRemoval = true // removes more than the guard's share on purpose
 	req.ListScope = ScopeList
 	res := v.mustApply(req)
 
@@ -440,6 +441,65 @@ func TestKeyRotationKeepsWhatItCannotTell(t *testing.T) {
 		t.Fatalf("apply after key change: %v %+v", err, res.Report)
 	}
 	v.assertMembers(emailsOf(ps))
+}
+
+// TestKeyRotationWithRecordKey: with a record key the snapshot survives a rotated API key: the
+// run after the rotation uses it (no list read), sends only the changes, removes the leavers,
+// and a destroy with the new key still tells the export's contacts apart.
+func TestKeyRotationWithRecordKey(t *testing.T) {
+	k1, k2 := "SG.key-one", "SG.key-two"
+	cfg := emulatorConfig()
+	cfg.Keys = map[string]emulator.Key{
+		k1: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
+		k2: {UserID: 7, Username: "u", Scopes: emulator.DefaultScopes()},
+	}
+	v := newTestEnv(t, cfg)
+	v.key = k1
+	v.client = v.newClient(k1)
+	v.eng.Client = v.client
+	ps := genProfiles(0, 200)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	req.APIKey, req.RecordKey, req.SyncMode = k1, "record-secret-for-tests", SyncMirror
+	res := v.mustApply(req)
+
+	ps[3].City = "Changed"
+	writeProfiles(t, path, ps[:190])
+	v.key = k2
+	v.eng.Client = v.newClient(k2)
+	req.APIKey, req.Previous = k2, res.Snapshot
+	before := v.emu.Counters()
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.SnapshotState != SnapshotOK || plan.MembershipRead || plan.ToAdd != 0 || plan.ToUpdate != 1 || plan.ToRemove != 10 {
+		t.Fatalf("plan after the rotation = %+v", plan)
+	}
+	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := v.emu.Counters()
+	if sent := after.ContactsUpserted - before.ContactsUpserted; sent != 1 {
+		t.Fatalf("after the rotation %d contacts were sent, want the 1 changed", sent)
+	}
+	v.assertMembers(emailsOf(ps[:190]))
+
+	req.Previous = res.Snapshot
+	if st := CheckSnapshot(req); st != SnapshotOK {
+		t.Fatalf("CheckSnapshot = %s", st)
+	}
+	if _, err := v.eng.RemoveAll(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	v.assertMembers(nil)
+
+	// Without the record key the same snapshot is another key's.
+	req.RecordKey = ""
+	if st := CheckSnapshot(req); st != SnapshotKeyChanged {
+		t.Fatalf("CheckSnapshot without the record key = %s", st)
+	}
 }
 
 // newTwoKeyEnv is an emulator account with two API keys; the engine uses the first.

@@ -153,6 +153,7 @@ func TestRemovalsInURLSafeBatches(t *testing.T) {
 	path := v.file("p.csv", ps)
 	req := v.request(segment.Spec{Name: "p", Source: path})
 	req.SyncMode = SyncMirror
+	req.RemovalGuard.AllowMassRemoval = true // removes more than the guard's share on purpose
 	res := v.mustApply(req)
 	writeProfiles(t, path, ps[:100])
 	req.Previous = res.Snapshot

@@ -120,6 +120,43 @@ func forbiddenDetail(err error) string {
 	return b.String()
 }
 
+// snapshotWarning says when the export's record of its contacts (the snapshot in private state)
+// cannot be used, why, and what the run does instead. readErr is readSnapshot's error.
+func snapshotWarning(req export.Request, st export.SnapshotState, readErr error, diags *diag.Diagnostics) {
+	why := snapshotProblem(st)
+	if readErr != nil {
+		why = readErr.Error()
+	}
+	if why == "" {
+		return
+	}
+	instead := "This run reads the list's members from SendGrid (one contacts export, when the list is not empty) and sends every exported profile again. " +
+		"Contacts already on the list are taken as found there, not added by this export"
+	if req.ListScope == export.ScopeList {
+		instead += "; with claim_list = true every member outside the segments is still removed in mirror mode"
+	} else {
+		instead += ": mirror mode and on_destroy = \"remove_from_list\" will not remove them later"
+	}
+	diags.AddAttributeWarning(path.Root("changes"), "The export's record of its contacts cannot be used",
+		why+". "+instead+". The apply writes a new record.")
+}
+
+// snapshotProblem says why a snapshot in state st cannot be used ("" when it can, or there is
+// none).
+func snapshotProblem(st export.SnapshotState) string {
+	switch st {
+	case export.SnapshotCorrupt:
+		return "the export's record in private state is damaged (it does not decode)"
+	case export.SnapshotKeyChanged:
+		return "the export's record was written under another key (the API key was rotated, or the provider's api_key or " +
+			"record_key changed): its hashes are keyed with the API key, or with record_key when set, so this key cannot read " +
+			"them. Set record_key in the provider configuration, and keep it, so that rotating the API key no longer costs a full run"
+	case export.SnapshotOtherList:
+		return "the export's record was written for another list"
+	}
+	return ""
+}
+
 // planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
 // will be skipped (masked), and segments that select nobody.
 func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {

@@ -26,6 +26,8 @@ const (
 	envAPIKey = "SENDGRID_API_KEY"
 	envAPIURL = endpoint.EnvAPIURL
 	envActor  = "SENDGRIDAUDIENCE_ACTOR"
+	// envRecordKey supplies record_key.
+	envRecordKey = "SENDGRIDAUDIENCE_RECORD_KEY"
 )
 
 var (
@@ -56,6 +58,7 @@ type providerModel struct {
 	Actor  types.String `tfsdk:"actor"`
 
 	DatabasePassword types.String `tfsdk:"database_password"`
+	RecordKey        types.String `tfsdk:"record_key"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -70,6 +73,11 @@ type providerData struct {
 	now func() time.Time
 	// consentVersion is the version of the consent text connections agree to.
 	consentVersion string
+	// recordKey keys the exports' snapshots instead of apiKey when set (export.Request.RecordKey).
+	// Never stored or logged.
+	recordKey string
+	// plans collects the exports' planned additions per connection (shared profile_cap check).
+	plans *planRegistry
 	// databasePassword is the PostgreSQL password for postgres:// segment sources, when set in
 	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass apply. Never stored or logged.
 	databasePassword string
@@ -121,6 +129,14 @@ func (p *sendgridAudienceProvider) Schema(_ context.Context, _ provider.SchemaRe
 				Optional:  true,
 				Sensitive: true,
 			},
+			"record_key": schema.StringAttribute{
+				MarkdownDescription: "A secret the exports' records of what they sent (keyed hashes in private state) are keyed with, " +
+					"instead of the API key, so that rotating the API key costs no full run. May also come from `" + envRecordKey + "`. " +
+					"Keep it as secret as the API key, and keep it when the API key is rotated; changing it (or setting it for the first " +
+					"time) makes each export's next run a full run. See the privacy guide.",
+				Optional:  true,
+				Sensitive: true,
+			},
 			"actor": schema.StringAttribute{
 				MarkdownDescription: "Who runs Terraform, matched against a connection's `administrators` and `contributors`. " +
 					"May also come from `" + envActor + "`. Creating or changing a connection needs an administrator; running an export needs an administrator or a contributor.",
@@ -155,7 +171,7 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	for name, v := range map[string]types.String{"api_key": cfg.APIKey, "api_url": cfg.APIURL, "region": cfg.Region, "actor": cfg.Actor, "database_password": cfg.DatabasePassword} {
+	for name, v := range map[string]types.String{"api_key": cfg.APIKey, "api_url": cfg.APIURL, "region": cfg.Region, "actor": cfg.Actor, "database_password": cfg.DatabasePassword, "record_key": cfg.RecordKey} {
 		if v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
 				"The provider's "+name+" depends on a value known only after apply. Set it from a variable or an environment variable instead.")
@@ -186,6 +202,8 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		consentVersion: p.consentVersion,
 
 		databasePassword: cfg.DatabasePassword.ValueString(),
+		recordKey:        settingOrEnv(cfg.RecordKey, envRecordKey),
+		plans:            newPlanRegistry(),
 		exportNames:      newExportNames(),
 		refreshed:        newRefreshedExports(),
 	}

@@ -195,17 +195,23 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	full := fullRun(state, &plan)
+	var snapErr error
 	if state != nil {
-		in.req.Previous = r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
+		in.req.Previous, snapErr = r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
 	in.req.Resend = full
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
 	if engPlan != nil {
+		snapshotWarning(in.req, engPlan.SnapshotState, snapErr, &resp.Diagnostics)
 		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
 	}
 	if err != nil {
 		addEngineError(&resp.Diagnostics, err)
+		return
+	}
+	r.checkSharedCap(in, exportID(plan.ListID.ValueString(), plan.Name.ValueString()), engPlan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 
@@ -221,6 +227,18 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return // the plan would change the export, and the list changed since the refresh
 	}
 
+	setPlanned(&plan, engPlan)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	tflog.Info(ctx, "export planned", map[string]any{
+		"to_add": engPlan.ToAdd, "to_update": engPlan.ToUpdate, "to_remove": engPlan.ToRemove,
+		"unchanged": engPlan.Unchanged, "invalid": invalidTotal(engPlan.Invalid), "method": engPlan.Method,
+		"requests": engPlan.Requests, "full_run": full,
+	})
+}
+
+// setPlanned shows the engine's plan in the export's planned values; the run's outcome is known
+// after apply.
+func setPlanned(plan *exportModel, engPlan *export.Plan) {
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	plan.ProfileCount = types.Int64Value(engPlan.Profiles)
 	plan.SegmentFingerprint = types.StringValue(engPlan.Fingerprint)
@@ -228,12 +246,6 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	plan.Validation = validationValue(engPlan)
 	plan.InSync = types.BoolUnknown()
 	plan.LastRun = types.ObjectUnknown(lastRunAttrTypes)
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-	tflog.Info(ctx, "export planned", map[string]any{
-		"to_add": engPlan.ToAdd, "to_update": engPlan.ToUpdate, "to_remove": engPlan.ToRemove,
-		"unchanged": engPlan.Unchanged, "invalid": invalidTotal(engPlan.Invalid), "method": engPlan.Method,
-		"requests": engPlan.Requests, "full_run": full,
-	})
 }
 
 func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -255,6 +267,20 @@ func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPla
 	}
 	if state.OnDestroy.ValueString() != destroyRemove {
 		return
+	}
+	if r.data != nil && r.data.apiKey != "" {
+		snap, err := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
+		st := export.CheckSnapshot(export.Request{Previous: snap, APIKey: r.data.apiKey, RecordKey: r.data.recordKey,
+			ListID: state.ListID.ValueString()})
+		if why := snapshotProblem(st); err == nil && why != "" {
+			err = errors.New(why)
+		}
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("on_destroy"), "Cannot tell which contacts this export added",
+				err.Error()+fmt.Sprintf(", so destroying with on_destroy = %q cannot remove them and would leave them on the list. "+
+					"Set on_destroy = \"keep\" (apply, then destroy), or run terraform state rm on the export, and remove its contacts in SendGrid.", destroyRemove))
+			return
+		}
 	}
 	resp.Diagnostics.AddWarning("Destroying this export removes its contacts from the list",
 		fmt.Sprintf("on_destroy = %q: the contacts this export put on list %s will be removed from it (they stay in SendGrid).",
@@ -315,7 +341,8 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		return
 	}
 	if state != nil && priv != nil {
-		in.req.Previous = r.readSnapshot(ctx, priv, diags)
+		// An unreadable snapshot is run without, as the plan said (snapshotWarning).
+		in.req.Previous, _ = r.readSnapshot(ctx, priv, diags)
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
 	in.req.Resend = fullRun(state, plan)
@@ -324,6 +351,8 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		expected = plan.SegmentFingerprint.ValueString()
 	}
 	res, err := r.newEngine(ctx).Apply(ctx, in.req, expected)
+	// What the run sent is in the account's count now (shared profile_cap check).
+	r.data.plans.forget(in.conn.ID, exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if res == nil {
 		if err != nil {
 			addEngineError(diags, err)
@@ -426,15 +455,26 @@ func (r *exportResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	snap := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
-	rep, err := r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey,
-		ListScope: listScope(&state), Previous: snap, PreviousRunFinished: lastRunFinished(&state)})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot remove the export's contacts from the list",
-			err.Error()+"\nThe export stays in state; fix the cause and destroy again, or set on_destroy = \"keep\".")
-		return
+	r.removeFromList(ctx, &state, req.Private, &resp.Diagnostics)
+}
+
+// removeFromList removes the contacts the export added from its list (on_destroy =
+// "remove_from_list"). A snapshot that cannot be read or used fails the destroy: without it the
+// export's contacts cannot be told apart, and removing nothing silently would leave them.
+func (r *exportResource) removeFromList(ctx context.Context, state *exportModel, priv privateGetter, diags *diag.Diagnostics) {
+	snap, err := r.readSnapshot(ctx, priv, diags)
+	if err == nil {
+		var rep *export.Report
+		rep, err = r.newEngine(ctx).RemoveAll(ctx, export.Request{ListID: state.ListID.ValueString(), APIKey: r.data.apiKey,
+			RecordKey: r.data.recordKey, ListScope: listScope(state), Previous: snap, PreviousRunFinished: lastRunFinished(state)})
+		if err == nil {
+			tflog.Info(ctx, "export removed its contacts from the list", map[string]any{"removed": rep.Removed})
+			return
+		}
 	}
-	tflog.Info(ctx, "export removed its contacts from the list", map[string]any{"removed": rep.Removed})
+	diags.AddError("Cannot remove the export's contacts from the list",
+		err.Error()+"\nNothing was removed and the export stays in state. Fix the cause and destroy again; or set "+
+			"on_destroy = \"keep\" (apply, then destroy), or run terraform state rm on the export, and remove its contacts in SendGrid.")
 }
 
 // ImportState takes "<list_id>/<name>". The first apply after an import is a full run: without
@@ -458,21 +498,27 @@ func (r *exportResource) ImportState(ctx context.Context, req resource.ImportSta
 
 func exportID(listID, name string) string { return listID + "/" + name }
 
-func (r *exportResource) readSnapshot(ctx context.Context, priv privateGetter, diags *diag.Diagnostics) []byte {
+// errSnapshotUnreadable is returned by readSnapshot when private state holds a snapshot that is
+// not the base64 JSON string the provider writes (edited or damaged state).
+var errSnapshotUnreadable = errors.New("the export's record in private state is not readable (it is not the base64 text the provider writes)")
+
+// readSnapshot returns the snapshot in private state: nil when there is none, and
+// errSnapshotUnreadable when there is one that cannot be decoded.
+func (r *exportResource) readSnapshot(ctx context.Context, priv privateGetter, diags *diag.Diagnostics) ([]byte, error) {
 	raw, d := priv.GetKey(ctx, privateSnapshot)
 	diags.Append(d...)
 	if len(raw) == 0 {
-		return nil
+		return nil, nil
 	}
 	var enc string
 	if err := json.Unmarshal(raw, &enc); err != nil {
-		return nil
+		return nil, errSnapshotUnreadable
 	}
 	b, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil {
-		return nil // an unreadable snapshot means a full run, which the engine reports
+		return nil, errSnapshotUnreadable
 	}
-	return b
+	return b, nil
 }
 
 func writeSnapshot(ctx context.Context, priv privateSetter, snap []byte) diag.Diagnostics {
@@ -486,6 +532,7 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 		cfgs export.ConfigErrors
 		cfg  *export.ConfigError
 		capE *export.CapError
+		remE *export.RemovalError
 		inv  *export.InvalidProfilesError
 		fpE  *export.FingerprintError
 		sce  *export.SegmentChangedError
@@ -502,6 +549,8 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 		addConfigError(diags, cfg)
 	case errors.As(err, &capE):
 		addCapError(diags, capE)
+	case errors.As(err, &remE):
+		addRemovalError(diags, remE)
 	case errors.As(err, &inv):
 		diags.AddAttributeError(path.Root("invalid_profiles"),
 			fmt.Sprintf("%d invalid profiles (invalid_profiles = \"fail\")", inv.Invalid.Total),
@@ -536,6 +585,23 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 	default:
 		diags.AddError("Export failed", err.Error())
 	}
+}
+
+// addRemovalError reports a run stopped by the removal guard, with how to allow it.
+func addRemovalError(diags *diag.Diagnostics, e *export.RemovalError) {
+	if e.Empty {
+		diags.AddAttributeError(path.Root("segments"), "The segments select no profile: the export would empty the list",
+			fmt.Sprintf("In mirror mode this run would remove all %d contacts this export may remove from the list, because the segments "+
+				"select no profile (an empty or header-only source, a filter that matches nobody). Nothing was sent or removed. "+
+				"Check the sources; if the list really must be emptied, set allow_mass_removal = true on this export for this run "+
+				"and remove it after the apply.", e.Removing))
+		return
+	}
+	diags.AddAttributeError(path.Root("max_removal_percent"), "The export would remove too many contacts from the list",
+		fmt.Sprintf("In mirror mode this run would remove %d of the %d contacts this export may remove from the list (%.1f %%), more "+
+			"than max_removal_percent allows (%d %%). Nothing was sent or removed. Check the sources and filters; if these contacts "+
+			"really left the segments, allow it for this run with allow_mass_removal = true (or a higher max_removal_percent) and "+
+			"remove the allowance after the apply.", e.Removing, e.Removable, e.Percent(), e.MaxPercent))
 }
 
 // addCapError reports a profile cap on the attribute that sets it, with what to do.

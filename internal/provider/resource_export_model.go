@@ -49,10 +49,12 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 	req.ConnectionCap = ref.ProfileCap
 	req.SyncMode = export.SyncMode(m.SyncMode.ValueString())
 	req.ListScope = listScope(m)
+	req.RemovalGuard = export.RemovalGuard{MaxPercent: m.MaxRemovalPercent.ValueInt64(), AllowMassRemoval: m.AllowMassRemoval.ValueBool()}
 	req.InvalidPolicy = export.InvalidPolicy(m.InvalidProfiles.ValueString())
 	password := ""
 	if r.data != nil {
 		req.APIKey = r.data.apiKey
+		req.RecordKey = r.data.recordKey
 		password = r.data.databasePassword
 	}
 	segsKnown := addSegments(ctx, m.Segments, password, req, diags)
@@ -151,6 +153,7 @@ func sameSettings(state, plan *exportModel) bool {
 	return state.Name.Equal(plan.Name) && state.ListID.Equal(plan.ListID) && state.Segments.Equal(plan.Segments) &&
 		state.DataMatching.Equal(plan.DataMatching) && state.ManagedCustomFields.Equal(plan.ManagedCustomFields) &&
 		state.MaxProfiles.Equal(plan.MaxProfiles) && state.SyncMode.Equal(plan.SyncMode) && state.ClaimList.Equal(plan.ClaimList) &&
+		state.MaxRemovalPercent.Equal(plan.MaxRemovalPercent) && state.AllowMassRemoval.Equal(plan.AllowMassRemoval) &&
 		state.InvalidProfiles.Equal(plan.InvalidProfiles) && state.RunTrigger.Equal(plan.RunTrigger) &&
 		state.OnDestroy.Equal(plan.OnDestroy) && state.Connection.Equal(plan.Connection)
 }
@@ -191,6 +194,9 @@ func changesValue(p *export.Plan) types.Object {
 		"to_update": types.Int64Value(p.ToUpdate),
 		"to_remove": types.Int64Value(p.ToRemove),
 		"unchanged": types.Int64Value(p.Unchanged),
+
+		"new_in_account":         types.Int64Value(p.ProjectedContacts - p.AccountContacts),
+		"account_contacts_after": types.Int64Value(p.ProjectedContacts),
 	})
 }
 

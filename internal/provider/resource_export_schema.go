@@ -34,6 +34,8 @@ type exportModel struct {
 	MaxProfiles         types.Int64    `tfsdk:"max_profiles"`
 	SyncMode            types.String   `tfsdk:"sync_mode"`
 	ClaimList           types.Bool     `tfsdk:"claim_list"`
+	MaxRemovalPercent   types.Int64    `tfsdk:"max_removal_percent"`
+	AllowMassRemoval    types.Bool     `tfsdk:"allow_mass_removal"`
 	InvalidProfiles     types.String   `tfsdk:"invalid_profiles"`
 	RunTrigger          types.String   `tfsdk:"run_trigger"`
 	OnDestroy           types.String   `tfsdk:"on_destroy"`
@@ -111,6 +113,9 @@ var changesAttrTypes = map[string]attr.Type{
 	"to_update": types.Int64Type,
 	"to_remove": types.Int64Type,
 	"unchanged": types.Int64Type,
+	// The SendGrid account: contacts the run adds to it, and its total after the run.
+	"new_in_account":         types.Int64Type,
+	"account_contacts_after": types.Int64Type,
 }
 
 var validationAttrTypes = map[string]attr.Type{
@@ -275,6 +280,21 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"plan warns how many of those the export did not add.",
 				Optional: true,
 			},
+			"max_removal_percent": schema.Int64Attribute{
+				MarkdownDescription: "Removal guard of `mirror` mode: the largest share, in percent, of the contacts the export may " +
+					"remove from the list (those it added, or every member with `claim_list = true`) that one run may remove. A run " +
+					"removing more fails at plan time, before anything is sent, unless it removes fewer than 10 contacts. Unset: " +
+					"`20`; `100` turns the share limit off (an empty selection is still refused).",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(1, 100)},
+			},
+			"allow_mass_removal": schema.BoolAttribute{
+				MarkdownDescription: "Lets `mirror` runs remove any number of contacts, even when the segments select no profile at " +
+					"all. Without it such a run fails at plan time (an empty source is more often a failed upstream job than an " +
+					"audience that emptied). Set it for the one run that should remove them, and remove it again after the apply, " +
+					"so the allowance shows in review.",
+				Optional: true,
+			},
 			"invalid_profiles": schema.StringAttribute{
 				MarkdownDescription: "What to do with profiles whose values SendGrid would reject: `skip` (default) leaves them out " +
 					"and reports them in `validation`; `fail` fails the plan.",
@@ -315,6 +335,11 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"to_update": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts on the list whose mapped values changed."},
 					"to_remove": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts that left the segments and leave the list (`mirror` only)."},
 					"unchanged": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts already up to date; nothing is sent for them."},
+					"new_in_account": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts the run adds to the SendGrid " +
+						"account (at most: a profile already in the account on another list counts as new). They count toward the " +
+						"account's contact allowance even if they are removed from the list later. Null in states written before it existed."},
+					"account_contacts_after": schema.Int64Attribute{Computed: true, MarkdownDescription: "The account's contacts after the " +
+						"run (at most), as checked against the connection's `profile_cap`. Null in states written before it existed."},
 				},
 			},
 			"validation": schema.SingleNestedAttribute{

@@ -186,6 +186,15 @@ func expectChanges(add, update, remove int64) plancheck.PlanCheck {
 	return plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("changes"), knownvalue.ObjectExact(map[string]knownvalue.Check{
 		"to_add": knownvalue.Int64Exact(add), "to_update": knownvalue.Int64Exact(update),
 		"to_remove": knownvalue.Int64Exact(remove), "unchanged": knownvalue.NotNull(),
+		"new_in_account": knownvalue.NotNull(), "account_contacts_after": knownvalue.NotNull(),
+	}))
+}
+
+// expectAccount checks the planned contacts the run adds to the SendGrid account, and the
+// account's total after it.
+func expectAccount(added, after int64) plancheck.PlanCheck {
+	return plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("changes"), knownvalue.ObjectPartial(map[string]knownvalue.Check{
+		"new_in_account": knownvalue.Int64Exact(added), "account_contacts_after": knownvalue.Int64Exact(after),
 	}))
 }
 
@@ -310,16 +319,46 @@ func TestAccExport_mirrorRemovesLeavers(t *testing.T) {
 	if len(paying) == len(all) || len(paying) == 0 {
 		t.Fatalf("fixture must have free and paying profiles (%d of %d)", len(paying), len(all))
 	}
-	filtered := strings.Replace(f.config(testAccAdmin, `  sync_mode = "mirror"`),
-		`name   = "customers"`, `name   = "customers"
+	filter := func(extra string) string {
+		return strings.Replace(f.config(testAccAdmin, `  sync_mode = "mirror"`+extra),
+			`name   = "customers"`, `name   = "customers"
   filter = "plan != 'free'"`, 1)
+	}
+	// The free profiles are more than 20 % of the list: the removal guard refuses the run until
+	// the configuration allows it.
+	filtered := filter("\n  allow_mass_removal = true")
+	var before emulator.Counters
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: f.config(testAccAdmin, `  sync_mode = "mirror"`),
-				Check:  func(*terraform.State) error { return f.checkMembers(t, all) },
+				Check: func(*terraform.State) error {
+					if !f.env.Real {
+						before = f.env.Emulator.Counters()
+					}
+					return f.checkMembers(t, all)
+				},
+			},
+			{
+				Config:      filter(""),
+				ExpectError: regexp.MustCompile(`(?s)would remove too many contacts.*allow_mass_removal\s+=\s+true`),
+			},
+			{
+				Config: filter("\n  max_removal_percent = 30"),
+				PreConfig: func() {
+					if err := f.checkMembers(t, all); err != nil {
+						t.Errorf("after the refused plan: %v", err)
+					}
+					if f.env.Real {
+						return
+					}
+					if after := f.env.Emulator.Counters(); contactsSent(after) != contactsSent(before) {
+						t.Errorf("the refused plan sent %d contacts", contactsSent(after)-contactsSent(before))
+					}
+				},
+				ExpectError: regexp.MustCompile(`(?s)would remove too many contacts.*allows\s+\(30\s+%\)`),
 			},
 			{
 				Config: filtered,
@@ -748,12 +787,14 @@ func TestAccExport_mirrorIntoListWithMembers(t *testing.T) {
 	for _, e := range []string{free, pay} {
 		f.env.Emulator.SeedContact(f.env.Key, e, nil, f.listID)
 	}
-	mirror := f.config(testAccAdmin, `  sync_mode = "mirror"`)
+	// The free profiles are more than 20 % of what the export added: the run is allowed to
+	// remove them.
+	mirror := f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  allow_mass_removal = true")
 	filter := func(c string) string {
 		return strings.Replace(c, `name   = "customers"`, `name   = "customers"
   filter = "plan != 'free'"`, 1)
 	}
-	claim := filter(f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  claim_list = true"))
+	claim := filter(f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  claim_list = true\n  allow_mass_removal = true"))
 	members := func(want ...[]string) func(*terraform.State) error {
 		return func(*terraform.State) error {
 			var all []string
@@ -815,12 +856,185 @@ func TestAccExport_switchToMirrorPlansRemovals(t *testing.T) {
 				}},
 				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
 			},
-			{
-				Config: filtered(`  sync_mode = "mirror"`),
+			{ // More than 20 % of what the export added leaves: allowed for this run.
+				Config: filtered("  sync_mode = \"mirror\"\n  allow_mass_removal = true"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectChanges(0, 0, int64(len(all)-len(paying))),
 				}},
 				Check: func(*terraform.State) error { return f.checkMembers(t, paying) },
+			},
+		},
+	})
+}
+
+// A mirror export whose source is replaced by a header-only file (a failed upstream job) does
+// not empty the list: the plan fails, nothing is removed, and allow_mass_removal lets it through.
+func TestAccExport_emptySourceRefused(t *testing.T) {
+	opts := synth.Options{Count: 40, Seed: 29}
+	f := newEmulatorExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	for i := 0; i < 3; i++ { // contacts of the account on no list of the export
+		f.env.Emulator.SeedContact(f.env.Key, fmt.Sprintf("elsewhere%d@example.org", i), nil)
+	}
+	mirror := f.config(testAccAdmin, `  sync_mode = "mirror"`)
+	emptySource := func() {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, _, _ := strings.Cut(string(data), "\n")
+		if err := os.WriteFile(f.path, []byte(header+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: mirror,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectAccount(int64(len(all)), int64(len(all)+3)), // 3 contacts were in the account before
+				}},
+				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
+			},
+			{
+				PreConfig:   emptySource,
+				Config:      mirror,
+				ExpectError: regexp.MustCompile(`(?s)select no profile.*allow_mass_removal\s+=\s+true`),
+			},
+			{
+				PreConfig: func() {
+					if err := f.checkMembers(t, all); err != nil {
+						t.Errorf("after the refused plan: %v", err)
+					}
+				},
+				Config: f.config(testAccAdmin, "  sync_mode = \"mirror\"\n  allow_mass_removal = true"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanges(0, 0, int64(len(all))),
+					// Removed from the list, the contacts stay in the account (and its allowance).
+					expectAccount(0, int64(len(all)+3)),
+				}},
+				Check: func(*terraform.State) error { return f.checkMembers(t, nil) },
+			},
+		},
+	})
+}
+
+// After the API key changed, the export's record cannot tell its contacts apart: destroying
+// with on_destroy = "remove_from_list" fails at plan time rather than remove nothing; with the
+// key that wrote the record it removes them.
+func TestAccExport_destroyWithUnusableRecordFails(t *testing.T) {
+	opts := synth.Options{Count: 30, Seed: 31}
+	f := newEmulatorExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	rotated := f.env.AddKey(t, testAccUserID, testAccUsername, emulator.DefaultScopes())
+	cfg := f.config(testAccAdmin, `  on_destroy = "remove_from_list"`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: func(*terraform.State) error { return f.checkMembers(t, all) }},
+			{
+				Config:      strings.Replace(cfg, f.env.ProviderConfig(testAccAdmin), f.env.ProviderConfigWithKey(rotated, testAccAdmin), 1),
+				Destroy:     true,
+				ExpectError: regexp.MustCompile(`(?s)Cannot tell which contacts this export added.*written\s+under\s+another\s+key`),
+			},
+			{
+				PreConfig: func() {
+					if err := f.checkMembers(t, all); err != nil {
+						t.Errorf("after the refused destroy: %v", err)
+					}
+				},
+				Config:  cfg,
+				Destroy: true,
+				Check: func(*terraform.State) error {
+					f.env.Emulator.FlushJobs()
+					return f.checkMembers(t, nil)
+				},
+			},
+		},
+	})
+}
+
+// Two exports on one connection, planned in the same run, are checked together against its
+// profile_cap: each fits alone, together they do not; the error names both and nothing is sent.
+func TestAccExport_capSharedByExports(t *testing.T) {
+	opts := synth.Options{Count: 60, Seed: 37}
+	f := newEmulatorExportFixture(t, opts)
+	second := f.env.Emulator.SeedList(f.env.Key, "Promotions")
+	otherPath := filepath.Join(t.TempDir(), "prospects.csv")
+	writeProfiles(t, otherPath, synth.Options{Count: 60, Seed: 38})
+	withCap := func(c string, profileCap int) string {
+		return strings.Replace(c, "data_privacy_consent = true", fmt.Sprintf("data_privacy_consent = true\n  profile_cap = %d", profileCap), 1)
+	}
+	// The connection exists before the exports are planned, so the plan sees its ID and cap.
+	connection := withCap(f.env.ProviderConfig(testAccAdmin)+testAccConnectionConfig("Marketing", []string{testAccAdmin}, []string{testAccContributor}, ""), 100)
+	config := func(profileCap int) string {
+		return withCap(f.config(testAccAdmin, ""), profileCap) + fmt.Sprintf(`
+data "sendgridaudience_segment" "prospects" {
+  name   = "prospects"
+  source = %q
+}
+
+resource "sendgridaudience_export" "second" {
+  name                = "promo"
+  sendgrid_connection = sendgridaudience_connection.test
+  list_id             = %q
+  segments            = [data.sendgridaudience_segment.prospects]
+  data_matching       = { email = "email" }
+}
+`, otherPath, second)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: connection},
+			{
+				Config:      config(100),
+				ExpectError: regexp.MustCompile(`(?s)exceed its profile cap together.*(newsletter\s+adds\s+\d+.*promo\s+adds|promo\s+adds\s+\d+.*newsletter\s+adds)`),
+			},
+			{
+				PreConfig: func() {
+					if n := contactsSent(f.env.Emulator.Counters()); n != 0 {
+						t.Errorf("the refused plan sent %d contacts", n)
+					}
+				},
+				Config: config(200),
+			},
+		},
+	})
+}
+
+// With record_key, rotating the API key costs no full run: the apply after the rotation sends
+// no contact and does not read the list back.
+func TestAccExport_keyRotationWithRecordKey(t *testing.T) {
+	opts := synth.Options{Count: 80, Seed: 41}
+	f := newEmulatorExportFixture(t, opts)
+	all := expectedEmails(t, opts, nil)
+	rotated := f.env.AddKey(t, testAccUserID, testAccUsername, emulator.DefaultScopes())
+	withRecordKey := func(cfg string) string {
+		return strings.Replace(cfg, "provider \"sendgridaudience\" {\n", "provider \"sendgridaudience\" {\n  record_key = \"acctest-record-key\"\n", 1)
+	}
+	cfg := withRecordKey(f.config(testAccAdmin, `  sync_mode = "mirror"`))
+	var before emulator.Counters
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: cfg, Check: func(*terraform.State) error {
+				before = f.env.Emulator.Counters()
+				return f.checkMembers(t, all)
+			}},
+			{
+				Config: strings.Replace(cfg, f.env.ProviderConfig(testAccAdmin), withRecordKey(f.env.ProviderConfigWithKey(rotated, testAccAdmin)), 1),
+				Check: func(*terraform.State) error {
+					after := f.env.Emulator.Counters()
+					if n := contactsSent(after) - contactsSent(before); n != 0 {
+						return fmt.Errorf("after the key rotation %d contacts were sent, want none", n)
+					}
+					if n := after.Requests["POST /v3/marketing/contacts/exports"] - before.Requests["POST /v3/marketing/contacts/exports"]; n != 0 {
+						return fmt.Errorf("after the key rotation the list was read %d times, want none", n)
+					}
+					return f.checkMembers(t, all)
+				},
 			},
 		},
 	})
