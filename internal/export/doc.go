@@ -25,8 +25,10 @@
 //
 //  1. start: check the request, derive the snapshot and fingerprint keys from the API key once,
 //     resolve the mapping against SendGrid's fields (slots), load the previous snapshot into the
-//     baseline; in mirror mode check the list's membership (checkMembership), which may add
-//     the list's members to the baseline;
+//     baseline; check the list's membership when the run needs it (checkMembership: an apply
+//     without a usable snapshot, a mirror list whose count shows drift), which may add the
+//     list's members to the baseline; a mirror run also checks a sample of its contacts on the
+//     list after the read (drift.go) and reads again against the members when some are missing;
 //  2. read (reader, read.go): read and validate every segment; each valid row goes to the diff
 //     as a contact with its keyed hashes, each excluded row's email too; invalid rows go to the
 //     validation report;
@@ -36,9 +38,14 @@
 //  4. batch plan (outbox, batch.go): the PUT batches the changes need and the upload method,
 //     chosen once; in an apply the records to upload (and the CSV files, compressed during
 //     the read when every contact is uploaded); summarize, checkCaps and chooseMethod report it;
-//  5. Apply only: upload (applier, upload.go) receives the outbox and, in mirror mode, the
-//     changes to find leavers; it reports the outcome SendGrid confirmed, and the new snapshot
-//     is the baseline advanced by that outcome.
+//  5. the removal guard (guard.go): a mirror run that would remove too many of the contacts it
+//     may remove, or whose segments select nobody, fails with a *RemovalError unless allowed;
+//  6. Apply only: upload (applier, upload.go) receives the outbox and, in mirror mode, the
+//     changes to find leavers; before uploading it looks up the contacts new to the export on
+//     the list (ownership.go); it reports the outcome SendGrid confirmed, and the new snapshot
+//     is the baseline advanced by that outcome, with the contacts found on the list before the
+//     export first sent them recorded as adopted: an export removes only what it added, unless
+//     the request claims the whole list (ScopeList).
 //
 // # Errors
 //
