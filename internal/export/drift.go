@@ -64,15 +64,10 @@ func (r *run) sampleDrift(ctx context.Context) (bool, error) {
 		emails = append(emails, e)
 	}
 	slices.Sort(emails)
-	found, err := r.e.Client.SearchEmails(ctx, emails)
+	missing := false
+	err := r.e.searchOnList(ctx, r.req.ListID, emails, func(_ int, _ string, on bool) { missing = missing || !on })
 	if err != nil {
 		return false, fmt.Errorf("checking the export's contacts on the list: %w", err)
 	}
-	for _, e := range emails {
-		ref, ok := found[e]
-		if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, r.req.ListID)) {
-			return true, nil
-		}
-	}
-	return false, nil
+	return missing, nil
 }

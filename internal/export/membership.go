@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -294,6 +295,25 @@ func missingConfirmed(req *Request, prev *snapshot.Snapshot, m *members) bool {
 	return false
 }
 
+// searchOnList looks emails up by email search, sendgrid.MaxSearchEmails per request, and calls
+// fn for each (by index) with its contact ID ("" when not found) and whether it is on the list.
+// A contact found without its list IDs counts as on it: the stricter reading, which neither
+// takes a contact for gone nor for someone else's.
+func (e *Engine) searchOnList(ctx context.Context, listID string, emails []string, fn func(i int, id string, on bool)) error {
+	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
+		j := min(i+sendgrid.MaxSearchEmails, len(emails))
+		found, err := e.Client.SearchEmails(ctx, emails[i:j])
+		if err != nil {
+			return fmt.Errorf("searching contacts by email: %w", err)
+		}
+		for k := i; k < j; k++ {
+			ref, ok := found[emails[k]]
+			fn(k, ref.ID, ok && (ref.ListIDs == nil || slices.Contains(ref.ListIDs, listID)))
+		}
+	}
+	return nil
+}
+
 // RemoveAll takes the contacts the export added — those its snapshot (req.Previous) records,
 // except those it found on the list before it first sent them, unless req.ListScope is
 // ScopeList — off the list, for destroying an export that was asked to clean up. Contacts are
@@ -347,18 +367,14 @@ func (e *Engine) RemoveAll(ctx context.Context, req Request) (*Report, error) {
 			a.todo++
 		}
 	}
-	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
-		j := min(i+sendgrid.MaxSearchEmails, len(emails))
-		found, err := e.Client.SearchEmails(ctx, emails[i:j])
-		if err != nil {
-			return nil, fmt.Errorf("searching contacts by email: %w", err)
+	err = e.searchOnList(ctx, req.ListID, emails, func(k int, id string, _ bool) {
+		if id != "" {
+			rs.ids = append(rs.ids, id)
+			rs.hashes = append(rs.hashes, hashes[k])
 		}
-		for k := i; k < j; k++ {
-			if ref, ok := found[emails[k]]; ok {
-				rs.ids = append(rs.ids, ref.ID)
-				rs.hashes = append(rs.hashes, hashes[k])
-			}
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	a.todo += int64(len(rs.ids))
 	runErr := a.remove(ctx, rs)

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export/snapshot"
-	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
 // An export removes (mirror mode, on_destroy) only the contacts it added to the list, unless it
@@ -61,19 +60,12 @@ func (a *applier) findAdopted(ctx context.Context) ([]uint64, error) {
 // found without its list IDs counts as on the list (the stricter reading: it is never removed).
 func (a *applier) searchMembers(ctx context.Context, emails []string, hashes []uint64) ([]uint64, error) {
 	var out []uint64
-	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
-		j := min(i+sendgrid.MaxSearchEmails, len(emails))
-		refs, err := a.e.Client.SearchEmails(ctx, emails[i:j])
-		if err != nil {
-			return nil, err
+	err := a.e.searchOnList(ctx, a.listID, emails, func(k int, _ string, on bool) {
+		if on {
+			out = append(out, hashes[k])
 		}
-		for k := i; k < j; k++ {
-			if ref, ok := refs[emails[k]]; ok && (ref.ListIDs == nil || slices.Contains(ref.ListIDs, a.listID)) {
-				out = append(out, hashes[k])
-			}
-		}
-	}
-	return out, nil
+	})
+	return out, err
 }
 
 // exportedMembers returns those of hashes that a contacts export of the list shows.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -600,23 +599,14 @@ func (rs *removalSet) sortByID() {
 // searchLeavers looks leavers up by email, 100 per request: those on the list are to be
 // removed, the others are gone.
 func (a *applier) searchLeavers(ctx context.Context, rs *removalSet, emails []string, emailHashes []uint64) error {
-	for i := 0; i < len(emails); i += sendgrid.MaxSearchEmails {
-		j := min(i+sendgrid.MaxSearchEmails, len(emails))
-		found, err := a.e.Client.SearchEmails(ctx, emails[i:j])
-		if err != nil {
-			return fmt.Errorf("searching contacts by email: %w", err)
+	return a.e.searchOnList(ctx, a.listID, emails, func(k int, id string, on bool) {
+		if !on {
+			rs.goneOrVerified(a, emailHashes[k])
+			return
 		}
-		for k := i; k < j; k++ {
-			ref, ok := found[emails[k]]
-			if !ok || (ref.ListIDs != nil && !slices.Contains(ref.ListIDs, a.listID)) {
-				rs.goneOrVerified(a, emailHashes[k])
-				continue
-			}
-			rs.ids = append(rs.ids, ref.ID)
-			rs.hashes = append(rs.hashes, emailHashes[k])
-		}
-	}
-	return nil
+		rs.ids = append(rs.ids, id)
+		rs.hashes = append(rs.hashes, emailHashes[k])
+	})
 }
 
 // searchable reports whether POST /v3/marketing/contacts/search/emails takes the address: at
