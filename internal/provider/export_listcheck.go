@@ -42,19 +42,20 @@ type listObservation struct {
 // window: the list's members are read), "more" (more than it left, for an export that claims
 // the list: the members are read), or "none". Plans that make the same use of the count
 // compute the same changes.
-func (r *exportResource) countUse(ctx context.Context, state *exportModel, priv privateGetter, count int64) string {
+// It returns the use with the number of contacts the last run left on the list (the mark).
+func (r *exportResource) countUse(ctx context.Context, state *exportModel, priv privateGetter, count int64) (string, listMark) {
 	raw, _ := priv.GetKey(ctx, privateList)
 	var mark listMark
 	if len(raw) == 0 || json.Unmarshal(raw, &mark) != nil {
-		return "unknown"
+		return "unknown", mark
 	}
 	switch {
 	case count < mark.Members && !r.newEngine(ctx).Settling(lastRunFinished(state)):
-		return "drift"
+		return "drift", mark
 	case count > mark.Members && state.ClaimList.ValueBool():
-		return "more"
+		return "more", mark
 	}
-	return "none"
+	return "none", mark
 }
 
 // refreshedExports is the set of exports refreshed in one walk of Terraform (one Configure).
@@ -78,10 +79,8 @@ func (s *refreshedExports) has(id string) bool {
 }
 
 // recordObservation stores what Read saw of the list, and that this walk refreshed the export.
-func (r *exportResource) recordObservation(ctx context.Context, state *exportModel, contacts int64, priv privateGetter,
-	out privateSetter, diags *diag.Diagnostics) {
-	id := state.ID.ValueString()
-	raw, _ := json.Marshal(listObservation{Contacts: contacts, Use: r.countUse(ctx, state, priv, contacts)})
+func (r *exportResource) recordObservation(ctx context.Context, id string, seen listObservation, out privateSetter, diags *diag.Diagnostics) {
+	raw, _ := json.Marshal(seen)
 	diags.Append(out.SetKey(ctx, privateObserved, raw)...)
 	if r.data.refreshed != nil {
 		r.data.refreshed.add(id)
@@ -106,7 +105,7 @@ func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *ex
 		addAPIError(diags, "Cannot read the export's list from SendGrid", err)
 		return false
 	}
-	if now == seen.Contacts || (seen.Use != "" && seen.Use == r.countUse(ctx, state, priv, now)) {
+	if use, _ := r.countUse(ctx, state, priv, now); now == seen.Contacts || (seen.Use != "" && seen.Use == use) {
 		return true // the plan made of the count then is the plan made of it now
 	}
 	tflog.Info(ctx, "list changed since the plan's refresh", map[string]any{"list_contacts": now, "at_refresh": seen.Contacts})

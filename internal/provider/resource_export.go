@@ -421,22 +421,18 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
 		return
 	default:
-		r.recordObservation(ctx, &state, count, req.Private, resp.Private, &resp.Diagnostics)
-		raw, d := req.Private.GetKey(ctx, privateList)
-		resp.Diagnostics.Append(d...)
-		var mark listMark
-		if len(raw) > 0 && json.Unmarshal(raw, &mark) == nil {
-			// Contacts missing from the list mean someone removed them. More contacts than the
-			// last run left are not drift: other exports or people may add to a list, and an
-			// interrupted run's uploads may land late (the snapshot marks those for the next run).
-			// Right after a run SendGrid's count may not show it yet (see export.DefaultSettleWindow).
-			if count < mark.Members && state.InSync.ValueBool() && !r.newEngine(ctx).Settling(lastRunFinished(&state)) {
-				tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected_at_least": mark.Members})
-				resp.Diagnostics.AddAttributeWarning(path.Root("in_sync"), "The list changed outside Terraform",
-					fmt.Sprintf("List %s holds %d contacts, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
-						listID, count, mark.Members))
-				state.InSync = types.BoolValue(false)
-			}
+		use, mark := r.countUse(ctx, &state, req.Private, count)
+		r.recordObservation(ctx, state.ID.ValueString(), listObservation{Contacts: count, Use: use}, resp.Private, &resp.Diagnostics)
+		// Contacts missing from the list mean someone removed them. More contacts than the last
+		// run left are not drift: other exports or people may add to a list, and an interrupted
+		// run's uploads may land late (the snapshot marks those for the next run). Right after a
+		// run SendGrid's count may not show it yet (see export.DefaultSettleWindow).
+		if use == "drift" && state.InSync.ValueBool() {
+			tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected_at_least": mark.Members})
+			resp.Diagnostics.AddAttributeWarning(path.Root("in_sync"), "The list changed outside Terraform",
+				fmt.Sprintf("List %s holds %d contacts, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
+					listID, count, mark.Members))
+			state.InSync = types.BoolValue(false)
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
