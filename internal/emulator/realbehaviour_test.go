@@ -97,14 +97,7 @@ func TestErrorsFileFormats(t *testing.T) {
 
 func TestConsistencyLagDelaysListCounts(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	clock := func() time.Time { return now }
-	s := newServer(t, emulator.Config{ConsistencyLag: 5 * time.Minute, Clock: clock, JobDelay: time.Second}, true)
-	l := s.e.SeedList(key, "l")
-	id := s.upsert([]string{l}, []map[string]any{{"email": email(1)}, {"email": email(2)}})
-	now = now.Add(2 * time.Second)
-	if j := s.waitJob(id); j["status"] != "completed" {
-		t.Fatalf("job %v", j)
-	}
+	s, l := newLaggingServer(t, &now)
 	count := func() float64 {
 		var out map[string]any
 		s.do("GET", "/v3/marketing/lists/"+l+"/contacts/count", key, nil).json(t, &out)
@@ -158,14 +151,7 @@ func TestListExports(t *testing.T) {
 // A contact a job created is found by search and appears in contacts exports only after the lag.
 func TestConsistencyLagDelaysSearchAndExports(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	clock := func() time.Time { return now }
-	s := newServer(t, emulator.Config{ConsistencyLag: 5 * time.Minute, Clock: clock, JobDelay: time.Second}, true)
-	l := s.e.SeedList(key, "l")
-	id := s.upsert([]string{l}, []map[string]any{{"email": email(1)}, {"email": email(2)}})
-	now = now.Add(2 * time.Second)
-	if j := s.waitJob(id); j["status"] != "completed" {
-		t.Fatalf("job %v", j)
-	}
+	s, l := newLaggingServer(t, &now)
 	search := func() int {
 		return s.do("POST", "/v3/marketing/contacts/search/emails", key, map[string]any{"emails": []string{email(1), email(2)}}).status
 	}
@@ -195,4 +181,17 @@ func TestConsistencyLagDelaysSearchAndExports(t *testing.T) {
 	if n := exported(); n != 2 {
 		t.Errorf("export after the lag: %v contacts, want 2", n)
 	}
+}
+
+// newLaggingServer is an emulator whose reads lag jobs by five minutes, on the clock *now, with
+// a list l holding two contacts an upsert job added just now.
+func newLaggingServer(t *testing.T, now *time.Time) (*tserver, string) {
+	s := newServer(t, emulator.Config{ConsistencyLag: 5 * time.Minute, Clock: func() time.Time { return *now }, JobDelay: time.Second}, true)
+	l := s.e.SeedList(key, "l")
+	id := s.upsert([]string{l}, []map[string]any{{"email": email(1)}, {"email": email(2)}})
+	*now = now.Add(2 * time.Second)
+	if j := s.waitJob(id); j["status"] != "completed" {
+		t.Fatalf("job %v", j)
+	}
+	return s, l
 }
