@@ -20,6 +20,8 @@ type baseline struct {
 	// it added (ScopeAdded) or any member (ScopeList).
 	adopted []uint64
 	scope   ListScope
+	// confirmed counts the snapshot's contacts confirmed on the list (confirmedCount).
+	confirmed int64
 	// members is the list's membership when it was read from SendGrid before the scan (no
 	// usable snapshot, or the list's count disagrees with the snapshot): a contact counts as
 	// unchanged only if it is also on the list.

@@ -26,7 +26,7 @@ func (r *run) sampleMod() uint64 {
 		r.e.Settling(r.req.PreviousRunFinished) {
 		return 0
 	}
-	n := uint64(confirmedCount(b.prev))
+	n := uint64(b.confirmed)
 	if n == 0 {
 		return 0
 	}

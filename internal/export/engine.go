@@ -601,6 +601,7 @@ func (e *Engine) start(ctx context.Context, req *Request, pending []PendingField
 		r.base.prev = prev.Entries
 		r.base.prevIdx = snapshot.NewIndex(prev.Entries)
 		r.base.resendAll = prev.Fields != r.fields || req.Resend
+		r.base.confirmed = confirmedCount(prev.Entries)
 		r.base.adopted = prev.Adopted
 	}
 	return r, nil
@@ -690,7 +691,7 @@ func (r *run) checkMembership(ctx context.Context) error {
 	if r.state == SnapshotOK {
 		// An export that claims the whole list also reads it when it has more members than the
 		// export confirmed: people or other exports added some, which it removes.
-		want := confirmedCount(b.prev)
+		want := b.confirmed
 		read = n < want || (r.req.ListScope == ScopeList && n > want)
 		if read && r.e.Settling(r.req.PreviousRunFinished) {
 			// Right after a run SendGrid's count may not show it yet: not drift (yet).
