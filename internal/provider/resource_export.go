@@ -224,10 +224,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	if state != nil && !full && !engPlan.HasChanges() {
-		// Nothing to send: keep every computed value as it is (changes is null once refreshed),
-		// so the plan shows only the settings that changed, and the apply saves them without a run.
-		plan.ID, plan.ProfileCount, plan.Validation, plan.InSync, plan.LastRun = state.ID, state.ProfileCount, state.Validation, state.InSync, state.LastRun
-		plan.Changes = state.Changes
+		keepComputed(&plan, state)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePlanned, nil)...)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
@@ -245,6 +242,13 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		"unchanged": engPlan.Unchanged, "invalid": invalidTotal(engPlan.Invalid), "method": engPlan.Method,
 		"requests": engPlan.Requests, "full_run": full,
 	})
+}
+
+// keepComputed plans no run: every computed value stays as it is (changes is null once
+// refreshed), so the plan shows only the settings that changed, and the apply saves them.
+func keepComputed(plan, state *exportModel) {
+	plan.ID, plan.ProfileCount, plan.Validation, plan.InSync, plan.LastRun = state.ID, state.ProfileCount, state.Validation, state.InSync, state.LastRun
+	plan.Changes = state.Changes
 }
 
 // setPlanned shows the engine's plan in the export's planned values: the counts of this run in
