@@ -410,7 +410,7 @@ func BenchmarkUpload(b *testing.B) {
 				runtime.GC()
 				c0 := cpuTime()
 				b.StartTimer()
-				res, err := eng.Apply(context.Background(), req, "")
+				res, err := eng.Apply(context.Background(), req, Expected{})
 				b.StopTimer()
 				cpu += cpuTime() - c0
 				if err != nil || res.Report.Status != StatusSucceeded {
@@ -485,7 +485,7 @@ func BenchmarkIncremental1pct(b *testing.B) {
 			env := newBenchEnv(b)
 			defer env.stop()
 			eng := env.engine()
-			res, err := eng.Apply(context.Background(), env.request(base), "")
+			res, err := eng.Apply(context.Background(), env.request(base), Expected{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -502,7 +502,7 @@ func BenchmarkIncremental1pct(b *testing.B) {
 				runtime.GC()
 				c0 := cpuTime()
 				b.StartTimer()
-				res, err := eng.Apply(context.Background(), req, "")
+				res, err := eng.Apply(context.Background(), req, Expected{})
 				b.StopTimer()
 				cpu += cpuTime() - c0
 				if err != nil {

@@ -11,7 +11,7 @@
 //	    InvalidPolicy: export.InvalidSkip, MaxProfiles: 100000, ConnectionCap: 100000,
 //	    ListID: listID, APIKey: key, Previous: snapshotFromState, PendingFields: pending}
 //	plan, err := eng.Plan(ctx, req)                  // terraform plan: counts, fingerprint
-//	res, err := eng.Apply(ctx, req, plan.Fingerprint) // terraform apply
+//	res, err := eng.Apply(ctx, req, export.Expected{Fingerprint: plan.Fingerprint}) // terraform apply
 //	// whenever res != nil, store res.Snapshot (even with err != nil) and res.Report
 //
 // Plan uploads nothing. Apply reads the segments again and fails with a *FingerprintError

@@ -506,14 +506,52 @@ func (e *Engine) Plan(ctx context.Context, req Request) (*Plan, error) {
 	return plan, nil
 }
 
+// Expected is what a plan showed, which Apply must find again before it sends anything.
+type Expected struct {
+	// Fingerprint is the plan's Fingerprint of the content; "" skips the check.
+	Fingerprint string
+	// Selection is the plan's counts of what the segments select; nil skips the check. It is
+	// the check when the fingerprint is not at hand (an export's first apply).
+	Selection *Selection
+}
+
+// Selection is what the segments select, as a plan counts it.
+type Selection struct {
+	Selected, Profiles, Duplicates, Invalid int64
+}
+
+// SelectionOf returns p's counts of what the segments select.
+func SelectionOf(p *Plan) Selection {
+	s := Selection{Selected: p.Selected, Profiles: p.Profiles, Duplicates: p.Duplicates}
+	if p.Invalid != nil {
+		s.Invalid = p.Invalid.Total
+	}
+	return s
+}
+
+// check returns a *FingerprintError when plan differs from what was expected.
+func (x Expected) check(plan *Plan) error {
+	if x.Fingerprint != "" && x.Fingerprint != plan.Fingerprint {
+		return &FingerprintError{Planned: x.Fingerprint, Current: plan.Fingerprint}
+	}
+	if x.Selection != nil && *x.Selection != SelectionOf(plan) {
+		return &FingerprintError{Planned: x.Selection.String(), Current: SelectionOf(plan).String()}
+	}
+	return nil
+}
+
+func (s Selection) String() string {
+	return fmt.Sprintf("%d profiles of %d rows, %d duplicate, %d invalid", s.Profiles, s.Selected, s.Duplicates, s.Invalid)
+}
+
 // Apply runs the export: it computes the plan again, fails with a *FingerprintError
-// (errors.Is ErrSegmentChanged) if the content differs from expectedFingerprint (when not
-// empty), checks the removal guard and the caps, then uploads the changes, removes leavers (mirror), and returns the
+// (errors.Is ErrSegmentChanged) if the content differs from what the plan showed (want),
+// checks the removal guard and the caps, then uploads the changes, removes leavers (mirror), and returns the
 // run report and the new snapshot. See Result for what to store when an error is returned too.
 //
 // The stages are Plan's, with the records of the contacts to upload kept in the batch plan,
 // then the upload of the changes (applier) and the new snapshot made of what SendGrid confirmed.
-func (e *Engine) Apply(ctx context.Context, req Request, expectedFingerprint string) (*Result, error) {
+func (e *Engine) Apply(ctx context.Context, req Request, want Expected) (*Result, error) {
 	r, err := e.start(ctx, &req, nil) // pending fields must exist by now
 	if err != nil {
 		return nil, err
@@ -527,8 +565,8 @@ func (e *Engine) Apply(ctx context.Context, req Request, expectedFingerprint str
 	if err := r.checkInvalid(); err != nil {
 		return nil, err
 	}
-	if expectedFingerprint != "" && expectedFingerprint != plan.Fingerprint {
-		return nil, &FingerprintError{Planned: expectedFingerprint, Current: plan.Fingerprint}
+	if err := want.check(plan); err != nil {
+		return nil, err
 	}
 	r.diff(plan)
 	if err := r.checkRemovals(plan); err != nil {

@@ -50,7 +50,7 @@ func TestPlanApplyAndNoChangeRerun(t *testing.T) {
 		t.Fatalf("plan uploaded %d contacts", sent)
 	}
 
-	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestPlanApplyAndNoChangeRerun(t *testing.T) {
 		t.Fatalf("second plan = %+v", plan2)
 	}
 	req.Previous = res.Snapshot
-	res2, err := v.eng.Apply(context.Background(), req, plan2.Fingerprint)
+	res2, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan2.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ func TestCancelMidUpload(t *testing.T) {
 			cancel()
 		}
 	}
-	res, err := v.eng.Apply(ctx, req, plan.Fingerprint)
+	res, err := v.eng.Apply(ctx, req, Expected{Fingerprint: plan.Fingerprint})
 	v.eng.Progress = nil
 	if !errors.Is(err, context.Canceled) || res == nil {
 		t.Fatalf("err = %v, result present: %v", err, res != nil)
@@ -168,7 +168,7 @@ func TestStuckJobTimesOut(t *testing.T) {
 	req := v.request(segment.Spec{Name: "p", Source: v.file("p.csv", ps)})
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	res, err := v.eng.Apply(ctx, req, "")
+	res, err := v.eng.Apply(ctx, req, Expected{})
 	if !errors.Is(err, context.DeadlineExceeded) || res == nil || res.Report.Status != StatusFailed || len(res.Report.JobIDs) != 1 {
 		t.Fatalf("err = %v, result present: %v", err, res != nil)
 	}

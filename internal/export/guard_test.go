@@ -33,7 +33,7 @@ func TestRemovalGuardRefusesMassRemoval(t *testing.T) {
 		t.Fatalf("plan: err = %v (%+v), want a RemovalError 30 of 100 over 20 %%", err, re)
 	}
 	before := v.emu.Counters()
-	if _, err := v.eng.Apply(context.Background(), req, ""); !errors.As(err, &re) {
+	if _, err := v.eng.Apply(context.Background(), req, Expected{}); !errors.As(err, &re) {
 		t.Fatalf("apply: err = %v, want a RemovalError", err)
 	}
 	after := v.emu.Counters()

@@ -190,7 +190,7 @@ func (v *testEnv) apply(req Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	return v.eng.Apply(context.Background(), req, p.Fingerprint)
+	return v.eng.Apply(context.Background(), req, Expected{Fingerprint: p.Fingerprint})
 }
 
 func (v *testEnv) mustApply(req Request) *Result {

@@ -54,7 +54,7 @@ func TestIdentifiersKeepASharedListWorking(t *testing.T) {
 			if plan.Invalid.Total != 0 {
 				t.Fatalf("invalid: %v", plan.Invalid.ByReason)
 			}
-			res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+			res, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func TestUnmappedIdentifierOfASharedListFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err == nil && res.Report.Status == StatusSucceeded {
 		t.Fatalf("an update without the contact's phone_number_id reported success: %+v", res.Report)
 	}

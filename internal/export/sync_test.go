@@ -46,7 +46,7 @@ func TestMirrorIncremental(t *testing.T) {
 		t.Fatalf("plan = add %d update %d remove %d unchanged %d", plan.ToAdd, plan.ToUpdate, plan.ToRemove, plan.Unchanged)
 	}
 	before := v.emu.Counters()
-	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err = v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestMirrorDrift(t *testing.T) {
 		t.Fatalf("plan = %+v", plan)
 	}
 	sent := v.contactsSent()
-	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err = v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil || res.Report.Removed != 1 || v.contactsSent()-sent != 3 {
 		t.Fatalf("apply: %v, %+v, sent %d", err, res.Report, v.contactsSent()-sent)
 	}
@@ -164,7 +164,7 @@ func TestUpsertModeKeepsLeavers(t *testing.T) {
 	if plan.ToRemove != 0 || plan.HasChanges() {
 		t.Fatalf("upsert plan = %+v", plan)
 	}
-	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err = v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil || res.Report.Status != StatusNoChanges {
 		t.Fatalf("apply: %v %+v", err, res.Report)
 	}
@@ -182,7 +182,7 @@ func TestFingerprintMismatchUploadsNothing(t *testing.T) {
 	}
 	ps[3].First = "Edited"
 	writeProfiles(t, path, ps)
-	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if !errors.Is(err, ErrSegmentChanged) || res != nil {
 		t.Fatalf("err = %v, res = %v", err, res)
 	}
@@ -195,8 +195,38 @@ func TestFingerprintMismatchUploadsNothing(t *testing.T) {
 	// A mapping change changes the fingerprint too.
 	plan2, _ := v.eng.Plan(context.Background(), req)
 	req.Mapping.City = ""
-	if _, err := v.eng.Apply(context.Background(), req, plan2.Fingerprint); !errors.Is(err, ErrSegmentChanged) {
+	if _, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan2.Fingerprint}); !errors.Is(err, ErrSegmentChanged) {
 		t.Fatalf("mapping change: err = %v", err)
+	}
+}
+
+// Without the plan's fingerprint (an export's first apply), the plan's counts of what the
+// segments select are checked: a segment that grew between plan and apply sends nothing.
+func TestSelectionMismatchUploadsNothing(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 50)
+	path := v.file("p.csv", ps)
+	req := v.request(segment.Spec{Name: "p", Source: path})
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := SelectionOf(plan)
+	writeProfiles(t, path, genProfiles(0, 51))
+	res, err := v.eng.Apply(context.Background(), req, Expected{Selection: &planned})
+	if !errors.Is(err, ErrSegmentChanged) || res != nil {
+		t.Fatalf("err = %v, res = %v", err, res)
+	}
+	if !strings.Contains(err.Error(), "50 profiles") || !strings.Contains(err.Error(), "51 profiles") {
+		t.Fatalf("message %q does not give both counts", err)
+	}
+	if n := v.contactsSent(); n != 0 {
+		t.Fatalf("%d contacts sent after a selection mismatch", n)
+	}
+	// The same selection passes.
+	writeProfiles(t, path, ps)
+	if _, err := v.eng.Apply(context.Background(), req, Expected{Selection: &planned}); err != nil {
+		t.Fatalf("unchanged selection: %v", err)
 	}
 }
 
@@ -210,7 +240,7 @@ func TestCapsRefuseBeforeUpload(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Cap != CapMaxProfiles || ce.Wanted != 120 {
 		t.Fatalf("err = %v", err)
 	}
-	if _, err := v.eng.Apply(context.Background(), req, ""); !errors.As(err, &ce) {
+	if _, err := v.eng.Apply(context.Background(), req, Expected{}); !errors.As(err, &ce) {
 		t.Fatalf("apply err = %v", err)
 	}
 
@@ -228,7 +258,7 @@ func TestCapsRefuseBeforeUpload(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	sent := v.contactsSent()
-	if _, err := v.eng.Apply(context.Background(), req, ""); !errors.As(err, &ce) || v.contactsSent() != sent {
+	if _, err := v.eng.Apply(context.Background(), req, Expected{}); !errors.As(err, &ce) || v.contactsSent() != sent {
 		t.Fatalf("apply over the cap: %v, sent %d", err, v.contactsSent()-sent)
 	}
 	req.ConnectionCap = 140
@@ -257,7 +287,7 @@ func TestInvalidPolicyFail(t *testing.T) {
 	if !strings.Contains(msg, "line 7") || !strings.Contains(msg, "email: invalid") || !strings.Contains(msg, "not_a_date") {
 		t.Fatalf("message does not locate the rows: %s", msg)
 	}
-	if _, err := v.eng.Apply(context.Background(), req, ""); !errors.As(err, &ie) || v.contactsSent() != 0 {
+	if _, err := v.eng.Apply(context.Background(), req, Expected{}); !errors.As(err, &ie) || v.contactsSent() != 0 {
 		t.Fatalf("apply: %v", err)
 	}
 	req.InvalidPolicy = InvalidSkip
@@ -295,7 +325,7 @@ func TestKeyRotation(t *testing.T) {
 	if plan.SnapshotState != SnapshotKeyChanged || !plan.MembershipRead || plan.ToRemove != 50 || plan.ToUpdate != 150 || plan.ToAdd != 0 {
 		t.Fatalf("plan after key change = %+v", plan)
 	}
-	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err = v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +407,7 @@ func TestFieldRecreated(t *testing.T) {
 	if err != nil || plan.ToUpdate != 120 || plan.Unchanged != 0 {
 		t.Fatalf("plan after re-creating a field: %v %+v", err, plan)
 	}
-	res, err = v.eng.Apply(ctx, req, plan.Fingerprint)
+	res, err = v.eng.Apply(ctx, req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil || res.Report.Requested != 120 {
 		t.Fatalf("apply: %v %+v", err, res.Report)
 	}
@@ -436,7 +466,7 @@ func TestKeyRotationKeepsWhatItCannotTell(t *testing.T) {
 	if err != nil || plan.SnapshotState != SnapshotKeyChanged || plan.ToRemove != 0 {
 		t.Fatalf("plan after key change: %v %+v", err, plan)
 	}
-	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err = v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil || res.Report.Removed != 0 {
 		t.Fatalf("apply after key change: %v %+v", err, res.Report)
 	}
@@ -476,7 +506,7 @@ func TestKeyRotationWithRecordKey(t *testing.T) {
 	if plan.SnapshotState != SnapshotOK || plan.MembershipRead || plan.ToAdd != 0 || plan.ToUpdate != 1 || plan.ToRemove != 10 {
 		t.Fatalf("plan after the rotation = %+v", plan)
 	}
-	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err = v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func TestSynthDataSet(t *testing.T) {
 			t.Errorf("%s: %d reported, at least %d expected", key, plan.Invalid.ByReason[key], n)
 		}
 	}
-	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestSynthDataSet(t *testing.T) {
 		t.Fatalf("incremental plan: %d updates (want %d), %d adds, %d removals", plan.ToUpdate, changed, plan.ToAdd, plan.ToRemove)
 	}
 	before := v.contactsSent()
-	res, err = v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err = v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil || v.contactsSent()-before != int64(changed) || res.Report.Updated != int64(changed) {
 		t.Fatalf("incremental apply: %v, sent %d, want %d", err, v.contactsSent()-before, changed)
 	}

@@ -50,7 +50,7 @@ func TestBatchesCutAtLimits(t *testing.T) {
 	if err != nil || plan.Method != "put" || plan.Requests != 4 {
 		t.Fatalf("plan: %v, %s %d", err, plan.Method, plan.Requests)
 	}
-	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestBatchesCutAtLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.eng.Apply(context.Background(), req, plan.Fingerprint); err != nil {
+	if _, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint}); err != nil {
 		t.Fatal(err)
 	}
 	sizes := v.emu.Counters().UpsertSizes
@@ -113,7 +113,7 @@ func TestCSVImportWhenFewerRequests(t *testing.T) {
 	if err != nil || plan.Method != "csv" || plan.Requests != 2 {
 		t.Fatalf("plan: %v, %s %d", err, plan.Method, plan.Requests)
 	}
-	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil || res.Report.Method != "csv" {
 		t.Fatalf("apply: %v", err)
 	}

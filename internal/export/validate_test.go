@@ -216,12 +216,12 @@ func TestMappingErrors(t *testing.T) {
 	if err != nil || plan.ToAdd != 5 {
 		t.Fatalf("pending field: %v", err)
 	}
-	if _, err := v.eng.Apply(context.Background(), req, plan.Fingerprint); !errors.As(err, &ces) ||
+	if _, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint}); !errors.As(err, &ces) ||
 		ces[0].Attr != (Attribute{Kind: AttrCustomField, Name: "vip"}) {
 		t.Fatalf("apply without the field: %v", err)
 	}
 	id := v.emu.SeedField(v.key, "vip", "Text")
-	res, err := v.eng.Apply(context.Background(), req, plan.Fingerprint)
+	res, err := v.eng.Apply(context.Background(), req, Expected{Fingerprint: plan.Fingerprint})
 	if err != nil || res.Report.Requested != 5 {
 		t.Fatalf("apply once created: %v", err)
 	}

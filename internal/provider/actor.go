@@ -48,10 +48,10 @@ type connectionRef struct {
 
 // connectionRefAttrTypes is the object type under which an export accepts a whole
 // sendgridaudience_connection resource. Terraform drops the connection's other attributes when
-// it converts the resource to this type.
+// it converts the resource to this type, so editing one the export does not use (display_name,
+// granted_scopes) does not change the export's plan.
 var connectionRefAttrTypes = map[string]attr.Type{
 	"id":                   types.StringType,
-	"display_name":         types.StringType,
 	"administrators":       types.SetType{ElemType: types.StringType},
 	"contributors":         types.SetType{ElemType: types.StringType},
 	"profile_cap":          types.Int64Type,
@@ -106,7 +106,6 @@ func connectionRefFromObject(_ context.Context, obj types.Object) (ref connectio
 		return out
 	}
 	ref.ID = str("id")
-	ref.DisplayName = str("display_name")
 	ref.Administrators = users("administrators")
 	ref.Contributors = users("contributors")
 	ref.ProfileCap = i64("profile_cap")

@@ -68,7 +68,7 @@ resource "sendgridaudience_export" "second" {
   name                = %q
   sendgrid_connection = sendgridaudience_connection.test
   list_id             = %q
-  segments            = [{ name = "vip", source = %q, query = null, filter = null, fingerprint = null }]
+  segments            = [{ name = "vip", source = %q }]
   data_matching       = { email = "email" }
 }
 `, name, f.listID, f.path)

@@ -32,6 +32,7 @@ var (
 const (
 	privateSnapshot = "snapshot" // base64 of the engine's snapshot: keyed hashes, no personal data
 	privateList     = "list"     // what the last run left on the list, for cheap drift detection
+	privatePlanned  = "planned"  // the planned run's content fingerprint, which the apply must find again
 )
 
 // listMark is what the last run left on the list: how many of its contacts the export's
@@ -78,6 +79,13 @@ func (r *exportResource) ValidateConfig(ctx context.Context, req resource.Valida
 	}
 	seen := map[string]bool{}
 	for i, s := range segs {
+		if s.Source.IsNull() {
+			// Checked here rather than marked Required: Terraform validates a data source passed
+			// as a segment before reading it, when its attributes read as null.
+			resp.Diagnostics.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("source"), "Segment without a source",
+				fmt.Sprintf("Segment %d has no source. Set source to a CSV, JSON Lines or SQLite file or a database URL, or pass a "+
+					"sendgridaudience_segment data source.", i+1))
+		}
 		name := segmentName(s, i)
 		if seen[name] {
 			resp.Diagnostics.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("name"), "Duplicate segment name",
@@ -215,11 +223,9 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 
-	if state != nil && !full && !engPlan.HasChanges() && sameSettings(state, &plan) &&
-		state.SegmentFingerprint.ValueString() == engPlan.Fingerprint {
-		// Nothing to do: keep every computed value as it is, so the plan is empty.
-		plan.ID, plan.ProfileCount, plan.SegmentFingerprint = state.ID, state.ProfileCount, state.SegmentFingerprint
-		plan.Changes, plan.Validation, plan.InSync, plan.LastRun = state.Changes, state.Validation, state.InSync, state.LastRun
+	if state != nil && !full && !engPlan.HasChanges() {
+		keepComputed(&plan, state)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePlanned, nil)...)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -228,6 +234,8 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 
 	setPlanned(&plan, engPlan)
+	fp, _ := json.Marshal(engPlan.Fingerprint)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePlanned, fp)...)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	tflog.Info(ctx, "export planned", map[string]any{
 		"to_add": engPlan.ToAdd, "to_update": engPlan.ToUpdate, "to_remove": engPlan.ToRemove,
@@ -236,15 +244,24 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	})
 }
 
-// setPlanned shows the engine's plan in the export's planned values; the run's outcome is known
-// after apply.
+// keepComputed plans no run: every computed value stays as it is (changes is null once
+// refreshed), so the plan shows only the settings that changed, and the apply saves them.
+func keepComputed(plan, state *exportModel) {
+	plan.ID, plan.ProfileCount, plan.Validation, plan.InSync, plan.LastRun = state.ID, state.ProfileCount, state.Validation, state.InSync, state.LastRun
+	plan.Changes = state.Changes
+}
+
+// setPlanned shows the engine's plan in the export's planned values: the counts of this run in
+// changes (null in the refreshed state, so the plan shows them in full), and what the segments
+// select. The run's report is known after apply.
 func setPlanned(plan *exportModel, engPlan *export.Plan) {
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	plan.ProfileCount = types.Int64Value(engPlan.Profiles)
-	plan.SegmentFingerprint = types.StringValue(engPlan.Fingerprint)
 	plan.Changes = changesValue(engPlan)
 	plan.Validation = validationValue(engPlan)
-	plan.InSync = types.BoolUnknown()
+	// The snapshot records exactly what SendGrid confirmed, so even after a partial run the list
+	// holds what state says.
+	plan.InSync = types.BoolValue(true)
 	plan.LastRun = types.ObjectUnknown(lastRunAttrTypes)
 }
 
@@ -307,11 +324,42 @@ func (r *exportResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if sendsNothing(&state, &plan) {
+		// The plan sends nothing (only settings changed): save them; the run's report stays.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	timeout, d := plan.Timeouts.Update(ctx, 60*time.Minute)
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	r.run(ctx, &state, req.Private, &plan, &resp.State, resp.Private, &resp.Diagnostics)
+}
+
+// sendsNothing reports whether the plan keeps the last run's report: the plan found nothing to
+// send (see ModifyPlan).
+func sendsNothing(state, plan *exportModel) bool {
+	return !plan.LastRun.IsUnknown() && plan.LastRun.Equal(state.LastRun)
+}
+
+// expectedRun is what the plan showed, which the apply must find again before it sends
+// anything: the planned content fingerprint (private state of the plan; an update has it) and
+// what the segments select (the planned profile_count and validation counts).
+func expectedRun(ctx context.Context, plan *exportModel, priv privateGetter) export.Expected {
+	var want export.Expected
+	if priv != nil {
+		if raw, _ := priv.GetKey(ctx, privatePlanned); len(raw) > 0 {
+			_ = json.Unmarshal(raw, &want.Fingerprint) // unreadable: the counts below still hold
+		}
+	}
+	if plan.ProfileCount.IsUnknown() || plan.Validation.IsUnknown() || plan.Validation.IsNull() {
+		return want
+	}
+	v := plan.Validation.Attributes()
+	i64 := func(name string) int64 { n, _ := v[name].(types.Int64); return n.ValueInt64() }
+	want.Selection = &export.Selection{Selected: i64("valid") + i64("invalid"), Profiles: plan.ProfileCount.ValueInt64(),
+		Duplicates: i64("duplicates"), Invalid: i64("invalid")}
+	return want
 }
 
 // privateGetter and privateSetter are the parts of the framework's private state the export uses.
@@ -346,11 +394,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		in.req.PreviousRunFinished = lastRunFinished(state)
 	}
 	in.req.Resend = fullRun(state, plan)
-	expected := ""
-	if !plan.SegmentFingerprint.IsUnknown() {
-		expected = plan.SegmentFingerprint.ValueString()
-	}
-	res, err := r.newEngine(ctx).Apply(ctx, in.req, expected)
+	res, err := r.newEngine(ctx).Apply(ctx, in.req, expectedRun(ctx, plan, priv))
 	// What the run sent is in the account's count now (shared profile_cap check).
 	r.data.plans.forget(in.conn.ID, exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if res == nil {
@@ -364,11 +408,11 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	mark, _ := json.Marshal(listMark{Members: snapshotMembers(res)})
 	diags.Append(outPriv.SetKey(ctx, privateList, mark)...)
 	diags.Append(outPriv.SetKey(ctx, privateObserved, nil)...) // the next refresh records the list again
+	diags.Append(outPriv.SetKey(ctx, privatePlanned, nil)...)
 
 	plan.ID = types.StringValue(exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if plan.ProfileCount.IsUnknown() {
 		plan.ProfileCount = types.Int64Value(res.Plan.Profiles)
-		plan.SegmentFingerprint = types.StringValue(res.Plan.Fingerprint)
 		plan.Changes = changesValue(res.Plan)
 		plan.Validation = validationValue(res.Plan)
 	}
@@ -409,6 +453,9 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() || r.data == nil || r.data.client == nil {
 		return
 	}
+	// changes holds the counts of a planned run only: cleared here, so the next plan that sends
+	// anything shows its counts in full, whatever the last run's were.
+	state.Changes = types.ObjectNull(changesAttrTypes)
 	listID := state.ListID.ValueString()
 	count, err := r.data.client.ListContactCount(ctx, listID)
 	switch {

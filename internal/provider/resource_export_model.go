@@ -145,17 +145,9 @@ func fullRun(state *exportModel, plan *exportModel) bool {
 	if state.InSync.IsNull() || !state.InSync.ValueBool() {
 		return true
 	}
-	return !plan.RunTrigger.Equal(state.RunTrigger)
-}
-
-// sameSettings reports whether the settings that shape a run are unchanged.
-func sameSettings(state, plan *exportModel) bool {
-	return state.Name.Equal(plan.Name) && state.ListID.Equal(plan.ListID) && state.Segments.Equal(plan.Segments) &&
-		state.DataMatching.Equal(plan.DataMatching) && state.ManagedCustomFields.Equal(plan.ManagedCustomFields) &&
-		state.MaxProfiles.Equal(plan.MaxProfiles) && state.SyncMode.Equal(plan.SyncMode) && state.ClaimList.Equal(plan.ClaimList) &&
-		state.MaxRemovalPercent.Equal(plan.MaxRemovalPercent) && state.AllowMassRemoval.Equal(plan.AllowMassRemoval) &&
-		state.InvalidProfiles.Equal(plan.InvalidProfiles) && state.RunTrigger.Equal(plan.RunTrigger) &&
-		state.OnDestroy.Equal(plan.OnDestroy) && state.Connection.Equal(plan.Connection)
+	// A new run_trigger value asks for a run; removing it (a one-off trigger going back to null)
+	// does not.
+	return !plan.RunTrigger.IsNull() && !plan.RunTrigger.Equal(state.RunTrigger)
 }
 
 // markRunUnknown marks what the run computes as known only after apply.
@@ -167,7 +159,6 @@ func markRunUnknown(plan *exportModel) {
 		}
 	}
 	plan.ProfileCount = types.Int64Unknown()
-	plan.SegmentFingerprint = types.StringUnknown()
 	plan.Changes = types.ObjectUnknown(changesAttrTypes)
 	plan.Validation = types.ObjectUnknown(validationAttrTypes)
 	plan.InSync = types.BoolUnknown()

@@ -41,12 +41,11 @@ type exportModel struct {
 	OnDestroy           types.String   `tfsdk:"on_destroy"`
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 
-	ProfileCount       types.Int64  `tfsdk:"profile_count"`
-	SegmentFingerprint types.String `tfsdk:"segment_fingerprint"`
-	Changes            types.Object `tfsdk:"changes"`
-	Validation         types.Object `tfsdk:"validation"`
-	InSync             types.Bool   `tfsdk:"in_sync"`
-	LastRun            types.Object `tfsdk:"last_run"`
+	ProfileCount types.Int64  `tfsdk:"profile_count"`
+	Changes      types.Object `tfsdk:"changes"`
+	Validation   types.Object `tfsdk:"validation"`
+	InSync       types.Bool   `tfsdk:"in_sync"`
+	LastRun      types.Object `tfsdk:"last_run"`
 }
 
 // segmentRefModel is one segment. The sendgridaudience_segment data source converts to it.
@@ -196,11 +195,12 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"sendgrid_connection": schema.ObjectAttribute{
+			"sendgrid_connection": schema.SingleNestedAttribute{
 				MarkdownDescription: "The connection to export through: pass the whole resource, `sendgrid_connection = sendgridaudience_connection.NAME`. " +
-					"The plan reads its consent, administrators, contributors, profile cap and SendGrid account from it.",
-				Required:       true,
-				AttributeTypes: connectionRefAttrTypes,
+					"The plan reads its consent, administrators, contributors, profile cap and SendGrid account from it. Terraform keeps " +
+					"only the attributes below, so editing the connection's other attributes (`display_name`) does not change the export's plan.",
+				Required:   true,
+				Attributes: connectionRefAttributes(),
 			},
 			"list_id": schema.StringAttribute{
 				MarkdownDescription: "ID of the SendGrid contact list to export to, usually `sendgridaudience_list_binding.NAME.list_id`. " +
@@ -211,15 +211,15 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"segments": schema.ListAttribute{
+			"segments": schema.ListNestedAttribute{
 				MarkdownDescription: "The segments to export, in priority order: pass `sendgridaudience_segment` data sources, " +
-					"`segments = [data.sendgridaudience_segment.a, data.sendgridaudience_segment.b]`, or objects with `name`, `source`, " +
-					"`query`, `filter` and `fingerprint` (null where unused). A data source's fingerprint lets the export refuse a segment " +
+					"`segments = [data.sendgridaudience_segment.a, data.sendgridaudience_segment.b]`, or objects with `name` and `source` " +
+					"and, where used, `query` and `filter`. A data source's fingerprint lets the export refuse a segment " +
 					"whose content changed after the plan read it. A profile in several segments is exported once; for an email repeated within or across " +
 					"segments the first occurrence in this order wins (see the data matching guide).",
-				Required:    true,
-				ElementType: types.ObjectType{AttrTypes: segmentRefAttrTypes},
-				Validators:  []validator.List{listvalidator.SizeAtLeast(1)},
+				Required:     true,
+				NestedObject: schema.NestedAttributeObject{Attributes: segmentRefAttributes()},
+				Validators:   []validator.List{listvalidator.SizeAtLeast(1)},
 			},
 			"data_matching": schema.SingleNestedAttribute{
 				MarkdownDescription: "Which profile column fills which SendGrid contact field. Every column must exist in every segment.",
@@ -322,17 +322,15 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "Distinct valid profiles the segments select (after merging repeated emails).",
 				Computed:            true,
 			},
-			"segment_fingerprint": schema.StringAttribute{
-				MarkdownDescription: "Keyed fingerprint of the exported content. If the segments change between plan and apply, " +
-					"the apply fails rather than upload something the plan did not show.",
-				Computed: true,
-			},
 			"changes": schema.SingleNestedAttribute{
-				MarkdownDescription: "The contacts the planned run adds, updates and removes; kept in state as the last run's plan.",
-				Computed:            true,
+				MarkdownDescription: "The counts of the run this plan makes: where a reviewer reads what the apply will send. Every plan " +
+					"that sends or removes contacts sets it, and shows it in full (`+ changes = { ... }`) whatever the last run did; a " +
+					"plan that sends nothing leaves it null. The apply keeps it in state until the next refresh clears it; what the run " +
+					"did is in `last_run`.",
+				Computed: true,
 				Attributes: map[string]schema.Attribute{
-					"to_add":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts the export has no record of sending: new profiles, or every profile on a first, imported or on-demand (`run_trigger`) run in `upsert` mode, where the list is not read."},
-					"to_update": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts on the list whose mapped values changed."},
+					"to_add":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts the export has no record of sending: new profiles, or every profile on a first or imported run."},
+					"to_update": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts the export sent before whose mapped values changed, or every one of them on an on-demand (`run_trigger`) run or after the list drifted (`in_sync = false`)."},
 					"to_remove": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts that left the segments and leave the list (`mirror` only)."},
 					"unchanged": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts already up to date; nothing is sent for them."},
 					"new_in_account": schema.Int64Attribute{Computed: true, MarkdownDescription: "Contacts the run adds to the SendGrid " +
@@ -378,6 +376,38 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				},
 			},
 		},
+	}
+}
+
+// segmentRefAttributes are the attributes of one segment: those of the sendgridaudience_segment
+// data source that the export needs (Terraform drops the data source's others).
+func segmentRefAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"name": schema.StringAttribute{Optional: true, MarkdownDescription: "Name of the segment, used in messages; " +
+			"unset, the segment is called by its position (`segment 2`)."},
+		"source": schema.StringAttribute{Optional: true, MarkdownDescription: "Where the profiles are: a file path or a " +
+			"database URL, as for the `sendgridaudience_segment` data source. Needed: a segment without one fails validation."},
+		"query": schema.StringAttribute{Optional: true, MarkdownDescription: "SQL query selecting the profiles of a database source."},
+		"filter": schema.StringAttribute{Optional: true, MarkdownDescription: "CEL expression selecting the profiles of the source, " +
+			"e.g. `marketing_opt_in == true`."},
+		"fingerprint": schema.StringAttribute{Optional: true, MarkdownDescription: "The data source's keyed fingerprint of what it read. " +
+			"Set by the data source; leave unset in a literal segment."},
+	}
+}
+
+// connectionRefAttributes are the attributes of sendgridaudience_connection that an export uses.
+func connectionRefAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id": schema.StringAttribute{Optional: true, MarkdownDescription: "The connection's ID."},
+		"administrators": schema.SetAttribute{Optional: true, ElementType: types.StringType,
+			MarkdownDescription: "Who may change the connection; they may also run exports."},
+		"contributors": schema.SetAttribute{Optional: true, ElementType: types.StringType,
+			MarkdownDescription: "Who may run exports through the connection."},
+		"profile_cap": schema.Int64Attribute{Optional: true, MarkdownDescription: "Most contacts the SendGrid account may hold " +
+			"after a run of any export through the connection."},
+		"user_id":              schema.Int64Attribute{Optional: true, MarkdownDescription: "The SendGrid account the connection was verified against."},
+		"key_fingerprint":      schema.StringAttribute{Optional: true, MarkdownDescription: "Fingerprint of the API key the connection was verified with."},
+		"data_privacy_consent": schema.BoolAttribute{Optional: true, MarkdownDescription: "Whether the data privacy consent was given."},
 	}
 }
 

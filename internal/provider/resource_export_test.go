@@ -181,13 +181,62 @@ func (f *exportFixture) checkMembers(t *testing.T, want []string) error {
 
 func contactsSent(c emulator.Counters) int64 { return c.ContactsUpserted + c.ContactsImported }
 
-// expectChanges checks the planned change counts of the export.
+// expectChanges checks the planned run's counts, and that the plan shows them in full: the
+// refreshed state holds no changes, so every count is a new value in the plan's diff, whatever
+// the last run's counts were.
 func expectChanges(add, update, remove int64) plancheck.PlanCheck {
-	return plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("changes"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-		"to_add": knownvalue.Int64Exact(add), "to_update": knownvalue.Int64Exact(update),
-		"to_remove": knownvalue.Int64Exact(remove), "unchanged": knownvalue.NotNull(),
-		"new_in_account": knownvalue.NotNull(), "account_contacts_after": knownvalue.NotNull(),
-	}))
+	return planChecks{
+		plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("changes"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+			"to_add": knownvalue.Int64Exact(add), "to_update": knownvalue.Int64Exact(update),
+			"to_remove": knownvalue.Int64Exact(remove), "unchanged": knownvalue.NotNull(),
+			"new_in_account": knownvalue.NotNull(), "account_contacts_after": knownvalue.NotNull(),
+		})),
+		changesShown{address: "sendgridaudience_export.test"},
+	}
+}
+
+// expectNothingSent checks that the plan sends nothing: no changes, and the last run's report
+// kept (not known after apply).
+func expectNothingSent() plancheck.PlanCheck {
+	return planChecks{
+		plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("changes"), knownvalue.Null()),
+		plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("status"), knownvalue.NotNull()),
+	}
+}
+
+// planChecks runs several plan checks as one.
+type planChecks []plancheck.PlanCheck
+
+func (cs planChecks) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, c := range cs {
+		var r plancheck.CheckPlanResponse
+		c.CheckPlan(ctx, req, &r)
+		if r.Error != nil {
+			resp.Error = r.Error
+			return
+		}
+	}
+}
+
+// changesShown checks that a resource's planned changes are shown in full: null before the
+// plan (the refresh cleared them), so no count hides among "unchanged attributes".
+type changesShown struct{ address string }
+
+func (c changesShown) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != c.address {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		after, _ := rc.Change.After.(map[string]any)
+		if before != nil && before["changes"] != nil {
+			resp.Error = fmt.Errorf("%s: changes before the plan is %v, want null (the counts must show in full)", c.address, before["changes"])
+		} else if after == nil || after["changes"] == nil {
+			resp.Error = fmt.Errorf("%s: the plan has no changes", c.address)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s: not in the plan", c.address)
 }
 
 // expectAccount checks the planned contacts the run adds to the SendGrid account, and the
@@ -284,13 +333,45 @@ func TestAccExport_incrementalRuns(t *testing.T) {
 					return nil
 				},
 			},
-			{ // run_trigger forces a full run with unchanged data.
+			{ // run_trigger forces a full run with unchanged data: every contact is sent again.
 				Config: f.config(testAccAdmin, `  run_trigger = "2026-11-28"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
+					expectChanges(0, int64(len(all)), 0),
+				}},
+			},
+			{ // Another on-demand run: the same counts as the last run's, still shown in full.
+				Config: f.config(testAccAdmin, `  run_trigger = "2026-11-29"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
+					expectChanges(0, int64(len(all)), 0),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("requested"), knownvalue.Int64Exact(int64(len(all)))),
+				},
+				Check: func(*terraform.State) error {
+					if !f.env.Real {
+						sentBefore = contactsSent(f.env.Emulator.Counters())
+					}
+					return nil
+				},
+			},
+			{ // The one-off trigger removed again: the setting changes, nothing runs.
+				Config: f.config(testAccAdmin, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
+					expectNothingSent(),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("last_run").AtMapKey("requested"), knownvalue.Int64Exact(int64(len(all)))),
+				},
+				Check: func(*terraform.State) error {
+					if f.env.emulatorOnly(t, "contacts sent, from the emulator's counters") {
+						if got := contactsSent(f.env.Emulator.Counters()) - sentBefore; got != 0 {
+							return fmt.Errorf("removing run_trigger sent %d contacts", got)
+						}
+					}
+					return nil
 				},
 			},
 			{
@@ -304,7 +385,51 @@ func TestAccExport_incrementalRuns(t *testing.T) {
 				// first apply after an import is a full run.
 				ImportStateVerifyIgnore: []string{
 					"sendgrid_connection", "segments", "data_matching", "managed_custom_fields", "run_trigger",
-					"profile_count", "segment_fingerprint", "changes", "validation", "in_sync", "last_run", "timeouts",
+					"profile_count", "changes", "validation", "in_sync", "last_run", "timeouts",
+				},
+			},
+		},
+	})
+}
+
+// Edits that do not change what a run sends plan no run: a connection attribute the export does
+// not use changes nothing on the export; a setting of the export is saved without a run, and the
+// last run's report stays.
+func TestAccExport_settingsEditsSendNothing(t *testing.T) {
+	opts := synth.Options{Count: 60, Seed: 21}
+	f := newExportFixture(t, opts)
+	var first string
+	lastRunStarted := func(s *terraform.State) string {
+		return s.RootModule().Resources["sendgridaudience_export.test"].Primary.Attributes["last_run.started_at"]
+	}
+	renamed := func(extra string) string {
+		return strings.Replace(f.config(testAccAdmin, extra), `display_name         = "Marketing"`, `display_name         = "Marketing (EU)"`, 1)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: f.config(testAccAdmin, ""),
+				Check:  func(s *terraform.State) error { first = lastRunStarted(s); return nil },
+			},
+			{ // The connection's display name is not the export's concern.
+				Config: renamed(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("sendgridaudience_connection.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionNoop),
+				}},
+			},
+			{ // A setting of the export: saved, no run, the report stays.
+				Config: renamed(`  on_destroy = "remove_from_list"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
+					expectNothingSent(),
+				}},
+				Check: func(s *terraform.State) error {
+					if got := lastRunStarted(s); first == "" || got != first {
+						return fmt.Errorf("last_run.started_at %q after a settings edit, want the first run's %q", got, first)
+					}
+					return nil
 				},
 			},
 		},
@@ -409,7 +534,7 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 		{"consent false", strings.Replace(base, `data_privacy_consent = true`, `data_privacy_consent = false`, 1),
 			allWordsRe("consent", "lawful basis")},
 		{"literal segment with a missing file", strings.Replace(base, "segments   = [data.sendgridaudience_segment.customers]",
-			`segments   = [{ name = "crm", source = "no-such-file.csv", query = null, filter = null, fingerprint = null }]`, 1),
+			`segments   = [{ name = "crm", source = "no-such-file.csv" }]`, 1),
 			allWordsRe("Cannot read the segment's source", `segment "crm"`, "no-such-file.csv")},
 		{"unknown custom field", strings.Replace(base, f.field+` = "lifetime_value"`, `tier = "plan"`, 1),
 			allWordsRe("Unknown custom field", "tier")},
@@ -613,7 +738,7 @@ func TestAccExport_driftBehindTerraformsBack(t *testing.T) {
 				Config:    f.config(testAccAdmin, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue("sendgridaudience_export.test", tfjsonpath.New("in_sync")),
+					plancheck.ExpectKnownValue("sendgridaudience_export.test", tfjsonpath.New("in_sync"), knownvalue.Bool(true)),
 				}},
 				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
 			},
@@ -852,7 +977,7 @@ func TestAccExport_switchToMirrorPlansRemovals(t *testing.T) {
 			{ // Upsert: the free profiles leave the segment and stay on the list.
 				Config: filtered(""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					expectChanges(0, 0, 0),
+					expectNothingSent(),
 				}},
 				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
 			},
