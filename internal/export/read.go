@@ -208,11 +208,15 @@ func (s *reader) appendValues(rec []byte, seg string, row *profile.Row, idx []in
 	return rec, true
 }
 
+// numberHint says what a Number field takes: what decimalSyntax and appendNumber accept.
+const numberHint = "use a decimal number such as 1234.5, -12 or 1.5e3 (digits with an optional sign, " +
+	"a point before the decimals and an optional exponent; no thousands separators, currency symbols or units)"
+
 // invalidDetail explains a reason about a typed custom field.
 func invalidDetail(sl *slot, r Reason, detail string) string {
 	switch r {
 	case ReasonNotNumber:
-		return "SendGrid field " + strconv.Quote(sl.name) + " is a Number"
+		return "SendGrid field " + strconv.Quote(sl.name) + " is a Number: " + numberHint
 	case ReasonNotDate:
 		return "SendGrid field " + strconv.Quote(sl.name) + " is a Date: use YYYY-MM-DD, RFC 3339 or MM/DD/YYYY"
 	}
