@@ -153,7 +153,7 @@ func badCases(t *testing.T) []badCase {
 		{name: "over-long names", file: "names_too_long.csv", extra: failInvalid,
 			want: []string{exp, "2 invalid profiles", "names_too_long.csv line 2: first_name", "names_too_long.csv line 3: last_name", "at most 50"}},
 		{name: "wrong custom-field type (CSV)", file: "custom_wrong_type.csv", extra: failInvalid,
-			want: []string{exp, "2 invalid profiles", "custom_wrong_type.csv line 2", `custom_fields["lifetime_value"]`}},
+			want: []string{exp, "2 invalid profiles", "custom_wrong_type.csv line 2", `custom_fields["lifetime_value"]`, "is a Number: use a decimal number such as 1234.5", "no thousands separators"}},
 		{name: "wrong custom-field type (JSON Lines)", file: "jsonl_type_change.jsonl", extra: failInvalid,
 			want: []string{exp, "1 invalid profiles", "jsonl_type_change.jsonl line 2", `custom_fields["lifetime_value"]`}},
 		{name: "duplicate emails are merged", file: "duplicates.csv", planCheck: counts(3, 3, 3)},
