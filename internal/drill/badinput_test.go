@@ -203,7 +203,7 @@ func badCases(t *testing.T) []badCase {
 		{name: "CEL syntax error", file: "csv_utf8_bom.csv", filter: `"first_name == "`,
 			want: []string{seg, "filter =", "filter:1:", "Syntax error"}},
 		{name: "CEL type error", file: "csv_utf8_bom.csv", filter: `"lifetime_value > 100"`,
-			want: []string{seg, "filter =", "filter:1:16", "check the operand types"}},
+			want: []string{seg, "filter =", "filter:1:16", `column "lifetime_value" is string`, "lifetime_value:double"}},
 		{name: "CEL unknown column", file: "csv_utf8_bom.csv", filter: `"marketing_opt_in == true"`,
 			want: []string{seg, "filter =", "marketing_opt_in", "neither a column nor a CEL function", "the columns are"}},
 		{name: "list_id not a UUID", file: "csv_utf8_bom.csv", listID: "not-a-list-id",
