@@ -182,18 +182,25 @@ func (s *sqliteSource) queryError(ctx context.Context, err error) error {
 // database holds, or that it holds none.
 func (s *sqliteSource) missingTableHint(ctx context.Context) string {
 	tables := s.tables(ctx)
+	for i, name := range tables {
+		if !isSQLName(name) {
+			tables[i] = `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+		}
+	}
+	return missingTableHint(tables, s.query == DefaultQuery)
+}
+
+// missingTableHint says what to read instead of a table that does not exist, given the tables
+// the database holds as a query names them: with the default query, a query reading the first.
+func missingTableHint(tables []string, defaultQuery bool) string {
 	if len(tables) == 0 {
-		return "the database holds no tables or views: check that the source names the database file that holds the profiles"
+		return "the database holds no tables or views: check that the source names the database that holds the profiles"
 	}
 	held := "the database holds: " + strings.Join(tables, ", ")
-	if s.query != DefaultQuery {
+	if !defaultQuery {
 		return "check the query against the database's tables and columns; " + held
 	}
-	name := tables[0]
-	if !isSQLName(name) {
-		name = `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-	}
-	return "set the query to read the table that holds the profiles, for example SELECT * FROM " + name + "; " + held
+	return "set the query to read the table that holds the profiles, for example SELECT * FROM " + tables[0] + "; " + held
 }
 
 // isSQLName reports whether name can stand in a query without quotes.

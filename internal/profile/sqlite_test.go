@@ -164,7 +164,7 @@ func TestSQLiteMissingTableHintNamesOnlyTablesThatExist(t *testing.T) {
 		{"no profiles table", "sqlite:" + users, "",
 			[]string{"no table named profiles", "set the query", "SELECT * FROM active_users", "the database holds: active_users, users"}, []string{"customers"}},
 		{"no tables at all", "sqlite:" + empty, "",
-			[]string{"no table named profiles", "the database holds no tables or views", "names the database file"}, []string{"customers", "SELECT * FROM"}},
+			[]string{"no table named profiles", "the database holds no tables or views", "names the database that holds the profiles"}, []string{"customers", "SELECT * FROM"}},
 		{"query on a missing table", "sqlite:" + users, "SELECT email FROM customers",
 			[]string{"no such table: customers", "the database holds: active_users, users"}, nil},
 		{"query on a missing table of an empty database", "sqlite:" + empty, "SELECT email FROM customers",
@@ -186,5 +186,5 @@ func TestSQLiteMissingTableHintNamesOnlyTablesThatExist(t *testing.T) {
 func TestSQLiteMissingTableHintQuotesOddNames(t *testing.T) {
 	p := makeSQLite(t, `CREATE TABLE "crm export" (email TEXT)`)
 	_, _, err := readAll(t, "sqlite:"+p, Options{})
-	wantError(t, err, []string{`SELECT * FROM "crm export"`, "the database holds: crm export"})
+	wantError(t, err, []string{`SELECT * FROM "crm export"`, `the database holds: "crm export"`})
 }
