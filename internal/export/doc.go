@@ -79,10 +79,13 @@
 // never clears a field), in JSON upserts and CSV imports alike.
 //
 // An invalid profile is skipped and reported (InvalidSkip) or fails the plan (InvalidFail).
-// The report counts invalid profiles per "<field>: <reason>" — a profile is counted once,
-// under its first invalid field in the order email, reserved fields, custom fields by name —
-// and keeps the first SampleLimit rows with their position (file and line, or row), field,
-// reason and the value masked by internal/privacy (never a full email or value).
+// Every value of a profile is checked, so that one plan shows all that is wrong with it. The
+// report counts each invalid profile once (Total) and, per "<field>: <reason>", the profiles
+// with that refused value — a profile with several invalid fields is counted under each of
+// them — and keeps the first SampleLimit rows with their position (file and line, or row) and
+// every refused field in the order email, column types, reserved fields, custom fields by name,
+// each with its reason and the value masked by internal/privacy (never a full email or value).
+// Only sampled rows have their values masked and explained.
 //
 // # Duplicates
 //

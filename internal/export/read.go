@@ -50,6 +50,8 @@ type reader struct {
 	n readCounts
 
 	rec, tmp []byte
+	labels   []string       // per slot, its name in reports
+	bad      []InvalidField // the current row's refused values
 }
 
 // readCounts counts the rows read.
@@ -75,6 +77,10 @@ func (s *reader) read(ctx context.Context) (readCounts, error) {
 	}()
 	if err != nil {
 		return readCounts{}, err
+	}
+	s.labels = make([]string, len(s.slots))
+	for i := range s.slots {
+		s.labels[i] = slotLabel(&s.slots[i])
 	}
 	s.prog.update(func(p *Progress) { p.Phase = "scan" })
 	for i, o := range segs {
@@ -149,10 +155,6 @@ func slotLabel(sl *slot) string {
 	return sl.name
 }
 
-func (s *reader) invalid(seg string, pos profile.Pos, field string, r Reason, masked, detail string) {
-	s.inv.add(InvalidRow{Segment: seg, Pos: pos.String(), Field: field, Reason: r, Masked: masked, Detail: detail})
-}
-
 // checkText applies a text slot's length limit and, for identifiers, SendGrid's rules.
 func checkText(sl *slot, str string) (Reason, string) {
 	if sl.maxLen > 0 && len(str) > sl.maxLen {
@@ -174,9 +176,9 @@ func rawText(v any) string {
 	return t
 }
 
-// appendValues validates a row's values after the email and appends them to its record; false
-// when one is invalid (reported).
-func (s *reader) appendValues(rec []byte, seg string, row *profile.Row, idx []int) ([]byte, bool) {
+// appendValues validates a row's values after the email and appends them to its record; each
+// invalid value is added to s.bad.
+func (s *reader) appendValues(rec []byte, row *profile.Row, idx []int) []byte {
 	for i := 1; i < len(s.slots); i++ {
 		sl := &s.slots[i]
 		v := row.Values[idx[i]]
@@ -195,24 +197,31 @@ func (s *reader) appendValues(rec []byte, seg string, row *profile.Row, idx []in
 		if r == "" {
 			r, detail = checkText(sl, str)
 		}
-		if r != "" {
-			s.invalid(seg, row.Pos, slotLabel(sl), r, privacy.MaskValue(rawText(v)), invalidDetail(sl, r, detail))
-			return rec, false
-		}
-		if sl.typ == FieldNumber || sl.typ == FieldDate {
+		switch {
+		case r != "":
+			f := InvalidField{Field: s.labels[i], Reason: r}
+			if s.inv.sampling() { // masked and explained only for a sample
+				f.Masked, f.Detail = privacy.MaskValue(rawText(v)), invalidDetail(sl, r, detail)
+			}
+			s.bad = append(s.bad, f)
+		case sl.typ == FieldNumber || sl.typ == FieldDate:
 			rec = appendValueBytes(rec, s.tmp)
-		} else {
+		default:
 			rec = appendValue(rec, str)
 		}
 	}
-	return rec, true
+	return rec
 }
+
+// numberHint says what a Number field takes: what decimalSyntax and appendNumber accept.
+const numberHint = "use a decimal number such as 1234.5, -12 or 1.5e3 (digits with an optional sign, " +
+	"a point before the decimals and an optional exponent; no thousands separators, currency symbols or units)"
 
 // invalidDetail explains a reason about a typed custom field.
 func invalidDetail(sl *slot, r Reason, detail string) string {
 	switch r {
 	case ReasonNotNumber:
-		return "SendGrid field " + strconv.Quote(sl.name) + " is a Number"
+		return "SendGrid field " + strconv.Quote(sl.name) + " is a Number: " + numberHint
 	case ReasonNotDate:
 		return "SendGrid field " + strconv.Quote(sl.name) + " is a Date: use YYYY-MM-DD, RFC 3339 or MM/DD/YYYY"
 	}
@@ -242,31 +251,46 @@ func (s *reader) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row
 	}
 	s.n.selected++
 	sc.Selected++
-	if r != "" {
-		detail := ""
-		if r == ReasonEmailTooLong {
-			detail = fmt.Sprintf("%d characters, at most %d", len(emailText), MaxEmailLength)
+	s.bad = s.bad[:0]
+	if r != "" && !invalidColumn(row, idx[0]) {
+		f := InvalidField{Field: "email", Reason: r}
+		if s.inv.sampling() {
+			f.Masked = privacy.MaskEmail(rawText(rawEmail))
+			if r == ReasonEmailTooLong {
+				f.Detail = fmt.Sprintf("%d characters, at most %d", len(emailText), MaxEmailLength)
+			}
 		}
-		s.invalid(seg, row.Pos, "email", r, privacy.MaskEmail(rawText(rawEmail)), detail)
-		return nil
+		s.bad = append(s.bad, f)
 	}
-	if len(row.Invalid) > 0 {
+	pos := row.Pos
+	for _, iv := range row.Invalid {
 		// A value against its column's type: the row is invalid, the column keeps its type.
-		iv, pos := row.Invalid[0], row.Pos
-		if iv.Line > 0 {
-			pos.Line = iv.Line
+		if len(s.bad) == 0 && iv.Line > 0 {
+			pos.Line = iv.Line // a CSV field may start on a later line than its row
 		}
-		s.invalid(seg, pos, "column "+strconv.Quote(iv.Name), ReasonColumnType, iv.Masked, iv.Msg)
-		s.sink.excluded(email)
-		return nil
+		s.bad = append(s.bad, InvalidField{Field: "column " + strconv.Quote(iv.Name), Reason: ReasonColumnType,
+			Masked: iv.Masked, Detail: iv.Msg})
 	}
-	rec, ok := s.appendValues(appendValue(s.rec[:0], email), seg, row, idx)
-	s.rec = rec
-	if !ok {
-		s.sink.excluded(email)
+	s.rec = s.appendValues(appendValue(s.rec[:0], email), row, idx)
+	if len(s.bad) > 0 {
+		s.inv.add(seg, pos, s.bad)
+		if r == "" {
+			s.sink.excluded(email)
+		}
 		return nil
 	}
 	sc.Valid++
-	s.sink.contact(s.h.email(email), s.h.content(rec), s.codec.jsonLen(rec), rec)
+	s.sink.contact(s.h.email(email), s.h.content(s.rec), s.codec.jsonLen(s.rec), s.rec)
 	return nil
+}
+
+// invalidColumn reports whether column col of the row holds a value against its type (then
+// reported as such, not as a missing value).
+func invalidColumn(row *profile.Row, col int) bool {
+	for _, iv := range row.Invalid {
+		if iv.Column == col {
+			return true
+		}
+	}
+	return false
 }

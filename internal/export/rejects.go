@@ -188,8 +188,8 @@ func (a *applier) reject(rec []byte, msg string) {
 	a.count(0, 0, 1)
 	a.mu.Lock()
 	if len(a.rep.Rejected) < a.e.sampleLimit() {
-		a.rep.Rejected = append(a.rep.Rejected, InvalidRow{Pos: rejectedPos, Field: field, Reason: ReasonRejected,
-			Masked: privacy.MaskEmail(c.Email), Detail: msg})
+		a.rep.Rejected = append(a.rep.Rejected, InvalidRow{Pos: rejectedPos, InvalidField: InvalidField{Field: field,
+			Reason: ReasonRejected, Masked: privacy.MaskEmail(c.Email), Detail: msg}})
 	}
 	a.mu.Unlock()
 }

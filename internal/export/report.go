@@ -5,27 +5,46 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 )
 
-// InvalidRow describes one invalid profile for people: where it is, which field, why, and the
-// value masked with internal/privacy (never a full email or value).
+// InvalidField is one refused value of an invalid profile: which field, why, and the value
+// masked with internal/privacy (never a full email or value).
+type InvalidField struct {
+	Field  string // "email", "first_name", `custom_fields["tier"]`
+	Reason Reason
+	Masked string // masked value
+	Detail string // e.g. "51 characters, at most 50"
+}
+
+// String renders the field for a diagnostic.
+func (f InvalidField) String() string {
+	s := f.Field + " " + string(f.Reason)
+	if f.Detail != "" {
+		s += " (" + f.Detail + ")"
+	}
+	if f.Masked != "" {
+		s += " [" + f.Masked + "]"
+	}
+	return s
+}
+
+// InvalidRow describes one invalid profile for people: where it is and each of its refused
+// values — the first in InvalidField, the others in More, in the order email, column types,
+// reserved fields, custom fields by name.
 type InvalidRow struct {
 	Segment string // segment name
 	Pos     string // "customers.csv line 12", "row 12 of query"
-	Field   string // "email", "first_name", `custom_fields["tier"]`
-	Reason  Reason
-	Masked  string // masked value
-	Detail  string // e.g. "51 characters, at most 50"
+	InvalidField
+	More []InvalidField
 }
 
-// String renders the row for a diagnostic.
+// String renders the row for a diagnostic, with every refused value.
 func (r InvalidRow) String() string {
-	s := r.Pos + ": " + r.Field + " " + string(r.Reason)
-	if r.Detail != "" {
-		s += " (" + r.Detail + ")"
-	}
-	if r.Masked != "" {
-		s += " [" + r.Masked + "]"
+	s := r.Pos + ": " + r.InvalidField.String()
+	for _, f := range r.More {
+		s += ", " + f.String()
 	}
 	if r.Segment != "" {
 		s = "segment " + r.Segment + ", " + s
@@ -33,9 +52,10 @@ func (r InvalidRow) String() string {
 	return s
 }
 
-// InvalidReport counts invalid profiles per "<field>: <reason>" and keeps the first rows.
-// A profile with several invalid fields is counted once, under its first invalid field (in the
-// order email, reserved fields, custom fields by name).
+// InvalidReport counts invalid profiles and their refused values, and keeps the first rows.
+// Total counts each invalid profile once; ByReason counts, per "<field>: <reason>", the
+// profiles with that refused value, so a profile with several invalid fields is counted under
+// each of them (and the counts may add up to more than Total).
 type InvalidReport struct {
 	Total    int64
 	ByReason map[string]int64
@@ -47,10 +67,21 @@ func newInvalidReport(limit int) *InvalidReport {
 	return &InvalidReport{ByReason: map[string]int64{}, limit: limit}
 }
 
-func (r *InvalidReport) add(row InvalidRow) {
+// sampling reports whether the next invalid profile is kept in First (its values need masking
+// and explaining only then).
+func (r *InvalidReport) sampling() bool { return len(r.First) < r.limit }
+
+// add records one invalid profile with its refused values (at least one; fields is not kept).
+func (r *InvalidReport) add(seg string, pos profile.Pos, fields []InvalidField) {
 	r.Total++
-	r.ByReason[row.Field+": "+string(row.Reason)]++
-	if len(r.First) < r.limit {
+	for _, f := range fields {
+		r.ByReason[f.Field+": "+string(f.Reason)]++
+	}
+	if r.sampling() {
+		row := InvalidRow{Segment: seg, Pos: pos.String(), InvalidField: fields[0]}
+		if len(fields) > 1 {
+			row.More = append([]InvalidField(nil), fields[1:]...)
+		}
 		r.First = append(r.First, row)
 	}
 }

@@ -139,13 +139,43 @@ func (s *pgSource) prepare(ctx context.Context) ([]pgconn.FieldDescription, erro
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, s.queryError(err, 0)
+		e := s.queryError(err, 0)
+		var pe *pgconn.PgError
+		if qe, ok := e.(*Error); ok && errors.As(err, &pe) && pe.Code == "42P01" {
+			if tables, ok := s.tables(ctx); ok {
+				qe.Hint = missingTableHint(tables, s.query == DefaultQuery)
+			}
+		}
+		return nil, e
 	}
 	if len(sd.ParamOIDs) > 0 {
 		return nil, &Error{Pos: Pos{File: s.desc}, InQuery: true, Msg: fmt.Sprintf("the query has %d parameter placeholder(s) ($1, ...)", len(sd.ParamOIDs)),
 			Hint: "write the values into the query itself; segment queries take no parameters"}
 	}
 	return sd.Fields, nil
+}
+
+// pgTablesQuery lists the tables and views the user can see, as a query names them (schema
+// and quotes when needed), those of the public schema first; at most 20.
+const pgTablesQuery = `SELECT CASE WHEN table_schema = 'public' THEN quote_ident(table_name)
+  ELSE quote_ident(table_schema) || '.' || quote_ident(table_name) END
+FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+ORDER BY table_schema <> 'public', 1 LIMIT 20`
+
+// tables lists the tables a query could read; false when they cannot be listed (as inside a
+// transaction a failed query has aborted).
+func (s *pgSource) tables(ctx context.Context) ([]string, bool) {
+	res, err := s.conn.Exec(ctx, pgTablesQuery).ReadAll()
+	if err != nil || len(res) != 1 || res[0].Err != nil {
+		return nil, false
+	}
+	out := make([]string, 0, len(res[0].Rows))
+	for _, row := range res[0].Rows {
+		if len(row) == 1 {
+			out = append(out, string(row[0]))
+		}
+	}
+	return out, true
 }
 
 func (s *pgSource) Kind() Kind        { return KindPostgres }
@@ -349,7 +379,7 @@ func (s *pgSource) queryError(err error, row int64) error {
 		switch {
 		case pe.Code == "42P01" && s.query == DefaultQuery:
 			e.Msg = "the database has no table named profiles, which is read when no query is given (SQLSTATE 42P01)"
-			e.Hint = "set the query, for example SELECT * FROM customers"
+			e.Hint = "set the query to read the table that holds the profiles"
 		case pe.Code == "25006":
 			e.Hint = "segment queries run in a read-only session; write a SELECT"
 		case pe.Code == "42601" && strings.Contains(pe.Message, "multiple commands"):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"strings"
@@ -332,4 +333,33 @@ func TestPostgresLimits(t *testing.T) {
 	}
 	_, _, err = readAll(t, dsn, Options{Query: "SELECT " + strings.Join(parts, ", ")})
 	wantError(t, err, []string{"more than 64 MiB"})
+}
+
+func TestPostgresMissingTableHintNamesOnlyTablesThatExist(t *testing.T) {
+	dsn := testPG(t)
+	db := fmt.Sprintf("profile_test_db_%d", time.Now().UnixNano())
+	pgExec(t, dsn, "CREATE DATABASE "+db)
+	t.Cleanup(func() { pgExec(t, dsn, "DROP DATABASE IF EXISTS "+db) })
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + db
+	dbDSN := u.String()
+
+	_, _, err = readAll(t, dbDSN, Options{})
+	pe := wantError(t, err, []string{"no table named profiles", "the database holds no tables or views"})
+	if strings.Contains(pe.Hint, "customers") || strings.Contains(pe.Hint, "SELECT") {
+		t.Errorf("hint %q names a table the database does not hold", pe.Hint)
+	}
+
+	pgExec(t, dbDSN, `CREATE TABLE "crm export" (email text)`, `CREATE SCHEMA crm`, `CREATE TABLE crm.contacts (email text)`)
+	_, _, err = readAll(t, dbDSN, Options{})
+	pe = wantError(t, err, []string{"no table named profiles", `set the query to read the table that holds the profiles, for example SELECT * FROM "crm export"`,
+		`the database holds: "crm export", crm.contacts`})
+	if strings.Contains(pe.Hint, "customers") {
+		t.Errorf("hint %q names a table the database does not hold", pe.Hint)
+	}
+	_, _, err = readAll(t, dbDSN, Options{Query: "SELECT email FROM customers"})
+	wantError(t, err, []string{`relation "customers" does not exist`, `the database holds: "crm export", crm.contacts`})
 }

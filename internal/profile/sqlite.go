@@ -169,14 +169,50 @@ func (s *sqliteSource) queryError(ctx context.Context, err error) error {
 	}
 	e := &Error{Pos: pos, InQuery: true, Msg: "the query failed: " + privacy.Scrub(strings.TrimPrefix(msg, "SQL logic error: "), s.query), Err: err,
 		Hint: "check the query against the database's tables and columns"}
-	if s.query == DefaultQuery && strings.Contains(msg, "no such table") {
-		e.Msg = "the database has no table named profiles, which is read when no query is given"
-		e.Hint = "set the query, for example SELECT * FROM customers"
-		if tables := s.tables(ctx); len(tables) > 0 {
-			e.Hint += "; the database holds: " + strings.Join(tables, ", ")
+	if strings.Contains(msg, "no such table") {
+		e.Hint = s.missingTableHint(ctx)
+		if s.query == DefaultQuery {
+			e.Msg = "the database has no table named profiles, which is read when no query is given"
 		}
 	}
 	return e
+}
+
+// missingTableHint says what to read instead of a table that does not exist: the tables the
+// database holds, or that it holds none.
+func (s *sqliteSource) missingTableHint(ctx context.Context) string {
+	tables := s.tables(ctx)
+	for i, name := range tables {
+		if !isSQLName(name) {
+			tables[i] = `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+		}
+	}
+	return missingTableHint(tables, s.query == DefaultQuery)
+}
+
+// missingTableHint says what to read instead of a table that does not exist, given the tables
+// the database holds as a query names them: with the default query, a query reading the first.
+func missingTableHint(tables []string, defaultQuery bool) string {
+	if len(tables) == 0 {
+		return "the database holds no tables or views: check that the source names the database that holds the profiles"
+	}
+	held := "the database holds: " + strings.Join(tables, ", ")
+	if !defaultQuery {
+		return "check the query against the database's tables and columns; " + held
+	}
+	return "set the query to read the table that holds the profiles, for example SELECT * FROM " + tables[0] + "; " + held
+}
+
+// isSQLName reports whether name can stand in a query without quotes.
+func isSQLName(name string) bool {
+	for i, r := range name {
+		letter := r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		digit := r >= '0' && r <= '9'
+		if !letter && (i == 0 || !digit) {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // tables lists the database's tables and views (names only, at most 20).

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -151,4 +152,39 @@ func TestSQLiteRescanAndClose(t *testing.T) {
 	if err := src.Scan(context.Background(), func(*Row) error { return nil }); err == nil {
 		t.Error("scan after close succeeded")
 	}
+}
+
+func TestSQLiteMissingTableHintNamesOnlyTablesThatExist(t *testing.T) {
+	users := makeSQLite(t, `CREATE TABLE users (email TEXT)`, `CREATE VIEW active_users AS SELECT email FROM users`)
+	empty := makeSQLite(t, `CREATE TABLE t (a)`, `DROP TABLE t`)
+	tests := []struct {
+		name, spec, query string
+		want, not         []string
+	}{
+		{"no profiles table", "sqlite:" + users, "",
+			[]string{"no table named profiles", "set the query", "SELECT * FROM active_users", "the database holds: active_users, users"}, []string{"customers"}},
+		{"no tables at all", "sqlite:" + empty, "",
+			[]string{"no table named profiles", "the database holds no tables or views", "names the database that holds the profiles"}, []string{"customers", "SELECT * FROM"}},
+		{"query on a missing table", "sqlite:" + users, "SELECT email FROM customers",
+			[]string{"no such table: customers", "the database holds: active_users, users"}, nil},
+		{"query on a missing table of an empty database", "sqlite:" + empty, "SELECT email FROM customers",
+			[]string{"no such table: customers", "the database holds no tables or views"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := readAll(t, tt.spec, Options{Query: tt.query})
+			pe := wantError(t, err, tt.want)
+			for _, s := range tt.not {
+				if strings.Contains(pe.Hint, s) {
+					t.Errorf("hint %q names %q", pe.Hint, s)
+				}
+			}
+		})
+	}
+}
+
+func TestSQLiteMissingTableHintQuotesOddNames(t *testing.T) {
+	p := makeSQLite(t, `CREATE TABLE "crm export" (email TEXT)`)
+	_, _, err := readAll(t, "sqlite:"+p, Options{})
+	wantError(t, err, []string{`SELECT * FROM "crm export"`, `the database holds: "crm export"`})
 }

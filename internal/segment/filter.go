@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common"
+	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/ext"
@@ -132,7 +134,7 @@ func parseFilter(spec Spec) error {
 	}
 	_, iss := env.ParseSource(common.NewStringSource(spec.Filter, "filter"))
 	if iss.Err() != nil {
-		return issuesError(spec, iss, nil)
+		return issuesError(spec, iss, filterContext{})
 	}
 	return nil
 }
@@ -144,18 +146,25 @@ func compileFilter(spec Spec, cols []profile.Column) (*filter, error) {
 		return nil, &Error{Segment: spec.Name, Attribute: "filter", Msg: "cannot declare the columns to CEL: " + err.Error()}
 	}
 	src := common.NewStringSource(spec.Filter, "filter")
-	ast, iss := env.CompileSource(src)
+	parsed, iss := env.ParseSource(src)
 	if iss.Err() != nil {
-		return nil, issuesError(spec, iss, cols)
+		return nil, issuesError(spec, iss, filterContext{cols: cols})
+	}
+	ast, iss := env.Check(parsed)
+	if iss.Err() != nil {
+		return nil, issuesError(spec, iss, filterContext{cols: cols, mapName: act.mapName, parsed: parsed.NativeRep()})
 	}
 	if err := checkMapComparisons(spec, ast, cols, act.mapName); err != nil {
 		return nil, err
 	}
 	out := ast.OutputType()
 	if !out.IsExactType(cel.BoolType) && !out.IsExactType(cel.NullableType(cel.BoolType)) && !out.IsExactType(cel.DynType) {
-		return nil, &Error{Segment: spec.Name, Attribute: "filter",
-			Msg:  fmt.Sprintf("filter:1:1: the filter must evaluate to a bool, but it evaluates to %s\n | %s\n | ^", typeName(out), firstLine(spec.Filter)),
-			Hint: "write a condition, such as country == \"US\" && lifetime_value > 100.0"}
+		hint := boolHint(ast.NativeRep().Expr(), cols, act.mapName, "true")
+		if hint == "" {
+			hint = "write a condition, such as country == \"US\" && lifetime_value > 100.0"
+		}
+		return nil, &Error{Segment: spec.Name, Attribute: "filter", Hint: hint,
+			Msg: fmt.Sprintf("filter:1:1: the filter must evaluate to a bool, but it evaluates to %s\n | %s\n | ^", typeName(out), firstLine(spec.Filter))}
 	}
 	est, err := env.EstimateCost(ast, newCostEstimator(cols, act.mapName))
 	if err != nil {
@@ -212,30 +221,94 @@ func firstLine(s string) string {
 
 var wrapperRE = regexp.MustCompile(`wrapper\((\w+)\)`)
 
-var undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']*)'`)
+var (
+	undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']*)'`)
+	overloadRE   = regexp.MustCompile(`no matching overload for '([^']*)' applied to '\((.*)\)'`)
+)
+
+// arithmetic are CEL's arithmetic operators.
+var arithmetic = map[string]bool{"_+_": true, "_-_": true, "_*_": true, "_/_": true, "_%_": true, "-_": true}
+
+// filterContext is what issuesError knows besides the issues: the columns (nil when the
+// filter is only parsed), the profile map's name, and the parsed expression when the filter
+// parsed.
+type filterContext struct {
+	cols    []profile.Column
+	mapName string
+	parsed  *celast.AST
+}
 
 // issuesError formats CEL's issues: "filter:LINE:COL: message", the line of the filter and a
-// caret, for each issue; the hint suggests column names for unknown references.
-func issuesError(spec Spec, iss *cel.Issues, cols []profile.Column) error {
+// caret, for each issue; the hint says what to write instead where the mistake is a known one
+// (SQL habits, a comparison of a column with a value of another type) and suggests column
+// names for unknown references.
+func issuesError(spec Spec, iss *cel.Issues, fc filterContext) error {
 	src := common.NewStringSource(spec.Filter, "filter")
-	var msgs []string
-	var hints []string
+	var msgs, hints []string
+	syntax := false
 	for _, e := range iss.Errors() {
 		msgs = append(msgs, wrapperRE.ReplaceAllString(strings.TrimPrefix(e.ToDisplayString(src), "ERROR: "), "$1"))
-		switch m := undeclaredRE.FindStringSubmatch(e.Message); {
-		case m != nil && cols != nil:
-			hints = append(hints, suggest(m[1], cols))
-		case strings.Contains(e.Message, "no matching overload"):
-			hints = append(hints, "check the operand types: CEL does not mix int and double in arithmetic (write 1.0, or convert with double(x) or int(x)), and compares strings only with strings")
+		syntax = syntax || strings.HasPrefix(e.Message, "Syntax error")
+		if h := fc.hint(e); h != "" && !slices.Contains(hints, h) {
+			hints = append(hints, h)
 		}
+	}
+	if syntax {
+		hints = append(syntaxHints(spec.Filter, fc.cols), hints...)
 	}
 	e := &Error{Segment: spec.Name, Attribute: "filter", Msg: strings.Join(msgs, "\n")}
 	if len(hints) > 0 {
 		e.Hint = strings.Join(hints, "; ")
-	} else if cols != nil {
-		e.Hint = "the columns are " + columnList(cols)
+	} else if fc.cols != nil {
+		e.Hint = "the columns are " + columnList(fc.cols)
 	}
 	return e
+}
+
+// hint explains one type-check issue: an unknown name, or operands of the wrong types.
+func (fc filterContext) hint(e *cel.Error) string {
+	var at celast.NavigableExpr
+	if fc.parsed != nil {
+		at = findExpr(celast.NavigateAST(fc.parsed), e.ExprID)
+	}
+	if m := undeclaredRE.FindStringSubmatch(e.Message); m != nil && fc.cols != nil {
+		if h := nameHint(m[1], at, fc.cols, fc.mapName); h != "" {
+			return h
+		}
+		return suggest(m[1], fc.cols)
+	}
+	m := overloadRE.FindStringSubmatch(e.Message)
+	if m == nil {
+		return ""
+	}
+	if at != nil && at.Kind() == celast.CallKind && m[1] == "!_" && len(at.AsCall().Args()) == 1 {
+		if h := boolHint(at.AsCall().Args()[0], fc.cols, fc.mapName, "false"); h != "" {
+			return h
+		}
+	}
+	if at != nil && at.Kind() == celast.CallKind && !arithmetic[m[1]] {
+		argTypes := strings.Split(wrapperRE.ReplaceAllString(m[2], "nullable $1"), ", ")
+		if h := mismatchHint(at.AsCall(), fc.cols, fc.mapName, argTypes); h != "" {
+			return h
+		}
+	}
+	if arithmetic[m[1]] {
+		return "check the operand types: CEL does not mix int and double in arithmetic (write 1.0, or convert with double(x) or int(x))"
+	}
+	return "check the operand types: CEL compares strings only with strings and numbers with numbers; convert with string(x), int(x) or double(x)"
+}
+
+// findExpr returns the expression with the given ID, or nil.
+func findExpr(e celast.NavigableExpr, id int64) celast.NavigableExpr {
+	if e.ID() == id {
+		return e
+	}
+	for _, c := range e.Children() {
+		if f := findExpr(c, id); f != nil {
+			return f
+		}
+	}
+	return nil
 }
 
 // maxListedColumns bounds how many columns a message lists.

@@ -59,8 +59,8 @@ func checkMapComparisons(spec Spec, checked *cel.Ast, cols []profile.Column, map
 				Msg: fmt.Sprintf("filter:%d:%d: column %q is %s (its type in the source), but the filter compares it (%s) with a %s, "+
 					"which no value of the column equals\n | %s\n | %s^", loc.Line(), loc.Column()+1, name, t, op, typeName(ot), line,
 					strings.Repeat(".", loc.Column())),
-				Hint: fmt.Sprintf("compare the column with a %s value, or fix the source so that the column holds %s values "+
-					"(the sendgridaudience_segment data source lists each column's type)", t, typeName(ot))}
+				Hint: comparisonFix(column{name: name, ref: fmt.Sprintf("%s[%q]", mapName, name), typ: t}, op, side, other) +
+					"; the sendgridaudience_segment data source lists each column's type"}
 			return
 		}
 	}))
