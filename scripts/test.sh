@@ -77,7 +77,7 @@ phase "acceptance tests under $tofu_version" acc "$bin/tofu" TF_ACC_PROVIDER_HOS
 # The getting-started guide's plan excerpts are the quickstart's real output under Terraform
 # (internal/docscheck): a change to what a plan shows fails here until the excerpts are rewritten.
 phase "getting-started guide's plan excerpts under $tf_version" env TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin/terraform" \
-  gts -count=1 -run '^TestGettingStartedPlanExcerpts$' ./internal/docscheck/
+  "$bin/gotestsum" --format testname -- -count=1 -run '^TestGettingStartedPlanExcerpts$' ./internal/docscheck/
 
 # The tests `make testacc-sendgrid` runs against a real account, run here against the emulator
 # started as a separate process (scripts/sendgrid-stand-in.sh): the tests reach it only through
