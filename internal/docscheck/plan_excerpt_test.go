@@ -58,6 +58,11 @@ func TestGettingStartedPlanExcerpts(t *testing.T) {
 	first := q.run("plan", "-input=false", "-no-color", "-out=first.tfplan")
 	q.run("apply", "-input=false", "-no-color", "first.tfplan")
 	shown := q.run("state", "show", "-no-color", excerptExport)
+	// The guide says that a plan right after the apply changes no resource.
+	again := q.run("plan", "-input=false", "-no-color")
+	if strings.Contains(again, "\nPlan: ") {
+		t.Errorf("a plan right after the first apply changes resources, which the guide says it does not:\n%s", again)
+	}
 	q.editProfiles(excerptEdit[0], excerptEdit[1])
 	second := q.run("plan", "-input=false", "-no-color")
 
