@@ -4,7 +4,8 @@
 #   2. acceptance tests under Terraform, then under OpenTofu (real CLIs, built offline), then the
 #      real-SendGrid mode's tests against an emulator in a separate process (HTTP API only);
 #   3. PostgreSQL-backed tests against a throwaway server started on loopback;
-#   4. every example under examples/ validated by both CLIs;
+#   4. every example under examples/ validated by both CLIs, and the getting-started guide's plan
+#      excerpts compared with the quickstart's real output;
 #   5. repository habits: golangci-lint, a tidy go.mod, docs/ as `make generate` writes them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +73,11 @@ tf_version=$("$bin/terraform" version | head -n1)
 tofu_version=$("$bin/tofu" version | head -n1)
 phase "acceptance tests under $tf_version" acc "$bin/terraform"
 phase "acceptance tests under $tofu_version" acc "$bin/tofu" TF_ACC_PROVIDER_HOST=registry.opentofu.org TF_ACC_PROVIDER_NAMESPACE=hashicorp
+
+# The getting-started guide's plan excerpts are the quickstart's real output under Terraform
+# (internal/docscheck): a change to what a plan shows fails here until the excerpts are rewritten.
+phase "getting-started guide's plan excerpts under $tf_version" env TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin/terraform" \
+  "$bin/gotestsum" --format testname -- -count=1 -run '^TestGettingStartedPlanExcerpts$' ./internal/docscheck/
 
 # The tests `make testacc-sendgrid` runs against a real account, run here against the emulator
 # started as a separate process (scripts/sendgrid-stand-in.sh): the tests reach it only through

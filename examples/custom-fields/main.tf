@@ -41,15 +41,15 @@ resource "sendgridaudience_custom_field" "subscription_plan" {
 }
 
 # Number: a number column, or a string column holding a decimal number ("1249.50").
-resource "sendgridaudience_custom_field" "lifetime_value" {
-  name = "lifetime_value"
+resource "sendgridaudience_custom_field" "total_spend" {
+  name = "total_spend"
   type = "Number"
 }
 
 # Date: a timestamp column, or a string in the form YYYY-MM-DD, an RFC 3339 date-time or
 # MM/DD/YYYY; sent to SendGrid as MM/DD/YYYY (the UTC date).
-resource "sendgridaudience_custom_field" "signup_date" {
-  name = "signup_date"
+resource "sendgridaudience_custom_field" "customer_since" {
+  name = "customer_since"
   type = "Date"
 }
 
@@ -73,15 +73,15 @@ resource "sendgridaudience_export" "customers" {
     # SendGrid custom field name => profile column.
     custom_fields = {
       subscription_plan = "plan"
-      lifetime_value    = "lifetime_value"
-      signup_date       = "signup_date"
+      total_spend       = "lifetime_value"
+      customer_since    = "signup_date"
     }
   }
 
   managed_custom_fields = [
     sendgridaudience_custom_field.subscription_plan,
-    sendgridaudience_custom_field.lifetime_value,
-    sendgridaudience_custom_field.signup_date,
+    sendgridaudience_custom_field.total_spend,
+    sendgridaudience_custom_field.customer_since,
   ]
 
   # A value that does not fit its field's type (e.g. "n/a" for a Number) makes the profile
@@ -93,8 +93,8 @@ output "field_ids" {
   description = "Uploads address custom fields by these IDs."
   value = {
     subscription_plan = sendgridaudience_custom_field.subscription_plan.field_id
-    lifetime_value    = sendgridaudience_custom_field.lifetime_value.field_id
-    signup_date       = sendgridaudience_custom_field.signup_date.field_id
+    total_spend       = sendgridaudience_custom_field.total_spend.field_id
+    customer_since    = sendgridaudience_custom_field.customer_since.field_id
   }
 }
 

@@ -78,7 +78,7 @@ data "sendgridaudience_segment" "outside_eu" {
 }
 
 resource "sendgridaudience_export" "global_newsletter" {
-  name                = "newsletter"
+  name                = "newsletter-global"
   sendgrid_connection = sendgridaudience_connection.global
   list_id             = sendgridaudience_list_binding.global_newsletter.list_id
   segments            = [data.sendgridaudience_segment.outside_eu]
@@ -119,7 +119,7 @@ data "sendgridaudience_segment" "in_eu" {
 resource "sendgridaudience_export" "eu_newsletter" {
   provider = sendgridaudience.eu
 
-  name                = "newsletter"
+  name                = "newsletter-eu"
   sendgrid_connection = sendgridaudience_connection.eu
   list_id             = sendgridaudience_list_binding.eu_newsletter.list_id
   segments            = [data.sendgridaudience_segment.in_eu]

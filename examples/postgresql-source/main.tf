@@ -70,7 +70,7 @@ data "sendgridaudience_segment" "newsletter" {
 }
 
 resource "sendgridaudience_export" "newsletter" {
-  name                = "newsletter"
+  name                = "postgres-subscribers"
   sendgrid_connection = sendgridaudience_connection.marketing
   list_id             = sendgridaudience_list_binding.newsletter.list_id
   segments            = [data.sendgridaudience_segment.newsletter]

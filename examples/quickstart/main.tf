@@ -1,5 +1,15 @@
 # Quickstart: export the opted-in customers of a CSV file to a SendGrid contact list.
 #
+# The CSV file (customers.csv beside this file: 14 synthetic profiles) needs a header row with
+# these columns; the `:double` and `:bool` suffixes type a column, all others are strings:
+#   email                   the contact's address (required; an invalid one makes the row invalid)
+#   first_name, last_name   at most 50 characters each
+#   country, state_province_region, city, postal_code
+#   lifetime_value:double   filled into the SendGrid Number custom field lifetime_value
+#   marketing_opt_in:bool   the segment's filter keeps the rows where it is true
+# In the sample, two opted-in rows are invalid on purpose (an address without a top-level domain,
+# a first name over 50 characters): the plan reports them, masked, and the export skips them.
+#
 # Against real SendGrid:
 #   export SENDGRID_API_KEY=...                 # a key with marketing.read (Marketing: Full Access),
 #                                               # user.username.read and user.account.read (User Account: Read Access)
@@ -23,7 +33,7 @@ variable "list_id" {
 }
 
 variable "profiles_file" {
-  description = "CSV file of customer profiles, with a header row."
+  description = "CSV file of customer profiles, with a header row naming the columns listed at the top of this file."
   type        = string
   default     = "customers.csv"
 }

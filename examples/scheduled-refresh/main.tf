@@ -54,7 +54,7 @@ data "sendgridaudience_segment" "newsletter" {
 }
 
 resource "sendgridaudience_export" "newsletter" {
-  name                = "newsletter"
+  name                = "nightly-newsletter"
   sendgrid_connection = sendgridaudience_connection.marketing
   list_id             = sendgridaudience_list_binding.newsletter.list_id
   segments            = [data.sendgridaudience_segment.newsletter]

@@ -58,7 +58,7 @@ data "sendgridaudience_segment" "webshop" {
 }
 
 resource "sendgridaudience_export" "newsletter" {
-  name                = "newsletter"
+  name                = "crm-and-webshop"
   sendgrid_connection = sendgridaudience_connection.marketing
   list_id             = sendgridaudience_list_binding.newsletter.list_id
 

@@ -536,13 +536,16 @@ func (r *connectionResource) Delete(ctx context.Context, req resource.DeleteRequ
 	tflog.Info(ctx, "connection removed", map[string]any{"connection_id": id.ValueString()})
 }
 
-// ImportState adopts a connection by its id. Read then fills the account identity; display
-// name, administrators, contributors, consent and profile cap come from the configuration on the
-// next apply, which also records consent.
+// ImportState adopts a connection by its id, the UUID Create chose. Read then fills the account
+// identity; display name, administrators, contributors, consent and profile cap come from the
+// configuration on the next apply, which also records consent.
 func (r *connectionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := strings.TrimSpace(req.ID)
-	if id == "" {
-		resp.Diagnostics.AddError("Missing connection id", "Pass the connection's id, e.g. terraform import sendgridaudience_connection.main 5b0c3a8e-8a3f-4d43-9f0e-2f1c7d3b9a61.")
+	if !isConnectionID(id) {
+		resp.Diagnostics.AddError("Invalid connection ID",
+			fmt.Sprintf("Import a connection by its id, a UUID such as %s; got %q. A connection exists only in Terraform state: "+
+				"its id is in the state of the configuration that created it (terraform state show sendgridaudience_connection.<name>).",
+				connectionIDExample, req.ID))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)

@@ -350,5 +350,8 @@ func (r *customFieldResource) ImportState(ctx context.Context, req resource.Impo
 			fmt.Sprintf("%s is one of SendGrid's reserved fields, which cannot be managed; map it in an export's data_matching instead.", id))
 		return
 	}
+	if !checkImportedField(ctx, r.data, id, &resp.Diagnostics) {
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

@@ -520,13 +520,17 @@ func (r *exportResource) removeFromList(ctx context.Context, state *exportModel,
 			"on_destroy = \"keep\" (apply, then destroy), or run terraform state rm on the export, and remove its contacts in SendGrid.")
 }
 
-// ImportState takes "<list_id>/<name>". The first apply after an import is a full run: without
-// the snapshot of earlier runs every profile is sent once more.
+// ImportState takes "<list_id>/<name>" and checks that the list exists. The first apply after an
+// import is a full run: without the snapshot of earlier runs every profile is sent once more.
 func (r *exportResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	const form = "<list_id>/<export name>: the list_id and the name of the export's configuration"
 	listID, name, ok := strings.Cut(req.ID, "/")
 	if !ok || !isListID(listID) || name == "" {
 		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected <list_id>/<export name>, such as %s/newsletter; got %q.", listIDExample, req.ID))
+			fmt.Sprintf("Expected %s, such as %s/newsletter; got %q. %s", form, listIDExample, req.ID, whereListIDs))
+		return
+	}
+	if !checkImportedList(ctx, r.data, fmt.Sprintf("export %q", name), listID, form, &resp.Diagnostics) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)

@@ -407,7 +407,10 @@ func (r *listBindingResource) ImportState(ctx context.Context, req resource.Impo
 	id := strings.TrimSpace(req.ID)
 	if !isListID(id) {
 		resp.Diagnostics.AddError("Invalid list ID",
-			fmt.Sprintf("Import a list binding by the SendGrid list ID, a UUID such as %s; got %q.", listIDExample, req.ID))
+			fmt.Sprintf("Import a list binding by the SendGrid list ID, a UUID such as %s; got %q. %s", listIDExample, req.ID, whereListIDs))
+		return
+	}
+	if !checkImportedList(ctx, r.data, "the list binding", id, "the list ID", &resp.Diagnostics) {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)

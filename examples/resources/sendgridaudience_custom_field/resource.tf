@@ -3,13 +3,13 @@ resource "sendgridaudience_custom_field" "loyalty_tier" {
   type = "Text"
 }
 
-resource "sendgridaudience_custom_field" "lifetime_value" {
-  name = "lifetime_value"
+resource "sendgridaudience_custom_field" "average_order_value" {
+  name = "average_order_value"
   type = "Number"
 }
 
-resource "sendgridaudience_custom_field" "signup_date" {
-  name = "signup_date"
+resource "sendgridaudience_custom_field" "first_order_date" {
+  name = "first_order_date"
   type = "Date"
 }
 

@@ -22,7 +22,7 @@ data "sendgridaudience_segment" "opted_in" {
 }
 
 resource "sendgridaudience_export" "newsletter" {
-  name                = "newsletter"
+  name                = "opted-in"
   sendgrid_connection = sendgridaudience_connection.marketing
   list_id             = sendgridaudience_list_binding.newsletter.list_id
   segments            = [data.sendgridaudience_segment.opted_in]
