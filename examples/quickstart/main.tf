@@ -108,11 +108,6 @@ output "segment" {
   }
 }
 
-output "changes" {
-  description = "Contacts the last planned run adds, updates and removes."
-  value       = sendgridaudience_export.newsletter.changes
-}
-
 output "validation" {
   description = "Invalid profiles by reason, with the first rows (masked)."
   value       = sendgridaudience_export.newsletter.validation

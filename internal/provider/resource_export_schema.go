@@ -348,7 +348,7 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"valid":      schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows that pass validation."},
 					"invalid":    schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows SendGrid would reject (skipped or failing, per `invalid_profiles`)."},
 					"duplicates": schema.Int64Attribute{Computed: true, MarkdownDescription: "Rows whose email appeared earlier and were merged into it."},
-					"by_reason":  schema.MapAttribute{Computed: true, ElementType: types.Int64Type, MarkdownDescription: "Invalid rows per reason."},
+					"by_reason":  schema.MapAttribute{Computed: true, ElementType: types.Int64Type, MarkdownDescription: "Invalid rows per field and reason (`<field>: <reason>`); a row with several invalid fields counts under each, so the counts may add up to more than `invalid`."},
 					"samples":    schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "The first invalid rows, masked."},
 				},
 			},
