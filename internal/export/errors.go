@@ -195,6 +195,14 @@ func (e *CapError) Error() string {
 	return msg
 }
 
+// counted writes n and the noun, in the singular for exactly one: "1 contact", "2 contacts".
+func counted[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // InvalidProfilesError is returned under InvalidFail when some profiles are invalid.
 // The report in it has the counts per reason and the first rows (masked values).
 type InvalidProfilesError struct {
@@ -202,6 +210,6 @@ type InvalidProfilesError struct {
 }
 
 func (e *InvalidProfilesError) Error() string {
-	return fmt.Sprintf("%d invalid profile(s) and the invalid-profile policy is to fail; nothing was uploaded. %s",
-		e.Invalid.Total, e.Invalid.Summary(5))
+	return fmt.Sprintf("%s and the invalid-profile policy is to fail; nothing was uploaded. %s",
+		counted(e.Invalid.Total, "invalid profile"), e.Invalid.Summary(5))
 }

@@ -167,8 +167,8 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 			what = "In mirror mode this removes from the list every contact this export added."
 		}
 		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
-			fmt.Sprintf("%d rows were read and %d selected, but no valid profile remains. %s Check the sources and filters.",
-				p.Rows, p.Selected, what))
+			fmt.Sprintf("The sources gave %s and the filters selected %d, but no valid profile remains. %s Check the sources and filters.",
+				counted(p.Rows, "row"), p.Selected, what))
 	}
 	if p.Drift {
 		diags.AddAttributeWarning(path.Root("list_id"), "Contacts of this export were removed from the list outside it",
@@ -179,15 +179,15 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 	}
 	if p.ToRemoveNotAdded > 0 {
 		diags.AddAttributeWarning(path.Root("claim_list"), "Removes contacts this export did not add",
-			fmt.Sprintf("claim_list = true makes the list equal to the segments: of the %d contacts this run removes from the list, "+
-				"%d were not added by this export (they were on the list before it, or people or other exports added them). "+
-				"Remove claim_list to keep them.", p.ToRemove, p.ToRemoveNotAdded))
+			fmt.Sprintf("claim_list = true makes the list equal to the segments: this run removes %s from the list, "+
+				"%d of them not added by this export (on the list before it, or added by people or other exports). "+
+				"Remove claim_list to keep them.", counted(p.ToRemove, "contact"), p.ToRemoveNotAdded))
 	}
 	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
 		return
 	}
 	diags.AddAttributeWarning(path.Root("invalid_profiles"),
-		fmt.Sprintf("%d invalid profiles will be skipped", p.Invalid.Total),
+		counted(p.Invalid.Total, "invalid profile")+" will be skipped",
 		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }
 
@@ -233,6 +233,15 @@ func configText(c *export.ConfigError) (summary, detail string) {
 			c.Column, c.Segment, c.ColumnType, c.Field, c.FieldType)
 	}
 	return "Invalid configuration", c.Error()
+}
+
+// counted writes n and the noun, in the singular for exactly one: "1 contact", "2 contacts", "0 rows".
+// Every noun the provider counts takes a regular plural.
+func counted[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func didYouMean(s string) string {

@@ -80,3 +80,38 @@ func TestConfigErrorWording(t *testing.T) {
 		t.Errorf("diagnostic %v %q: %q", d.Path(), d.Summary(), d.Detail())
 	}
 }
+
+// Counts are written in the singular for exactly one.
+func TestCounted(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		want string
+	}{{0, "0 contacts"}, {1, "1 contact"}, {2, "2 contacts"}} {
+		if got := counted(c.n, "contact"); got != c.want {
+			t.Errorf("counted(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}
+
+// A refusal at plan time says what to do, not that nothing was sent (nothing ever is at plan);
+// at apply time it says that nothing was sent.
+func TestRefusalsSayNothingWasSentOnlyAtApply(t *testing.T) {
+	inv := &export.InvalidProfilesError{Invalid: &export.InvalidReport{Total: 1, ByReason: map[string]int64{"email: invalid": 1}}}
+	rem := &export.RemovalError{Removing: 1, Removable: 1, Empty: true}
+	for _, err := range []error{inv, rem} {
+		var plan, apply diag.Diagnostics
+		addEngineError(&plan, err, refusedAtPlan)
+		addEngineError(&apply, err, refusedAtApply)
+		if len(plan) != 1 || strings.Contains(strings.ToLower(plan[0].Detail()), "nothing was") {
+			t.Errorf("%T at plan: %v", err, plan)
+		}
+		if len(apply) != 1 || !strings.Contains(apply[0].Detail(), "Nothing was sent or removed.") {
+			t.Errorf("%T at apply: %v", err, apply)
+		}
+	}
+	var d diag.Diagnostics
+	addEngineError(&d, inv, refusedAtPlan)
+	if d[0].Summary() != `1 invalid profile (invalid_profiles = "fail")` {
+		t.Errorf("summary %q", d[0].Summary())
+	}
+}

@@ -207,7 +207,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
 	}
 	if err != nil {
-		addEngineError(&resp.Diagnostics, err)
+		addEngineError(&resp.Diagnostics, err, refusedAtPlan)
 		return
 	}
 	r.checkSharedCap(in, exportID(plan.ListID.ValueString(), plan.Name.ValueString()), engPlan, &resp.Diagnostics)
@@ -355,7 +355,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	r.data.plans.forget(in.conn.ID, exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if res == nil {
 		if err != nil {
-			addEngineError(diags, err)
+			addEngineError(diags, err, refusedAtApply)
 		}
 		return
 	}
@@ -386,19 +386,19 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	})
 	if rep.Deferred > 0 {
 		diags.AddAttributeWarning(path.Root("sync_mode"), "Some removals wait for SendGrid",
-			fmt.Sprintf("%d contacts that left the segments were not found on the list: SendGrid shows the previous run's "+
-				"contacts in searches and exports only minutes after it. They stay recorded as this export's, and the next "+
-				"apply (after a few minutes) removes them; the plan shows them in changes.to_remove until then.", rep.Deferred))
+			fmt.Sprintf("Not found on the list: %s that left the segments. SendGrid shows the previous run's "+
+				"contacts in searches and exports only minutes after it. The export keeps them recorded as its own, and the next "+
+				"apply (after a few minutes) removes them; the plan shows them in changes.to_remove until then.", counted(rep.Deferred, "contact")))
 	}
 	if err != nil {
-		addEngineError(diags, err)
+		addEngineError(diags, err, refusedAtApply)
 		if state == nil {
 			// Terraform taints a resource whose creation failed, and would replace it: a new
 			// export without this run's record, which sends every contact again.
 			diags.AddWarning("Resume this first run with terraform untaint",
 				fmt.Sprintf("The export's first run did not finish, so Terraform marks it tainted and would replace it on the next apply, "+
 					"sending every contact again. State records what SendGrid confirmed; to continue from there, run "+
-					"`terraform untaint` on this export and apply again. (%d contacts were confirmed.)", rep.Created+rep.Updated))
+					"`terraform untaint` on this export and apply again. (SendGrid confirmed %s.)", counted(rep.Created+rep.Updated, "contact")))
 		}
 	}
 }
@@ -430,8 +430,8 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 		if use == "drift" && state.InSync.ValueBool() {
 			tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected_at_least": mark.Members})
 			resp.Diagnostics.AddAttributeWarning(path.Root("in_sync"), "The list changed outside Terraform",
-				fmt.Sprintf("List %s holds %d contacts, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
-					listID, count, mark.Members))
+				fmt.Sprintf("List %s holds %s, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
+					listID, counted(count, "contact"), mark.Members))
 			state.InSync = types.BoolValue(false)
 		}
 	}
@@ -522,8 +522,17 @@ func writeSnapshot(ctx context.Context, priv privateSetter, snap []byte) diag.Di
 	return priv.SetKey(ctx, privateSnapshot, raw)
 }
 
-// addEngineError turns an engine error into diagnostics on the attribute to blame.
-func addEngineError(diags *diag.Diagnostics, err error) {
+// What a run refused before its first request did, said by the errors of such refusals (invalid
+// profiles, the removal guard): at plan time nothing is ever sent, so the plan says only
+// what to do; at apply time that nothing was sent is worth knowing.
+const (
+	refusedAtPlan  = ""
+	refusedAtApply = "Nothing was sent or removed. "
+)
+
+// addEngineError turns an engine error into diagnostics on the attribute to blame. refused is
+// refusedAtPlan or refusedAtApply.
+func addEngineError(diags *diag.Diagnostics, err error, refused string) {
 	var (
 		cfgs export.ConfigErrors
 		cfg  *export.ConfigError
@@ -546,11 +555,11 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 	case errors.As(err, &capE):
 		addCapError(diags, capE)
 	case errors.As(err, &remE):
-		addRemovalError(diags, remE)
+		addRemovalError(diags, remE, refused)
 	case errors.As(err, &inv):
 		diags.AddAttributeError(path.Root("invalid_profiles"),
-			fmt.Sprintf("%d invalid profiles (invalid_profiles = \"fail\")", inv.Invalid.Total),
-			"Nothing was uploaded. Fix these rows in the source, or set invalid_profiles = \"skip\" to leave them out. Values are masked.\n"+
+			counted(inv.Invalid.Total, "invalid profile")+" (invalid_profiles = \"fail\")",
+			refused+"Fix these rows in the source, or set invalid_profiles = \"skip\" to leave them out. Values are masked.\n"+
 				inv.Invalid.Summary(10))
 	case errors.As(err, &sce):
 		at := path.Root("segments")
@@ -558,10 +567,12 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 			at = at.AtListIndex(sce.Index)
 		}
 		diags.AddAttributeError(at, "Segment changed since the plan",
-			err.Error()+". The source now holds other profiles than the plan showed; run terraform plan again and review the new counts.")
+			fmt.Sprintf("The content of segment %q changed after it was read for the plan (its content fingerprint differs). Nothing was uploaded. "+
+				"The source now holds other profiles than the plan showed: run terraform plan again and review the new counts.", sce.Name))
 	case errors.As(err, &fpE):
 		diags.AddError("Segments changed since the plan",
-			err.Error()+". Run terraform plan again and review the new counts.")
+			fmt.Sprintf("The segments' content changed after the plan read it (planned content fingerprint %s, current %s). Nothing was uploaded. "+
+				"Run terraform plan again and review the new counts.", fpE.Planned, fpE.Current))
 	case errors.As(err, &segE):
 		addSegmentError(diags, path.Root("segments").AtListIndex(segE.Index), segE.Err)
 	case errors.As(err, &runE):
@@ -583,21 +594,22 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 	}
 }
 
-// addRemovalError reports a run stopped by the removal guard, with how to allow it.
-func addRemovalError(diags *diag.Diagnostics, e *export.RemovalError) {
+// addRemovalError reports a run stopped by the removal guard, with how to allow it. refused is
+// refusedAtPlan or refusedAtApply.
+func addRemovalError(diags *diag.Diagnostics, e *export.RemovalError, refused string) {
 	if e.Empty {
 		diags.AddAttributeError(path.Root("segments"), "The segments select no profile: the export would empty the list",
-			fmt.Sprintf("In mirror mode this run would remove all %d contacts this export may remove from the list, because the segments "+
-				"select no profile (an empty or header-only source, a filter that matches nobody). Nothing was sent or removed. "+
+			fmt.Sprintf("In mirror mode this run would remove every contact this export may remove from the list (%s), because the segments "+
+				"select no profile (an empty or header-only source, a filter that matches nobody). %s"+
 				"Check the sources; if the list really must be emptied, set allow_mass_removal = true on this export for this run "+
-				"and remove it after the apply.", e.Removing))
+				"and remove it after the apply.", counted(e.Removing, "contact"), refused))
 		return
 	}
 	diags.AddAttributeError(path.Root("max_removal_percent"), "The export would remove too many contacts from the list",
-		fmt.Sprintf("In mirror mode this run would remove %d of the %d contacts this export may remove from the list (%.1f %%), more "+
-			"than max_removal_percent allows (%d %%). Nothing was sent or removed. Check the sources and filters; if these contacts "+
+		fmt.Sprintf("In mirror mode this run would remove %d of the %s this export may remove from the list (%.1f %%), more "+
+			"than max_removal_percent allows (%d %%). %sCheck the sources and filters; if these contacts "+
 			"really left the segments, allow it for this run with allow_mass_removal = true (or a higher max_removal_percent) and "+
-			"remove the allowance after the apply.", e.Removing, e.Removable, e.Percent(), e.MaxPercent))
+			"remove the allowance after the apply.", e.Removing, counted(e.Removable, "contact"), e.Percent(), e.MaxPercent, refused))
 }
 
 // addCapError reports a profile cap on the attribute that sets it, with what to do.

@@ -418,7 +418,7 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 			bad.path = filepath.Join(t.TempDir(), "bad.csv")
 			bad.write(t, synth.Options{Count: 50, Seed: 9, InvalidFraction: 0.1})
 			return bad.config(testAccAdmin, `  invalid_profiles = "fail"`)
-		}(), allWordsRe(`5 invalid profiles (invalid_profiles = "fail")`, "Nothing was uploaded", "bad.csv line")},
+		}(), allWordsRe(`5 invalid profiles (invalid_profiles = "fail")`, `invalid_profiles = "fail" Fix these rows in the source`, "bad.csv line")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -736,7 +736,7 @@ func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      f.config(testAccAdmin, ""),
-				ExpectError: allWordsRe("Segment changed since the plan", `segment "customers" changed after it was read for the plan`, "run terraform plan again"),
+				ExpectError: allWordsRe("Segment changed since the plan", `segment "customers" changed after it was read for the plan (its content fingerprint differs). Nothing was uploaded. The source now holds other profiles than the plan showed: run terraform plan again`),
 			},
 		},
 	})

@@ -167,8 +167,8 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 				what = "the list and all its contacts (from every list of the account)"
 			}
 			resp.Diagnostics.AddWarning("Destroying this binding deletes a SendGrid list",
-				fmt.Sprintf("delete_list_on_destroy = true: SendGrid list %q (%s, %d contacts) is deleted; %s cannot be restored.",
-					state.Name.ValueString(), state.ListID.ValueString(), state.ContactCount.ValueInt64(), what))
+				fmt.Sprintf("delete_list_on_destroy = true: SendGrid list %q (%s, %s) is deleted; %s cannot be restored.",
+					state.Name.ValueString(), state.ListID.ValueString(), counted(state.ContactCount.ValueInt64(), "contact"), what))
 		}
 		return
 	}
@@ -230,8 +230,8 @@ func (r *listBindingResource) checkNameFree(ctx context.Context, name, selfID st
 	for _, l := range lists {
 		if l.ID != selfID && l.Name == name {
 			diags.AddAttributeError(path.Root("name"), "A SendGrid list with this name already exists",
-				fmt.Sprintf("List %q already exists (id %s, %d contacts) and SendGrid list names are unique. To export to it, bind it: "+
-					"list_id = %q without create = true. Otherwise choose another name.", l.Name, l.ID, l.ContactCount, l.ID))
+				fmt.Sprintf("List %q already exists (id %s, %s) and SendGrid list names are unique. To export to it, bind it: "+
+					"list_id = %q without create = true. Otherwise choose another name.", l.Name, l.ID, counted(l.ContactCount, "contact"), l.ID))
 			return
 		}
 	}
