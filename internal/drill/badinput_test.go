@@ -211,7 +211,7 @@ func badCases(t *testing.T) []badCase {
 		{name: "list_id one digit short", file: "csv_utf8_bom.csv", listID: "3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a1",
 			want: []string{exp, "list_id", "UUID"}},
 		{name: "max_profiles exceeded", file: "csv_utf8_bom.csv", extra: "  max_profiles = 2",
-			want: []string{exp, "max_profiles", "3 > 2", "nothing was uploaded"}},
+			want: []string{exp, "max_profiles = 2", "The segments select 3 distinct profiles, more than max_profiles = 2 allows. Narrow the segments"}},
 
 		// Keys.
 		{name: "wrong API key", file: "csv_utf8_bom.csv", env: withKey(func(*drillEmulator) string { return newKey("wrong") }),

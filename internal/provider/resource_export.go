@@ -522,8 +522,8 @@ func writeSnapshot(ctx context.Context, priv privateSetter, snap []byte) diag.Di
 	return priv.SetKey(ctx, privateSnapshot, raw)
 }
 
-// What a run refused before its first request did, said by the errors of such refusals (invalid
-// profiles, the removal guard): at plan time nothing is ever sent, so the plan says only
+// What a run refused before its first request did, said by the errors of such refusals (caps,
+// invalid profiles, the removal guard): at plan time nothing is ever sent, so the plan says only
 // what to do; at apply time that nothing was sent is worth knowing.
 const (
 	refusedAtPlan  = ""
@@ -553,7 +553,7 @@ func addEngineError(diags *diag.Diagnostics, err error, refused string) {
 	case errors.As(err, &cfg):
 		addConfigError(diags, cfg)
 	case errors.As(err, &capE):
-		addCapError(diags, capE)
+		addCapError(diags, capE, refused)
 	case errors.As(err, &remE):
 		addRemovalError(diags, remE, refused)
 	case errors.As(err, &inv):
@@ -612,14 +612,26 @@ func addRemovalError(diags *diag.Diagnostics, e *export.RemovalError, refused st
 			"remove the allowance after the apply.", e.Removing, counted(e.Removable, "contact"), e.Percent(), e.MaxPercent, refused))
 }
 
-// addCapError reports a profile cap on the attribute that sets it, with what to do.
-func addCapError(diags *diag.Diagnostics, c *export.CapError) {
+// addCapError reports a profile cap on the attribute that sets it, with what to do: advice that
+// depends on whether the account had room before the run. refused is refusedAtPlan or
+// refusedAtApply.
+func addCapError(diags *diag.Diagnostics, c *export.CapError, refused string) {
 	if c.Cap == export.CapMaxProfiles {
-		diags.AddAttributeError(path.Root("max_profiles"), "Export exceeds max_profiles", c.Error()+
-			". The segments select more distinct profiles than max_profiles allows: narrow the segments or raise max_profiles.")
+		diags.AddAttributeError(path.Root("max_profiles"), "Export exceeds max_profiles",
+			fmt.Sprintf("The segments select %s, more than max_profiles = %d allows. %sNarrow the segments or raise max_profiles.",
+				counted(c.Wanted, "distinct profile"), c.Limit, refused))
 		return
 	}
+	detail := fmt.Sprintf("The SendGrid account holds %s and this run adds %d new to it, %d in all, over the connection's "+
+		"profile_cap of %d. %s", counted(c.AccountContacts, "contact"), c.Adding, c.Wanted, c.Limit, refused)
+	if c.Full() {
+		detail += "The account is already at or over the cap, so no new contact fits: delete contacts in SendGrid or raise " +
+			"profile_cap on the connection. Narrowing the segments helps only if they then select no contact new to the account; " +
+			"runs that only update or remove contacts are not refused."
+	} else {
+		detail += fmt.Sprintf("The account has room for %d more: narrow the segments of this export so that they add at most "+
+			"that many, delete contacts in SendGrid, or raise profile_cap on the connection.", c.Limit-c.AccountContacts)
+	}
 	diags.AddAttributeError(path.Root("sendgrid_connection").AtName("profile_cap"),
-		"Export exceeds the connection's profile cap", fmt.Sprintf("%s. The connection's profile cap is %d. "+
-			"Narrow the segments, remove contacts from SendGrid, or raise the cap.", c.Error(), c.Limit))
+		"Export exceeds the connection's profile_cap", detail)
 }

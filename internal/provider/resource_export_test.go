@@ -405,7 +405,7 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 		{"missing email mapping", strings.Replace(base, `email      = "email"`, ``, 1),
 			allWordsRe(`attribute "email" is required`)},
 		{"over the cap", f.config(testAccAdmin, `  max_profiles = 50`),
-			allWordsRe("Export exceeds max_profiles", "120 > 50", "nothing was uploaded")},
+			allWordsRe("Export exceeds max_profiles", "max_profiles = 50 The segments select 120 distinct profiles, more than max_profiles = 50 allows. Narrow")},
 		{"consent false", strings.Replace(base, `data_privacy_consent = true`, `data_privacy_consent = false`, 1),
 			allWordsRe("consent", "lawful basis")},
 		{"literal segment with a missing file", strings.Replace(base, "segments   = [data.sendgridaudience_segment.customers]",
@@ -990,7 +990,7 @@ resource "sendgridaudience_export" "second" {
 			{Config: connection},
 			{
 				Config:      config(100),
-				ExpectError: regexp.MustCompile(`(?s)exceed its profile cap together.*(newsletter\s+adds\s+\d+.*promo\s+adds|promo\s+adds\s+\d+.*newsletter\s+adds)`),
+				ExpectError: regexp.MustCompile(`(?s)exceed its profile_cap together.*(newsletter\s+adds\s+\d+.*promo\s+adds|promo\s+adds\s+\d+.*newsletter\s+adds)`),
 			},
 			{
 				PreConfig: func() {
