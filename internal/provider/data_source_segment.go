@@ -217,5 +217,5 @@ func addSegmentError(diags *diag.Diagnostics, base path.Path, err error) {
 	if summary == "" {
 		summary = "Invalid segment"
 	}
-	diags.AddAttributeError(at, summary, err.Error())
+	diags.AddAttributeError(configPath(at), summary, err.Error())
 }

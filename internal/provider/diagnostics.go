@@ -191,12 +191,42 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }
 
-// addConfigError reports a configuration error of the engine on its attribute, naming the
-// attribute in the text too (the CLIs point at the resource block for nested attributes).
+// addConfigError reports a configuration error of the engine on its attribute (configPath),
+// naming the attribute in the text too.
 func addConfigError(diags *diag.Diagnostics, c *export.ConfigError) {
 	at := attrPath(c.Attr)
 	summary, detail := configText(c)
-	diags.AddAttributeError(at, summary, at.String()+": "+detail)
+	diags.AddAttributeError(configPath(at), summary, at.String()+": "+detail)
+}
+
+// configPath is the path a diagnostic about the attribute at p carries so that the CLIs show the
+// attribute's line. Terraform (1.8) and OpenTofu (1.12) find a diagnostic's line only through
+// blocks and top-level attributes, followed by at most one index into the attribute's value: for
+// an attribute nested in an object attribute (data_matching.first_name, segments[0].filter) they
+// show the resource's first line instead. Written as an index into the top-level attribute
+// (data_matching["first_name"], segments[0]) the diagnostic lands on the line of that key, or that
+// element, of the value written in the configuration, or on the whole attribute when its value
+// is a reference (sendgrid_connection = sendgridaudience_connection.main). Deeper steps are
+// dropped: the diagnostic's text names the full attribute.
+func configPath(p path.Path) path.Path {
+	steps := p.Steps()
+	if len(steps) < 2 {
+		return p
+	}
+	root, ok := steps[0].(path.PathStepAttributeName)
+	if !ok {
+		return p
+	}
+	at := path.Root(string(root))
+	switch s := steps[1].(type) {
+	case path.PathStepAttributeName:
+		return at.AtMapKey(string(s))
+	case path.PathStepElementKeyString:
+		return at.AtMapKey(string(s))
+	case path.PathStepElementKeyInt:
+		return at.AtListIndex(int(s))
+	}
+	return at
 }
 
 // configText words a configuration error of the engine for the export resource: what is wrong

@@ -76,8 +76,28 @@ func TestConfigErrorWording(t *testing.T) {
 	}
 	d, ok := diags[0].(diag.DiagnosticWithPath)
 	want := `data_matching.first_name: segment "vip" has no column "frist_name". Did you mean "first_name"? Columns: email, first_name.`
-	if !ok || !d.Path().Equal(path.Root("data_matching").AtName("first_name")) || d.Summary() != "Unknown column" || d.Detail() != want {
+	if !ok || !d.Path().Equal(path.Root("data_matching").AtMapKey("first_name")) || d.Summary() != "Unknown column" || d.Detail() != want {
 		t.Errorf("diagnostic %v %q: %q", d.Path(), d.Summary(), d.Detail())
+	}
+}
+
+// configPath keeps the top-level attribute and turns the next step into an index, which the CLIs
+// resolve to the line of that key or element; deeper steps are dropped.
+func TestConfigPath(t *testing.T) {
+	for _, c := range []struct {
+		in   path.Path
+		want string
+	}{
+		{path.Root("max_profiles"), "max_profiles"},
+		{path.Root("data_matching").AtName("first_name"), `data_matching["first_name"]`},
+		{path.Root("data_matching").AtName("custom_fields").AtMapKey("tier"), `data_matching["custom_fields"]`},
+		{path.Root("segments").AtListIndex(2).AtName("filter"), "segments[2]"},
+		{path.Root("sendgrid_connection").AtName("profile_cap"), `sendgrid_connection["profile_cap"]`},
+		{path.Empty(), ""},
+	} {
+		if got := configPath(c.in).String(); got != c.want {
+			t.Errorf("configPath(%s) = %s, want %s", c.in, got, c.want)
+		}
 	}
 }
 

@@ -80,7 +80,7 @@ func (r *exportResource) ValidateConfig(ctx context.Context, req resource.Valida
 	for i, s := range segs {
 		name := segmentName(s, i)
 		if seen[name] {
-			resp.Diagnostics.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("name"), "Duplicate segment name",
+			resp.Diagnostics.AddAttributeError(configPath(path.Root("segments").AtListIndex(i).AtName("name")), "Duplicate segment name",
 				fmt.Sprintf("Two segments are named %q; give each segment of an export its own name.", name))
 		}
 		seen[name] = true
@@ -632,6 +632,6 @@ func addCapError(diags *diag.Diagnostics, c *export.CapError, refused string) {
 		detail += fmt.Sprintf("The account has room for %d more: narrow the segments of this export so that they add at most "+
 			"that many, delete contacts in SendGrid, or raise profile_cap on the connection.", c.Limit-c.AccountContacts)
 	}
-	diags.AddAttributeError(path.Root("sendgrid_connection").AtName("profile_cap"),
+	diags.AddAttributeError(configPath(path.Root("sendgrid_connection").AtName("profile_cap")),
 		"Export exceeds the connection's profile_cap", detail)
 }

@@ -13,7 +13,8 @@ import (
 
 // The connection's profile_cap refuses only runs that add contacts to the account: with the
 // account over the cap, a run that only updates the export's contacts goes through, and one that
-// adds a contact is refused, saying the account is full rather than to narrow the segments.
+// adds a contact is refused on the export's sendgrid_connection line, saying the account is full
+// rather than to narrow the segments.
 func TestAccExport_profileCapRefusesOnlyAdditions(t *testing.T) {
 	opts := synth.Options{Count: 40, Seed: 51}
 	f := newEmulatorExportFixture(t, opts)
@@ -49,6 +50,7 @@ func TestAccExport_profileCapRefusesOnlyAdditions(t *testing.T) {
 				Config:    withCap(withoutCity, 50),
 				PlanOnly:  true,
 				ExpectError: allWordsRe("Export exceeds the connection's profile_cap",
+					"sendgrid_connection = sendgridaudience_connection.test",
 					"this run adds 1 new to it", "over the connection's profile_cap of 50.",
 					"The account is already at or over the cap, so no new contact fits"),
 			},

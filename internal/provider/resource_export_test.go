@@ -400,8 +400,9 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 		config string
 		want   *regexp.Regexp
 	}{
+		// The CLI shows the attribute's own line (`first_name = "frist_name"`), not the resource's.
 		{"typo in a column", strings.Replace(base, `first_name = "first_name"`, `first_name = "frist_name"`, 1),
-			allWordsRe("Unknown column", "frist_name", `Did you mean "first_name"?`)},
+			allWordsRe("Unknown column", `first_name = "frist_name"`, "data_matching.first_name:", `Did you mean "first_name"?`)},
 		{"missing email mapping", strings.Replace(base, `email      = "email"`, ``, 1),
 			allWordsRe(`attribute "email" is required`)},
 		{"over the cap", f.config(testAccAdmin, `  max_profiles = 50`),
@@ -412,7 +413,7 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 			`segments   = [{ name = "crm", source = "no-such-file.csv", query = null, filter = null, fingerprint = null }]`, 1),
 			allWordsRe("Cannot read the segment's source", `segment "crm"`, "no-such-file.csv")},
 		{"unknown custom field", strings.Replace(base, f.field+` = "lifetime_value"`, `tier = "plan"`, 1),
-			allWordsRe("Unknown custom field", "tier")},
+			allWordsRe("Unknown custom field", "custom_fields = {", `data_matching.custom_fields["tier"]: SendGrid has no custom field named "tier"`)},
 		{"invalid rows with fail policy", func() string {
 			bad := *f
 			bad.path = filepath.Join(t.TempDir(), "bad.csv")
@@ -990,7 +991,7 @@ resource "sendgridaudience_export" "second" {
 			{Config: connection},
 			{
 				Config:      config(100),
-				ExpectError: regexp.MustCompile(`(?s)exceed its profile_cap together.*(newsletter\s+adds\s+\d+.*promo\s+adds|promo\s+adds\s+\d+.*newsletter\s+adds)`),
+				ExpectError: regexp.MustCompile(`(?s)exceed its profile_cap together\s+with\s+sendgridaudience_export\.\w+,.*sendgrid_connection\s+=\s+sendgridaudience_connection\.test.*(newsletter\s+adds\s+\d+.*promo\s+adds|promo\s+adds\s+\d+.*newsletter\s+adds)`),
 			},
 			{
 				PreConfig: func() {

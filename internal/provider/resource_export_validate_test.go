@@ -51,8 +51,8 @@ func TestExportValidateConfig_duplicateSegmentNames(t *testing.T) {
 		wantAt string // attribute path of the error; empty for none
 	}{
 		{"distinct", []types.String{s("free"), s("paying")}, ""},
-		{"same name twice", []types.String{s("free"), s("paying"), s("free")}, "segments[2].name"},
-		{"unnamed segment and its positional name", []types.String{s("segment 2"), types.StringNull()}, "segments[1].name"},
+		{"same name twice", []types.String{s("free"), s("paying"), s("free")}, "segments[2]"},
+		{"unnamed segment and its positional name", []types.String{s("segment 2"), types.StringNull()}, "segments[1]"},
 		{"unknown name waits for apply", []types.String{s("free"), types.StringUnknown(), s("free")}, ""},
 	}
 	for _, c := range cases {

@@ -90,7 +90,7 @@ func (r *exportResource) checkSharedCap(in exportInputs, id string, p *export.Pl
 	if total <= in.conn.ProfileCap {
 		return
 	}
-	diags.AddAttributeError(path.Root("sendgrid_connection").AtName("profile_cap"),
+	diags.AddAttributeError(configPath(path.Root("sendgrid_connection").AtName("profile_cap")),
 		"Exports on this connection exceed its profile_cap together",
 		fmt.Sprintf("The account holds %s; the exports planned on this connection in this run would bring it to %d, "+
 			"over the connection's profile_cap of %d (%s). Each fits alone; together they do not. Narrow the "+
