@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -24,17 +26,49 @@ func keyRefused(err error) bool {
 
 // addKeyError explains a failed key verification and what to do about it.
 func addKeyError(diags *diag.Diagnostics, err error) {
+	_, unreachable := unreachableHost(err)
 	switch {
+	case unreachable:
+		addUnreachableError(diags, err)
 	case !keyRefused(err):
 		diags.AddError("Cannot verify the SendGrid API key", "Reading the key's scopes and account from SendGrid failed: "+err.Error())
 	case sendgrid.IsUnauthorized(err):
 		diags.AddError("SendGrid API key is invalid or revoked",
 			"SendGrid answered 401 Unauthorized: the provider's API key is invalid or has been revoked ("+err.Error()+"). "+
 				"Create a new key in SendGrid (Settings > API Keys > Create API Key > Restricted Access) with the scopes "+scopesWithPermissions(connectionRequiredScopes)+
-				", and set it in the provider's api_key or the "+envAPIKey+" environment variable.")
+				", and set it in the provider's api_key or the "+envAPIKey+" environment variable. Until then no connection can be "+
+				"verified and nothing that needs SendGrid can be planned; to remove resources without a valid key, run "+
+				"terraform destroy -refresh=false.")
 	default:
 		diags.AddError("SendGrid API key lacks a permission", forbiddenDetail(err))
 	}
+}
+
+// unreachableHost reports whether err is a request that got no answer from SendGrid (connection
+// refused or reset, a name that does not resolve, a timeout), and the host it was sent to: only
+// the host, since upload URLs carry tokens in their path and query.
+func unreachableHost(err error) (string, bool) {
+	var te *sendgrid.TransportError
+	if !errors.As(err, &te) {
+		return "", false
+	}
+	var ue *url.Error
+	if errors.As(te.Err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			return u.Host, true
+		}
+	}
+	return "the SendGrid API host", true
+}
+
+// addUnreachableError reports a request that got no answer: the network, a proxy or the
+// provider's API URL, not the key.
+func addUnreachableError(diags *diag.Diagnostics, err error) {
+	host, _ := unreachableHost(err)
+	diags.AddError("Cannot reach SendGrid",
+		fmt.Sprintf("No answer from %s (%s). This is not about the API key, which could not be checked: check the network and "+
+			"any proxy (HTTPS_PROXY) between this machine and %s, and the provider's api_url or the %s environment variable, "+
+			"which choose the host.", host, err.Error(), host, envAPIURL))
 }
 
 func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
@@ -44,13 +78,80 @@ func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
 }
 
 // addAPIError reports a failed SendGrid request: a wrong or under-scoped key gets the key
-// diagnostic (addKeyError), anything else an error with summary.
+// diagnostic (addKeyError), no answer at all addUnreachableError, anything else an error with
+// summary.
 func addAPIError(diags *diag.Diagnostics, summary string, err error) {
-	if keyRefused(err) {
+	if _, unreachable := unreachableHost(err); unreachable || keyRefused(err) {
 		addKeyError(diags, err)
 		return
 	}
 	diags.AddError(summary, err.Error())
+}
+
+// Causes that every resource talking to SendGrid meets alike (sharedCauses).
+const (
+	causeNoKey       = "no key"
+	causeKeyRefused  = "key refused"
+	causeUnreachable = "unreachable"
+)
+
+// sharedCauses remembers which problems shared by every resource that talks to SendGrid (the
+// API key missing or refused as invalid, SendGrid unreachable) a plan has reported, so that each
+// is reported once, on the first resource that meets it, rather than once per resource. It lives
+// in providerData, which Configure makes afresh for every walk of Terraform (plan, apply).
+type sharedCauses struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func newSharedCauses() *sharedCauses { return &sharedCauses{seen: map[string]bool{}} }
+
+// first records cause and reports whether it is the first time.
+func (c *sharedCauses) first(cause string) bool {
+	if c == nil {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[cause] {
+		return false
+	}
+	c.seen[cause] = true
+	return true
+}
+
+// sharedCause names the shared cause of err, or "" when err is about the request itself (a 403
+// is: each request may need another permission).
+func sharedCause(err error) string {
+	if _, unreachable := unreachableHost(err); unreachable {
+		return causeUnreachable
+	}
+	if sendgrid.IsUnauthorized(err) {
+		return causeKeyRefused
+	}
+	return ""
+}
+
+// reportShared is for plans and refreshes: when err has a shared cause it reports it, unless an
+// earlier resource of this walk did, and returns true; otherwise it returns false and the caller
+// reports err. A resource left silent still fails the plan, through the first report. Applies
+// report every failure themselves (a resource an apply cannot change must fail).
+func (d *providerData) reportShared(diags *diag.Diagnostics, err error) bool {
+	cause := sharedCause(err)
+	if cause == "" {
+		return false
+	}
+	if d == nil || d.causes.first(cause) {
+		addKeyError(diags, err)
+	}
+	return true
+}
+
+// addPlanKeyError is addKeyError for plans and refreshes (reportShared).
+func (d *providerData) addPlanKeyError(diags *diag.Diagnostics, err error) {
+	if !d.reportShared(diags, err) {
+		addKeyError(diags, err)
+	}
 }
 
 // addEndpointError turns an endpoint.Error into an error on the provider setting it names.
@@ -70,13 +171,33 @@ func tflogf(ctx context.Context, msg string, fields map[string]any) {
 }
 
 // requireClient reports, on the resource or data source at hand, that SendGrid is not configured.
+// Creates, updates, deletes and data sources use it: each must fail on its own.
 func requireClient(data *providerData, diags *diag.Diagnostics) bool {
 	if data != nil && data.client != nil {
 		return true
 	}
+	if data != nil {
+		data.causes.first(causeNoKey)
+	}
+	addNoKeyError(diags)
+	return false
+}
+
+// planClient is requireClient for plans and refreshes: the missing key is reported once per walk
+// (sharedCauses), on the first resource that needs SendGrid.
+func planClient(data *providerData, diags *diag.Diagnostics) bool {
+	if data != nil && data.client != nil {
+		return true
+	}
+	if data == nil || data.causes.first(causeNoKey) {
+		addNoKeyError(diags)
+	}
+	return false
+}
+
+func addNoKeyError(diags *diag.Diagnostics) {
 	diags.AddError("SendGrid API key not configured",
 		"Set api_key in the provider block or the SENDGRID_API_KEY environment variable. The key is never written to state.")
-	return false
 }
 
 // providerDataFrom converts what Configure passed to resources and data sources.

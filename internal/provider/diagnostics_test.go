@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -133,5 +135,47 @@ func TestRefusalsSayNothingWasSentOnlyAtApply(t *testing.T) {
 	addEngineError(&d, inv, refusedAtPlan)
 	if d[0].Summary() != `1 invalid profile (invalid_profiles = "fail")` {
 		t.Errorf("summary %q", d[0].Summary())
+	}
+}
+
+// A request that got no answer is reported as SendGrid unreachable, naming only the host (never
+// credentials, a path or a query), and not as a problem of the key; a plan reports it, and a
+// refused key, once however many resources meet it.
+func TestUnreachableAndRefusedKeyReportedOncePerPlan(t *testing.T) {
+	down := &sendgrid.TransportError{Method: "GET", Path: "/v3/scopes", Attempts: 6, Err: &url.Error{Op: "Get",
+		URL: "https://user:SG.secret-key@api.example.net/v3/scopes?token=abc", Err: errors.New("connect: connection refused")}}
+	var diags diag.Diagnostics
+	addKeyError(&diags, down)
+	if len(diags) != 1 || diags[0].Summary() != "Cannot reach SendGrid" {
+		t.Fatalf("diags = %v", diags)
+	}
+	detail := diags[0].Detail()
+	if !strings.Contains(detail, "No answer from api.example.net (") || !strings.Contains(detail, "SENDGRID_API_URL") ||
+		strings.Contains(detail, "SG.secret") || strings.Contains(detail, "token=") {
+		t.Errorf("detail: %s", detail)
+	}
+
+	data := &providerData{causes: newSharedCauses()}
+	refused := &sendgrid.APIError{StatusCode: 401, Method: "GET", Path: "/v3/scopes"}
+	var plan diag.Diagnostics
+	for range 3 {
+		for _, err := range []error{down, refused} {
+			if !data.reportShared(&plan, err) {
+				t.Fatalf("%v is not a shared cause", err)
+			}
+		}
+	}
+	if len(plan) != 2 || plan[0].Summary() != "Cannot reach SendGrid" || plan[1].Summary() != "SendGrid API key is invalid or revoked" {
+		t.Errorf("three resources meeting both causes: %v", plan)
+	}
+	if data.reportShared(&plan, &sendgrid.APIError{StatusCode: 403, Method: "POST", Path: "/v3/marketing/lists"}) {
+		t.Error("a 403 is about one request, not shared")
+	}
+	var noKey diag.Diagnostics
+	for range 3 {
+		planClient(data, &noKey)
+	}
+	if len(noKey) != 1 || noKey[0].Summary() != "SendGrid API key not configured" {
+		t.Errorf("missing key: %v", noKey)
 	}
 }

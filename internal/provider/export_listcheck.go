@@ -102,7 +102,9 @@ func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *ex
 	listID := state.ListID.ValueString()
 	now, err := r.data.client.ListContactCount(ctx, listID)
 	if err != nil {
-		addAPIError(diags, "Cannot read the export's list from SendGrid", err)
+		if !r.data.reportShared(diags, err) {
+			addAPIError(diags, "Cannot read the export's list from SendGrid", err)
+		}
 		return false
 	}
 	if use, _ := r.countUse(ctx, state, priv, now); now == seen.Contacts || (seen.Use != "" && seen.Use == use) {

@@ -311,7 +311,7 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 		return
 	}
 
-	if requireClient(r.data, &resp.Diagnostics) {
+	if planClient(r.data, &resp.Diagnostics) {
 		var recorded *connectionModel // nil for a new connection
 		if !creating {
 			recorded = &state
@@ -484,17 +484,12 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 func (r *connectionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state connectionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
-	kc, err := verifyKey(ctx, r.data.client)
+	kc, err := r.data.checkKey(ctx)
 	if err != nil {
-		addKeyError(&resp.Diagnostics, err)
-		if sendgrid.IsUnauthorized(err) {
-			resp.Diagnostics.AddError("Connection "+connectionName(state)+" cannot be verified",
-				"Exports through this connection will fail until the provider has a valid key. To remove the connection without "+
-					"a valid key, run terraform destroy -refresh=false.")
-		}
+		r.data.addPlanKeyError(&resp.Diagnostics, err)
 		return
 	}
 	if len(kc.Missing) > 0 {

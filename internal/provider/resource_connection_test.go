@@ -317,7 +317,7 @@ func TestAccConnection_keyOfAnotherAccountAndRevokedKey(t *testing.T) {
 			{
 				// A revoked key fails the refresh and says why.
 				Config:      env.ProviderConfigWithKey("SG.revoked-key", testAccAdmin) + conn,
-				ExpectError: allWordsRe("SendGrid API key is invalid or revoked", "cannot be verified", "terraform destroy -refresh=false"),
+				ExpectError: allWordsRe("SendGrid API key is invalid or revoked", "no connection can be verified", "terraform destroy -refresh=false"),
 			},
 			{
 				Config: env.ProviderConfigWithKey(otherKey, testAccAdmin) + conn,

@@ -138,11 +138,12 @@ func (r *exportResource) checkGovernance(in exportInputs, diags *diag.Diagnostic
 // checkAccount verifies the provider's API key before anything is read or sent: it must be
 // valid, hold the scopes an export needs, and belong to the SendGrid account the connection was
 // verified for, so that profiles never go to another account under this connection's consent
-// (for example an export missing `provider = sendgridaudience.ALIAS`).
-func (r *exportResource) checkAccount(ctx context.Context, in exportInputs, diags *diag.Diagnostics) {
-	kc, err := verifyKey(ctx, r.data.client)
+// (for example an export missing `provider = sendgridaudience.ALIAS`). keyErr reports a failed
+// check: addKeyError, or at plan time providerData.addPlanKeyError.
+func (r *exportResource) checkAccount(ctx context.Context, in exportInputs, diags *diag.Diagnostics, keyErr func(*diag.Diagnostics, error)) {
+	kc, err := r.data.checkKey(ctx)
 	if err != nil {
-		addKeyError(diags, err)
+		keyErr(diags, err)
 		return
 	}
 	if len(kc.Missing) > 0 {
@@ -186,10 +187,10 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	if !requireClient(r.data, &resp.Diagnostics) {
+	if !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
-	r.checkAccount(ctx, in, &resp.Diagnostics)
+	r.checkAccount(ctx, in, &resp.Diagnostics, r.data.addPlanKeyError)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -207,7 +208,9 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
 	}
 	if err != nil {
-		addEngineError(&resp.Diagnostics, err, refusedAtPlan)
+		if !r.data.reportShared(&resp.Diagnostics, err) {
+			addEngineError(&resp.Diagnostics, err, refusedAtPlan)
+		}
 		return
 	}
 	r.checkSharedCap(in, exportID(plan.ListID.ValueString(), plan.Name.ValueString()), engPlan, &resp.Diagnostics)
@@ -336,7 +339,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	if diags.HasError() || !requireClient(r.data, diags) {
 		return
 	}
-	r.checkAccount(ctx, in, diags)
+	r.checkAccount(ctx, in, diags, addKeyError)
 	if diags.HasError() {
 		return
 	}
@@ -418,7 +421,9 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 				"or remove the export.", listID))
 		state.InSync = types.BoolValue(false)
 	case err != nil:
-		resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
+		if !r.data.reportShared(&resp.Diagnostics, err) {
+			resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
+		}
 		return
 	default:
 		use, mark := r.countUse(ctx, &state, req.Private, count)

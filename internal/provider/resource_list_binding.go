@@ -191,7 +191,7 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 	renaming := binding && !newList && !config.Name.IsNull() && !plan.Name.Equal(state.Name)
 	if (creating || renaming) && !plan.Name.IsUnknown() {
 		// SendGrid refuses a second list with the same name: say so while planning.
-		if !requireClient(r.data, &resp.Diagnostics) {
+		if !planClient(r.data, &resp.Diagnostics) {
 			return
 		}
 		r.checkNameFree(ctx, plan.Name.ValueString(), state.ID.ValueString(), &resp.Diagnostics)
@@ -202,13 +202,15 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if !newList || plan.Create.IsUnknown() || plan.Create.ValueBool() || plan.ListID.IsUnknown() || plan.ListID.IsNull() {
 		return
 	}
-	if !requireClient(r.data, &resp.Diagnostics) {
+	if !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	id := plan.ListID.ValueString()
 	l, err := r.data.client.GetList(ctx, id)
 	if err != nil {
-		addListLookupError(&resp.Diagnostics, path.Root("list_id"), id, err)
+		if !r.data.reportShared(&resp.Diagnostics, err) {
+			addListLookupError(&resp.Diagnostics, path.Root("list_id"), id, err)
+		}
 		return
 	}
 	if config.Name.IsNull() {
@@ -220,11 +222,13 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 }
 
 // checkNameFree reports an error on name when another list of the account (not selfID) already
-// has that name.
+// has that name. It runs at plan time.
 func (r *listBindingResource) checkNameFree(ctx context.Context, name, selfID string, diags *diag.Diagnostics) {
 	lists, err := r.data.client.Lists(ctx)
 	if err != nil {
-		addAPIError(diags, "Cannot read SendGrid lists", err)
+		if !r.data.reportShared(diags, err) {
+			addAPIError(diags, "Cannot read SendGrid lists", err)
+		}
 		return
 	}
 	for _, l := range lists {
@@ -245,7 +249,7 @@ func addListLookupError(diags *diag.Diagnostics, p path.Path, id string, err err
 			fmt.Sprintf("No contact list with ID %s exists in the SendGrid account of the provider's API key. Check the ID "+
 				"(the sendgridaudience_list data source looks one up by name), make sure the key belongs to the right account, "+
 				"or set create = true and name to create a new list.", id))
-	case keyRefused(err):
+	case keyRefused(err) || sharedCause(err) != "":
 		addKeyError(diags, err)
 	default:
 		diags.AddAttributeError(p, "Cannot read SendGrid list", fmt.Sprintf("Reading list %s failed: %v", id, err))
@@ -308,7 +312,7 @@ func (r *listBindingResource) Create(ctx context.Context, req resource.CreateReq
 func (r *listBindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state listBindingModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueString()
@@ -325,7 +329,9 @@ func (r *listBindingResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	if err != nil {
-		addListLookupError(&resp.Diagnostics, path.Root("list_id"), id, err)
+		if !r.data.reportShared(&resp.Diagnostics, err) {
+			addListLookupError(&resp.Diagnostics, path.Root("list_id"), id, err)
+		}
 		return
 	}
 	state.fill(l)
