@@ -295,17 +295,18 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 			plan.ConsentedAt = types.StringUnknown()
 		}
 		if fp != "" && !plan.KeyFingerprint.IsUnknown() && plan.KeyFingerprint.ValueString() != fp {
-			// The provider now uses another key: apply verifies it and reads its account again.
+			// The provider now uses another key (a plan without refresh; the refresh records the
+			// new key's account and scopes): apply verifies it and reads its account and scopes.
 			plan.KeyFingerprint = types.StringValue(fp)
 			plan.UserID = types.Int64Unknown()
 			plan.Username = types.StringUnknown()
+			plan.GrantedScopes = types.SetUnknown(types.StringType)
 		}
 	}
+	// Otherwise the account and scopes are those the refresh read, kept from state (the schema's
+	// UseNonNullStateForUnknown): editing display_name or the people changes neither.
 
 	changed := creating || connectionChanged(plan, state)
-	if changed && !creating {
-		plan.GrantedScopes = types.SetUnknown(types.StringType) // apply verifies the key again
-	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	if !changed {
 		return
@@ -437,11 +438,19 @@ func (r *connectionResource) verifyForApply(ctx context.Context, m *connectionMo
 				m.UserID.ValueInt64(), kc.User.UserID, kc.User.Username))
 		return
 	}
-	scopes, d := types.SetValueFrom(ctx, types.StringType, kc.Scopes)
-	diags.Append(d...)
-	m.UserID = types.Int64Value(kc.User.UserID)
-	m.Username = types.StringValue(kc.User.Username)
-	m.GrantedScopes = scopes
+	// Values the plan showed stay as planned (the refresh read them moments ago; the next one
+	// records any change); those it left unknown come from this verification.
+	if m.UserID.IsUnknown() || m.UserID.IsNull() {
+		m.UserID = types.Int64Value(kc.User.UserID)
+	}
+	if m.Username.IsUnknown() || m.Username.IsNull() {
+		m.Username = types.StringValue(kc.User.Username)
+	}
+	if m.GrantedScopes.IsUnknown() || m.GrantedScopes.IsNull() {
+		scopes, d := types.SetValueFrom(ctx, types.StringType, kc.Scopes)
+		diags.Append(d...)
+		m.GrantedScopes = scopes
+	}
 	m.KeyFingerprint = types.StringValue(privacy.KeyFingerprint(r.data.apiKey))
 }
 
