@@ -10,6 +10,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
@@ -278,9 +280,20 @@ func snapshotProblem(st export.SnapshotState) string {
 	return ""
 }
 
+// invalidWarningPath is where the warning about skipped invalid rows goes: invalid_profiles when
+// the configuration sets it, else segments, where the rows come from (an attribute left to its
+// default has no line to show, and the CLIs would show the resource's first line).
+func invalidWarningPath(ctx context.Context, cfg tfsdk.Config) path.Path {
+	var v types.String
+	if d := cfg.GetAttribute(ctx, path.Root("invalid_profiles"), &v); d.HasError() || v.IsNull() {
+		return path.Root("segments")
+	}
+	return path.Root("invalid_profiles")
+}
+
 // planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
-// will be skipped (masked), and segments that select nobody.
-func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {
+// will be skipped (masked, on invalidAt: invalidWarningPath), and segments that select nobody.
+func (r *exportResource) planWarnings(req export.Request, p *export.Plan, invalidAt path.Path, diags *diag.Diagnostics) {
 	failing := req.InvalidPolicy == export.InvalidFail && p.Invalid != nil && p.Invalid.Total > 0
 	if p.Profiles == 0 && !failing {
 		what := "Nothing will be sent."
@@ -307,7 +320,7 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
 		return
 	}
-	diags.AddAttributeWarning(path.Root("invalid_profiles"),
+	diags.AddAttributeWarning(invalidAt,
 		counted(p.Invalid.Total, "invalid profile")+" will be skipped",
 		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }

@@ -205,7 +205,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
 	if engPlan != nil {
 		snapshotWarning(in.req, engPlan.SnapshotState, snapErr, &resp.Diagnostics)
-		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
+		r.planWarnings(in.req, engPlan, invalidWarningPath(ctx, req.Config), &resp.Diagnostics)
 	}
 	if err != nil {
 		if !r.data.reportShared(&resp.Diagnostics, err) {
