@@ -67,7 +67,8 @@ func (s diagRecorder) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDat
 	return resp, err
 }
 
-// recordingFactories serves the provider through a diagRecorder; errors returns what it recorded.
+// recordingFactories serves the provider through a diagRecorder; errors returns what it recorded
+// and forgets it.
 func recordingFactories() (map[string]func() (tfprotov6.ProviderServer, error), func() []string) {
 	var mu sync.Mutex
 	var errs []string
@@ -81,6 +82,7 @@ func recordingFactories() (map[string]func() (tfprotov6.ProviderServer, error), 
 			mu.Lock()
 			defer mu.Unlock()
 			out := append([]string(nil), errs...)
+			errs = nil
 			sort.Strings(out)
 			return out
 		}
@@ -170,4 +172,39 @@ func TestAccProvider_oneDiagnosticPerCause(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The same causes met by the refresh of an applied configuration (every resource reads SendGrid,
+// and the export plans again) are still reported once each.
+func TestAccProvider_oneDiagnosticPerCauseOnRefresh(t *testing.T) {
+	env := testAccNewEnv(t)
+	listID := env.Emulator.SeedList(env.Key, "Newsletter")
+	source := filepath.Join(t.TempDir(), "customers.csv")
+	writeProfiles(t, source, synth.Options{Count: 5, Seed: 62})
+	t.Setenv(envAPIKey, "")
+	t.Setenv(envAPIURL, "")
+	factories, recorded := recordingFactories()
+	expect := func(want string) func() {
+		return func() {
+			if got := recorded(); len(got) != 1 || got[0] != want {
+				t.Errorf("the previous plan reported %d errors %q, want one %q", len(got), got, want)
+			}
+		}
+	}
+	step := func(provider string, pre func(), text ...string) resource.TestStep {
+		// Not PlanOnly: the harness's plan before an apply refreshes, so every resource reads SendGrid.
+		return resource.TestStep{Config: everyKindConfig(provider, listID, source), PreConfig: pre, ExpectError: allWordsRe(text...)}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{Config: everyKindConfig(env.ProviderConfig(testAccAdmin), listID, source)},
+			step(testAccProviderConfig(env.URL, "", testAccAdmin), func() { recorded() }, "SendGrid API key not configured"),
+			step(testAccProviderConfig(env.URL, "SG.wrong-key-for-the-test", testAccAdmin), expect("SendGrid API key not configured"),
+				"SendGrid API key is invalid or revoked"),
+			step(testAccProviderConfig(closedLoopbackURL(t), env.Key, testAccAdmin), expect("SendGrid API key is invalid or revoked"),
+				"Cannot reach SendGrid"),
+			{Config: everyKindConfig(env.ProviderConfig(testAccAdmin), listID, source), PreConfig: expect("Cannot reach SendGrid"), PlanOnly: true},
+		},
+	})
 }
