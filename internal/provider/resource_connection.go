@@ -168,7 +168,9 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			},
 			"profile_cap": schema.Int64Attribute{
 				MarkdownDescription: "The most profiles (distinct contacts) exports through this connection may hold in SendGrid, " +
-					"from your SendGrid contract. Defaults to `100000`.",
+					"from your SendGrid contract. Defaults to `100000`. Checked before every run that adds contacts: the account's " +
+					"contact count plus the contacts the run adds must stay within it. A run that only updates or removes contacts " +
+					"is never refused.",
 				Optional:   true,
 				Computed:   true,
 				Default:    int64default.StaticInt64(100000),
