@@ -208,9 +208,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.planWarnings(in.req, engPlan, invalidWarningPath(ctx, req.Config), &resp.Diagnostics)
 	}
 	if err != nil {
-		if !r.data.reportShared(&resp.Diagnostics, err) {
-			addEngineError(&resp.Diagnostics, err, refusedAtPlan)
-		}
+		r.addPlanEngineError(&resp.Diagnostics, err)
 		return
 	}
 	r.checkSharedCap(in, exportID(plan.ListID.ValueString(), plan.Name.ValueString()), engPlan, &resp.Diagnostics)
@@ -534,6 +532,14 @@ const (
 	refusedAtPlan  = ""
 	refusedAtApply = "Nothing was sent or removed. "
 )
+
+// addPlanEngineError reports an error of the engine's plan: a cause shared by every resource
+// once per plan (reportShared), any other as addEngineError words it for a plan.
+func (r *exportResource) addPlanEngineError(diags *diag.Diagnostics, err error) {
+	if !r.data.reportShared(diags, err) {
+		addEngineError(diags, err, refusedAtPlan)
+	}
+}
 
 // addEngineError turns an engine error into diagnostics on the attribute to blame. refused is
 // refusedAtPlan or refusedAtApply.
