@@ -5,6 +5,7 @@ package provider
 import (
 	"context"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -85,6 +86,30 @@ type providerData struct {
 	exportNames *exportNames
 	// refreshed holds the exports Read in this walk of Terraform (see export_listcheck.go).
 	refreshed *refreshedExports
+	// causes holds the problems shared by every resource that a plan has reported (planClient,
+	// reportShared); keys the outcome of the key check (checkKey).
+	causes *sharedCauses
+	keys   keyMemo
+}
+
+// keyMemo holds the outcome of the first key check of a walk of Terraform.
+type keyMemo struct {
+	mu   sync.Mutex
+	done bool
+	kc   keyCheck
+	err  error
+}
+
+// checkKey verifies the provider's API key (verifyKey) once per walk of Terraform: every
+// connection and export of a plan shares the answer, and a refused key costs one request.
+func (d *providerData) checkKey(ctx context.Context) (keyCheck, error) {
+	d.keys.mu.Lock()
+	defer d.keys.mu.Unlock()
+	if !d.keys.done {
+		d.keys.kc, d.keys.err = verifyKey(ctx, d.client)
+		d.keys.done = d.keys.err == nil || sharedCause(d.keys.err) != ""
+	}
+	return d.keys.kc, d.keys.err
 }
 
 func (p *sendgridAudienceProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -206,6 +231,7 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		plans:            newPlanRegistry(),
 		exportNames:      newExportNames(),
 		refreshed:        newRefreshedExports(),
+		causes:           newSharedCauses(),
 	}
 	if apiKey != "" {
 		client, err := sendgrid.New(sendgrid.Config{
