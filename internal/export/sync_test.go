@@ -288,7 +288,7 @@ func TestConnectionCapLetsRunsThatAddNothing(t *testing.T) {
 	if err != nil || plan.ToAdd != 0 || plan.ToUpdate != 30 {
 		t.Fatalf("updates only over a full account: err %v, plan %+v", err, plan)
 	}
-	if _, err := v.eng.Apply(context.Background(), req, ""); err != nil {
+	if _, err := v.eng.Apply(context.Background(), req, Expected{}); err != nil {
 		t.Fatalf("apply of updates only: %v", err)
 	}
 	// One new profile: the account is already over the cap, and the error says so.

@@ -106,7 +106,7 @@ func TestInvalidProfilesWarningLandsOnAConfiguredAttribute(t *testing.T) {
 	}
 	set.Raw = plan.Raw
 	inv := &export.InvalidReport{Total: 1, ByReason: map[string]int64{"email: invalid": 1},
-		First: []export.InvalidRow{{Pos: "customers.csv line 2", Field: "email", Reason: "invalid"}}}
+		First: []export.InvalidRow{{Pos: "customers.csv line 2", InvalidField: export.InvalidField{Field: "email", Reason: "invalid"}}}}
 	for _, c := range []struct {
 		cfg  tfsdk.Config
 		want path.Path
