@@ -286,10 +286,12 @@ func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPla
 	if state.OnDestroy.ValueString() != destroyRemove {
 		return
 	}
+	removals := -1 // unknown without the API key
 	if r.data != nil && r.data.apiKey != "" {
 		snap, err := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
-		st := export.CheckSnapshot(export.Request{Previous: snap, APIKey: r.data.apiKey, RecordKey: r.data.recordKey,
-			ListID: state.ListID.ValueString()})
+		var st export.SnapshotState
+		removals, st = export.DestroyRemovals(export.Request{Previous: snap, APIKey: r.data.apiKey, RecordKey: r.data.recordKey,
+			ListID: state.ListID.ValueString(), ListScope: listScope(&state)})
 		if why := snapshotProblem(st); err == nil && why != "" {
 			err = errors.New(why)
 		}
@@ -300,9 +302,12 @@ func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPla
 			return
 		}
 	}
-	resp.Diagnostics.AddWarning("Destroying this export removes its contacts from the list",
-		fmt.Sprintf("on_destroy = %q: the contacts this export put on list %s will be removed from it (they stay in SendGrid).",
-			destroyRemove, state.ListID.ValueString()))
+	what := "the contacts this export put on list " + state.ListID.ValueString()
+	if removals >= 0 {
+		what = fmt.Sprintf("up to %s this export put on list %s", counted(removals, "contact"), state.ListID.ValueString())
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("on_destroy"), "Destroying this export removes its contacts from the list",
+		fmt.Sprintf("on_destroy = %q: %s will be removed from it (they stay in SendGrid).", destroyRemove, what))
 }
 
 func (r *exportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
