@@ -98,7 +98,7 @@ func TestConnectionRefFromObject(t *testing.T) {
 	}
 
 	unknownAdmins, _ := types.ObjectValue(connectionRefAttrTypes, map[string]attr.Value{
-		"id": types.StringUnknown(),
+		"id":             types.StringUnknown(),
 		"administrators": types.SetUnknown(types.StringType), "contributors": set(),
 		"profile_cap": types.Int64Value(1), "user_id": types.Int64Unknown(), "key_fingerprint": types.StringUnknown(),
 		"data_privacy_consent": types.BoolValue(true),
