@@ -127,7 +127,7 @@ step "terraform plan with nothing changed"
 if grep -qE '^Plan: ' "$work/third-plan.txt"; then
   echo "unexpected: the plan changes resources"; grep -E '^Plan: ' "$work/third-plan.txt"; exit 1
 fi
-# Only the list binding's refreshed contact count (an output) may differ; no resource changes.
+# No resource changes.
 grep -qE '^No changes|without changing any real infrastructure' "$work/third-plan.txt"
-echo "No resource changes: the export has nothing to send (only the list's refreshed contact count, an output, differs)."
+echo "No changes: the export has nothing to send."
 step "Done. The demo's files are in .demo/; the emulator is stopped."

@@ -118,11 +118,13 @@ output "last_run" {
   value       = sendgridaudience_export.newsletter.last_run
 }
 
+# The list's contact_count is left out: the export itself changes it, so an output of it would
+# show as changed outside Terraform in every plan after a run. Read it with
+# `terraform state show sendgridaudience_list_binding.newsletter`.
 output "list" {
-  description = "The list as SendGrid reports it."
+  description = "The list the export writes to."
   value = {
-    id            = sendgridaudience_list_binding.newsletter.list_id
-    name          = sendgridaudience_list_binding.newsletter.name
-    contact_count = sendgridaudience_list_binding.newsletter.contact_count
+    id   = sendgridaudience_list_binding.newsletter.list_id
+    name = sendgridaudience_list_binding.newsletter.name
   }
 }

@@ -63,6 +63,13 @@ func TestGettingStartedPlanExcerpts(t *testing.T) {
 	if strings.Contains(again, "\nPlan: ") {
 		t.Errorf("a plan right after the first apply changes resources, which the guide says it does not:\n%s", again)
 	}
+	if !strings.Contains(again, "No changes.") || strings.Contains(again, "changed outside of Terraform") {
+		t.Errorf("a plan right after the first apply is not a plain \"No changes.\":\n%s", again)
+	}
+	// A plan that sends nothing leaves nothing out: it does not repeat the invalid-profile warning.
+	if strings.Contains(again, "will be skipped") {
+		t.Errorf("a plan that sends nothing warns about skipped profiles:\n%s", again)
+	}
 	q.editProfiles(excerptEdit[0], excerptEdit[1])
 	second := q.run("plan", "-input=false", "-no-color")
 

@@ -293,7 +293,7 @@ func invalidWarningPath(ctx context.Context, cfg tfsdk.Config) path.Path {
 
 // planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
 // will be skipped (masked, on invalidAt: invalidWarningPath), and segments that select nobody.
-func (r *exportResource) planWarnings(req export.Request, p *export.Plan, invalidAt path.Path, diags *diag.Diagnostics) {
+func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {
 	failing := req.InvalidPolicy == export.InvalidFail && p.Invalid != nil && p.Invalid.Total > 0
 	if p.Profiles == 0 && !failing {
 		what := "Nothing will be sent."
@@ -317,6 +317,11 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, invali
 				"%d of them not added by this export (on the list before it, or added by people or other exports). "+
 				"Remove claim_list to keep them.", counted(p.ToRemove, "contact"), p.ToRemoveNotAdded))
 	}
+}
+
+// invalidWarning says which invalid profiles the run leaves out. A plan that runs nothing does
+// not repeat it: nothing is sent, so nothing is left out.
+func invalidWarning(req export.Request, p *export.Plan, invalidAt path.Path, diags *diag.Diagnostics) {
 	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
 		return
 	}

@@ -211,9 +211,13 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	in.req.Resend = full
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
+	runs := state == nil || full || err != nil || (engPlan != nil && engPlan.HasChanges())
 	if engPlan != nil {
 		snapshotWarning(in.req, engPlan.SnapshotState, snapErr, &resp.Diagnostics)
-		r.planWarnings(in.req, engPlan, invalidWarningPath(ctx, req.Config), &resp.Diagnostics)
+		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
+	}
+	if engPlan != nil && runs {
+		invalidWarning(in.req, engPlan, invalidWarningPath(ctx, req.Config), &resp.Diagnostics)
 	}
 	if err != nil {
 		r.addPlanEngineError(&resp.Diagnostics, err)
@@ -224,7 +228,7 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 
-	if state != nil && !full && !engPlan.HasChanges() {
+	if !runs {
 		keepComputed(&plan, state)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePlanned, nil)...)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
@@ -238,6 +242,10 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	fp, _ := json.Marshal(engPlan.Fingerprint)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePlanned, fp)...)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	logPlanned(ctx, engPlan, full)
+}
+
+func logPlanned(ctx context.Context, engPlan *export.Plan, full bool) {
 	tflog.Info(ctx, "export planned", map[string]any{
 		"to_add": engPlan.ToAdd, "to_update": engPlan.ToUpdate, "to_remove": engPlan.ToRemove,
 		"unchanged": engPlan.Unchanged, "invalid": invalidTotal(engPlan.Invalid), "method": engPlan.Method,

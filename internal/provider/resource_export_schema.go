@@ -353,8 +353,10 @@ func (r *exportResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				},
 			},
 			"in_sync": schema.BoolAttribute{
-				MarkdownDescription: "Whether the list still holds what the last run left. A refresh that finds contacts removed or the " +
-					"list changed behind Terraform's back sets it to false, and the plan then shows a reconciling run.",
+				MarkdownDescription: "Whether the list still holds what the last run left, as far as SendGrid's contact count tells. A refresh " +
+					"that finds fewer contacts on the list than the last run left (once SendGrid's counts have settled, about 15 minutes after " +
+					"a run) sets it to false, and the plan then shows a reconciling run. The count cannot see a removal that someone else's " +
+					"additions to the same list make up for; `mirror` runs also check a sample of 100 of the export's contacts by search.",
 				Computed: true,
 			},
 			"last_run": schema.SingleNestedAttribute{

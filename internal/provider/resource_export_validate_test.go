@@ -112,7 +112,7 @@ func TestInvalidProfilesWarningLandsOnAConfiguredAttribute(t *testing.T) {
 		want path.Path
 	}{{unset, path.Root("segments")}, {set, path.Root("invalid_profiles")}} {
 		var diags diag.Diagnostics
-		(&exportResource{}).planWarnings(export.Request{InvalidPolicy: export.InvalidSkip}, &export.Plan{Profiles: 3, Invalid: inv},
+		invalidWarning(export.Request{InvalidPolicy: export.InvalidSkip}, &export.Plan{Profiles: 3, Invalid: inv},
 			invalidWarningPath(ctx, c.cfg), &diags)
 		if len(diags) != 1 || diags[0].Summary() != "1 invalid profile will be skipped" {
 			t.Fatalf("diags = %v", diags)
