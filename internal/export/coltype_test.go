@@ -47,3 +47,21 @@ func TestValueAgainstItsColumnsTypeIsAnInvalidProfile(t *testing.T) {
 		t.Fatalf("skip: %v, %+v", err, plan)
 	}
 }
+
+// A CSV value against its header's type says how to write it: "1,234" in a :double column gets
+// the number format, not only "not a number".
+func TestTypedCSVValueSaysHowToWriteIt(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	path := filepath.Join(v.dir, "p.csv")
+	writeFile(t, path, "email,lifetime_value:double\nuser001@example.com,12.5\nuser002@example.com,\"1,234\"\n")
+	req := Request{Segments: []segment.Spec{{Name: "p", Source: path}}, Mapping: Mapping{Email: "email"},
+		ListID: v.listID, APIKey: v.key, MaxProfiles: 1000, InvalidPolicy: InvalidSkip}
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil || plan.Invalid == nil || plan.Invalid.Total != 1 {
+		t.Fatalf("plan: %v, %+v", err, plan)
+	}
+	got := plan.Invalid.First[0].String()
+	if !strings.Contains(got, "no thousands separators") || strings.Contains(got, "1,234") {
+		t.Fatalf("sample %q gives no number format, or shows the value", got)
+	}
+}

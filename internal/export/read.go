@@ -268,8 +268,12 @@ func (s *reader) onRow(sc *SegmentCount, seg string, idx []int, row *profile.Row
 		if len(s.bad) == 0 && iv.Line > 0 {
 			pos.Line = iv.Line // a CSV field may start on a later line than its row
 		}
+		detail := iv.Msg
+		if iv.Hint != "" {
+			detail += ": " + iv.Hint // e.g. how to write a number in a :double column
+		}
 		s.bad = append(s.bad, InvalidField{Field: "column " + strconv.Quote(iv.Name), Reason: ReasonColumnType,
-			Masked: iv.Masked, Detail: iv.Msg})
+			Masked: iv.Masked, Detail: detail})
 	}
 	s.rec = s.appendValues(appendValue(s.rec[:0], email), row, idx)
 	if len(s.bad) > 0 {
