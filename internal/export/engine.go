@@ -190,8 +190,10 @@ type Plan struct {
 	// come from the list itself: in mirror mode the list ends up equal to the segments.
 	MembershipRead bool
 	Drift          bool
-	// Settling is true when the list's count was lower than the snapshot's within the settle
-	// window of the previous run: taken for SendGrid's lag, not drift (checked again later).
+	// Settling is true when the list's count differed from the snapshot's in a way that makes a
+	// mirror plan read the list (lower; or higher for an export that claims the list) within the
+	// settle window of the previous run: taken for SendGrid's lag, and the list is not read
+	// (checked again later).
 	Settling bool
 	// AccountContacts is the account's contact count; ProjectedContacts the count after the
 	// export (an upper bound: profiles already in the account but not on the list count as new).

@@ -311,6 +311,15 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 				"another export mirrors into this list, the two undo each other's work on every run: give each export its own "+
 				"list, or set one of them to sync_mode = \"upsert\".", req.ListID))
 	}
+	if p.Settling && req.SyncMode == export.SyncMirror && req.ListScope == export.ScopeList {
+		// An export that claims the list expects its other members to go; say why they do not
+		// yet. (Without claim_list the same wait only defers the drift check: not worth a warning.)
+		diags.AddAttributeWarning(path.Root("claim_list"), "The list is not read until SendGrid settles",
+			fmt.Sprintf("List %s does not hold as many contacts as this export's last run left, and that run finished only minutes "+
+				"ago: SendGrid shows a run's contacts in counts and searches minutes later. This plan does not read the list, so "+
+				"members this export did not add are not in changes.to_remove yet; plan again once %s have passed since that run "+
+				"(%s sets the window).", req.ListID, export.DefaultSettleWindow, envSettleWindow))
+	}
 	if p.ToRemoveNotAdded > 0 {
 		diags.AddAttributeWarning(path.Root("claim_list"), "Removes contacts this export did not add",
 			fmt.Sprintf("claim_list = true makes the list equal to the segments: this run removes %s from the list, "+

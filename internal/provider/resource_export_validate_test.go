@@ -122,3 +122,27 @@ func TestInvalidProfilesWarningLandsOnAConfiguredAttribute(t *testing.T) {
 		}
 	}
 }
+
+// A mirror plan of an export that claims the list, which does not read the list because SendGrid
+// may not show the last run yet, says so on claim_list; other exports just wait.
+func TestSettlingPlanSaysTheListIsNotRead(t *testing.T) {
+	warnings := func(scope export.ListScope, settling bool) diag.Diagnostics {
+		var diags diag.Diagnostics
+		(&exportResource{}).planWarnings(export.Request{ListID: "l1", SyncMode: export.SyncMirror, ListScope: scope},
+			&export.Plan{Profiles: 3, Settling: settling}, &diags)
+		return diags
+	}
+	diags := warnings(export.ScopeList, true)
+	if len(diags) != 1 || diags[0].Summary() != "The list is not read until SendGrid settles" {
+		t.Fatalf("diags = %v", diags)
+	}
+	if d, ok := diags[0].(diag.DiagnosticWithPath); !ok || !d.Path().Equal(path.Root("claim_list")) {
+		t.Errorf("warning on %v, want claim_list", diags[0])
+	}
+	if d := warnings(export.ScopeAdded, true); len(d) != 0 {
+		t.Errorf("an export that does not claim the list warns: %v", d)
+	}
+	if d := warnings(export.ScopeList, false); len(d) != 0 {
+		t.Errorf("a settled plan warns: %v", d)
+	}
+}
