@@ -54,8 +54,8 @@ func (d *segmentDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV or JSON Lines file, SQLite file or " +
-			"PostgreSQL database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
+		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV, JSON Lines or Parquet file, plain or " +
+			"compressed; SQLite file or PostgreSQL database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
 			"selects, the source's columns and their types, and a keyed fingerprint of the content; never a profile value. " +
 			"Pass it to `sendgridaudience_export` in `segments`.",
 		Attributes: map[string]schema.Attribute{
@@ -66,7 +66,8 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"source": schema.StringAttribute{
 				MarkdownDescription: "Where the profiles are: a `.csv` file (header row; RFC 4180), a `.jsonl`/`.ndjson` file, " +
-					"`sqlite:PATH` (or a `.sqlite`/`.db` file), or a `postgres://user@host:port/db` URL. A URL must not contain a " +
+					"a `.parquet` file (also with a `csv:`, `jsonl:` or `parquet:` prefix, and gzip- or Zstandard-compressed: " +
+					"`customers.csv.gz`, `customers.jsonl.zst`), `sqlite:PATH` (or a `.sqlite`/`.db` file), or a `postgres://user@host:port/db` URL. A URL must not contain a " +
 					"password: PostgreSQL reads it from `PGPASSWORD` or `~/.pgpass`, so it never reaches state. CSV columns are " +
 					"strings unless the header names a type (`lifetime_value:double`, `age:int`, `opt_in:bool`, `signed_up:timestamp`).",
 				Required:   true,
@@ -151,7 +152,7 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if sum.Invalid > 0 {
 		resp.Diagnostics.AddAttributeWarning(path.Root("source"), "Values that do not fit their column's type",
 			fmt.Sprintf("%d rows of segment %q hold a value that does not fit its column's type, which comes from the source "+
-				"(the header of a CSV file, the values of most rows of a JSON Lines file, the schema of a database); the first: %s. "+
+				"(the header of a CSV file, the values of most rows of a JSON Lines file, the schema of a Parquet file or a database); the first: %s. "+
 				"Such a row is not filtered: an export reports it as an invalid profile, skipped or failing the plan as its "+
 				"invalid_profiles says. Fix the values in the source.", sum.Invalid, m.Name.ValueString(), sum.FirstInvalid))
 	}
