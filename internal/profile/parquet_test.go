@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/snappy"
 )
 
 // parquetBytes writes rows as a Parquet file and returns its bytes.
@@ -302,5 +303,31 @@ func TestParquetFromReaderAt(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A damaged page stops the scan with an error naming the file and row; no value of the
+// damaged page is handed on.
+func TestParquetDamagedPageStopsTheScan(t *testing.T) {
+	rows := make([]pqEmail, 3000)
+	for i := range rows {
+		rows[i] = pqEmail{Email: "user" + strings.Repeat("x", i%7) + "@example.com", N: int64(i)}
+	}
+	data := parquetBytes(t, rows, parquet.MaxRowsPerRowGroup(1000), parquet.Compression(&snappy.Codec{}))
+	src, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(data), int64(len(data)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Damage the pages of the second row group (its first column chunk), keeping the footer.
+	rg := src.(*parquetSource).file.Metadata().RowGroups[1]
+	off := rg.Columns[0].MetaData.DataPageOffset
+	for i := off + 8; i < off+64 && i < int64(len(data)); i++ {
+		data[i] = 0xFF
+	}
+	var n int64
+	err = src.Scan(context.Background(), func(r *Row) error { n++; return nil })
+	pe := wantError(t, err, []string{"customers.parquet row ", "damaged", "no profile of the file is used"})
+	if pe.Pos.Row <= 1000 || pe.Pos.Row > 2001 || n > 1000 {
+		t.Errorf("error at %+v after %d rows; want it in the second row group, before any of its rows", pe.Pos, n)
 	}
 }
