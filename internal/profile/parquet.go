@@ -52,6 +52,8 @@ const parquetBatch = 256
 // parquetSource is an open Parquet file.
 type parquetSource struct {
 	name  string
+	r     io.ReaderAt
+	size  int64
 	file  *parquet.File
 	cols  []Column
 	convs []parquetConv
@@ -143,7 +145,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // messages. It reads the file's footer and schema; Scan reads the row groups through r, which
 // must stay readable until the source is closed. If r is an io.Closer, Close closes it; when
 // openParquet fails, r is left open for the caller to close.
-func openParquet(ctx context.Context, name string, r io.ReaderAt, size int64, opts Options) (Source, error) {
+func openParquet(ctx context.Context, name string, r io.ReaderAt, size int64, opts Options) (Source, error) { //nolint:unparam // opts is part of the opener remote sources call
 	s, err := newParquet(ctx, name, r, size, opts)
 	if err != nil {
 		return nil, err
@@ -176,7 +178,7 @@ func newParquet(ctx context.Context, name string, r io.ReaderAt, size int64, _ O
 	if len(fields) == 0 {
 		return nil, &Error{Pos: Pos{File: name}, Msg: "the Parquet file has no columns", Hint: "write the profiles with at least an email column"}
 	}
-	s := &parquetSource{name: name, file: f, cols: make([]Column, len(fields)), convs: make([]parquetConv, len(fields))}
+	s := &parquetSource{name: name, r: r, size: size, file: f, cols: make([]Column, len(fields)), convs: make([]parquetConv, len(fields))}
 	for i, fd := range fields {
 		t, conv, cerr := parquetColumn(fd)
 		if cerr != nil {
@@ -233,7 +235,10 @@ func (s *parquetSource) Scan(ctx context.Context, fn func(*Row) error) (err erro
 	}()
 	intern := newInterner(len(s.cols))
 	buf := make([]parquet.Row, parquetBatch)
-	for _, rg := range s.file.RowGroups() {
+	for g, rg := range s.file.RowGroups() {
+		if err := s.checkRowGroup(g); err != nil {
+			return damagedParquet(Pos{File: s.name, Row: row.Pos.Row + 1}, err)
+		}
 		rows := rg.Rows()
 		err := s.scanRowGroup(ctx, rows, buf, row, intern, fn)
 		_ = rows.Close()

@@ -8,12 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/snappy"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // parquetBytes writes rows as a Parquet file and returns its bytes.
@@ -329,5 +332,65 @@ func TestParquetDamagedPageStopsTheScan(t *testing.T) {
 	pe := wantError(t, err, []string{"customers.parquet row ", "damaged", "no profile of the file is used"})
 	if pe.Pos.Row <= 1000 || pe.Pos.Row > 2001 || n > 1000 {
 		t.Errorf("error at %+v after %d rows; want it in the second row group, before any of its rows", pe.Pos, n)
+	}
+}
+
+// A page header claiming a huge page is refused before the page is read: believing it would
+// make the reader allocate gigabytes.
+func TestParquetHugePageHeaderIsRefused(t *testing.T) {
+	rows := []pqEmail{{Email: "user1@example.com", N: 1}, {Email: "user2@example.com", N: 2}}
+	for _, field := range []string{"compressed", "uncompressed", "values"} {
+		t.Run(field, func(t *testing.T) {
+			data := parquetBytes(t, rows)
+			f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := f.Metadata().RowGroups[0].Columns[0].MetaData
+			start := m.DataPageOffset
+			if m.DictionaryPageOffset != 0 {
+				start = m.DictionaryPageOffset
+			}
+			var proto thrift.CompactProtocol
+			cr := &countingReader{r: bytes.NewReader(data[start:])}
+			var h format.PageHeader
+			if err := thrift.NewDecoder(proto.NewReader(cr)).Decode(&h); err != nil {
+				t.Fatal(err)
+			}
+			switch field {
+			case "compressed":
+				h.CompressedPageSize = 1 << 30
+			case "uncompressed":
+				h.UncompressedPageSize = 1<<31 - 1
+			case "values":
+				switch {
+				case h.DictionaryPageHeader.Valid:
+					h.DictionaryPageHeader.V.NumValues = 1 << 30
+				case h.DataPageHeaderV2.Valid:
+					h.DataPageHeaderV2.V.NumValues = 1 << 30
+				default:
+					h.DataPageHeader.V.NumValues = 1 << 30
+				}
+			}
+			enc, err := thrift.Marshal(&proto, &h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			damaged := append(append(bytes.Clone(data[:start]), enc...), data[start+cr.n:]...)
+			src, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(damaged), int64(len(damaged)), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = src.Close() }()
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			err = src.Scan(context.Background(), func(*Row) error { return nil })
+			wantError(t, err, []string{"customers.parquet row 1", "damaged", "claims"})
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+				t.Errorf("the scan allocated %d MiB", grew>>20)
+			}
+		})
 	}
 }
