@@ -166,6 +166,9 @@ func newParquet(ctx context.Context, name string, r io.ReaderAt, size int64, _ O
 	if size < 12 {
 		return nil, notParquet(name, errors.New("the file is too short"))
 	}
+	if err := checkFooter(r, size); err != nil {
+		return nil, notParquet(name, err)
+	}
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true),
 		parquet.ReadBufferSize(parquetReadBuffer))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -392,5 +393,34 @@ func TestParquetHugePageHeaderIsRefused(t *testing.T) {
 				t.Errorf("the scan allocated %d MiB", grew>>20)
 			}
 		})
+	}
+}
+
+// A footer whose length or whose metadata's counts exceed the bytes there are is refused
+// before it is decoded.
+func TestParquetDamagedFooterIsRefused(t *testing.T) {
+	data := parquetBytes(t, []pqEmail{{Email: "user1@example.com", N: 1}})
+	long := bytes.Clone(data)
+	copy(long[len(long)-8:], []byte{0xff, 0xff, 0xff, 0x7f})
+	_, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(long), int64(len(long)), Options{})
+	wantError(t, err, []string{"customers.parquet", "not a readable Parquet file", "the footer claims"})
+
+	// A list of 2^31-1 elements in a few bytes: struct field 1 of type list (0x19), a list
+	// header of structs with its size in a varint (0xFC), the size, then nothing.
+	for _, b := range [][]byte{
+		{0x19, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00},
+		{0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 'x', 0x00}, // a string of 2^31-1 bytes
+		bytes.Repeat([]byte{0x1C}, 100),                 // structs nested 100 deep
+	} {
+		w := thriftWalker{b: b}
+		if err := w.value(thriftStruct, 0); err == nil {
+			t.Errorf("walker accepted % x", b)
+		}
+	}
+	// The footer of a good file passes.
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	w := thriftWalker{b: data[len(data)-8-n : len(data)-8]}
+	if err := w.value(thriftStruct, 0); err != nil || w.left() != 0 {
+		t.Errorf("good footer: %v, %d bytes left", err, w.left())
 	}
 }

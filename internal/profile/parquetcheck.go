@@ -2,6 +2,8 @@ package profile
 
 import (
 	"bufio"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -83,4 +85,184 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// checkFooter walks the Thrift compact encoding of a Parquet file's footer (its metadata)
+// before the reader decodes it, and refuses a list, map or string that claims more elements or
+// bytes than the footer holds, and nesting deeper than 64: a damaged length would otherwise make
+// the decoder allocate up to gigabytes.
+func checkFooter(r io.ReaderAt, size int64) error {
+	var tail [8]byte
+	if n, err := r.ReadAt(tail[:], size-8); n < len(tail) {
+		return err
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if string(tail[4:]) != "PAR1" {
+		return nil // not a plain Parquet footer: the reader says what is wrong
+	}
+	if n > size-12 {
+		return fmt.Errorf("the footer claims %d bytes in a file of %d", n, size)
+	}
+	b := make([]byte, n)
+	if got, err := r.ReadAt(b, size-8-n); got < len(b) {
+		return err
+	}
+	w := thriftWalker{b: b}
+	if err := w.value(thriftStruct, 0); err != nil {
+		return fmt.Errorf("the footer's metadata is damaged: %w", err)
+	}
+	return nil
+}
+
+// Thrift compact protocol types (https://github.com/apache/thrift/blob/master/doc/specs/thrift-compact-protocol.md).
+const (
+	thriftTrue   = 1
+	thriftFalse  = 2
+	thriftByte   = 3
+	thriftI16    = 4
+	thriftI32    = 5
+	thriftI64    = 6
+	thriftDouble = 7
+	thriftBinary = 8
+	thriftList   = 9
+	thriftSet    = 10
+	thriftMap    = 11
+	thriftStruct = 12
+	thriftUUID   = 13
+)
+
+var errThriftDamaged = errors.New("a length or count exceeds the bytes that follow")
+
+// thriftWalker skips over Thrift compact-encoded values, checking their lengths and counts.
+type thriftWalker struct {
+	b   []byte
+	pos int
+}
+
+func (w *thriftWalker) left() int { return len(w.b) - w.pos }
+
+func (w *thriftWalker) byte() (byte, error) {
+	if w.pos >= len(w.b) {
+		return 0, io.ErrUnexpectedEOF
+	}
+	c := w.b[w.pos]
+	w.pos++
+	return c, nil
+}
+
+func (w *thriftWalker) varint() (uint64, error) {
+	v, n := binary.Uvarint(w.b[w.pos:])
+	if n <= 0 {
+		return 0, errThriftDamaged
+	}
+	w.pos += n
+	return v, nil
+}
+
+func (w *thriftWalker) skip(n uint64) error {
+	if n > uint64(w.left()) {
+		return errThriftDamaged
+	}
+	w.pos += int(n)
+	return nil
+}
+
+// value skips one value of type t at nesting depth d.
+func (w *thriftWalker) value(t byte, d int) error {
+	if d > 64 {
+		return errors.New("the metadata is nested too deeply")
+	}
+	switch t {
+	case thriftTrue, thriftFalse, thriftByte:
+		return w.skip(map[byte]uint64{thriftTrue: 0, thriftFalse: 0, thriftByte: 1}[t])
+	case thriftI16, thriftI32, thriftI64:
+		_, err := w.varint()
+		return err
+	case thriftDouble:
+		return w.skip(8)
+	case thriftUUID:
+		return w.skip(16)
+	case thriftBinary:
+		n, err := w.varint()
+		if err != nil {
+			return err
+		}
+		return w.skip(n)
+	case thriftList, thriftSet:
+		return w.list(d)
+	case thriftMap:
+		return w.mapValue(d)
+	case thriftStruct:
+		return w.structValue(d)
+	}
+	return fmt.Errorf("unknown Thrift type %d", t)
+}
+
+func (w *thriftWalker) structValue(d int) error {
+	for {
+		h, err := w.byte()
+		if err != nil {
+			return err
+		}
+		if h == 0 {
+			return nil
+		}
+		if h>>4 == 0 { // the field id follows as a zigzag varint
+			if _, err := w.varint(); err != nil {
+				return err
+			}
+		}
+		if err := w.value(h&0x0f, d+1); err != nil {
+			return err
+		}
+	}
+}
+
+func (w *thriftWalker) list(d int) error {
+	h, err := w.byte()
+	if err != nil {
+		return err
+	}
+	n := uint64(h >> 4)
+	if n == 15 {
+		if n, err = w.varint(); err != nil {
+			return err
+		}
+	}
+	if n > uint64(w.left()) { // every element takes at least a byte
+		return errThriftDamaged
+	}
+	t := h & 0x0f
+	if t == thriftTrue || t == thriftFalse { // booleans in lists take a byte each
+		return w.skip(n)
+	}
+	for range n {
+		if err := w.value(t, d+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *thriftWalker) mapValue(d int) error {
+	n, err := w.varint()
+	if err != nil || n == 0 {
+		return err
+	}
+	if 2*n > uint64(w.left()) {
+		return errThriftDamaged
+	}
+	kv, err := w.byte()
+	if err != nil {
+		return err
+	}
+	for range n {
+		if err := w.value(kv>>4, d+1); err != nil {
+			return err
+		}
+		if err := w.value(kv&0x0f, d+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
