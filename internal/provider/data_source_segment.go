@@ -152,7 +152,7 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if sum.Invalid > 0 {
 		resp.Diagnostics.AddAttributeWarning(path.Root("source"), "Values that do not fit their column's type",
 			fmt.Sprintf("%d rows of segment %q hold a value that does not fit its column's type, which comes from the source "+
-				"(the header of a CSV file, the values of most rows of a JSON Lines file, the schema of a Parquet file or a database); the first: %s. "+
+				"(the header of a CSV file, the values of most rows of a JSON Lines file, the schema of a database); the first: %s. "+
 				"Such a row is not filtered: an export reports it as an invalid profile, skipped or failing the plan as its "+
 				"invalid_profiles says. Fix the values in the source.", sum.Invalid, m.Name.ValueString(), sum.FirstInvalid))
 	}
