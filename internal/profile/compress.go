@@ -47,10 +47,10 @@ func innerExt(path string) string {
 	return strings.ToLower(filepath.Ext(path))
 }
 
-// decompress wraps f in the decompressor its name asks for. The returned function closes the
-// decompressor and f. Errors are *Error; read errors of the returned reader are
-// *decompressError.
-func decompress(path string, f *os.File) (io.Reader, func() error, error) {
+// decompress wraps f, the bytes of the file or object named path, in the decompressor the name
+// asks for (none for a name without .gz or .zst). The returned function closes the decompressor
+// and f. Errors are *Error; read errors of the returned reader are *decompressError.
+func decompress(path string, f io.ReadCloser) (io.Reader, func() error, error) {
 	switch c := compressionOf(path); c {
 	case extGzip:
 		zr, err := gzip.NewReader(f)
