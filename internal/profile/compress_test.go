@@ -134,3 +134,28 @@ func TestCompressedFileErrors(t *testing.T) {
 		wantError(t, err, []string{p, "UTF-16"})
 	})
 }
+
+// A Zstandard stream asking for a window over 128 MiB is refused before the memory is taken.
+func TestZstdWindowIsBounded(t *testing.T) {
+	var buf bytes.Buffer
+	zw, err := zstd.NewWriter(&buf, zstd.WithSingleSegment(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write([]byte(compressCSV)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The frame header (RFC 8878 section 3.1.1.1): magic, descriptor, then, for a frame that is
+	// not a single segment, the window descriptor: exponent 18 is a window of 2^28 = 256 MiB.
+	b := buf.Bytes()
+	if b[4]&0x20 != 0 {
+		t.Fatalf("frame header % x has no window descriptor", b[:6])
+	}
+	b[5] = 18 << 3
+	p := writeBytes(t, "customers.csv.zst", b)
+	_, _, err = readAll(t, p, Options{})
+	wantError(t, err, []string{p, "window over 128 MiB", "--long"})
+}
