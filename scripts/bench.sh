@@ -2,6 +2,7 @@
 # `make bench`: the benchmarks, measured in one run on this machine, printed as one table.
 #   - profile sources: read + filter 100,000 and 1,000,000 profiles from CSV, JSON Lines, SQLite
 #     and PostgreSQL (a throwaway server on loopback), with throughput, allocations and peak heap;
+#     also Parquet and gzipped CSV;
 #   - the export engine against the in-process emulator: plan phase and upload phase separately,
 #     the raw transfer baseline (the same contacts pre-serialized and PUT with the same client),
 #     a 1 % incremental run, request counts and peak heap, at 100,000 and 1,000,000 profiles;

@@ -1,9 +1,11 @@
 // Package profile reads customer profiles from the sources a segment can name: CSV files, JSON
-// Lines files, SQLite database files and PostgreSQL servers. It knows nothing about Terraform.
+// Lines files and Parquet files (plain, gzip- or Zstandard-compressed), SQLite database files
+// and PostgreSQL servers. It knows nothing about Terraform.
 //
 // Every source streams: rows are read one at a time into a reused Row, so peak memory does not
-// grow with the number of rows (a file source holds one line, or one CSV record, at a time;
-// lines and records over 16 MiB are errors). The columns and their types are known when Open
+// grow with the number of rows (a text file source holds one line, or one CSV record, at a
+// time; lines and records over 16 MiB are errors; a Parquet source one batch of rows and the
+// pages they come from). The columns and their types are known when Open
 // returns, before any row is read. A Scan callback must not retain the *Row or its Values
 // slice; the values themselves may be kept.
 //
@@ -12,6 +14,9 @@
 //	customers.csv, csv:path            CSV with a header row (RFC 4180)
 //	customers.jsonl, .ndjson, jsonl:path
 //	                                   JSON Lines: one JSON object per line
+//	customers.parquet, parquet:path    Parquet file (see parquet.go for its types)
+//	customers.csv.gz, jsonl:x.zst, ... any of the files above compressed with gzip (.gz) or
+//	                                   Zstandard (.zst), decompressed while read (see compress.go)
 //	sqlite:path, path.sqlite, .sqlite3, .db
 //	                                   SQLite database file, opened read-only
 //	postgres://user@host:port/db?sslmode=...  (or postgresql://)
@@ -45,6 +50,8 @@
 // CRLF line ends are accepted; every value must be valid UTF-8.
 //
 // JSON Lines: the columns and types come from every object of the file; see Options.InferLines.
+//
+// Parquet: from the file's schema; see parquet.go.
 //
 // A value that does not fit its column's type (a CSV field "yes" in an "opt_in:int" column; a
 // JSON string among the booleans of a bool column) does not change the type and does not stop
@@ -223,6 +230,7 @@ const (
 	KindJSONL    Kind = "jsonl"
 	KindSQLite   Kind = "sqlite"
 	KindPostgres Kind = "postgres"
+	KindParquet  Kind = "parquet"
 )
 
 // IsDatabase reports whether the source runs SQL queries (SQLite, PostgreSQL).
@@ -314,6 +322,8 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 		return openJSONL(loc, opts.InferLines)
 	case KindSQLite:
 		return openSQLite(ctx, loc, opts.Query)
+	case KindParquet:
+		return openParquetFile(ctx, loc, opts)
 	default:
 		return openPostgres(ctx, loc, opts)
 	}
@@ -337,6 +347,8 @@ func kindLabel(k Kind) string {
 		return "SQLite"
 	case KindPostgres:
 		return "PostgreSQL"
+	case KindParquet:
+		return "Parquet"
 	}
 	return string(k)
 }
@@ -365,21 +377,31 @@ func parseSpec(spec string) (Kind, string, error) {
 		return fileKind(KindCSV, s[len("csv:"):], s)
 	case strings.HasPrefix(lower, "jsonl:"):
 		return fileKind(KindJSONL, s[len("jsonl:"):], s)
+	case strings.HasPrefix(lower, "parquet:"):
+		return fileKind(KindParquet, s[len("parquet:"):], s)
 	case strings.Contains(s, "://"):
 		scheme := s[:strings.Index(s, "://")]
 		return "", "", &Error{Msg: fmt.Sprintf("unsupported source scheme %q", scheme),
 			Hint: "use postgres:// (or postgresql://) for PostgreSQL, sqlite:path for SQLite, or a path to a .csv or .jsonl file"}
 	}
-	switch strings.ToLower(filepath.Ext(s)) {
+	switch innerExt(s) {
 	case ".csv":
 		return KindCSV, s, nil
 	case ".jsonl", ".ndjson":
 		return KindJSONL, s, nil
+	case ".parquet":
+		return KindParquet, s, nil
+	}
+	switch strings.ToLower(filepath.Ext(s)) {
 	case ".sqlite", ".sqlite3", ".db":
 		return KindSQLite, s, nil
 	}
+	if c := compressionOf(s); c != "" {
+		return "", "", &Error{Pos: Pos{File: s}, Msg: "cannot tell the kind of the compressed file from its name",
+			Hint: "name it like customers.csv" + c + ", customers.jsonl" + c + " or customers.parquet" + c + ", or prefix the path with csv:, jsonl: or parquet:"}
+	}
 	return "", "", &Error{Pos: Pos{File: s}, Msg: "cannot tell the kind of source from the file name",
-		Hint: "use a .csv, .jsonl or .ndjson file, prefix the path with csv:, jsonl: or sqlite:, or give a postgres:// URL"}
+		Hint: "use a .csv, .jsonl, .ndjson or .parquet file (optionally compressed: .csv.gz, .jsonl.zst), prefix the path with csv:, jsonl:, parquet: or sqlite:, or give a postgres:// URL"}
 }
 
 func fileKind(k Kind, p, spec string) (Kind, string, error) {

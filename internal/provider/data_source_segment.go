@@ -54,8 +54,8 @@ func (d *segmentDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV or JSON Lines file, SQLite file or " +
-			"PostgreSQL database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
+		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV, JSON Lines or Parquet file, plain or " +
+			"compressed; SQLite file or PostgreSQL database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
 			"selects, the source's columns and their types, and a keyed fingerprint of the content; never a profile value. " +
 			"Pass it to `sendgridaudience_export` in `segments`.",
 		Attributes: map[string]schema.Attribute{
@@ -66,7 +66,8 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"source": schema.StringAttribute{
 				MarkdownDescription: "Where the profiles are: a `.csv` file (header row; RFC 4180), a `.jsonl`/`.ndjson` file, " +
-					"`sqlite:PATH` (or a `.sqlite`/`.db` file), or a `postgres://user@host:port/db` URL. A URL must not contain a " +
+					"a `.parquet` file (also with a `csv:`, `jsonl:` or `parquet:` prefix, and gzip- or Zstandard-compressed: " +
+					"`customers.csv.gz`, `customers.jsonl.zst`), `sqlite:PATH` (or a `.sqlite`/`.db` file), or a `postgres://user@host:port/db` URL. A URL must not contain a " +
 					"password: PostgreSQL reads it from `PGPASSWORD` or `~/.pgpass`, so it never reaches state. CSV columns are " +
 					"strings unless the header names a type (`lifetime_value:double`, `age:int`, `opt_in:bool`, `signed_up:timestamp`).",
 				Required:   true,

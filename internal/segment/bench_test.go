@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
@@ -18,7 +19,7 @@ import (
 const benchFilter = `country == "United States" && lifetime_value > 100.0 && marketing_opt_in`
 
 // BenchmarkSegmentReadFilter reads 100,000 and 1,000,000 synthetic profiles from each kind of
-// source through a segment with a CEL filter. Besides time per pass it reports:
+// source (and gzipped CSV) through a segment with a CEL filter. Besides time per pass it reports:
 //
 //	profiles/s       throughput
 //	allocs/profile   heap allocations per profile read (source + filter)
@@ -36,7 +37,7 @@ func BenchmarkSegmentReadFilter(b *testing.B) {
 		name string
 		n    int
 	}{{"100k", 100_000}, {"1M", 1_000_000}}
-	for _, format := range []string{"csv", "jsonl", "sqlite", "postgres"} {
+	for _, format := range []string{"csv", "jsonl", "sqlite", "postgres", "parquet", "csv.gz"} {
 		for _, size := range sizes {
 			b.Run(format+"/"+size.name, func(b *testing.B) {
 				source, query := benchSource(b, format, size.n)
@@ -57,10 +58,17 @@ func benchSource(b *testing.B, format string, n int) (string, string) {
 		dsn := testPG(b)
 		return dsn, "SELECT * FROM " + loadPG(b, dsn, g)
 	}
-	f := map[string]synth.Format{"csv": synth.CSV, "jsonl": synth.JSONL, "sqlite": synth.SQLite}[format]
-	p := filepath.Join(b.TempDir(), "profiles."+format)
+	f := map[string]synth.Format{"csv": synth.CSV, "jsonl": synth.JSONL, "sqlite": synth.SQLite, "parquet": synth.Parquet, "csv.gz": synth.CSV}[format]
+	p := filepath.Join(b.TempDir(), "profiles."+string(f))
 	if err := g.WriteFile(context.Background(), p, f); err != nil {
 		b.Fatal(err)
+	}
+	if format == "csv.gz" {
+		gz := compressCopy(b, p, ".gz")
+		if err := os.Remove(p); err != nil {
+			b.Fatal(err)
+		}
+		return gz, ""
 	}
 	if format == "sqlite" {
 		return "sqlite:" + p, ""

@@ -185,8 +185,11 @@ func checkQuery(spec Spec, kind profile.Kind) error {
 }
 
 func kindName(k profile.Kind) string {
-	if k == profile.KindJSONL {
+	switch k {
+	case profile.KindJSONL:
 		return "JSON Lines"
+	case profile.KindParquet:
+		return "Parquet"
 	}
 	return strings.ToUpper(string(k))
 }
