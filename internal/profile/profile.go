@@ -18,6 +18,9 @@
 //	                                   PostgreSQL; the password comes from Options.Password,
 //	                                   PGPASSWORD or ~/.pgpass, never from the URL; the
 //	                                   session is read-only (default_transaction_read_only)
+//	mysql://user@host:port/db?tls=...  MySQL or MariaDB; the password comes from
+//	                                   Options.Password or MYSQL_PWD, never from the URL;
+//	                                   the session is read-only (see mysql.go, mysqlquery.go)
 //
 // A query (Options.Query) is allowed for database sources only, and runs in the database;
 // without one a database source reads DefaultQuery, SELECT * FROM profiles. A query is one
@@ -223,19 +226,21 @@ const (
 	KindJSONL    Kind = "jsonl"
 	KindSQLite   Kind = "sqlite"
 	KindPostgres Kind = "postgres"
+	KindMySQL    Kind = "mysql"
 )
 
-// IsDatabase reports whether the source runs SQL queries (SQLite, PostgreSQL).
-func (k Kind) IsDatabase() bool { return k == KindSQLite || k == KindPostgres }
+// IsDatabase reports whether the source runs SQL queries (SQLite, PostgreSQL, MySQL).
+func (k Kind) IsDatabase() bool { return k == KindSQLite || k == KindPostgres || k == KindMySQL }
 
 // Options adjust how a source is opened. The zero value is fine.
 type Options struct {
 	// Query is the SQL query to run; database sources only. Empty: SELECT * FROM profiles.
 	Query string
 
-	// Password is the PostgreSQL password, for callers that hold it in configuration (such
-	// as the provider's). Without it PostgreSQL sources use PGPASSWORD or ~/.pgpass (PGPASSFILE),
-	// as libpq does. A password in the URL itself is always rejected, so that it never reaches
+	// Password is the database password (PostgreSQL and MySQL), for callers that hold it in
+	// configuration (such as the provider's). Without it PostgreSQL sources use PGPASSWORD or
+	// ~/.pgpass (PGPASSFILE), as libpq does, and MySQL sources MYSQL_PWD, as the mysql client
+	// does. A password in the URL itself is always rejected, so that it never reaches
 	// Terraform state.
 	Password string
 
@@ -301,7 +306,7 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 			Pos:     Pos{File: loc},
 			InQuery: true,
 			Msg:     fmt.Sprintf("a SQL query cannot be used with a %s file", kindLabel(kind)),
-			Hint:    "remove the query, and select profiles with a filter instead; queries are for sqlite: and postgres:// sources",
+			Hint:    "remove the query, and select profiles with a filter instead; queries are for sqlite:, postgres:// and mysql:// sources",
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -314,6 +319,8 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 		return openJSONL(loc, opts.InferLines)
 	case KindSQLite:
 		return openSQLite(ctx, loc, opts.Query)
+	case KindMySQL:
+		return openMySQL(ctx, loc, opts)
 	default:
 		return openPostgres(ctx, loc, opts)
 	}
@@ -337,6 +344,8 @@ func kindLabel(k Kind) string {
 		return "SQLite"
 	case KindPostgres:
 		return "PostgreSQL"
+	case KindMySQL:
+		return "MySQL"
 	}
 	return string(k)
 }
@@ -355,6 +364,11 @@ func parseSpec(spec string) (Kind, string, error) {
 			return "", "", err
 		}
 		return KindPostgres, s, nil
+	case strings.HasPrefix(lower, "mysql://"):
+		if err := checkMySQLURL(s); err != nil {
+			return "", "", err
+		}
+		return KindMySQL, s, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		p := strings.TrimPrefix(s[len("sqlite:"):], "//")
 		if p == "" {
@@ -368,7 +382,7 @@ func parseSpec(spec string) (Kind, string, error) {
 	case strings.Contains(s, "://"):
 		scheme := s[:strings.Index(s, "://")]
 		return "", "", &Error{Msg: fmt.Sprintf("unsupported source scheme %q", scheme),
-			Hint: "use postgres:// (or postgresql://) for PostgreSQL, sqlite:path for SQLite, or a path to a .csv or .jsonl file"}
+			Hint: "use postgres:// (or postgresql://) for PostgreSQL, mysql:// for MySQL and MariaDB, sqlite:path for SQLite, or a path to a .csv or .jsonl file"}
 	}
 	switch strings.ToLower(filepath.Ext(s)) {
 	case ".csv":
