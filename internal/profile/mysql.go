@@ -42,8 +42,9 @@ type mysqlSource struct {
 	dbt   []string // the server's type name per column (DatabaseTypeName)
 }
 
-// mysqlConnectTimeout bounds connecting (and each network read and write while connecting).
-const mysqlConnectTimeout = 15 * time.Second
+// mysqlConnectTimeout bounds connecting: the TCP connection, TLS, the login and the session's
+// settings. A variable for tests.
+var mysqlConnectTimeout = 15 * time.Second
 
 // mysqlPasswordEnv is the variable the mysql client reads a password from.
 const mysqlPasswordEnv = "MYSQL_PWD"
@@ -166,25 +167,36 @@ func containsString(list []string, s string) bool {
 
 // connect opens the connection and makes the session read-only, with times in UTC.
 func (s *mysqlSource) connect(ctx context.Context) error {
-	dc, err := s.conn.Connect(ctx)
+	cctx, cancel := context.WithTimeout(ctx, mysqlConnectTimeout)
+	defer cancel()
+	dc, err := s.conn.Connect(cctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if cctx.Err() != nil {
+			err = errConnectTimeout
 		}
 		return s.connectError(err)
 	}
 	s.dc = dc
 	for _, stmt := range []string{"SET SESSION TRANSACTION READ ONLY", "SET time_zone = '+00:00'"} {
-		if err := s.exec(ctx, stmt); err != nil {
+		if err := s.exec(cctx, stmt); err != nil {
 			s.drop()
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if cctx.Err() != nil {
+				return s.connectError(errConnectTimeout)
 			}
 			return s.queryError(err, 0)
 		}
 	}
 	return nil
 }
+
+// errConnectTimeout is the cause of a connection that took longer than mysqlConnectTimeout.
+var errConnectTimeout = errors.New("no answer within the connection timeout")
 
 func (s *mysqlSource) exec(ctx context.Context, stmt string) error {
 	_, err := s.dc.(driver.ExecerContext).ExecContext(ctx, stmt, nil)
@@ -598,6 +610,8 @@ func (s *mysqlSource) connectError(err error) error {
 		}
 	case errors.As(err, &ne) && ne.Timeout():
 		cause = "timed out"
+	case errors.Is(err, errConnectTimeout):
+		cause = "the server did not answer within " + mysqlConnectTimeout.String()
 	}
 	return &Error{Pos: pos, Msg: fmt.Sprintf("cannot connect to MySQL at %s: %s", s.where, cause), Err: err,
 		Hint: "check that the server is running and reachable from this machine (host, port, firewall, tls); the connection is tried for at most " + mysqlConnectTimeout.String()}

@@ -264,6 +264,34 @@ func TestMySQLUnreachable(t *testing.T) {
 	}
 }
 
+// TestMySQLServerThatDoesNotAnswer: a server that accepts the connection and says nothing
+// (no handshake) fails the open after the connection timeout, naming the address.
+func TestMySQLServerThatDoesNotAnswer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer func() { _ = c.Close() }()
+		}
+	}()
+	old := mysqlConnectTimeout
+	mysqlConnectTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { mysqlConnectTimeout = old })
+	start := time.Now()
+	_, err = Open(context.Background(), "mysql://app@"+l.Addr().String()+"/crm", "")
+	wantError(t, err, []string{"cannot connect to MySQL at " + l.Addr().String(), "did not answer within 300ms"})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the open took %v", d)
+	}
+}
+
 func TestMySQLPasswordInURLIsRejectedBeforeConnecting(t *testing.T) {
 	for _, u := range []string{"mysql://app:Secr3tPw@127.0.0.1:1/crm", "mysql://app@127.0.0.1:1/crm?password=Secr3tPw"} {
 		_, err := Open(context.Background(), u, "")
