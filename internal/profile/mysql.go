@@ -34,12 +34,19 @@ type mysqlSource struct {
 	desc  string // mysql://user@host:port/db, without parameters, for messages and Pos.File
 	query string
 	conn  driver.Connector
-	dc    driver.Conn // nil after a dropped connection: the next Scan connects again
-	where string      // host:port, for messages
+	dc    mysqlConn // nil after a dropped connection: the next Scan connects again
+	where string    // host:port, for messages
 	user  string
 	db    string
 	cols  []Column
 	dbt   []string // the server's type name per column (DatabaseTypeName)
+}
+
+// mysqlConn is what the driver's connections offer: queries and statements without preparing.
+type mysqlConn interface {
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
 }
 
 // mysqlConnectTimeout bounds connecting: the TCP connection, TLS, the login and the session's
@@ -179,7 +186,12 @@ func (s *mysqlSource) connect(ctx context.Context) error {
 		}
 		return s.connectError(err)
 	}
-	s.dc = dc
+	c, ok := dc.(mysqlConn)
+	if !ok {
+		_ = dc.Close()
+		return &Error{Pos: Pos{File: s.desc}, Msg: "the MySQL driver cannot run queries without preparing them", Hint: "report this as a bug"}
+	}
+	s.dc = c
 	for _, stmt := range []string{"SET SESSION TRANSACTION READ ONLY", "SET time_zone = '+00:00'"} {
 		if err := s.exec(cctx, stmt); err != nil {
 			s.drop()
@@ -199,7 +211,7 @@ func (s *mysqlSource) connect(ctx context.Context) error {
 var errConnectTimeout = errors.New("no answer within the connection timeout")
 
 func (s *mysqlSource) exec(ctx context.Context, stmt string) error {
-	_, err := s.dc.(driver.ExecerContext).ExecContext(ctx, stmt, nil)
+	_, err := s.dc.ExecContext(ctx, stmt, nil)
 	return err
 }
 
@@ -208,7 +220,7 @@ func (s *mysqlSource) run(ctx context.Context, q string) (driver.Rows, error) {
 	if err := s.exec(ctx, "START TRANSACTION READ ONLY"); err != nil {
 		return nil, err
 	}
-	return s.dc.(driver.QueryerContext).QueryContext(ctx, q, nil)
+	return s.dc.QueryContext(ctx, q, nil)
 }
 
 // drop closes the connection without reading what the server still sends: the server ends
@@ -511,7 +523,7 @@ func (s *mysqlSource) tables(ctx context.Context) ([]string, bool) {
 	if s.dc == nil {
 		return nil, false
 	}
-	rows, err := s.dc.(driver.QueryerContext).QueryContext(ctx, mysqlTablesQuery, nil)
+	rows, err := s.dc.QueryContext(ctx, mysqlTablesQuery, nil)
 	if err != nil {
 		return nil, false
 	}
