@@ -40,6 +40,11 @@ type mysqlSource struct {
 	db    string
 	cols  []Column
 	dbt   []string // the server's type name per column (DatabaseTypeName)
+	// connID is the server's id of the connection, and running says that a query was sent on
+	// it whose result has not been read to the end: dropping the connection then kills the
+	// query (see drop).
+	connID  string
+	running bool
 }
 
 // mysqlConn is what the driver's connections offer: queries and statements without preparing.
@@ -191,18 +196,23 @@ func (s *mysqlSource) connect(ctx context.Context) error {
 		_ = dc.Close()
 		return &Error{Pos: Pos{File: s.desc}, Msg: "the MySQL driver cannot run queries without preparing them", Hint: "report this as a bug"}
 	}
-	s.dc = c
-	for _, stmt := range []string{"SET SESSION TRANSACTION READ ONLY", "SET time_zone = '+00:00'"} {
-		if err := s.exec(cctx, stmt); err != nil {
-			s.drop()
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if cctx.Err() != nil {
-				return s.connectError(errConnectTimeout)
-			}
-			return s.queryError(err, 0)
+	s.dc, s.running = c, false
+	err = s.exec(cctx, "SET SESSION TRANSACTION READ ONLY")
+	if err == nil {
+		err = s.exec(cctx, "SET time_zone = '+00:00'")
+	}
+	if err == nil {
+		s.connID, err = s.connectionID(cctx)
+	}
+	if err != nil {
+		s.drop()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
+		if cctx.Err() != nil {
+			return s.connectError(errConnectTimeout)
+		}
+		return s.queryError(err, 0)
 	}
 	return nil
 }
@@ -220,34 +230,87 @@ func (s *mysqlSource) run(ctx context.Context, q string) (driver.Rows, error) {
 	if err := s.exec(ctx, "START TRANSACTION READ ONLY"); err != nil {
 		return nil, err
 	}
-	return s.dc.QueryContext(ctx, q, nil)
+	s.running = true
+	rows, err := s.dc.QueryContext(ctx, q, nil)
+	if _, failed := mysqlError(err); failed {
+		s.running = false // the server answered with an error: the query ended
+	}
+	return rows, err
 }
 
-// drop closes the connection without reading what the server still sends: the server ends
-// the query when it can no longer send, and the next Scan connects again.
+// drop closes the connection without reading what the server still sends, and the next Scan
+// connects again. A server notices a closed connection only when it next sends, so a query
+// still running (a long sort, a cancelled scan) is killed from a second connection.
 func (s *mysqlSource) drop() {
-	if s.dc != nil {
-		_ = s.dc.Close()
-		s.dc = nil
+	if s.dc == nil {
+		return
+	}
+	_ = s.dc.Close()
+	s.dc = nil
+	if s.running && s.connID != "" {
+		s.kill(s.connID)
+	}
+	s.running = false
+}
+
+// mysqlKillTimeout bounds killing a query after its connection was dropped.
+const mysqlKillTimeout = 5 * time.Second
+
+// kill ends the server's connection id (and its query), as best it can.
+func (s *mysqlSource) kill(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), mysqlKillTimeout)
+	defer cancel()
+	dc, err := s.conn.Connect(ctx)
+	if err != nil {
+		return
+	}
+	defer func() { _ = dc.Close() }()
+	if c, ok := dc.(driver.ExecerContext); ok {
+		// The thread may have ended already ("Unknown thread id"): nothing to do then.
+		_, _ = c.ExecContext(ctx, "KILL CONNECTION "+id, nil)
 	}
 }
 
-// describe learns the query's columns. MySQL describes a result only when the query runs, so
-// the query runs as a derived table with LIMIT 0, which the server answers without reading
-// rows; a query that cannot stand in a derived table runs as it is, and the connection is
-// dropped after its column descriptions arrive.
+// connectionID asks the server for the connection's id.
+func (s *mysqlSource) connectionID(ctx context.Context) (string, error) {
+	rows, err := s.dc.QueryContext(ctx, "SELECT CONNECTION_ID()", nil)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = rows.Close() }()
+	dest := make([]driver.Value, 1)
+	if err := rows.Next(dest); err != nil {
+		return "", err
+	}
+	switch id := dest[0].(type) {
+	case int64:
+		return strconv.FormatInt(id, 10), nil
+	case uint64:
+		return strconv.FormatUint(id, 10), nil
+	}
+	return "", fmt.Errorf("CONNECTION_ID() returned %T", dest[0])
+}
+
+// describe learns the query's columns. MySQL describes a result only when it sends the result,
+// so the query (up to its first ';') runs as a derived table with LIMIT 0, which the server
+// answers without reading rows. A query that cannot stand in a derived table (SELECT
+// HIGH_PRIORITY, SQL_NO_CACHE, ...) runs as it is, until the server sends the column
+// descriptions (with the first rows: as soon as they fill its network buffer, or at the end
+// of the result), and the connection is then dropped and the query killed.
 func (s *mysqlSource) describe(ctx context.Context) error {
-	q := strings.TrimRight(s.query, " \t\r\n;")
+	q := mysqlStatement(s.query)
 	rows, err := s.run(ctx, "SELECT * FROM (\n"+q+"\n) AS sendgridaudience_columns LIMIT 0")
 	if err == nil {
 		err = s.setColumns(rows)
-		_ = rows.Close()
+		if cerr := rows.Close(); cerr == nil {
+			s.running = false
+		}
 		if err == nil {
 			err = s.exec(ctx, "ROLLBACK")
 		}
-		if _, ok := err.(*Error); ok || err == nil {
-			return err
-		}
+	}
+	if _, ok := err.(*Error); ok || err == nil {
+		return err
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -345,6 +408,7 @@ func (s *mysqlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	}
 	err = rows.Close()
 	if err == nil {
+		s.running = false
 		// The transaction read only: end it without keeping anything.
 		err = s.exec(ctx, "ROLLBACK")
 	}

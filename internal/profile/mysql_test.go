@@ -369,6 +369,62 @@ func TestMySQLCancelDuringScan(t *testing.T) {
 	}
 }
 
+// TestMySQLCancelEndsTheServersQuery: a scan cancelled while the server is still working (no
+// row sent yet) ends the query on the server too, and so do a scan stopped early and a query
+// described by its first row.
+func TestMySQLCancelEndsTheServersQuery(t *testing.T) {
+	dsn := testMySQL(t)
+	marker := fmt.Sprintf("cancel_marker_%d", time.Now().UnixNano())
+	running := func() int {
+		return myCount(t, dsn, "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE '%"+marker+" %' AND info NOT LIKE '%processlist%'")
+	}
+	gone := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for running() > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the query still runs on the server", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	// Cheap to describe (LIMIT 0 reads no row), a second per row to run.
+	src, err := Open(context.Background(), dsn, "SELECT seq AS "+marker+" FROM seq_1_to_1000 WHERE SLEEP(1) = 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = src.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := src.Scan(ctx, func(*Row) error { return nil }); err != context.DeadlineExceeded {
+		t.Errorf("scan: %v, want context.DeadlineExceeded", err)
+	}
+	gone("after a cancelled scan")
+
+	big, err := Open(context.Background(), dsn, "SELECT a.seq AS "+marker+" FROM seq_1_to_100000 a, seq_1_to_1000 b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = big.Close() }()
+	if err := big.Scan(context.Background(), func(*Row) error { return ErrStop }); err != nil {
+		t.Fatal(err)
+	}
+	gone("after a scan stopped at the first row")
+
+	// A query that cannot stand in a derived table (SQL_NO_CACHE) is described by running it
+	// until the server sends its first row (20 kB, more than the server's network buffer):
+	// the server stops it then.
+	slow, err := Open(context.Background(), dsn, "SELECT SQL_NO_CACHE seq AS "+marker+", REPEAT('x', 20000) AS pad FROM seq_1_to_1000 WHERE SLEEP(0.5) = 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = slow.Close() }()
+	if cols := slow.Columns(); len(cols) != 2 || cols[0] != (Column{marker, TypeInt}) {
+		t.Errorf("columns %v", cols)
+	}
+	gone("after describing a query by its first row")
+}
+
 // TestMySQLQueriesCannotWrite: queries that write, in every form the server offers, are refused
 // and the database is unchanged.
 func TestMySQLQueriesCannotWrite(t *testing.T) {

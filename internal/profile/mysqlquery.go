@@ -89,11 +89,11 @@ const (
 )
 
 // checkMySQLTokens checks the first word of one reading of a query, and that it holds no INTO.
-func checkMySQLTokens(toks []string) *Error {
+func checkMySQLTokens(toks []mysqlToken) *Error {
 	if len(toks) == 0 {
 		return &Error{Msg: "the query holds no SQL statement", Hint: readOnlyHint}
 	}
-	first := toks[0]
+	first := toks[0].text
 	switch kw := strings.ToUpper(first); {
 	case kw == "SELECT" || kw == "WITH" || kw == "VALUES":
 	case mysqlStatementKeywords[kw]:
@@ -104,7 +104,7 @@ func checkMySQLTokens(toks []string) *Error {
 			Hint: "check the query; " + readOnlyHint}
 	}
 	for _, t := range toks {
-		if strings.EqualFold(t, "INTO") {
+		if strings.EqualFold(t.text, "INTO") {
 			return &Error{Msg: "the query holds INTO (SELECT ... INTO OUTFILE, DUMPFILE or variables), which a segment's read-only source refuses: INTO writes a file on the server or sets variables instead of returning rows",
 				Hint: readOnlyHint + "; remove the INTO clause (a word INTO that names a column must be quoted as `into`)"}
 		}
@@ -113,11 +113,11 @@ func checkMySQLTokens(toks []string) *Error {
 }
 
 // severalStatements reports whether anything but semicolons follows the first semicolon.
-func severalStatements(toks []string) bool {
+func severalStatements(toks []mysqlToken) bool {
 	for i, t := range toks {
-		if t == ";" {
+		if t.text == ";" {
 			for _, rest := range toks[i+1:] {
-				if rest != ";" {
+				if rest.text != ";" {
 					return true
 				}
 			}
@@ -127,12 +127,30 @@ func severalStatements(toks []string) bool {
 	return false
 }
 
+// mysqlToken is a word or a semicolon of a query, and its byte offset.
+type mysqlToken struct {
+	text string
+	pos  int
+}
+
+// mysqlStatement returns the query up to its first semicolon, as a server that reads
+// backslash escapes (the default) reads it.
+func mysqlStatement(query string) string {
+	toks, _, _ := mysqlTokens(query, mysqlBackslashEscapes)
+	for _, t := range toks {
+		if t.text == ";" {
+			return query[:t.pos]
+		}
+	}
+	return query
+}
+
 // mysqlTokens returns the words (keywords and unquoted names) and semicolons of query, in
 // order, skipping white space, comments, quoted strings and quoted names, numbers and
 // operators. open reports a string or name that is not closed (with the tokens before it);
 // the error is for what cannot be read safely: an executable comment or an unterminated
 // comment.
-func mysqlTokens(query string, esc mysqlEscapes) (toks []string, open, err *Error) {
+func mysqlTokens(query string, esc mysqlEscapes) (toks []mysqlToken, open, err *Error) {
 	for i := 0; i < len(query); {
 		c := query[i]
 		switch {
@@ -157,14 +175,14 @@ func mysqlTokens(query string, esc mysqlEscapes) (toks []string, open, err *Erro
 			}
 			i = end
 		case c == ';':
-			toks = append(toks, ";")
+			toks = append(toks, mysqlToken{";", i})
 			i++
 		case isWordByte(c) || c >= 0x80:
 			j := i
 			for j < len(query) && (isWordByte(query[j]) || query[j] == '$' || query[j] >= 0x80) {
 				j++
 			}
-			toks = append(toks, query[i:j])
+			toks = append(toks, mysqlToken{query[i:j], i})
 			i = j
 		default:
 			i++
