@@ -78,6 +78,13 @@
 //	anything else (text, varchar, uuid, json, arrays, enums, ...)
 //	                                            string, as PostgreSQL writes it as text
 //
+// MySQL and MariaDB: from the result's column types (see mysqlColumnType):
+//
+//	TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT, YEAR, BIT   int (BOOLEAN is TINYINT(1): 0 or 1)
+//	FLOAT, DOUBLE, DECIMAL                                 double
+//	DATE, DATETIME, TIMESTAMP                              timestamp (the session's time zone is UTC)
+//	anything else (CHAR, VARCHAR, TEXT, ENUM, JSON, ...)   string, as the server writes it
+//
 // # Limits
 //
 // A source has at most MaxColumns (10,000) columns; a line or CSV record of a file, and a value
