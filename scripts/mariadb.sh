@@ -13,9 +13,18 @@ installdb=$(find_bin mariadb-install-db)
 if [ -z "$mysqld" ] || [ -z "$installdb" ]; then
   echo "mariadb: installing Debian's mariadb-server package"
   export DEBIAN_FRONTEND=noninteractive
+  # A policy-rc.d that answers 101 keeps the package from starting a server of its own on
+  # port 3306 (the machine's, left running); one already there is left as it is.
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq >/dev/null
-  # policy-rc.d (when the machine has one) keeps the package from starting its own server.
   apt-get install -y -qq mariadb-server >/dev/null
+  if [ -n "$policy" ]; then rm -f "$policy"; trap - EXIT; fi
   mysqld=$(find_bin mariadbd)
   installdb=$(find_bin mariadb-install-db)
 fi
@@ -23,7 +32,12 @@ client=$(find_bin mariadb)
 
 dir=$(mktemp -d /tmp/sgaudience-mariadb.XXXXXX)
 chmod 755 "$dir"
-port=${MARIADBTEST_PORT:-$(( 20000 + RANDOM % 20000 ))}
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port=${MARIADBTEST_PORT:-}
+if [ -z "$port" ]; then
+  port=$(( 20000 + RANDOM % 20000 ))
+  while listening "$port"; do port=$(( 20000 + RANDOM % 20000 )); done
+fi
 user=$(id -un)
 if [ "$(id -u)" = 0 ]; then
   id mysql >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent mysql
