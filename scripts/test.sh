@@ -91,8 +91,10 @@ phase "real-SendGrid acceptance tests against a stand-in emulator, under $tf_ver
 
 phase "PostgreSQL-backed tests" bash scripts/postgres.sh "$bin/gotestsum" --format testname -- -count=1 -run 'Postgres' ./internal/...
 
-# mysql:// sources against Debian's MariaDB, installed when missing (scripts/mariadb.sh).
-phase "MariaDB-backed tests" bash scripts/mariadb.sh "$bin/gotestsum" --format testname -- -count=1 -run 'MySQL' ./internal/...
+# mysql:// sources against Debian's MariaDB, installed when missing (scripts/mariadb.sh); the
+# provider's MySQL acceptance tests under Terraform as well.
+phase "MariaDB-backed tests" bash scripts/mariadb.sh env TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin/terraform" \
+  "$bin/gotestsum" --format testname -- -count=1 -run 'MySQL' ./internal/...
 
 phase "examples validated under both CLIs" bash scripts/validate-examples.sh
 
