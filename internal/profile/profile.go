@@ -23,6 +23,9 @@
 //	                                   PostgreSQL; the password comes from Options.Password,
 //	                                   PGPASSWORD or ~/.pgpass, never from the URL; the
 //	                                   session is read-only (default_transaction_read_only)
+//	mysql://user@host:port/db?tls=...  MySQL or MariaDB; the password comes from
+//	                                   Options.Password or MYSQL_PWD, never from the URL;
+//	                                   the session is read-only (see mysql.go, mysqlquery.go)
 //
 // A query (Options.Query) is allowed for database sources only, and runs in the database;
 // without one a database source reads DefaultQuery, SELECT * FROM profiles. A query is one
@@ -81,6 +84,13 @@
 //	date, timestamp, timestamptz                timestamp (a date is midnight UTC)
 //	anything else (text, varchar, uuid, json, arrays, enums, ...)
 //	                                            string, as PostgreSQL writes it as text
+//
+// MySQL and MariaDB: from the result's column types (see mysqlColumnType):
+//
+//	TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT, YEAR, BIT   int (BOOLEAN is TINYINT(1): 0 or 1)
+//	FLOAT, DOUBLE, DECIMAL                                 double
+//	DATE, DATETIME, TIMESTAMP                              timestamp (the session's time zone is UTC)
+//	anything else (CHAR, VARCHAR, TEXT, ENUM, JSON, ...)   string, as the server writes it
 //
 // # Limits
 //
@@ -231,19 +241,21 @@ const (
 	KindSQLite   Kind = "sqlite"
 	KindPostgres Kind = "postgres"
 	KindParquet  Kind = "parquet"
+	KindMySQL    Kind = "mysql"
 )
 
-// IsDatabase reports whether the source runs SQL queries (SQLite, PostgreSQL).
-func (k Kind) IsDatabase() bool { return k == KindSQLite || k == KindPostgres }
+// IsDatabase reports whether the source runs SQL queries (SQLite, PostgreSQL, MySQL).
+func (k Kind) IsDatabase() bool { return k == KindSQLite || k == KindPostgres || k == KindMySQL }
 
 // Options adjust how a source is opened. The zero value is fine.
 type Options struct {
 	// Query is the SQL query to run; database sources only. Empty: SELECT * FROM profiles.
 	Query string
 
-	// Password is the PostgreSQL password, for callers that hold it in configuration (such
-	// as the provider's). Without it PostgreSQL sources use PGPASSWORD or ~/.pgpass (PGPASSFILE),
-	// as libpq does. A password in the URL itself is always rejected, so that it never reaches
+	// Password is the database password (PostgreSQL and MySQL), for callers that hold it in
+	// configuration (such as the provider's). Without it PostgreSQL sources use PGPASSWORD or
+	// ~/.pgpass (PGPASSFILE), as libpq does, and MySQL sources MYSQL_PWD, as the mysql client
+	// does. A password in the URL itself is always rejected, so that it never reaches
 	// Terraform state.
 	Password string
 
@@ -309,7 +321,7 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 			Pos:     Pos{File: loc},
 			InQuery: true,
 			Msg:     fmt.Sprintf("a SQL query cannot be used with a %s file", kindLabel(kind)),
-			Hint:    "remove the query, and select profiles with a filter instead; queries are for sqlite: and postgres:// sources",
+			Hint:    "remove the query, and select profiles with a filter instead; queries are for sqlite:, postgres:// and mysql:// sources",
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -324,6 +336,8 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 		return openSQLite(ctx, loc, opts.Query)
 	case KindParquet:
 		return openParquetFile(ctx, loc, opts)
+	case KindMySQL:
+		return openMySQL(ctx, loc, opts)
 	default:
 		return openPostgres(ctx, loc, opts)
 	}
@@ -349,6 +363,8 @@ func kindLabel(k Kind) string {
 		return "PostgreSQL"
 	case KindParquet:
 		return "Parquet"
+	case KindMySQL:
+		return "MySQL"
 	}
 	return string(k)
 }
@@ -367,6 +383,11 @@ func parseSpec(spec string) (Kind, string, error) {
 			return "", "", err
 		}
 		return KindPostgres, s, nil
+	case strings.HasPrefix(lower, "mysql://"):
+		if err := checkMySQLURL(s); err != nil {
+			return "", "", err
+		}
+		return KindMySQL, s, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		p := strings.TrimPrefix(s[len("sqlite:"):], "//")
 		if p == "" {
@@ -382,7 +403,7 @@ func parseSpec(spec string) (Kind, string, error) {
 	case strings.Contains(s, "://"):
 		scheme := s[:strings.Index(s, "://")]
 		return "", "", &Error{Msg: fmt.Sprintf("unsupported source scheme %q", scheme),
-			Hint: "use postgres:// (or postgresql://) for PostgreSQL, sqlite:path for SQLite, or a path to a .csv or .jsonl file"}
+			Hint: "use postgres:// (or postgresql://) for PostgreSQL, mysql:// for MySQL and MariaDB, sqlite:path for SQLite, or a path to a .csv or .jsonl file"}
 	}
 	switch innerExt(s) {
 	case ".csv":

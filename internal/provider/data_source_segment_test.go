@@ -238,3 +238,41 @@ func writeGzip(t *testing.T, path string, g *synth.Generator) {
 		t.Fatal(err)
 	}
 }
+
+// TestAccSegmentDataSourceMySQLCheckedAtPlan: a mysql:// source with a password in the URL, and
+// MySQL queries that would write, are refused when the configuration is validated, before any
+// connection (the host does not exist).
+func TestAccSegmentDataSourceMySQLCheckedAtPlan(t *testing.T) {
+	env, _, _ := testAccNewSharedEnv(t, "") // reads no SendGrid data
+	config := func(source, query string) string {
+		return env.ProviderConfig(testAccAdmin) + fmt.Sprintf(`
+data "sendgridaudience_segment" "test" {
+  name   = "mysql"
+  source = %q
+  query  = %q
+}
+`, source, query)
+	}
+	const src = "mysql://exporter@shop-db.example.invalid:3306/crm"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config("mysql://exporter:Hunter2-secret@shop-db.example.invalid/crm", "SELECT * FROM customers"),
+				ExpectError: allWordsRe("Cannot read the segment's source", "contains a password", "MYSQL_PWD", "database_password"),
+			},
+			{
+				Config:      config(src, "SELECT * FROM customers INTO OUTFILE '/tmp/customers.txt'"),
+				ExpectError: allWordsRe("The segment's query failed", "INTO", "read-only"),
+			},
+			{
+				Config:      config(src, "DELETE FROM customers"),
+				ExpectError: allWordsRe("The segment's query failed", "DELETE statement", "read-only"),
+			},
+			{
+				Config:      config(src, "SELECT 1 /*!00000 ; DROP TABLE customers */"),
+				ExpectError: allWordsRe("The segment's query failed", "executable comment"),
+			},
+		},
+	})
+}

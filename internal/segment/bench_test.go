@@ -18,6 +18,10 @@ import (
 // benchFilter is the filter of the read-and-filter benchmarks: string, double and bool columns.
 const benchFilter = `country == "United States" && lifetime_value > 100.0 && marketing_opt_in`
 
+// benchFilterMySQL is benchFilter where marketing_opt_in is a BOOLEAN column, which MySQL
+// reads as an int 0 or 1.
+const benchFilterMySQL = `country == "United States" && lifetime_value > 100.0 && marketing_opt_in == 1`
+
 // BenchmarkSegmentReadFilter reads 100,000 and 1,000,000 synthetic profiles from each kind of
 // source (and gzipped CSV) through a segment with a CEL filter. Besides time per pass it reports:
 //
@@ -28,8 +32,9 @@ const benchFilter = `country == "United States" && lifetime_value > 100.0 && mar
 //	                 millisecond during the passes: streaming keeps it flat from 100k to 1M rows
 //
 // The inputs are generated with internal/synth into a temporary directory (and, for
-// PostgreSQL, copied into a table on the server named by SENDGRIDAUDIENCE_TEST_PG_DSN) before
-// the timer starts. Run with:
+// PostgreSQL, copied into a table on the server named by SENDGRIDAUDIENCE_TEST_PG_DSN; for
+// MySQL, into one on the MariaDB server named by SENDGRIDAUDIENCE_TEST_MYSQL_DSN) before the
+// timer starts. Run with:
 //
 //	go test -run '^$' -bench BenchmarkSegmentReadFilter -benchtime 1x ./internal/segment/
 func BenchmarkSegmentReadFilter(b *testing.B) {
@@ -37,11 +42,15 @@ func BenchmarkSegmentReadFilter(b *testing.B) {
 		name string
 		n    int
 	}{{"100k", 100_000}, {"1M", 1_000_000}}
-	for _, format := range []string{"csv", "jsonl", "sqlite", "postgres", "parquet", "csv.gz"} {
+	for _, format := range []string{"csv", "jsonl", "sqlite", "postgres", "mysql", "parquet", "csv.gz"} {
 		for _, size := range sizes {
 			b.Run(format+"/"+size.name, func(b *testing.B) {
 				source, query := benchSource(b, format, size.n)
-				benchScan(b, Spec{Name: "bench", Source: source, Query: query, Filter: benchFilter}, size.n)
+				filter := benchFilter
+				if format == "mysql" {
+					filter = benchFilterMySQL
+				}
+				benchScan(b, Spec{Name: "bench", Source: source, Query: query, Filter: filter}, size.n)
 			})
 		}
 	}
@@ -57,6 +66,10 @@ func benchSource(b *testing.B, format string, n int) (string, string) {
 	if format == "postgres" {
 		dsn := testPG(b)
 		return dsn, "SELECT * FROM " + loadPG(b, dsn, g)
+	}
+	if format == "mysql" {
+		dsn := testMySQL(b)
+		return dsn, "SELECT * FROM " + loadMySQL(b, dsn, g)
 	}
 	f := map[string]synth.Format{"csv": synth.CSV, "jsonl": synth.JSONL, "sqlite": synth.SQLite, "parquet": synth.Parquet, "csv.gz": synth.CSV}[format]
 	p := filepath.Join(b.TempDir(), "profiles."+string(f))
