@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks, measured in one run on this machine, printed as one table.
 #   - profile sources: read + filter 100,000 and 1,000,000 profiles from CSV, JSON Lines, SQLite
-#     and PostgreSQL (a throwaway server on loopback), with throughput, allocations and peak heap;
+#     PostgreSQL and MySQL (throwaway PostgreSQL and MariaDB servers on loopback), with
+#     throughput, allocations and peak heap; also Parquet and gzipped CSV;
 #   - the export engine against the in-process emulator: plan phase and upload phase separately,
 #     the raw transfer baseline (the same contacts pre-serialized and PUT with the same client),
 #     a 1 % incremental run, request counts and peak heap, at 100,000 and 1,000,000 profiles;
@@ -18,7 +19,7 @@ mkdir -p "$out"
 bash scripts/tools.sh terraform >/dev/null
 
 echo "== profile sources (read + filter)"
-bash scripts/postgres.sh go test -run '^$' -bench 'BenchmarkSegmentReadFilter' -benchtime 1x -count 2 -timeout 60m ./internal/segment/ | tee "$out/sources.txt"
+bash scripts/postgres.sh bash scripts/mariadb.sh go test -run '^$' -bench 'BenchmarkSegmentReadFilter' -benchtime 1x -count 2 -timeout 60m ./internal/segment/ | tee "$out/sources.txt"
 
 echo "== export engine (plan, upload, baseline, 1 % change)"
 go test -run '^$' -bench 'BenchmarkPlan|BenchmarkUpload$|BenchmarkIncremental1pct' -benchtime 1x -count 3 -timeout 60m ./internal/export/ | tee "$out/engine.txt"

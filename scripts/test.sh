@@ -4,6 +4,7 @@
 #   2. acceptance tests under Terraform, then under OpenTofu (real CLIs, built offline), then the
 #      real-SendGrid mode's tests against an emulator in a separate process (HTTP API only);
 #   3. PostgreSQL-backed tests against a throwaway server started on loopback;
+#      MariaDB-backed tests (mysql:// sources) against a throwaway MariaDB server the same way;
 #   4. every example under examples/ validated by both CLIs, and the getting-started guide's plan
 #      excerpts compared with the quickstart's real output;
 #   5. repository habits: golangci-lint, a tidy go.mod, docs/ as `make generate` writes them.
@@ -43,6 +44,7 @@ phase() { # name, then the command
 }
 
 unset TF_ACC SENDGRIDAUDIENCE_TEST_PG_DSN SENDGRIDAUDIENCE_DRILL_CLI SENDGRIDAUDIENCE_DRILL_LOAD SENDGRIDAUDIENCE_ACC_SENDGRID SENDGRIDAUDIENCE_ACC_API_URL # `make testacc-sendgrid` runs against real SendGrid
+unset SENDGRIDAUDIENCE_TEST_MYSQL_DSN # set by scripts/mariadb.sh for the MariaDB phase only
 phase "unit tests" gts -count=1 ./...
 
 # Repository habits: lint clean, go.mod tidy, and docs/ and examples/ exactly as `make generate`
@@ -88,6 +90,11 @@ phase "real-SendGrid acceptance tests against a stand-in emulator, under $tf_ver
   "$bin/gotestsum" --format testname -- -count=1 -parallel 1 -run '^TestAcc' -timeout 20m ./internal/provider/...
 
 phase "PostgreSQL-backed tests" bash scripts/postgres.sh "$bin/gotestsum" --format testname -- -count=1 -run 'Postgres' ./internal/...
+
+# mysql:// sources against Debian's MariaDB, installed when missing (scripts/mariadb.sh); the
+# provider's MySQL acceptance tests under Terraform as well.
+phase "MariaDB-backed tests" bash scripts/mariadb.sh env TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin/terraform" \
+  "$bin/gotestsum" --format testname -- -count=1 -run 'MySQL' ./internal/...
 
 phase "examples validated under both CLIs" bash scripts/validate-examples.sh
 

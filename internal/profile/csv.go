@@ -151,7 +151,7 @@ func openCSV(path string) (Source, error) {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
-	p := &csvParser{lr: newLineReader(f)}
+	p := &csvParser{lr: newLineReader(f.Reader)}
 	cols, header, err := readCSVHeader(p, path)
 	if err != nil {
 		return nil, err
@@ -280,7 +280,7 @@ func (s *csvSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		return err
 	}
 	defer func() { _ = f.Close() }()
-	p := &csvParser{lr: newLineReader(f)}
+	p := &csvParser{lr: newLineReader(f.Reader)}
 	_, header, err := readCSVHeader(p, s.path)
 	if err != nil {
 		return err

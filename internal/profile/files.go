@@ -84,26 +84,58 @@ func (lr *lineReader) next() ([]byte, error) {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// openFile opens a source file, turning the usual failures into *Error.
-func openFile(path string) (*os.File, error) {
+// openRegular opens a file that must exist, be readable and not be a directory, turning the
+// usual failures into *Error.
+func openRegular(path string) (*os.File, os.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fileError(path, err)
+		return nil, nil, fileError(path, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		_ = f.Close()
-		return nil, fileError(path, err)
+		return nil, nil, fileError(path, err)
 	}
 	if st.IsDir() {
 		_ = f.Close()
-		return nil, &Error{Pos: Pos{File: path}, Msg: "the source is a directory, not a file", Hint: "name the profile file itself"}
+		return nil, nil, &Error{Pos: Pos{File: path}, Msg: "the source is a directory, not a file", Hint: "name the profile file itself"}
 	}
-	if err := checkEncoding(f, path); err != nil {
+	return f, st, nil
+}
+
+// textFile is an open text source file (CSV, JSON Lines), decompressed as it is read when its
+// name ends in .gz or .zst (see compress.go).
+type textFile struct {
+	*bufio.Reader
+	close func() error
+}
+
+// Close closes the decompressor, if any, and the file.
+func (t *textFile) Close() error { return t.close() }
+
+// openFile opens a text source file, decompressing it when its name says so, and checks the
+// encoding of its first bytes. Failures are *Error.
+func openFile(path string) (*textFile, error) {
+	f, _, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	r, closeFn, err := decompress(path, f)
+	if err != nil {
 		_ = f.Close()
 		return nil, err
 	}
-	return f, nil
+	t := &textFile{Reader: bufio.NewReaderSize(r, 64<<10), close: closeFn}
+	head, err := t.Peek(4)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		_ = t.Close()
+		return nil, readError(path, 1, err)
+	}
+	if err := checkEncoding(head, path); err != nil {
+		_ = t.Close()
+		return nil, err
+	}
+	return t, nil
 }
 
 func fileError(path string, err error) error {
@@ -127,15 +159,9 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// checkEncoding rejects files that start with a UTF-16 or UTF-32 byte order mark, the usual
-// result of "Save as Unicode" in spreadsheet programs.
-func checkEncoding(f *os.File, path string) error {
-	var head [4]byte
-	n, err := f.ReadAt(head[:], 0)
-	if err != nil && err != io.EOF {
-		return fileError(path, err)
-	}
-	h := head[:n]
+// checkEncoding rejects files whose first bytes (head) are a UTF-16 or UTF-32 byte order
+// mark, the usual result of "Save as Unicode" in spreadsheet programs.
+func checkEncoding(h []byte, path string) error {
 	enc := ""
 	switch {
 	case bytes.HasPrefix(h, []byte{0xFF, 0xFE, 0, 0}), bytes.HasPrefix(h, []byte{0, 0, 0xFE, 0xFF}):
@@ -160,7 +186,16 @@ func lineReadError(path string, lr *lineReader, err error) error {
 	if err == errLineTooLong {
 		return lineTooLong(Pos{File: path, Line: lr.line})
 	}
-	return &Error{Pos: Pos{File: path, Line: lr.line + 1}, Msg: "reading the file failed: " + errText(err), Err: err,
+	return readError(path, lr.line+1, err)
+}
+
+// readError is the error for a failed read of a file at the given line.
+func readError(path string, line int64, err error) error {
+	var de *decompressError
+	if errors.As(err, &de) {
+		return de.at(Pos{File: path, Line: line})
+	}
+	return &Error{Pos: Pos{File: path, Line: line}, Msg: "reading the file failed: " + errText(err), Err: err,
 		Hint: "check that the file is readable and not being replaced while Terraform runs"}
 }
 

@@ -198,3 +198,28 @@ func valueFits(v any, t Type) bool {
 	}
 	return false
 }
+
+// FuzzParquet checks that a damaged Parquet file never panics the source and that every
+// problem is an *Error.
+func FuzzParquet(f *testing.F) {
+	good := parquetBytes(f, []pqTyped{{Email: "user1@example.com", First: strp("Ada"), Age: 3, Plan: "pro", Raw: []byte("r")},
+		{Email: "user2@example.com", Plan: "free"}})
+	f.Add(good)
+	f.Add(parquetBytes(f, []pqNested{{Email: "user1@example.com"}}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src, err := openParquet(context.Background(), "f.parquet", bytes.NewReader(data), int64(len(data)), Options{})
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("open: %T %v is not an *Error", err, err)
+			}
+			return
+		}
+		defer func() { _ = src.Close() }()
+		err = src.Scan(context.Background(), func(*Row) error { return nil })
+		var pe *Error
+		if err != nil && !errors.As(err, &pe) {
+			t.Fatalf("scan: %T %v is not an *Error", err, err)
+		}
+	})
+}

@@ -43,7 +43,7 @@ func openJSONL(path string, _ int) (Source, error) {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
-	lr := newLineReader(f)
+	lr := newLineReader(f.Reader)
 	var (
 		p     flatJSON
 		cols  []Column
@@ -187,7 +187,7 @@ func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		return err
 	}
 	defer func() { _ = f.Close() }()
-	lr := newLineReader(f)
+	lr := newLineReader(f.Reader)
 	var p flatJSON
 	ncol := len(s.cols)
 	row := &Row{Values: make([]any, ncol)}

@@ -1,9 +1,11 @@
 // Package profile reads customer profiles from the sources a segment can name: CSV files, JSON
-// Lines files, SQLite database files and PostgreSQL servers. It knows nothing about Terraform.
+// Lines files and Parquet files (plain, gzip- or Zstandard-compressed), SQLite database files
+// and PostgreSQL servers. It knows nothing about Terraform.
 //
 // Every source streams: rows are read one at a time into a reused Row, so peak memory does not
-// grow with the number of rows (a file source holds one line, or one CSV record, at a time;
-// lines and records over 16 MiB are errors). The columns and their types are known when Open
+// grow with the number of rows (a text file source holds one line, or one CSV record, at a
+// time; lines and records over 16 MiB are errors; a Parquet source one batch of rows and the
+// pages they come from). The columns and their types are known when Open
 // returns, before any row is read. A Scan callback must not retain the *Row or its Values
 // slice; the values themselves may be kept.
 //
@@ -12,12 +14,18 @@
 //	customers.csv, csv:path            CSV with a header row (RFC 4180)
 //	customers.jsonl, .ndjson, jsonl:path
 //	                                   JSON Lines: one JSON object per line
+//	customers.parquet, parquet:path    Parquet file (see parquet.go for its types)
+//	customers.csv.gz, jsonl:x.zst, ... any of the files above compressed with gzip (.gz) or
+//	                                   Zstandard (.zst), decompressed while read (see compress.go)
 //	sqlite:path, path.sqlite, .sqlite3, .db
 //	                                   SQLite database file, opened read-only
 //	postgres://user@host:port/db?sslmode=...  (or postgresql://)
 //	                                   PostgreSQL; the password comes from Options.Password,
 //	                                   PGPASSWORD or ~/.pgpass, never from the URL; the
 //	                                   session is read-only (default_transaction_read_only)
+//	mysql://user@host:port/db?tls=...  MySQL or MariaDB; the password comes from
+//	                                   Options.Password or MYSQL_PWD, never from the URL;
+//	                                   the session is read-only (see mysql.go, mysqlquery.go)
 //
 // A query (Options.Query) is allowed for database sources only, and runs in the database;
 // without one a database source reads DefaultQuery, SELECT * FROM profiles. A query is one
@@ -45,6 +53,8 @@
 // CRLF line ends are accepted; every value must be valid UTF-8.
 //
 // JSON Lines: the columns and types come from every object of the file; see Options.InferLines.
+//
+// Parquet: from the file's schema; see parquet.go.
 //
 // A value that does not fit its column's type (a CSV field "yes" in an "opt_in:int" column; a
 // JSON string among the booleans of a bool column) does not change the type and does not stop
@@ -74,6 +84,13 @@
 //	date, timestamp, timestamptz                timestamp (a date is midnight UTC)
 //	anything else (text, varchar, uuid, json, arrays, enums, ...)
 //	                                            string, as PostgreSQL writes it as text
+//
+// MySQL and MariaDB: from the result's column types (see mysqlColumnType):
+//
+//	TINYINT, SMALLINT, MEDIUMINT, INT, BIGINT, YEAR, BIT   int (BOOLEAN is TINYINT(1): 0 or 1)
+//	FLOAT, DOUBLE, DECIMAL                                 double
+//	DATE, DATETIME, TIMESTAMP                              timestamp (the session's time zone is UTC)
+//	anything else (CHAR, VARCHAR, TEXT, ENUM, JSON, ...)   string, as the server writes it
 //
 // # Limits
 //
@@ -223,19 +240,22 @@ const (
 	KindJSONL    Kind = "jsonl"
 	KindSQLite   Kind = "sqlite"
 	KindPostgres Kind = "postgres"
+	KindParquet  Kind = "parquet"
+	KindMySQL    Kind = "mysql"
 )
 
-// IsDatabase reports whether the source runs SQL queries (SQLite, PostgreSQL).
-func (k Kind) IsDatabase() bool { return k == KindSQLite || k == KindPostgres }
+// IsDatabase reports whether the source runs SQL queries (SQLite, PostgreSQL, MySQL).
+func (k Kind) IsDatabase() bool { return k == KindSQLite || k == KindPostgres || k == KindMySQL }
 
 // Options adjust how a source is opened. The zero value is fine.
 type Options struct {
 	// Query is the SQL query to run; database sources only. Empty: SELECT * FROM profiles.
 	Query string
 
-	// Password is the PostgreSQL password, for callers that hold it in configuration (such
-	// as the provider's). Without it PostgreSQL sources use PGPASSWORD or ~/.pgpass (PGPASSFILE),
-	// as libpq does. A password in the URL itself is always rejected, so that it never reaches
+	// Password is the database password (PostgreSQL and MySQL), for callers that hold it in
+	// configuration (such as the provider's). Without it PostgreSQL sources use PGPASSWORD or
+	// ~/.pgpass (PGPASSFILE), as libpq does, and MySQL sources MYSQL_PWD, as the mysql client
+	// does. A password in the URL itself is always rejected, so that it never reaches
 	// Terraform state.
 	Password string
 
@@ -301,7 +321,7 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 			Pos:     Pos{File: loc},
 			InQuery: true,
 			Msg:     fmt.Sprintf("a SQL query cannot be used with a %s file", kindLabel(kind)),
-			Hint:    "remove the query, and select profiles with a filter instead; queries are for sqlite: and postgres:// sources",
+			Hint:    "remove the query, and select profiles with a filter instead; queries are for sqlite:, postgres:// and mysql:// sources",
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -314,6 +334,10 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 		return openJSONL(loc, opts.InferLines)
 	case KindSQLite:
 		return openSQLite(ctx, loc, opts.Query)
+	case KindParquet:
+		return openParquetFile(ctx, loc, opts)
+	case KindMySQL:
+		return openMySQL(ctx, loc, opts)
 	default:
 		return openPostgres(ctx, loc, opts)
 	}
@@ -337,6 +361,10 @@ func kindLabel(k Kind) string {
 		return "SQLite"
 	case KindPostgres:
 		return "PostgreSQL"
+	case KindParquet:
+		return "Parquet"
+	case KindMySQL:
+		return "MySQL"
 	}
 	return string(k)
 }
@@ -355,6 +383,11 @@ func parseSpec(spec string) (Kind, string, error) {
 			return "", "", err
 		}
 		return KindPostgres, s, nil
+	case strings.HasPrefix(lower, "mysql://"):
+		if err := checkMySQLURL(s); err != nil {
+			return "", "", err
+		}
+		return KindMySQL, s, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		p := strings.TrimPrefix(s[len("sqlite:"):], "//")
 		if p == "" {
@@ -365,21 +398,31 @@ func parseSpec(spec string) (Kind, string, error) {
 		return fileKind(KindCSV, s[len("csv:"):], s)
 	case strings.HasPrefix(lower, "jsonl:"):
 		return fileKind(KindJSONL, s[len("jsonl:"):], s)
+	case strings.HasPrefix(lower, "parquet:"):
+		return fileKind(KindParquet, s[len("parquet:"):], s)
 	case strings.Contains(s, "://"):
 		scheme := s[:strings.Index(s, "://")]
 		return "", "", &Error{Msg: fmt.Sprintf("unsupported source scheme %q", scheme),
-			Hint: "use postgres:// (or postgresql://) for PostgreSQL, sqlite:path for SQLite, or a path to a .csv or .jsonl file"}
+			Hint: "use postgres:// (or postgresql://) for PostgreSQL, mysql:// for MySQL and MariaDB, sqlite:path for SQLite, or a path to a .csv or .jsonl file"}
 	}
-	switch strings.ToLower(filepath.Ext(s)) {
+	switch innerExt(s) {
 	case ".csv":
 		return KindCSV, s, nil
 	case ".jsonl", ".ndjson":
 		return KindJSONL, s, nil
+	case ".parquet":
+		return KindParquet, s, nil
+	}
+	switch strings.ToLower(filepath.Ext(s)) {
 	case ".sqlite", ".sqlite3", ".db":
 		return KindSQLite, s, nil
 	}
+	if c := compressionOf(s); c != "" {
+		return "", "", &Error{Pos: Pos{File: s}, Msg: "cannot tell the kind of the compressed file from its name",
+			Hint: "name it like customers.csv" + c + ", customers.jsonl" + c + " or customers.parquet" + c + ", or prefix the path with csv:, jsonl: or parquet:"}
+	}
 	return "", "", &Error{Pos: Pos{File: s}, Msg: "cannot tell the kind of source from the file name",
-		Hint: "use a .csv, .jsonl or .ndjson file, prefix the path with csv:, jsonl: or sqlite:, or give a postgres:// URL"}
+		Hint: "use a .csv, .jsonl, .ndjson or .parquet file (optionally compressed: .csv.gz, .jsonl.zst), prefix the path with csv:, jsonl:, parquet: or sqlite:, or give a postgres:// URL"}
 }
 
 func fileKind(k Kind, p, spec string) (Kind, string, error) {

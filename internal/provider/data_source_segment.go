@@ -54,8 +54,8 @@ func (d *segmentDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV or JSON Lines file, SQLite file or " +
-			"PostgreSQL database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
+		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV, JSON Lines or Parquet file, plain or " +
+			"compressed; SQLite file, PostgreSQL or MySQL/MariaDB database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
 			"selects, the source's columns and their types, and a keyed fingerprint of the content; never a profile value. " +
 			"Pass it to `sendgridaudience_export` in `segments`.",
 		Attributes: map[string]schema.Attribute{
@@ -66,16 +66,19 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"source": schema.StringAttribute{
 				MarkdownDescription: "Where the profiles are: a `.csv` file (header row; RFC 4180), a `.jsonl`/`.ndjson` file, " +
-					"`sqlite:PATH` (or a `.sqlite`/`.db` file), or a `postgres://user@host:port/db` URL. A URL must not contain a " +
-					"password: PostgreSQL reads it from `PGPASSWORD` or `~/.pgpass`, so it never reaches state. CSV columns are " +
+					"a `.parquet` file (also with a `csv:`, `jsonl:` or `parquet:` prefix, and gzip- or Zstandard-compressed: " +
+					"`customers.csv.gz`, `customers.jsonl.zst`), `sqlite:PATH` (or a `.sqlite`/`.db` file), a `postgres://user@host:port/db` URL, or a `mysql://user@host:port/db` " +
+					"URL (MySQL or MariaDB). A URL must not contain a password: PostgreSQL reads it from `PGPASSWORD` or `~/.pgpass`, " +
+					"MySQL from `MYSQL_PWD`, and both from the provider's `database_password`, so it never reaches state. CSV columns are " +
 					"strings unless the header names a type (`lifetime_value:double`, `age:int`, `opt_in:bool`, `signed_up:timestamp`).",
 				Required:   true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"query": schema.StringAttribute{
-				MarkdownDescription: "SQL query that selects the profiles, run inside the database (SQLite and PostgreSQL only). " +
+				MarkdownDescription: "SQL query that selects the profiles, run inside the database (SQLite, PostgreSQL and MySQL only). " +
 					"Default `SELECT * FROM profiles`. One read-only statement: for SQLite one `SELECT`, `WITH` or `VALUES` statement " +
-					"(`VACUUM`, `ATTACH`, `PRAGMA` and writes are refused before they run); PostgreSQL runs it in a `READ ONLY` transaction.",
+					"(`VACUUM`, `ATTACH`, `PRAGMA` and writes are refused before they run); PostgreSQL runs it in a `READ ONLY` transaction; " +
+					"for MySQL one `SELECT`, `WITH` or `VALUES` statement without `INTO` (refused at plan time), run in a `READ ONLY` transaction.",
 				Optional: true,
 			},
 			"filter": schema.StringAttribute{

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -33,6 +34,12 @@ func TestAccSegmentDataSource(t *testing.T) {
 	if err := g.WriteFile(context.Background(), jsonlPath, synth.JSONL); err != nil {
 		t.Fatal(err)
 	}
+	parquetPath := filepath.Join(dir, "customers.parquet")
+	if err := g.WriteFile(context.Background(), parquetPath, synth.Parquet); err != nil {
+		t.Fatal(err)
+	}
+	gzPath := filepath.Join(dir, "customers.csv.gz")
+	writeGzip(t, gzPath, g)
 	var optedIn int64
 	_ = g.Each(func(_ int, p *synth.Profile) error {
 		if p.MarketingOptIn {
@@ -57,7 +64,7 @@ data "sendgridaudience_segment" "test" {
 				return nil
 			}
 			if v != fingerprint {
-				return fmt.Errorf("the same profiles from CSV and JSON Lines must have the same fingerprint")
+				return fmt.Errorf("the same profiles from CSV, JSON Lines, Parquet and gzipped CSV must have the same fingerprint")
 			}
 			return nil
 		}))
@@ -80,6 +87,37 @@ data "sendgridaudience_segment" "test" {
 			{
 				Config:            config(jsonlPath, "marketing_opt_in == true"),
 				ConfigStateChecks: []statecheck.StateCheck{captureFingerprint},
+			},
+			{ // Parquet: count, columns and types from the schema, the same fingerprint.
+				Config: config(parquetPath, "marketing_opt_in == true"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.sendgridaudience_segment.test", tfjsonpath.New("profile_count"), knownvalue.Int64Exact(optedIn)),
+					statecheck.ExpectKnownValue("data.sendgridaudience_segment.test", tfjsonpath.New("source_count"), knownvalue.Int64Exact(250)),
+					statecheck.ExpectKnownValue("data.sendgridaudience_segment.test", tfjsonpath.New("columns").AtSliceIndex(10),
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"name": knownvalue.StringExact("marketing_opt_in"), "type": knownvalue.StringExact("bool")})),
+					captureFingerprint,
+				},
+			},
+			{
+				Config: config(gzPath, "marketing_opt_in == true"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.sendgridaudience_segment.test", tfjsonpath.New("profile_count"), knownvalue.Int64Exact(optedIn)),
+					captureFingerprint,
+				},
+			},
+			{ // The filter is type-checked against the Parquet schema.
+				Config:      config(parquetPath, "marketing_opt_in == 'yes'"),
+				ExpectError: allWordsRe("The segment's filter is invalid", "filter:1:", "marketing_opt_in", "bool"),
+			},
+			{ // A query cannot apply to a Parquet file: refused before anything is read.
+				Config: env.ProviderConfig(testAccAdmin) + fmt.Sprintf(`
+data "sendgridaudience_segment" "test" {
+  name   = "opted-in"
+  source = %q
+  query  = "SELECT * FROM profiles"
+}
+`, parquetPath),
+				ExpectError: allWordsRe("query", "Parquet file"),
 			},
 			{ // A type error in the filter points into the expression.
 				Config:      config(csvPath, "lifetime_value > 'high'"),
@@ -177,6 +215,63 @@ data "sendgridaudience_segment" "test" {
 				Check: func(*terraform.State) error {
 					return unchanged()
 				},
+			},
+		},
+	})
+}
+
+// writeGzip writes g as a gzip-compressed CSV file.
+func writeGzip(t *testing.T, path string, g *synth.Generator) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	if err := g.WriteCSV(zw); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAccSegmentDataSourceMySQLCheckedAtPlan: a mysql:// source with a password in the URL, and
+// MySQL queries that would write, are refused when the configuration is validated, before any
+// connection (the host does not exist).
+func TestAccSegmentDataSourceMySQLCheckedAtPlan(t *testing.T) {
+	env, _, _ := testAccNewSharedEnv(t, "") // reads no SendGrid data
+	config := func(source, query string) string {
+		return env.ProviderConfig(testAccAdmin) + fmt.Sprintf(`
+data "sendgridaudience_segment" "test" {
+  name   = "mysql"
+  source = %q
+  query  = %q
+}
+`, source, query)
+	}
+	const src = "mysql://exporter@shop-db.example.invalid:3306/crm"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config("mysql://exporter:Hunter2-secret@shop-db.example.invalid/crm", "SELECT * FROM customers"),
+				ExpectError: allWordsRe("Cannot read the segment's source", "contains a password", "MYSQL_PWD", "database_password"),
+			},
+			{
+				Config:      config(src, "SELECT * FROM customers INTO OUTFILE '/tmp/customers.txt'"),
+				ExpectError: allWordsRe("The segment's query failed", "INTO", "read-only"),
+			},
+			{
+				Config:      config(src, "DELETE FROM customers"),
+				ExpectError: allWordsRe("The segment's query failed", "DELETE statement", "read-only"),
+			},
+			{
+				Config:      config(src, "SELECT 1 /*!00000 ; DROP TABLE customers */"),
+				ExpectError: allWordsRe("The segment's query failed", "executable comment"),
 			},
 		},
 	})

@@ -79,8 +79,9 @@ type providerData struct {
 	recordKey string
 	// plans collects the exports' planned additions per connection (shared profile_cap check).
 	plans *planRegistry
-	// databasePassword is the PostgreSQL password for postgres:// segment sources, when set in
-	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass apply. Never stored or logged.
+	// databasePassword is the password for postgres:// and mysql:// segment sources, when set in
+	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass, or MYSQL_PWD, apply. Never
+	// stored or logged.
 	databasePassword string
 	// exportNames holds the export names planned on each list in this walk of Terraform.
 	exportNames *exportNames
@@ -149,8 +150,9 @@ func (p *sendgridAudienceProvider) Schema(_ context.Context, _ provider.SchemaRe
 				},
 			},
 			"database_password": schema.StringAttribute{
-				MarkdownDescription: "Password for `postgres://` segment sources. Without it the password comes from `PGPASSWORD` or " +
-					"`~/.pgpass`, as with `psql`. A source URL that contains a password is refused, so no password reaches state.",
+				MarkdownDescription: "Password for `postgres://` and `mysql://` segment sources. Without it the password comes from `PGPASSWORD` or " +
+					"`~/.pgpass`, as with `psql`, or for MySQL from `MYSQL_PWD`, as with the `mysql` client. A source URL that contains a " +
+					"password is refused, so no password reaches state.",
 				Optional:  true,
 				Sensitive: true,
 			},

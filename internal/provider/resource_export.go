@@ -83,7 +83,7 @@ func (r *exportResource) ValidateConfig(ctx context.Context, req resource.Valida
 			// Checked here rather than marked Required: Terraform validates a data source passed
 			// as a segment before reading it, when its attributes read as null.
 			resp.Diagnostics.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("source"), "Segment without a source",
-				fmt.Sprintf("Segment %d has no source. Set source to a CSV, JSON Lines or SQLite file or a database URL, or pass a "+
+				fmt.Sprintf("Segment %d has no source. Set source to a CSV, JSON Lines, Parquet or SQLite file or a database URL, or pass a "+
 					"sendgridaudience_segment data source.", i+1))
 		}
 		name := segmentName(s, i)

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
@@ -17,8 +18,12 @@ import (
 // benchFilter is the filter of the read-and-filter benchmarks: string, double and bool columns.
 const benchFilter = `country == "United States" && lifetime_value > 100.0 && marketing_opt_in`
 
+// benchFilterMySQL is benchFilter where marketing_opt_in is a BOOLEAN column, which MySQL
+// reads as an int 0 or 1.
+const benchFilterMySQL = `country == "United States" && lifetime_value > 100.0 && marketing_opt_in == 1`
+
 // BenchmarkSegmentReadFilter reads 100,000 and 1,000,000 synthetic profiles from each kind of
-// source through a segment with a CEL filter. Besides time per pass it reports:
+// source (and gzipped CSV) through a segment with a CEL filter. Besides time per pass it reports:
 //
 //	profiles/s       throughput
 //	allocs/profile   heap allocations per profile read (source + filter)
@@ -27,8 +32,9 @@ const benchFilter = `country == "United States" && lifetime_value > 100.0 && mar
 //	                 millisecond during the passes: streaming keeps it flat from 100k to 1M rows
 //
 // The inputs are generated with internal/synth into a temporary directory (and, for
-// PostgreSQL, copied into a table on the server named by SENDGRIDAUDIENCE_TEST_PG_DSN) before
-// the timer starts. Run with:
+// PostgreSQL, copied into a table on the server named by SENDGRIDAUDIENCE_TEST_PG_DSN; for
+// MySQL, into one on the MariaDB server named by SENDGRIDAUDIENCE_TEST_MYSQL_DSN) before the
+// timer starts. Run with:
 //
 //	go test -run '^$' -bench BenchmarkSegmentReadFilter -benchtime 1x ./internal/segment/
 func BenchmarkSegmentReadFilter(b *testing.B) {
@@ -36,11 +42,15 @@ func BenchmarkSegmentReadFilter(b *testing.B) {
 		name string
 		n    int
 	}{{"100k", 100_000}, {"1M", 1_000_000}}
-	for _, format := range []string{"csv", "jsonl", "sqlite", "postgres"} {
+	for _, format := range []string{"csv", "jsonl", "sqlite", "postgres", "mysql", "parquet", "csv.gz"} {
 		for _, size := range sizes {
 			b.Run(format+"/"+size.name, func(b *testing.B) {
 				source, query := benchSource(b, format, size.n)
-				benchScan(b, Spec{Name: "bench", Source: source, Query: query, Filter: benchFilter}, size.n)
+				filter := benchFilter
+				if format == "mysql" {
+					filter = benchFilterMySQL
+				}
+				benchScan(b, Spec{Name: "bench", Source: source, Query: query, Filter: filter}, size.n)
 			})
 		}
 	}
@@ -57,10 +67,21 @@ func benchSource(b *testing.B, format string, n int) (string, string) {
 		dsn := testPG(b)
 		return dsn, "SELECT * FROM " + loadPG(b, dsn, g)
 	}
-	f := map[string]synth.Format{"csv": synth.CSV, "jsonl": synth.JSONL, "sqlite": synth.SQLite}[format]
-	p := filepath.Join(b.TempDir(), "profiles."+format)
+	if format == "mysql" {
+		dsn := testMySQL(b)
+		return dsn, "SELECT * FROM " + loadMySQL(b, dsn, g)
+	}
+	f := map[string]synth.Format{"csv": synth.CSV, "jsonl": synth.JSONL, "sqlite": synth.SQLite, "parquet": synth.Parquet, "csv.gz": synth.CSV}[format]
+	p := filepath.Join(b.TempDir(), "profiles."+string(f))
 	if err := g.WriteFile(context.Background(), p, f); err != nil {
 		b.Fatal(err)
+	}
+	if format == "csv.gz" {
+		gz := compressCopy(b, p, ".gz")
+		if err := os.Remove(p); err != nil {
+			b.Fatal(err)
+		}
+		return gz, ""
 	}
 	if format == "sqlite" {
 		return "sqlite:" + p, ""

@@ -77,15 +77,16 @@ import (
 type Spec struct {
 	// Name identifies the segment in messages.
 	Name string
-	// Source names the profile source: a .csv or .jsonl file, sqlite:path or a postgres:// URL
-	// without password (see internal/profile).
+	// Source names the profile source: a .csv or .jsonl file, sqlite:path, or a postgres:// or
+	// mysql:// URL without password (see internal/profile).
 	Source string
 	// Query is an optional SQL query; database sources only.
 	Query string
 	// Filter is an optional CEL expression over each profile's columns (see the package documentation).
 	Filter string
-	// Password is an optional PostgreSQL password from provider configuration; without it
-	// PGPASSWORD or ~/.pgpass is used. It is never part of messages.
+	// Password is an optional database password (PostgreSQL, MySQL) from provider
+	// configuration; without it PGPASSWORD or ~/.pgpass, or MYSQL_PWD, is used. It is never
+	// part of messages.
 	Password string
 }
 
@@ -173,7 +174,7 @@ func checkQuery(spec Spec, kind profile.Kind) error {
 	q := strings.TrimSpace(spec.Query)
 	if q != "" && !kind.IsDatabase() {
 		return &Error{Segment: spec.Name, Attribute: "query",
-			Msg:  fmt.Sprintf("a SQL query applies only to database sources (sqlite:, postgres://), and this source is a %s file", kindName(kind)),
+			Msg:  fmt.Sprintf("a SQL query applies only to database sources (sqlite:, postgres://, mysql://), and this source is a %s file", kindName(kind)),
 			Hint: "remove the query and select profiles with the filter attribute (a CEL expression), or load the file into SQLite"}
 	}
 	if q != "" && kind == profile.KindSQLite {
@@ -181,12 +182,20 @@ func checkQuery(spec Spec, kind profile.Kind) error {
 			return sourceError(spec, err)
 		}
 	}
+	if q != "" && kind == profile.KindMySQL {
+		if err := profile.CheckMySQLQuery(q); err != nil {
+			return sourceError(spec, err)
+		}
+	}
 	return nil
 }
 
 func kindName(k profile.Kind) string {
-	if k == profile.KindJSONL {
+	switch k {
+	case profile.KindJSONL:
 		return "JSON Lines"
+	case profile.KindParquet:
+		return "Parquet"
 	}
 	return strings.ToUpper(string(k))
 }

@@ -1,14 +1,18 @@
 package segment
 
 import (
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
@@ -24,7 +28,8 @@ func dataset(t testing.TB, n int) (*synth.Generator, map[string]string) {
 	}
 	dir := t.TempDir()
 	srcs := map[string]string{}
-	for name, f := range map[string]synth.Format{"profiles.csv": synth.CSV, "profiles.jsonl": synth.JSONL, "profiles.db": synth.SQLite} {
+	for name, f := range map[string]synth.Format{"profiles.csv": synth.CSV, "profiles.jsonl": synth.JSONL, "profiles.db": synth.SQLite,
+		"profiles.parquet": synth.Parquet} {
 		p := filepath.Join(dir, name)
 		if err := g.WriteFile(context.Background(), p, f); err != nil {
 			t.Fatal(err)
@@ -32,7 +37,40 @@ func dataset(t testing.TB, n int) (*synth.Generator, map[string]string) {
 		srcs[string(f)] = p
 	}
 	srcs["sqlite"] = "sqlite:" + srcs["sqlite"]
+	srcs["csv.gz"] = compressCopy(t, srcs["csv"], ".gz")
+	srcs["jsonl.zst"] = compressCopy(t, srcs["jsonl"], ".zst")
 	return g, srcs
+}
+
+// compressCopy writes a gzip (ext ".gz") or Zstandard (".zst") copy of a file beside it and
+// returns its name.
+func compressCopy(t testing.TB, path, ext string) string {
+	t.Helper()
+	in, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = in.Close() }()
+	out, err := os.Create(path + ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zw io.WriteCloser = gzip.NewWriter(out)
+	if ext == ".zst" {
+		if zw, err = zstd.NewWriter(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := io.Copy(zw, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path + ext
 }
 
 func writeFile(t testing.TB, name, content string) string {
@@ -120,7 +158,7 @@ func TestFilterSelectsTheSameProfilesInEveryFormat(t *testing.T) {
 		if want == 0 && tt.filter != "" {
 			t.Fatalf("filter %q selects nothing in the test data; pick another", tt.filter)
 		}
-		for _, kind := range []string{"csv", "jsonl", "sqlite"} {
+		for _, kind := range []string{"csv", "jsonl", "sqlite", "parquet", "csv.gz", "jsonl.zst"} {
 			if got := count(t, Spec{Name: "s", Source: srcs[kind], Filter: tt.filter}); got != want {
 				t.Errorf("%s, filter %q: %d profiles, want %d", kind, tt.filter, got, want)
 			}

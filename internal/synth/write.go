@@ -21,12 +21,13 @@ type Format string
 
 // The output formats.
 const (
-	CSV    Format = "csv"
-	JSONL  Format = "jsonl"
-	SQLite Format = "sqlite"
+	CSV     Format = "csv"
+	JSONL   Format = "jsonl"
+	SQLite  Format = "sqlite"
+	Parquet Format = "parquet"
 )
 
-// FormatOf guesses the format from a file name: .csv, .jsonl/.ndjson, .db/.sqlite/.sqlite3.
+// FormatOf guesses the format from a file name: .csv, .jsonl/.ndjson, .db/.sqlite/.sqlite3, .parquet.
 func FormatOf(path string) (Format, bool) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
@@ -35,6 +36,8 @@ func FormatOf(path string) (Format, bool) {
 		return JSONL, true
 	case ".db", ".sqlite", ".sqlite3":
 		return SQLite, true
+	case ".parquet":
+		return Parquet, true
 	}
 	return "", false
 }
@@ -57,6 +60,8 @@ func (g *Generator) WriteFile(ctx context.Context, path string, f Format) error 
 		err = g.WriteCSV(out)
 	case JSONL:
 		err = g.WriteJSONL(out)
+	case Parquet:
+		err = g.WriteParquet(out)
 	default:
 		err = fmt.Errorf("synth: unknown format %q", f)
 	}

@@ -1,5 +1,5 @@
 // Command synthprofiles writes a synthetic profile data set (see internal/synth) as CSV,
-// JSON Lines or SQLite, for demos, tests and benchmarks.
+// JSON Lines, SQLite or Parquet, for demos, tests and benchmarks.
 //
 //	go run ./internal/synth/cmd/synthprofiles -n 100000 -out profiles.csv
 //	go run ./internal/synth/cmd/synthprofiles -n 1000 -invalid 0.02 -duplicates 0.01 -format jsonl -out -
@@ -34,7 +34,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("synthprofiles", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 1000, "number of profiles")
-	format := fs.String("format", "", "csv, jsonl or sqlite (default: from the -out file name)")
+	format := fs.String("format", "", "csv, jsonl, sqlite or parquet (default: from the -out file name)")
 	out := fs.String("out", "", "output file (\"-\" for standard output, csv and jsonl only)")
 	seed := fs.Int64("seed", 1, "seed: the same seed gives the same data")
 	invalid := fs.Float64("invalid", 0, "fraction of invalid rows (0..1)")
@@ -55,13 +55,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if f == "" {
 		var ok bool
 		if f, ok = synth.FormatOf(*out); !ok {
-			return fmt.Errorf("cannot tell the format from %q: use -format csv, jsonl or sqlite", *out)
+			return fmt.Errorf("cannot tell the format from %q: use -format csv, jsonl, sqlite or parquet", *out)
 		}
 	}
 	switch f {
-	case synth.CSV, synth.JSONL, synth.SQLite:
+	case synth.CSV, synth.JSONL, synth.SQLite, synth.Parquet:
 	default:
-		return fmt.Errorf("unknown -format %q: use csv, jsonl or sqlite", f)
+		return fmt.Errorf("unknown -format %q: use csv, jsonl, sqlite or parquet", f)
 	}
 	g, err := synth.New(synth.Options{Count: *n, Seed: *seed, InvalidFraction: *invalid, DuplicateFraction: *dups,
 		EditPercent: *editPct, EditSeed: *editSeed})
@@ -77,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 			err = g.WriteCSV(stdout)
 		case synth.JSONL:
 			err = g.WriteJSONL(stdout)
+		case synth.Parquet:
+			err = g.WriteParquet(stdout)
 		default:
 			return errors.New("sqlite output needs a file name")
 		}

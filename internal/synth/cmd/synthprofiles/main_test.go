@@ -10,7 +10,7 @@ import (
 
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"p.csv", "p.jsonl", "p.db"} {
+	for _, name := range []string{"p.csv", "p.jsonl", "p.db", "p.parquet"} {
 		out := filepath.Join(dir, name)
 		var stdout, stderr bytes.Buffer
 		err := run([]string{"-n", "250", "-seed", "3", "-invalid", "0.04", "-duplicates", "0.02", "-edit-percent", "10", "-out", out}, &stdout, &stderr)
@@ -38,6 +38,14 @@ func TestRun(t *testing.T) {
 	}
 	if n := strings.Count(stdout.String(), "\n"); n != 3 || stderr.Len() != 0 {
 		t.Errorf("stdout has %d lines, stderr %q", n, stderr.String())
+	}
+
+	stdout.Reset()
+	if err := run([]string{"-n", "3", "-format", "parquet", "-out", "-", "-q"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if b := stdout.Bytes(); !bytes.HasPrefix(b, []byte("PAR1")) || !bytes.HasSuffix(b, []byte("PAR1")) {
+		t.Errorf("-format parquet wrote %d bytes that are not a Parquet file", len(b))
 	}
 
 	for _, args := range [][]string{
