@@ -3,6 +3,7 @@ package profile
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -84,6 +85,18 @@ func (lr *lineReader) next() ([]byte, error) {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// streamOpener opens the bytes of a file source (local, decompressed or remote) from their
+// start. A source calls it when it is opened and again for each Scan.
+type streamOpener func(ctx context.Context) (io.ReadCloser, error)
+
+// openAt opens the stream, or the local file at path when o is nil.
+func (o streamOpener) openAt(ctx context.Context, path string) (io.ReadCloser, error) {
+	if o == nil {
+		return openFile(path)
+	}
+	return o(ctx)
+}
+
 // openFile opens a source file, turning the usual failures into *Error.
 func openFile(path string) (*os.File, error) {
 	f, err := os.Open(path)
@@ -135,7 +148,11 @@ func checkEncoding(f *os.File, path string) error {
 	if err != nil && err != io.EOF {
 		return fileError(path, err)
 	}
-	h := head[:n]
+	return checkEncodingHead(head[:n], path)
+}
+
+// checkEncodingHead is checkEncoding on the first bytes of a stream.
+func checkEncodingHead(h []byte, path string) error {
 	enc := ""
 	switch {
 	case bytes.HasPrefix(h, []byte{0xFF, 0xFE, 0, 0}), bytes.HasPrefix(h, []byte{0, 0, 0xFE, 0xFF}):
@@ -159,6 +176,13 @@ func invalidUTF8(pos Pos, col string) *Error {
 func lineReadError(path string, lr *lineReader, err error) error {
 	if err == errLineTooLong {
 		return lineTooLong(Pos{File: path, Line: lr.line})
+	}
+	var se *Error
+	if errors.As(err, &se) {
+		// The stream explained the failure itself (a dropped connection, corrupt compressed data).
+		e := *se
+		e.Pos.Line = lr.line + 1
+		return &e
 	}
 	return &Error{Pos: Pos{File: path, Line: lr.line + 1}, Msg: "reading the file failed: " + errText(err), Err: err,
 		Hint: "check that the file is readable and not being replaced while Terraform runs"}

@@ -1,0 +1,270 @@
+package profile
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+var fakeModTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const remoteCSV = "email,first_name,age:int\nada@example.com,Ada,36\nbob@example.com,Bob,41\n"
+
+func gzipBytes(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func zstdBytes(t testing.TB, b []byte) []byte {
+	t.Helper()
+	zw, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zw.EncodeAll(b, nil)
+}
+
+func TestRemoteSpecs(t *testing.T) {
+	tests := []struct {
+		spec string
+		kind Kind
+		want string // substring of the error; "" for no error
+	}{
+		{"s3://profiles/exports/customers.csv", KindCSV, ""},
+		{"s3://profiles/exports/customers.csv.gz", KindCSV, ""},
+		{"s3://profiles/exports/customers.ndjson.zst", KindJSONL, ""},
+		{"S3://profiles/customers.jsonl?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", KindJSONL, ""},
+		{"csv:s3://profiles/exports/part-0000", KindCSV, ""},
+		{"jsonl:https://data.example.com/dump.gz", KindJSONL, ""},
+		{"https://data.example.com/exports/customers.csv?generation=7", KindCSV, ""},
+		{"http://127.0.0.1:8080/customers.csv", KindCSV, ""},
+		{"s3://profiles/exports/", "", "names no object"},
+		{"s3://Profiles_Bucket/customers.csv", "", "not a valid S3 bucket name"},
+		{"s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv", "", "user name, password"},
+		{"s3://profiles/customers.csv?X-Amz-Signature=s3cr3tv4lue", "", "no query string other than ?versionId"},
+		{"https://user:s3cr3tv4lue@data.example.com/customers.csv", "", "user name or password"},
+		{"https://profiles.s3.amazonaws.com/customers.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F&X-Amz-Signature=s3cr3tv4lue", "", "holds a credential"},
+		{"https://acct.blob.core.windows.net/c/customers.csv?sv=2022&sig=s3cr3tv4lue", "", `parameter "sig"`},
+		{"https://data.example.com/customers.csv?access_token=s3cr3tv4lue", "", "holds a credential"},
+		{"http://data.example.com/customers.csv", "", "only for loopback"},
+		{"https://data.example.com/customers.xlsx", "", "cannot tell the format"},
+		{"s3://profiles/customers.parquet", "", "Parquet objects cannot be read"},
+	}
+	for _, tt := range tests {
+		kind, err := CheckSpec(tt.spec)
+		if tt.want == "" {
+			if err != nil || kind != tt.kind {
+				t.Errorf("CheckSpec(%q) = %q, %v; want %q", tt.spec, kind, err, tt.kind)
+			}
+			continue
+		}
+		pe := wantError(t, err, []string{tt.want}, "s3cr3tv4lue", "AKIAEXAMPLE")
+		if pe != nil && strings.Contains(pe.Pos.File, "?") {
+			t.Errorf("CheckSpec(%q): position %q shows the query string", tt.spec, pe.Pos.File)
+		}
+	}
+}
+
+func TestS3SourcesStreamEachFormat(t *testing.T) {
+	f := newFakeS3(t)
+	opts := f.env(t)
+	jsonl := `{"email":"ada@example.com","first_name":"Ada","age":36}` + "\n" + `{"email":"bob@example.com","first_name":"Bob","age":41}` + "\n"
+	f.put(t, "exports/customers.csv", []byte(remoteCSV))
+	f.put(t, "exports/customers.csv.gz", gzipBytes(t, []byte(remoteCSV)))
+	f.put(t, "exports/customers.jsonl.zst", zstdBytes(t, []byte(jsonl)))
+	f.put(t, "exports/part-0000.gz", gzipBytes(t, []byte(jsonl)))
+	for _, spec := range []string{"s3://profiles/exports/customers.csv", "s3://profiles/exports/customers.csv.gz",
+		"s3://profiles/exports/customers.jsonl.zst", "jsonl:s3://profiles/exports/part-0000.gz"} {
+		cols, rows, err := readAll(t, spec, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		got := fmt.Sprint(cols)
+		if got != "[{email string} {first_name string} {age int}]" {
+			t.Errorf("%s: columns %s", spec, got)
+		}
+		if len(rows) != 2 || rows[1].Values[0] != "bob@example.com" || rows[1].Values[2] != int64(41) {
+			t.Fatalf("%s: rows %v", spec, rows)
+		}
+		line := int64(3) // after the header
+		if strings.Contains(spec, "jsonl") {
+			line = 2
+		}
+		if want := spec[strings.Index(spec, "s3://"):]; rows[1].Pos.File != want || rows[1].Pos.Line != line {
+			t.Errorf("%s: second row at %v; want %s line %d", spec, rows[1].Pos, want, line)
+		}
+	}
+}
+
+func TestS3SourceVersionFromHead(t *testing.T) {
+	f := newFakeS3(t)
+	opts := f.env(t)
+	f.put(t, "customers.csv", []byte(remoteCSV))
+	src, err := OpenWith(context.Background(), "s3://profiles/customers.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = src.Close() }()
+	v := src.(interface{ SourceVersion() string }).SourceVersion()
+	if !strings.Contains(v, "etag=\"") || !strings.HasSuffix(v, fmt.Sprintf("size=%d", len(remoteCSV))) {
+		t.Errorf("SourceVersion() = %q; want the ETag and the size", v)
+	}
+}
+
+func TestS3WrongCredentials(t *testing.T) {
+	f := newFakeS3(t)
+	f.put(t, "customers.csv", []byte(remoteCSV))
+	opts := f.env(t)
+	for _, tc := range []struct{ id, secret, want string }{
+		{"AKIAWRONGKEY00000000", fakeS3Secret, "InvalidAccessKeyId"},
+		{fakeS3KeyID, "wrong/secret/value/000000000000000000000", "SignatureDoesNotMatch"},
+	} {
+		setS3Env(t, tc.id, tc.secret)
+		_, err := OpenWith(context.Background(), "s3://profiles/customers.csv", opts)
+		wantError(t, err, []string{tc.want, `bucket "profiles", key "customers.csv"`}, tc.secret, fakeS3Secret, tc.id)
+	}
+}
+
+func TestS3MissingObjectAndBucket(t *testing.T) {
+	f := newFakeS3(t)
+	opts := f.env(t)
+	_, err := OpenWith(context.Background(), "s3://profiles/exports/missing.csv", opts)
+	wantError(t, err, []string{"s3://profiles/exports/missing.csv", "the object does not exist", `bucket "profiles", key "exports/missing.csv"`})
+}
+
+func TestS3NoCredentials(t *testing.T) {
+	f := newFakeS3(t)
+	opts := f.env(t)
+	setS3Env(t, "", "")
+	_, err := OpenWith(context.Background(), "s3://profiles/customers.csv", opts)
+	wantError(t, err, []string{"no AWS credentials", "AWS_ACCESS_KEY_ID"})
+}
+
+// A connection cut mid-read fails the scan with an error naming the object; the rows read
+// before the cut are never taken for the whole segment.
+func TestS3ConnectionDroppedMidRead(t *testing.T) {
+	f := newFakeS3(t)
+	opts := f.env(t)
+	var b strings.Builder
+	b.WriteString("email,n:int\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "user%06d@example.com,%d\n", i, i)
+	}
+	for _, key := range []string{"big.csv", "big.csv.gz"} {
+		data := []byte(b.String())
+		if strings.HasSuffix(key, ".gz") {
+			data = gzipBytes(t, data)
+		}
+		f.put(t, key, data)
+		src, err := OpenWith(context.Background(), "s3://profiles/"+key, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.cutAt.Store(int64(len(data) / 2))
+		rows := 0
+		err = src.Scan(context.Background(), func(*Row) error { rows++; return nil })
+		f.cutAt.Store(0)
+		pe := wantError(t, err, []string{"s3://profiles/" + key, "nothing read from it is used"})
+		if pe.Pos.Line == 0 {
+			t.Errorf("%s: the error names no line: %v", key, err)
+		}
+		if rows == 0 || rows >= 20000 {
+			t.Errorf("%s: %d rows before the error; want some but not all", key, rows)
+		}
+		_ = src.Close()
+	}
+}
+
+// Each read of an object is pinned to the identity seen when it was opened.
+func TestS3ObjectReplacedBetweenReads(t *testing.T) {
+	f := newFakeS3(t)
+	opts := f.env(t)
+	f.put(t, "customers.csv", []byte(remoteCSV))
+	src, err := OpenWith(context.Background(), "s3://profiles/customers.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = src.Close() }()
+	f.put(t, "customers.csv", []byte(remoteCSV+"eve@example.com,Eve,29\n"))
+	err = src.Scan(context.Background(), func(*Row) error { return nil })
+	wantError(t, err, []string{"s3://profiles/customers.csv", "the object changed while it was read"})
+}
+
+func TestS3CorruptGzip(t *testing.T) {
+	f := newFakeS3(t)
+	opts := f.env(t)
+	f.put(t, "customers.csv.gz", []byte(remoteCSV))
+	_, err := OpenWith(context.Background(), "s3://profiles/customers.csv.gz", opts)
+	wantError(t, err, []string{"s3://profiles/customers.csv.gz", "not valid gzip data"}, "ada@example.com")
+	gz := gzipBytes(t, []byte(remoteCSV))
+	f.put(t, "truncated.csv.gz", gz[:len(gz)-12])
+	_, _, err = readAll(t, "s3://profiles/truncated.csv.gz", opts)
+	wantError(t, err, []string{"s3://profiles/truncated.csv.gz", "gzip data ends early"})
+}
+
+// httpsFile serves data at /exports/<name> with an ETag, as a static file server or CDN does.
+func httpsFile(t testing.TB, name string, data *[]byte) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/exports/"+name {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("ETag", fmt.Sprintf(`"%x"`, len(*data)))
+		http.ServeContent(w, r, name, fakeModTime, bytes.NewReader(*data))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestHTTPSSources(t *testing.T) {
+	data := gzipBytes(t, []byte(remoteCSV))
+	srv := httpsFile(t, "customers.csv.gz", &data)
+	opts := Options{Remote: RemoteOptions{HTTPClient: srv.Client()}}
+	cols, rows, err := readAll(t, srv.URL+"/exports/customers.csv.gz?generation=3", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) != 3 || len(rows) != 2 || rows[0].Values[1] != "Ada" || rows[0].Pos.File != srv.URL+"/exports/customers.csv.gz" {
+		t.Fatalf("columns %v, rows %v", cols, rows)
+	}
+	_, err = OpenWith(context.Background(), srv.URL+"/exports/other.csv", opts)
+	wantError(t, err, []string{"/exports/other.csv", "no file at this URL (HTTP 404"})
+
+	src, err := OpenWith(context.Background(), srv.URL+"/exports/customers.csv.gz", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = src.Close() }()
+	if v := src.(interface{ SourceVersion() string }).SourceVersion(); v != fmt.Sprintf(`etag="%x" size=%d`, len(data), len(data)) {
+		t.Errorf("SourceVersion() = %q", v)
+	}
+	data = gzipBytes(t, []byte(remoteCSV+"eve@example.com,Eve,29\n"))
+	err = src.Scan(context.Background(), func(*Row) error { return nil })
+	wantError(t, err, []string{"the object changed while it was read"})
+}
+
+func TestHTTPSRefusedAccess(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	defer srv.Close()
+	_, err := OpenWith(context.Background(), srv.URL+"/customers.csv", Options{Remote: RemoteOptions{HTTPClient: srv.Client()}})
+	wantError(t, err, []string{"refused access (HTTP 403", "read without credentials"})
+}
