@@ -12,11 +12,21 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/s3fake"
 )
 
 var fakeModTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const remoteCSV = "email,first_name,age:int\nada@example.com,Ada,36\nbob@example.com,Bob,41\n"
+
+// s3Options puts the store's credentials in the environment and returns the options that
+// point s3:// sources at it.
+func s3Options(t testing.TB, f *s3fake.Server) Options {
+	t.Helper()
+	f.Env(t)
+	return Options{Remote: RemoteOptions{S3Endpoint: f.URL, S3PathStyle: true, S3Region: s3fake.Region}}
+}
 
 func gzipBytes(t testing.TB, b []byte) []byte {
 	t.Helper()
@@ -82,13 +92,13 @@ func TestRemoteSpecs(t *testing.T) {
 }
 
 func TestS3SourcesStreamEachFormat(t *testing.T) {
-	f := newFakeS3(t)
-	opts := f.env(t)
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
 	jsonl := `{"email":"ada@example.com","first_name":"Ada","age":36}` + "\n" + `{"email":"bob@example.com","first_name":"Bob","age":41}` + "\n"
-	f.put(t, "exports/customers.csv", []byte(remoteCSV))
-	f.put(t, "exports/customers.csv.gz", gzipBytes(t, []byte(remoteCSV)))
-	f.put(t, "exports/customers.jsonl.zst", zstdBytes(t, []byte(jsonl)))
-	f.put(t, "exports/part-0000.gz", gzipBytes(t, []byte(jsonl)))
+	f.Put(t, "exports/customers.csv", []byte(remoteCSV))
+	f.Put(t, "exports/customers.csv.gz", gzipBytes(t, []byte(remoteCSV)))
+	f.Put(t, "exports/customers.jsonl.zst", zstdBytes(t, []byte(jsonl)))
+	f.Put(t, "exports/part-0000.gz", gzipBytes(t, []byte(jsonl)))
 	for _, spec := range []string{"s3://profiles/exports/customers.csv", "s3://profiles/exports/customers.csv.gz",
 		"s3://profiles/exports/customers.jsonl.zst", "jsonl:s3://profiles/exports/part-0000.gz"} {
 		cols, rows, err := readAll(t, spec, opts)
@@ -113,9 +123,9 @@ func TestS3SourcesStreamEachFormat(t *testing.T) {
 }
 
 func TestS3SourceVersionFromHead(t *testing.T) {
-	f := newFakeS3(t)
-	opts := f.env(t)
-	f.put(t, "customers.csv", []byte(remoteCSV))
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
+	f.Put(t, "customers.csv", []byte(remoteCSV))
 	src, err := OpenWith(context.Background(), "s3://profiles/customers.csv", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -128,30 +138,30 @@ func TestS3SourceVersionFromHead(t *testing.T) {
 }
 
 func TestS3WrongCredentials(t *testing.T) {
-	f := newFakeS3(t)
-	f.put(t, "customers.csv", []byte(remoteCSV))
-	opts := f.env(t)
+	f := s3fake.New(t)
+	f.Put(t, "customers.csv", []byte(remoteCSV))
+	opts := s3Options(t, f)
 	for _, tc := range []struct{ id, secret, want string }{
-		{"AKIAWRONGKEY00000000", fakeS3Secret, "InvalidAccessKeyId"},
-		{fakeS3KeyID, "wrong/secret/value/000000000000000000000", "SignatureDoesNotMatch"},
+		{"AKIAWRONGKEY00000000", s3fake.Secret, "InvalidAccessKeyId"},
+		{s3fake.KeyID, "wrong/secret/value/000000000000000000000", "SignatureDoesNotMatch"},
 	} {
-		setS3Env(t, tc.id, tc.secret)
+		s3fake.SetEnv(t, tc.id, tc.secret)
 		_, err := OpenWith(context.Background(), "s3://profiles/customers.csv", opts)
-		wantError(t, err, []string{tc.want, `bucket "profiles", key "customers.csv"`}, tc.secret, fakeS3Secret, tc.id)
+		wantError(t, err, []string{tc.want, `bucket "profiles", key "customers.csv"`}, tc.secret, s3fake.Secret, tc.id)
 	}
 }
 
 func TestS3MissingObjectAndBucket(t *testing.T) {
-	f := newFakeS3(t)
-	opts := f.env(t)
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
 	_, err := OpenWith(context.Background(), "s3://profiles/exports/missing.csv", opts)
 	wantError(t, err, []string{"s3://profiles/exports/missing.csv", "the object does not exist", `bucket "profiles", key "exports/missing.csv"`})
 }
 
 func TestS3NoCredentials(t *testing.T) {
-	f := newFakeS3(t)
-	opts := f.env(t)
-	setS3Env(t, "", "")
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
+	s3fake.SetEnv(t, "", "")
 	_, err := OpenWith(context.Background(), "s3://profiles/customers.csv", opts)
 	wantError(t, err, []string{"no AWS credentials", "AWS_ACCESS_KEY_ID"})
 }
@@ -159,8 +169,8 @@ func TestS3NoCredentials(t *testing.T) {
 // A connection cut mid-read fails the scan with an error naming the object; the rows read
 // before the cut are never taken for the whole segment.
 func TestS3ConnectionDroppedMidRead(t *testing.T) {
-	f := newFakeS3(t)
-	opts := f.env(t)
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
 	var b strings.Builder
 	b.WriteString("email,n:int\n")
 	for i := range 20000 {
@@ -171,15 +181,15 @@ func TestS3ConnectionDroppedMidRead(t *testing.T) {
 		if strings.HasSuffix(key, ".gz") {
 			data = gzipBytes(t, data)
 		}
-		f.put(t, key, data)
+		f.Put(t, key, data)
 		src, err := OpenWith(context.Background(), "s3://profiles/"+key, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.cutAt.Store(int64(len(data) / 2))
+		f.CutAt.Store(int64(len(data) / 2))
 		rows := 0
 		err = src.Scan(context.Background(), func(*Row) error { rows++; return nil })
-		f.cutAt.Store(0)
+		f.CutAt.Store(0)
 		pe := wantError(t, err, []string{"s3://profiles/" + key, "nothing read from it is used"})
 		if pe.Pos.Line == 0 {
 			t.Errorf("%s: the error names no line: %v", key, err)
@@ -193,27 +203,27 @@ func TestS3ConnectionDroppedMidRead(t *testing.T) {
 
 // Each read of an object is pinned to the identity seen when it was opened.
 func TestS3ObjectReplacedBetweenReads(t *testing.T) {
-	f := newFakeS3(t)
-	opts := f.env(t)
-	f.put(t, "customers.csv", []byte(remoteCSV))
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
+	f.Put(t, "customers.csv", []byte(remoteCSV))
 	src, err := OpenWith(context.Background(), "s3://profiles/customers.csv", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = src.Close() }()
-	f.put(t, "customers.csv", []byte(remoteCSV+"eve@example.com,Eve,29\n"))
+	f.Put(t, "customers.csv", []byte(remoteCSV+"eve@example.com,Eve,29\n"))
 	err = src.Scan(context.Background(), func(*Row) error { return nil })
 	wantError(t, err, []string{"s3://profiles/customers.csv", "the object changed while it was read"})
 }
 
 func TestS3CorruptGzip(t *testing.T) {
-	f := newFakeS3(t)
-	opts := f.env(t)
-	f.put(t, "customers.csv.gz", []byte(remoteCSV))
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
+	f.Put(t, "customers.csv.gz", []byte(remoteCSV))
 	_, err := OpenWith(context.Background(), "s3://profiles/customers.csv.gz", opts)
 	wantError(t, err, []string{"s3://profiles/customers.csv.gz", "not valid gzip data"}, "ada@example.com")
 	gz := gzipBytes(t, []byte(remoteCSV))
-	f.put(t, "truncated.csv.gz", gz[:len(gz)-12])
+	f.Put(t, "truncated.csv.gz", gz[:len(gz)-12])
 	_, _, err = readAll(t, "s3://profiles/truncated.csv.gz", opts)
 	wantError(t, err, []string{"s3://profiles/truncated.csv.gz", "gzip data ends early"})
 }

@@ -1,4 +1,8 @@
-package profile
+// Package s3fake is an S3-compatible store on loopback for tests and benchmarks of s3://
+// sources: gofakes3 (an in-memory S3 implementation) behind a handler that verifies AWS
+// Signature Version 4 as S3 does, and that can cut a GET's body mid-transfer. It is never
+// part of the provider binary.
+package s3fake
 
 import (
 	"bytes"
@@ -18,32 +22,36 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 )
 
-// Credentials of the fake S3 store; the tests put them in the environment, as a user would.
+// Credentials of the store; Env puts them in the environment, as a user would.
 const (
-	fakeS3KeyID  = "AKIAFAKES3EXAMPLE000"
-	fakeS3Secret = "fake/secret/for/the/loopback/store/000000"
-	fakeS3Bucket = "profiles"
+	KeyID  = "AKIAFAKES3EXAMPLE000"
+	Secret = "fake/secret/for/the/loopback/store/000000"
+	Bucket = "profiles"
 )
 
-// fakeS3 is an S3-compatible store on loopback: gofakes3 behind a handler that checks AWS
+// Server is an S3-compatible store on loopback: gofakes3 behind a handler that checks AWS
 // Signature Version 4 as S3 does (403 InvalidAccessKeyId for an unknown key ID, 403
 // SignatureDoesNotMatch for a wrong secret) and can cut a GET's body after some bytes.
-type fakeS3 struct {
+type Server struct {
+	URL     string
 	srv     *httptest.Server
 	backend *s3mem.Backend
-	cutAt   atomic.Int64 // > 0: abort GET responses after this many body bytes
-	gets    atomic.Int64 // GET requests served
+	// CutAt > 0 aborts GET responses after this many body bytes.
+	CutAt atomic.Int64
+	// Gets counts the GET requests served.
+	Gets atomic.Int64
 }
 
-func newFakeS3(t testing.TB) *fakeS3 {
+// New starts a store with one bucket (Bucket), stopped when the test ends.
+func New(t testing.TB) *Server {
 	t.Helper()
-	f := &fakeS3{backend: s3mem.New()}
-	if err := f.backend.CreateBucket(fakeS3Bucket); err != nil {
+	f := &Server{backend: s3mem.New()}
+	if err := f.backend.CreateBucket(Bucket); err != nil {
 		t.Fatal(err)
 	}
 	s3h := gofakes3.New(f.backend, gofakes3.WithTimeSkewLimit(0)).Server()
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if code := checkSigV4(r, fakeS3KeyID, fakeS3Secret); code != "" {
+		if code := checkSigV4(r, KeyID, Secret); code != "" {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
 			if r.Method != http.MethodHead {
@@ -52,26 +60,31 @@ func newFakeS3(t testing.TB) *fakeS3 {
 			return
 		}
 		if r.Method == http.MethodGet {
-			f.gets.Add(1)
-			if n := f.cutAt.Load(); n > 0 {
+			f.Gets.Add(1)
+			if n := f.CutAt.Load(); n > 0 {
 				w = &cuttingWriter{ResponseWriter: w, left: n}
 			}
 		}
 		s3h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(f.srv.Close)
+	f.URL = f.srv.URL
 	return f
 }
 
-// useFakeS3 puts the store's credentials in the environment and returns the options that
-// point sources at it.
-func (f *fakeS3) env(t testing.TB) Options {
+// Region is the region the store signs for.
+const Region = "us-east-1"
+
+// Env puts the store's credentials in the environment for the rest of the test. Sources reach
+// the store with its URL as the S3 endpoint, path-style addressing and Region.
+func (f *Server) Env(t testing.TB) {
 	t.Helper()
-	setS3Env(t, fakeS3KeyID, fakeS3Secret)
-	return Options{Remote: RemoteOptions{S3Endpoint: f.srv.URL, S3PathStyle: true, S3Region: "us-east-1"}}
+	SetEnv(t, KeyID, Secret)
 }
 
-func setS3Env(t testing.TB, id, secret string) {
+// SetEnv sets the AWS credentials in the environment for the rest of the test, and isolates
+// the SDK from the machine's own AWS configuration.
+func SetEnv(t testing.TB, id, secret string) {
 	t.Helper()
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": "",
@@ -82,9 +95,10 @@ func setS3Env(t testing.TB, id, secret string) {
 	}
 }
 
-func (f *fakeS3) put(t testing.TB, key string, data []byte) {
+// Put stores data under key in the bucket (replacing an object there).
+func (f *Server) Put(t testing.TB, key string, data []byte) {
 	t.Helper()
-	if _, err := f.backend.PutObject(fakeS3Bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil); err != nil {
+	if _, err := f.backend.PutObject(Bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil); err != nil {
 		t.Fatal(err)
 	}
 }
