@@ -41,6 +41,7 @@ type segmentDataSourceModel struct {
 	SourceCount  types.Int64  `tfsdk:"source_count"`
 	Columns      types.List   `tfsdk:"columns"`
 	Fingerprint  types.String `tfsdk:"fingerprint"`
+	Version      types.String `tfsdk:"source_version"`
 }
 
 var segmentColumnAttrTypes = map[string]attr.Type{
@@ -54,8 +55,8 @@ func (d *segmentDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV or JSON Lines file, SQLite file or " +
-			"PostgreSQL database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
+		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV or JSON Lines file, local or in S3 or " +
+			"on an HTTPS server, SQLite file or PostgreSQL database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
 			"selects, the source's columns and their types, and a keyed fingerprint of the content; never a profile value. " +
 			"Pass it to `sendgridaudience_export` in `segments`.",
 		Attributes: map[string]schema.Attribute{
@@ -66,6 +67,8 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			},
 			"source": schema.StringAttribute{
 				MarkdownDescription: "Where the profiles are: a `.csv` file (header row; RFC 4180), a `.jsonl`/`.ndjson` file, " +
+					"an object in S3 or an S3-compatible store (`s3://bucket/key.csv`, `.jsonl`, optionally `.gz` or `.zst`; credentials from " +
+					"the environment) or on an HTTPS server (`https://host/path/customers.csv.gz`, read without credentials), " +
 					"`sqlite:PATH` (or a `.sqlite`/`.db` file), or a `postgres://user@host:port/db` URL. A URL must not contain a " +
 					"password: PostgreSQL reads it from `PGPASSWORD` or `~/.pgpass`, so it never reaches state. CSV columns are " +
 					"strings unless the header names a type (`lifetime_value:double`, `age:int`, `opt_in:bool`, `signed_up:timestamp`).",
@@ -108,6 +111,14 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 					"after the plan read it. Null when the provider has no API key.",
 				Computed: true,
 			},
+			"source_version": schema.StringAttribute{
+				MarkdownDescription: "For `s3://` and `https://` sources, the object's identity as its store reports it without a download " +
+					"(a HEAD request): `etag=\"...\"`, `version=...` (versioned S3 buckets) and `size=...`. Every read of the object is pinned " +
+					"to it, so a read never mixes two versions. The profile count and the fingerprint still need the whole object, so the " +
+					"data source reads it once (a JSON Lines object twice: once for the column types, once for the rows). Null for other " +
+					"sources and for servers that send no ETag.",
+				Computed: true,
+			},
 		},
 	}
 }
@@ -142,6 +153,7 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	spec := segmentSpec(m.Name, m.Source, m.Query, m.Filter)
 	if d.data != nil {
 		spec.Password = d.data.databasePassword
+		spec.Remote = d.data.remote
 	}
 	sum, err := segment.Preview(ctx, spec, key)
 	if err != nil {
@@ -165,6 +177,10 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	m.Columns = types.ListValueMust(types.ObjectType{AttrTypes: segmentColumnAttrTypes}, cols)
 	m.ProfileCount = types.Int64Value(sum.Count)
 	m.SourceCount = types.Int64Value(sum.Scanned)
+	m.Version = types.StringNull()
+	if sum.SourceVersion != "" {
+		m.Version = types.StringValue(sum.SourceVersion)
+	}
 	m.Fingerprint = types.StringNull()
 	if sum.Fingerprint != "" {
 		m.Fingerprint = types.StringValue(segmentFingerprint(d.data.apiKey, sum.Fingerprint))
