@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -277,4 +278,58 @@ func TestHTTPSRefusedAccess(t *testing.T) {
 	defer srv.Close()
 	_, err := OpenWith(context.Background(), srv.URL+"/customers.csv", Options{Remote: RemoteOptions{HTTPClient: srv.Client()}})
 	wantError(t, err, []string{"refused access (HTTP 403", "read without credentials"})
+}
+
+// Random access to remote objects (for Parquet) reads only the ranges asked for, from S3 and
+// from HTTPS servers, and fails on a range cut short.
+func TestObjectReaderAt(t *testing.T) {
+	data := []byte(strings.Repeat("0123456789", 1000))
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
+	f.Put(t, "blob.parquet", data)
+	s3rs, err := parseS3URL("s3://profiles/blob.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := httpsFile(t, "blob.parquet", &data)
+	httprs, err := parseHTTPURL(web.URL + "/exports/blob.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range []remoteSpec{s3rs, httprs} {
+		o := opts.Remote
+		if rs.scheme != "s3" {
+			o.HTTPClient = web.Client()
+		}
+		store, err := newRemoteStore(context.Background(), rs, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := store.stat(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ra := newObjectReaderAt(context.Background(), rs.display, store, info)
+		buf := make([]byte, 25)
+		if n, err := ra.ReadAt(buf, 1003); n != 25 || err != nil || string(buf) != "3456789012345678901234567" {
+			t.Errorf("%s: ReadAt(25 at 1003) = %d, %v, %q", rs.display, n, err, buf[:n])
+		}
+		if n, err := ra.ReadAt(buf, int64(len(data))-10); n != 10 || err != io.EOF || string(buf[:n]) != "0123456789" {
+			t.Errorf("%s: ReadAt at the end = %d, %v, %q", rs.display, n, err, buf[:n])
+		}
+		if n, err := ra.ReadAt(buf, int64(len(data))); n != 0 || err != io.EOF {
+			t.Errorf("%s: ReadAt past the end = %d, %v", rs.display, n, err)
+		}
+	}
+	store, _ := newRemoteStore(context.Background(), s3rs, opts.Remote)
+	info, _ := store.stat(context.Background())
+	ra := newObjectReaderAt(context.Background(), s3rs.display, store, info)
+	gets := f.Gets.Load()
+	f.CutAt.Store(10)
+	_, err = ra.ReadAt(make([]byte, 4096), 100)
+	f.CutAt.Store(0)
+	wantError(t, err, []string{"s3://profiles/blob.parquet", "nothing read from it is used"})
+	if f.Gets.Load() != gets+1 {
+		t.Errorf("one ReadAt made %d requests", f.Gets.Load()-gets)
+	}
 }
