@@ -23,6 +23,7 @@ require (
 	github.com/pb33f/libopenapi-validator v0.16.2
 	github.com/sendgrid/rest v2.6.9+incompatible
 	github.com/sendgrid/sendgrid-go v3.16.1+incompatible
+	github.com/spf13/afero v1.2.1
 	github.com/zclconf/go-cty v1.18.1
 	modernc.org/sqlite v1.62.0
 )

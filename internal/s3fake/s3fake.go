@@ -19,7 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3afero"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/spf13/afero"
 )
 
 // Credentials of the store; Env puts them in the environment, as a user would.
@@ -35,20 +37,41 @@ const (
 type Server struct {
 	URL     string
 	srv     *httptest.Server
-	backend *s3mem.Backend
+	backend gofakes3.Backend
 	// CutAt > 0 aborts GET responses after this many body bytes.
 	CutAt atomic.Int64
 	// Gets counts the GET requests served.
 	Gets atomic.Int64
 }
 
-// New starts a store with one bucket (Bucket), stopped when the test ends.
+// New starts a store with one bucket (Bucket) held in memory, stopped when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
-	f := &Server{backend: s3mem.New()}
-	if err := f.backend.CreateBucket(Bucket); err != nil {
+	mem := s3mem.New()
+	if err := mem.CreateBucket(Bucket); err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, mem)
+}
+
+// NewOnDisk starts a store whose bucket (Bucket) is the directory dir: each file is an object
+// named by its path in dir, served from the file without being loaded into memory (so that a
+// benchmark's heap is the reader's alone).
+func NewOnDisk(t testing.TB, dir string) *Server {
+	t.Helper()
+	fs, err := s3afero.NewBasePathFs(afero.NewOsFs(), dir, 0)
+	if err == nil {
+		var b *s3afero.SingleBucketBackend
+		if b, err = s3afero.SingleBucket(Bucket, fs, nil); err == nil {
+			return serve(t, b)
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+func serve(t testing.TB, backend gofakes3.Backend) *Server {
+	f := &Server{backend: backend}
 	s3h := gofakes3.New(f.backend, gofakes3.WithTimeSkewLimit(0)).Server()
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if code := checkSigV4(r, KeyID, Secret); code != "" {
