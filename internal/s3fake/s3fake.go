@@ -139,7 +139,9 @@ func (c *cuttingWriter) Write(p []byte) (int, error) {
 		return c.ResponseWriter.Write(p)
 	}
 	_, _ = c.ResponseWriter.Write(p[:c.left])
-	c.ResponseWriter.(http.Flusher).Flush()
+	if fl, ok := c.ResponseWriter.(http.Flusher); ok {
+		fl.Flush()
+	}
 	panic(http.ErrAbortHandler)
 }
 
