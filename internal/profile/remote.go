@@ -10,6 +10,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
 )
@@ -267,11 +269,15 @@ func openRemote(ctx context.Context, kind Kind, spec string, opts Options) (Sour
 // openRemoteStream streams the object from its start: checked for length and dropped
 // connections, decompressed as its name says, and refused when it starts as UTF-16.
 func openRemoteStream(ctx context.Context, rs remoteSpec, store remoteStore, info objectInfo) (io.ReadCloser, error) {
+	ctx, cancel := context.WithCancel(ctx)
 	body, err := store.get(ctx, info, 0, -1)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	var rc io.ReadCloser = &checkedBody{rc: body, name: rs.display, want: info.Size}
+	idle := &idleBody{rc: body, cancel: cancel}
+	idle.timer = time.AfterFunc(RemoteIdleTimeout, idle.expire)
+	var rc io.ReadCloser = &checkedBody{rc: idle, name: rs.display, want: info.Size}
 	if rs.codec != "" {
 		if rc, err = decompressStream(rs.display, rs.codec, rc); err != nil {
 			return nil, err
@@ -319,3 +325,38 @@ func (b *checkedBody) cut(what string) error {
 }
 
 func (b *checkedBody) Close() error { return b.rc.Close() }
+
+// RemoteIdleTimeout is how long a remote object's body may send nothing before the read is
+// abandoned as a stalled connection (one that neither sends nor closes).
+var RemoteIdleTimeout = 2 * time.Minute
+
+// idleBody cancels its request when no byte arrives for RemoteIdleTimeout.
+type idleBody struct {
+	rc      io.ReadCloser
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	expired atomic.Bool
+}
+
+func (b *idleBody) expire() {
+	b.expired.Store(true)
+	b.cancel()
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.timer.Reset(RemoteIdleTimeout)
+	}
+	if err != nil && err != io.EOF && b.expired.Load() {
+		err = fmt.Errorf("no data arrived for %s (a stalled connection)", RemoteIdleTimeout)
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	err := b.rc.Close()
+	b.cancel()
+	return err
+}

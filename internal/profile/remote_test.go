@@ -333,3 +333,33 @@ func TestObjectReaderAt(t *testing.T) {
 		t.Errorf("one ReadAt made %d requests", f.Gets.Load()-gets)
 	}
 }
+
+// A server that stops sending mid-body without closing the connection does not hang the read.
+func TestHTTPSStalledBody(t *testing.T) {
+	defer func(d time.Duration) { RemoteIdleTimeout = d }(RemoteIdleTimeout)
+	RemoteIdleTimeout = 300 * time.Millisecond
+	body := remoteCSV + strings.Repeat("carol@example.com,Carol,52\n", 2000)
+	release := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		if r.Method == http.MethodHead {
+			return
+		}
+		_, _ = io.WriteString(w, body[:len(body)/2])
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	start := time.Now()
+	_, _, err := readAll(t, srv.URL+"/customers.csv", Options{Remote: RemoteOptions{HTTPClient: srv.Client()}})
+	wantError(t, err, []string{"/customers.csv line", "no data arrived for 300ms", "nothing read from it is used"})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the stalled read took %s", d)
+	}
+}
