@@ -9,9 +9,9 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// zstdMaxWindow bounds the memory a zstd stream may ask for (its window), so that a hostile
+// streamZstdMaxWindow bounds the memory a zstd stream may ask for (its window), so that a hostile
 // or corrupt header cannot make the decoder allocate without bound.
-const zstdMaxWindow = 64 << 20
+const streamZstdMaxWindow = 64 << 20
 
 // decompressStream wraps rc, the compressed bytes of the file called name, in a streaming
 // decoder for codec ("gzip" or "zstd"). Closing the result closes rc. Corrupt or truncated
@@ -26,7 +26,7 @@ func decompressStream(name, codec string, rc io.ReadCloser) (io.ReadCloser, erro
 		}
 		return &decodedStream{r: zr, close: zr.Close, src: rc, name: name, codec: codec}, nil
 	case "zstd":
-		zr, err := zstd.NewReader(rc, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(zstdMaxWindow))
+		zr, err := zstd.NewReader(rc, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(streamZstdMaxWindow))
 		if err != nil {
 			_ = rc.Close()
 			return nil, corruptStream(name, codec, 0, err)
