@@ -24,6 +24,7 @@ import (
 type s3ExportFixture struct {
 	*exportFixture
 	store *s3fake.Server
+	size  int // bytes of the object
 }
 
 const s3ExportObject = "s3://" + s3fake.Bucket + "/exports/customers.csv.gz"
@@ -50,6 +51,7 @@ func (f *s3ExportFixture) upload(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.store.Put(t, "exports/customers.csv.gz", gz.Bytes())
+	f.size = gz.Len()
 }
 
 func (f *s3ExportFixture) config(actor string) string {
@@ -80,6 +82,16 @@ func TestAccExport_segmentFromS3(t *testing.T) {
 				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
 			},
 			{
+				Config:           f.config(testAccAdmin),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{ // A connection cut mid-read fails the plan: no count or run from part of the object.
+				PreConfig:   func() { f.store.CutAt.Store(int64(f.size / 2)) },
+				Config:      f.config(testAccAdmin),
+				ExpectError: allWordsRe(s3ExportObject, "reading the object failed", "nothing read from it is used"),
+			},
+			{
+				PreConfig:        func() { f.store.CutAt.Store(0) },
 				Config:           f.config(testAccAdmin),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
