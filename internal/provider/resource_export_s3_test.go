@@ -54,8 +54,8 @@ func (f *s3ExportFixture) upload(t *testing.T) {
 	f.size = gz.Len()
 }
 
-func (f *s3ExportFixture) config(actor string) string {
-	c := strings.Replace(f.exportFixture.config(actor, ""), fmt.Sprintf("%q", f.path), fmt.Sprintf("%q", s3ExportObject), 1)
+func (f *s3ExportFixture) config() string {
+	c := strings.Replace(f.exportFixture.config(testAccAdmin, ""), fmt.Sprintf("%q", f.path), fmt.Sprintf("%q", s3ExportObject), 1)
 	return strings.Replace(c, "provider \"sendgridaudience\" {\n", fmt.Sprintf(
 		"provider \"sendgridaudience\" {\n  s3_endpoint = %q\n  s3_region = %q\n  s3_use_path_style = true\n", f.store.URL, s3fake.Region), 1)
 }
@@ -70,7 +70,7 @@ func TestAccExport_segmentFromS3(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: f.config(testAccAdmin),
+				Config: f.config(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("sendgridaudience_export.test", plancheck.ResourceActionCreate),
 					expectChanges(int64(len(all)), 0, 0),
@@ -82,17 +82,17 @@ func TestAccExport_segmentFromS3(t *testing.T) {
 				Check: func(*terraform.State) error { return f.checkMembers(t, all) },
 			},
 			{
-				Config:           f.config(testAccAdmin),
+				Config:           f.config(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{ // A connection cut mid-read fails the plan: no count or run from part of the object.
 				PreConfig:   func() { f.store.CutAt.Store(int64(f.size / 2)) },
-				Config:      f.config(testAccAdmin),
+				Config:      f.config(),
 				ExpectError: allWordsRe(s3ExportObject, "reading the object failed", "nothing read from it is used"),
 			},
 			{
 				PreConfig:        func() { f.store.CutAt.Store(0) },
-				Config:           f.config(testAccAdmin),
+				Config:           f.config(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
@@ -115,7 +115,7 @@ func TestAccExport_s3ObjectReplacedBetweenPlanAndApply(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactoriesWithApplyHook("sendgridaudience_export", replace),
 		Steps: []resource.TestStep{{
-			Config:      f.config(testAccAdmin),
+			Config:      f.config(),
 			ExpectError: allWordsRe("Segment changed since the plan", `segment "customers" changed after it was read for the plan`),
 		}},
 	})
