@@ -27,7 +27,8 @@
 // Remote objects (s3://bucket/key, https://...) are streamed: Open asks for the object's
 // identity with a HEAD request (ETag, S3 version ID, size; see SourceVersion on the source)
 // and reads it once to learn the columns (the header of a CSV file; every line of a JSON
-// Lines file); each Scan reads it again. Every read is pinned to that identity (version ID,
+// Lines file), unless the same version was opened before in this process (the columns are
+// remembered by identity); each Scan reads it again. Every read is pinned to that identity (version ID,
 // or If-Match and a check of the ETag), so a scan never mixes two versions of an object, and
 // a body shorter than its size or cut mid-read is an *Error, never a shorter segment. S3
 // credentials come only from the AWS SDK's default chain (environment, shared files,

@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -254,6 +255,13 @@ func openRemote(ctx context.Context, kind Kind, spec string, opts Options) (Sour
 	open := func(ctx context.Context) (io.ReadCloser, error) {
 		return openRemoteStream(ctx, rs, store, info)
 	}
+	key := ""
+	if v := info.version(); v != "" {
+		key = strings.Join([]string{string(rs.kind), rs.codec, opts.Remote.S3Endpoint, rs.display, v}, "\x00")
+	}
+	if src := remoteColumns.reuse(key, open); src != nil {
+		return &remoteSource{Source: src, info: info}, nil
+	}
 	var src Source
 	if rs.kind == KindJSONL {
 		src, err = openJSONLStream(ctx, rs.display, open)
@@ -263,7 +271,51 @@ func openRemote(ctx context.Context, kind Kind, spec string, opts Options) (Sour
 	if err != nil {
 		return nil, err
 	}
+	remoteColumns.keep(key, src)
 	return &remoteSource{Source: src, info: info}, nil
+}
+
+// remoteColumns remembers, by object identity (ETag or version ID, and size), the columns
+// learnt when an object was opened: the header of a CSV object, the columns and types a pass
+// over a JSON Lines object found. Opening the same version again (an export planning after its
+// segment's data source read the object, in one run of the provider) then costs a HEAD request
+// instead of a read. Objects without an identity are always read.
+var remoteColumns = &columnCache{m: map[string]Source{}}
+
+// columnCacheMax bounds the remembered objects; past it the cache starts over.
+const columnCacheMax = 256
+
+type columnCache struct {
+	mu sync.Mutex
+	m  map[string]Source
+}
+
+func (c *columnCache) keep(key string, src Source) {
+	if key == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= columnCacheMax {
+		clear(c.m)
+	}
+	c.m[key] = src
+}
+
+// reuse returns a source with the remembered columns that reads through open, or nil.
+func (c *columnCache) reuse(key string, open streamOpener) Source {
+	if key == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch s := c.m[key].(type) {
+	case *csvSource:
+		return &csvSource{path: s.path, open: open, cols: s.cols, header: s.header}
+	case *jsonlSource:
+		return &jsonlSource{path: s.path, open: open, cols: s.cols, index: s.index}
+	}
+	return nil
 }
 
 // openRemoteStream streams the object from its start: checked for length and dropped

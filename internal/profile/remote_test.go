@@ -363,3 +363,35 @@ func TestHTTPSStalledBody(t *testing.T) {
 		t.Errorf("the stalled read took %s", d)
 	}
 }
+
+// Opening an object version already opened reuses its columns: a HEAD request, no read. A new
+// version is read again.
+func TestRemoteColumnsReusedByVersion(t *testing.T) {
+	f := s3fake.New(t)
+	opts := s3Options(t, f)
+	jsonl := `{"email":"ada@example.com","age":36}` + "\n"
+	f.Put(t, "again.jsonl", []byte(jsonl))
+	f.Put(t, "again.csv", []byte(remoteCSV))
+	for _, spec := range []string{"s3://profiles/again.jsonl", "s3://profiles/again.csv"} {
+		gets := f.Gets.Load()
+		for range 2 {
+			src, err := OpenWith(context.Background(), spec, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = src.Close()
+		}
+		if n := f.Gets.Load() - gets; n != 1 {
+			t.Errorf("%s: opening the same version twice read the object %d times; want 1", spec, n)
+		}
+	}
+	f.Put(t, "again.jsonl", []byte(jsonl+`{"email":"bob@example.com","age":41,"plan":"pro"}`+"\n"))
+	gets := f.Gets.Load()
+	cols, rows, err := readAll(t, "s3://profiles/again.jsonl", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Gets.Load() - gets; n != 2 || len(cols) != 3 || len(rows) != 2 {
+		t.Errorf("a new version: %d reads, columns %v, %d rows; want 2 reads (types, rows), 3 columns, 2 rows", n, cols, len(rows))
+	}
+}

@@ -114,9 +114,10 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"source_version": schema.StringAttribute{
 				MarkdownDescription: "For `s3://` and `https://` sources, the object's identity as its store reports it without a download " +
 					"(a HEAD request): `etag=\"...\"`, `version=...` (versioned S3 buckets) and `size=...`. Every read of the object is pinned " +
-					"to it, so a read never mixes two versions. The profile count and the fingerprint still need the whole object, so the " +
-					"data source reads it once (a JSON Lines object twice: once for the column types, once for the rows). Null for other " +
-					"sources and for servers that send no ETag.",
+					"to it, so a read never mixes two versions, and the columns learnt from a version are reused when it is opened again " +
+					"in the same run. The profile count and the fingerprint still need every row, so the data source reads the whole object " +
+					"(a JSON Lines object twice the first time: once for the column types, once for the rows). Null for other sources and " +
+					"for servers that send no ETag.",
 				Computed: true,
 			},
 		},
