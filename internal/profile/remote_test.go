@@ -332,6 +332,23 @@ func TestObjectReaderAt(t *testing.T) {
 	if f.Gets.Load() != gets+1 {
 		t.Errorf("one ReadAt made %d requests", f.Gets.Load()-gets)
 	}
+	// Small reads are served from the blocks already fetched.
+	big := bytes.Repeat([]byte("abcdefghij"), 300_000) // 3 MB
+	f.Put(t, "big.parquet", big)
+	bigrs, _ := parseS3URL("s3://profiles/big.parquet")
+	store, _ = newRemoteStore(context.Background(), bigrs, opts.Remote)
+	info, _ = store.stat(context.Background())
+	ra = newObjectReaderAt(context.Background(), bigrs.display, store, info)
+	gets = f.Gets.Load()
+	buf := make([]byte, 100)
+	for _, off := range []int64{0, 5000, 2_500_000, 700_000, 2_600_000, 90} {
+		if n, err := ra.ReadAt(buf, off); n != 100 || err != nil || !bytes.Equal(buf, big[off:off+100]) {
+			t.Fatalf("ReadAt(100 at %d) = %d, %v", off, n, err)
+		}
+	}
+	if n := f.Gets.Load() - gets; n != 2 {
+		t.Errorf("six small reads in two regions made %d requests; want 2", n)
+	}
 }
 
 // A server that stops sending mid-body without closing the connection does not hang the read.
