@@ -412,3 +412,15 @@ func TestRemoteColumnsReusedByVersion(t *testing.T) {
 		t.Errorf("a new version: %d reads, columns %v, %d rows; want 2 reads (types, rows), 3 columns, 2 rows", n, cols, len(rows))
 	}
 }
+
+// Without an endpoint in the options, the AWS SDK's AWS_ENDPOINT_URL_S3 names the store.
+func TestS3EndpointFromEnvironment(t *testing.T) {
+	f := s3fake.New(t)
+	f.Env(t)
+	t.Setenv("AWS_ENDPOINT_URL_S3", f.URL)
+	f.Put(t, "customers.csv", []byte(remoteCSV))
+	_, rows, err := readAll(t, "s3://profiles/customers.csv", Options{Remote: RemoteOptions{S3PathStyle: true}})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+}
