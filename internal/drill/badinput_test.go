@@ -143,19 +143,19 @@ func badCases(t *testing.T) []badCase {
 		{name: "JSON Lines nested value", file: "jsonl_nested_value.jsonl",
 			want: []string{seg, "source =", "jsonl_nested_value.jsonl line 1", `column "postal_code"`, "flatten nested values"}},
 		{name: "JSON Lines value of another type late in the file", file: "jsonl_type_change_late.jsonl", extra: failInvalid,
-			want: []string{exp, "1 invalid profiles", "jsonl_type_change_late.jsonl line 1002", `column "lifetime_value" wrong_type_for_column`, "the column is double"}},
+			want: []string{exp, `1 invalid profile (invalid_profiles = "fail")`, "jsonl_type_change_late.jsonl line 1002", `column "lifetime_value" wrong_type_for_column`, "the column is double"}},
 		{name: "JSON Lines with UTF-8 BOM is read", file: "jsonl_utf8_bom.jsonl", planCheck: counts(1, 1, 0)},
 
 		// Values SendGrid would refuse.
 		{name: "invalid emails", file: "emails_invalid.csv", extra: failInvalid,
-			want: []string{exp, "11 invalid profiles", "emails_invalid.csv line 2: email", "Nothing was uploaded", "invalid_profiles = \"skip\""}},
+			want: []string{exp, "11 invalid profiles", "emails_invalid.csv line 2: email", "Fix these rows in the source", "invalid_profiles = \"skip\""}},
 		{name: "tricky but valid emails", file: "emails_tricky_valid.csv", extra: failInvalid, planCheck: counts(4, 4, 0)},
 		{name: "over-long names", file: "names_too_long.csv", extra: failInvalid,
 			want: []string{exp, "2 invalid profiles", "names_too_long.csv line 2: first_name", "names_too_long.csv line 3: last_name", "at most 50"}},
 		{name: "wrong custom-field type (CSV)", file: "custom_wrong_type.csv", extra: failInvalid,
 			want: []string{exp, "2 invalid profiles", "custom_wrong_type.csv line 2", `custom_fields["lifetime_value"]`, "is a Number: use a decimal number such as 1234.5", "no thousands separators"}},
 		{name: "wrong custom-field type (JSON Lines)", file: "jsonl_type_change.jsonl", extra: failInvalid,
-			want: []string{exp, "1 invalid profiles", "jsonl_type_change.jsonl line 2", `custom_fields["lifetime_value"]`}},
+			want: []string{exp, `1 invalid profile (invalid_profiles = "fail")`, "jsonl_type_change.jsonl line 2", `custom_fields["lifetime_value"]`}},
 		{name: "duplicate emails are merged", file: "duplicates.csv", planCheck: counts(3, 3, 3)},
 		{name: "empty segment (header only)", file: "csv_header_only.csv", planCheck: counts(0, 0, 0), warnEmpty: true},
 		// The removal guard: a mirror export whose segment selects nobody does not empty the list.
@@ -173,7 +173,7 @@ func badCases(t *testing.T) []badCase {
 				ws.mustRun(nil, "apply", "-auto-approve", "-input=false", "-no-color")
 				ws.write("customers.csv", []byte(header))
 			},
-			want: []string{exp, "The segments select no profile: the export would empty the list", "all 3 contacts",
+			want: []string{exp, "The segments select no profile: the export would empty the list", "every contact this export may remove from the list (3 contacts)",
 				"allow_mass_removal = true"}},
 
 		// Configuration mistakes.
@@ -211,7 +211,7 @@ func badCases(t *testing.T) []badCase {
 		{name: "list_id one digit short", file: "csv_utf8_bom.csv", listID: "3f0c6f5e-8b1e-4a9e-9b8e-2f1f6b7d9a1",
 			want: []string{exp, "list_id", "UUID"}},
 		{name: "max_profiles exceeded", file: "csv_utf8_bom.csv", extra: "  max_profiles = 2",
-			want: []string{exp, "max_profiles", "3 > 2", "nothing was uploaded"}},
+			want: []string{exp, "max_profiles = 2", "The segments select 3 distinct profiles, more than max_profiles = 2 allows. Narrow the segments"}},
 
 		// Keys.
 		{name: "wrong API key", file: "csv_utf8_bom.csv", env: withKey(func(*drillEmulator) string { return newKey("wrong") }),

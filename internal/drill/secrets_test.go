@@ -259,7 +259,7 @@ func TestSecretsStayOut(t *testing.T) {
 		{name: "wrong API key", hcl: segmentExportConfig("", `"customers.csv"`, "", "", "", ""), file: "emails_tricky_valid.csv",
 			env: []string{"SENDGRID_API_KEY=" + wrongKey, "SENDGRID_API_URL=" + emu.URL}, wantWord: "401"},
 		{name: "invalid profiles", hcl: segmentExportConfig("", `"customers.csv"`, "", "", "", failInvalid), file: "canaries",
-			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL}, wantWord: "invalid profiles"},
+			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL}, wantWord: "invalid profile"},
 		{name: "a filter that looks up a map by email", hcl: segmentExportConfig("", `"customers.csv"`, "", `"{\"a\": 1}[email] == 1"`, "", ""), file: "canaries",
 			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL}, wantWord: "no such key"},
 		{name: "a filter that indexes the profile map by a name", hcl: segmentExportConfig("", `"customers.csv"`, "", `"profile[first_name] == \"x\""`, "", ""), file: "canaries",

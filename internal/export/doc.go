@@ -102,7 +102,9 @@
 // Contacts the snapshot shows on the list are updates, not additions; without a usable
 // snapshot, when the estimate exceeds the cap, the list's members are read from SendGrid to
 // count those already there. Profiles that exist in the account but not on the list count as
-// additions (an upper bound). Exceeding either cap is a *CapError and nothing is uploaded.
+// additions (an upper bound). A run that adds no contact (only updates or removals) passes the
+// connection's cap even when the account already holds more. Exceeding either cap is a
+// *CapError and nothing is uploaded.
 //
 // # Snapshot and change detection
 //

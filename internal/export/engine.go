@@ -814,16 +814,23 @@ func (r *run) checkCaps(ctx context.Context, plan *Plan) error {
 	// Contacts sent by an interrupted run without confirmation may not exist yet: count
 	// them as new (an upper bound).
 	plan.ProjectedContacts = total + plan.ToAdd + r.ch.unsureInCur
-	if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap && r.base.members == nil && r.state != SnapshotOK {
+	if overCap(req, plan) && r.base.members == nil && r.state != SnapshotOK {
 		if err := r.countListed(ctx, plan); err != nil {
 			return err
 		}
 	}
-	if req.ConnectionCap > 0 && plan.ProjectedContacts > req.ConnectionCap {
+	if overCap(req, plan) {
 		return &CapError{Cap: CapConnection, Limit: req.ConnectionCap, Wanted: plan.ProjectedContacts,
-			AccountContacts: total, Adding: plan.ToAdd}
+			AccountContacts: total, Adding: plan.ProjectedContacts - total}
 	}
 	return nil
+}
+
+// overCap reports whether the run adds contacts to the account and the account would then hold
+// more than the connection's cap. A run that adds none (only updates or removals) is never
+// refused, even when the account already holds more than the cap: it does not make it worse.
+func overCap(req *Request, plan *Plan) bool {
+	return req.ConnectionCap > 0 && plan.ProjectedContacts > plan.AccountContacts && plan.ProjectedContacts > req.ConnectionCap
 }
 
 // countListed reads the list to count the exported contacts already on it: without a snapshot

@@ -173,8 +173,8 @@ type Cap string
 
 // Profile caps.
 const (
-	CapMaxProfiles Cap = "max_profiles"   // Request.MaxProfiles: distinct profiles exported
-	CapConnection  Cap = "connection_cap" // Request.ConnectionCap: contacts in the account after the export
+	CapMaxProfiles Cap = "max_profiles" // Request.MaxProfiles: distinct profiles exported
+	CapConnection  Cap = "profile_cap"  // Request.ConnectionCap (the connection's profile_cap): contacts in the account after the export
 )
 
 // CapError is returned before any upload when the export would exceed a profile cap.
@@ -183,16 +183,28 @@ type CapError struct {
 	Limit  int64
 	Wanted int64 // distinct profiles (max_profiles) or projected account contacts (connection cap)
 	// AccountContacts and Adding (connection cap): the account's contacts and the contacts the
-	// export would add.
+	// export would add to it (always at least one: a run that adds none is not refused).
 	AccountContacts, Adding int64
 }
 
 func (e *CapError) Error() string {
-	msg := fmt.Sprintf("%s exceeded: %d > %d; nothing was uploaded", e.Cap, e.Wanted, e.Limit)
 	if e.Cap == CapConnection {
-		msg += fmt.Sprintf(" (the account holds %d contacts and the export would add %d)", e.AccountContacts, e.Adding)
+		return fmt.Sprintf("the connection's profile_cap of %d would be exceeded: the account holds %s and the run adds %d new, %d in all",
+			e.Limit, counted(e.AccountContacts, "contact"), e.Adding, e.Wanted)
 	}
-	return msg
+	return fmt.Sprintf("max_profiles of %d exceeded: the segments select %s", e.Limit, counted(e.Wanted, "distinct profile"))
+}
+
+// Full reports whether the account already held the cap's worth of contacts or more before the
+// run (connection cap): no new contact fits, whatever the segments select.
+func (e *CapError) Full() bool { return e.AccountContacts >= e.Limit }
+
+// counted writes n and the noun, in the singular for exactly one: "1 contact", "2 contacts".
+func counted[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // InvalidProfilesError is returned under InvalidFail when some profiles are invalid.
@@ -202,6 +214,6 @@ type InvalidProfilesError struct {
 }
 
 func (e *InvalidProfilesError) Error() string {
-	return fmt.Sprintf("%d invalid profile(s) and the invalid-profile policy is to fail; nothing was uploaded. %s",
-		e.Invalid.Total, e.Invalid.Summary(5))
+	return fmt.Sprintf("%s and the invalid-profile policy is to fail; nothing was uploaded. %s",
+		counted(e.Invalid.Total, "invalid profile"), e.Invalid.Summary(5))
 }

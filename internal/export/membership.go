@@ -277,6 +277,24 @@ func (e *Engine) ownMembers(ctx context.Context, req *Request, prev *snapshot.Sn
 
 // removesOnDestroy reports whether RemoveAll takes a member off the list: the snapshot records
 // it, and the export added it or claims the whole list.
+// DestroyRemovals returns how many contacts RemoveAll would remove at most: those of the
+// export's record that it added (every one with ScopeList) and has not already removed, counted
+// without reading the list.
+// It is 0 unless the state is SnapshotOK.
+func DestroyRemovals(req Request) (int, SnapshotState) {
+	prev, st := loadPrevious(req.Previous, req.snapshotKey(), req.ListID)
+	if st != SnapshotOK {
+		return 0, st
+	}
+	n := 0
+	for _, en := range prev.Entries {
+		if en.Content != removalPending && removesOnDestroy(&req, prev, en.Email) {
+			n++
+		}
+	}
+	return n, st
+}
+
 func removesOnDestroy(req *Request, prev *snapshot.Snapshot, eh uint64) bool {
 	if _, ok := prev.Find(eh); !ok {
 		return false

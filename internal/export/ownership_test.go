@@ -48,8 +48,18 @@ func TestMirrorKeepsMembersItDidNotAdd(t *testing.T) {
 	v.emu.FlushJobs()
 	v.assertMembers(emailsOf(others, ps[:2], ps[7:]))
 
-	// Destroying with remove_from_list removes only what the export added.
-	rep, err := v.eng.RemoveAll(context.Background(), Request{ListID: v.listID, APIKey: v.key, Previous: res.Snapshot})
+	// Destroying with remove_from_list removes only what the export added; the destroy plan
+	// counts it from the record alone.
+	destroy := Request{ListID: v.listID, APIKey: v.key, Previous: res.Snapshot}
+	if n, st := DestroyRemovals(destroy); n != 23 || st != SnapshotOK {
+		t.Fatalf("DestroyRemovals = %d, %s; want 23", n, st)
+	}
+	claimed := destroy
+	claimed.ListScope = ScopeList
+	if n, _ := DestroyRemovals(claimed); n != 25 {
+		t.Fatalf("DestroyRemovals with claim_list = %d, want 25 (every contact of the record)", n)
+	}
+	rep, err := v.eng.RemoveAll(context.Background(), destroy)
 	if err != nil || rep.Removed != 23 {
 		t.Fatalf("RemoveAll: %v %+v", err, rep)
 	}

@@ -266,6 +266,39 @@ func TestCapsRefuseBeforeUpload(t *testing.T) {
 	if err != nil || plan.AccountContacts != 50 || plan.ProjectedContacts != 140 {
 		t.Fatalf("at the cap: %v, %+v", err, plan)
 	}
+	if ce.Full() || ce.Adding != 90 || !strings.Contains(ce.Error(), "profile_cap of 139") || strings.Contains(ce.Error(), "connection_cap") {
+		t.Errorf("cap error: full %v, adding %d, %q", ce.Full(), ce.Adding, ce.Error())
+	}
+}
+
+// A run that adds no contact to the account (updates only) is not refused by the connection's
+// cap, even when the account already holds more than the cap; one new contact is.
+func TestConnectionCapLetsRunsThatAddNothing(t *testing.T) {
+	v := newTestEnv(t, emulatorConfig())
+	ps := genProfiles(0, 30)
+	first := v.mustApply(Request{Segments: []segment.Spec{{Name: "p", Source: v.file("first.csv", ps)}},
+		Mapping: fullMapping(), ListID: v.listID, APIKey: v.key})
+	for _, p := range genProfiles(9000, 20) {
+		v.emu.SeedContact(v.key, p.Email, nil)
+	}
+	// The account holds 50 contacts, over a cap of 40. Sending the same 30 again updates them.
+	req := Request{Segments: []segment.Spec{{Name: "p", Source: v.file("same.csv", ps)}}, Mapping: fullMapping(),
+		ListID: v.listID, APIKey: v.key, Previous: first.Snapshot, Resend: true, ConnectionCap: 40}
+	plan, err := v.eng.Plan(context.Background(), req)
+	if err != nil || plan.ToAdd != 0 || plan.ToUpdate != 30 {
+		t.Fatalf("updates only over a full account: err %v, plan %+v", err, plan)
+	}
+	if _, err := v.eng.Apply(context.Background(), req, Expected{}); err != nil {
+		t.Fatalf("apply of updates only: %v", err)
+	}
+	// One new profile: the account is already over the cap, and the error says so.
+	req.Segments = []segment.Spec{{Name: "p", Source: v.file("more.csv", genProfiles(0, 31))}}
+	req.Resend = false
+	_, err = v.eng.Plan(context.Background(), req)
+	var ce *CapError
+	if !errors.As(err, &ce) || ce.Adding != 1 || ce.AccountContacts != 50 || !ce.Full() {
+		t.Fatalf("one new contact over a full account: %v (%+v)", err, ce)
+	}
 }
 
 func TestInvalidPolicyFail(t *testing.T) {

@@ -75,7 +75,6 @@ func TestConnectionRefFromObject(t *testing.T) {
 	}
 	obj, diags := types.ObjectValue(connectionRefAttrTypes, map[string]attr.Value{
 		"id":                   types.StringValue("c2f5c9a4-3d1e-4f7b-8a6c-1e2d3f4a5b6c"),
-		"display_name":         types.StringValue("SendGrid"),
 		"administrators":       set("admin@example.com"),
 		"contributors":         set("analyst@example.com"),
 		"profile_cap":          types.Int64Value(5000),
@@ -91,7 +90,7 @@ func TestConnectionRefFromObject(t *testing.T) {
 		t.Fatalf("known=%v diags=%v", known, d)
 	}
 	if ref.ProfileCap != 5000 || ref.UserID != 0 || !ref.Consent || ref.Administrators[0] != "admin@example.com" ||
-		ref.Contributors[0] != "analyst@example.com" || ref.DisplayName != "SendGrid" {
+		ref.Contributors[0] != "analyst@example.com" || ref.ID != "c2f5c9a4-3d1e-4f7b-8a6c-1e2d3f4a5b6c" {
 		t.Errorf("ref = %+v", ref)
 	}
 	if checkActor("analyst@example.com", ref) != nil || checkAdministrator("analyst@example.com", ref) == nil {
@@ -99,7 +98,7 @@ func TestConnectionRefFromObject(t *testing.T) {
 	}
 
 	unknownAdmins, _ := types.ObjectValue(connectionRefAttrTypes, map[string]attr.Value{
-		"id": types.StringUnknown(), "display_name": types.StringValue("x"),
+		"id":             types.StringUnknown(),
 		"administrators": types.SetUnknown(types.StringType), "contributors": set(),
 		"profile_cap": types.Int64Value(1), "user_id": types.Int64Unknown(), "key_fingerprint": types.StringUnknown(),
 		"data_privacy_consent": types.BoolValue(true),

@@ -136,7 +136,7 @@ func pickListByName(lists []sendgrid.List, name string) (l sendgrid.List, summar
 		})
 		parts := make([]string, len(ls))
 		for i, l := range ls {
-			parts[i] = fmt.Sprintf("  - %q (id %s, %d contacts)", l.Name, l.ID, l.ContactCount)
+			parts[i] = fmt.Sprintf("  - %q (id %s, %s)", l.Name, l.ID, counted(l.ContactCount, "contact"))
 		}
 		return strings.Join(parts, "\n")
 	}
@@ -144,7 +144,7 @@ func pickListByName(lists []sendgrid.List, name string) (l sendgrid.List, summar
 	case 1:
 		return exact[0], "", ""
 	case 0:
-		detail = fmt.Sprintf("No list in the SendGrid account is named exactly %q (the account has %d lists).", name, len(lists))
+		detail = fmt.Sprintf("No list in the SendGrid account is named exactly %q (the account has %s).", name, counted(len(lists), "list"))
 		if len(near) > 0 {
 			detail += " Lists with a similar name:\n" + describe(near)
 		}

@@ -163,10 +163,10 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	if sum.Invalid > 0 {
 		resp.Diagnostics.AddAttributeWarning(path.Root("source"), "Values that do not fit their column's type",
-			fmt.Sprintf("%d rows of segment %q hold a value that does not fit its column's type, which comes from the source "+
+			fmt.Sprintf("Segment %q has %s with a value that does not fit its column's type, which comes from the source "+
 				"(the header of a CSV file, the values of most rows of a JSON Lines file, the schema of a database); the first: %s. "+
 				"Such a row is not filtered: an export reports it as an invalid profile, skipped or failing the plan as its "+
-				"invalid_profiles says. Fix the values in the source.", sum.Invalid, m.Name.ValueString(), sum.FirstInvalid))
+				"invalid_profiles says. Fix the values in the source.", m.Name.ValueString(), counted(sum.Invalid, "row"), sum.FirstInvalid))
 	}
 	cols := make([]attr.Value, 0, len(sum.Columns))
 	for _, c := range sum.Columns {
@@ -234,5 +234,5 @@ func addSegmentError(diags *diag.Diagnostics, base path.Path, err error) {
 	if summary == "" {
 		summary = "Invalid segment"
 	}
-	diags.AddAttributeError(at, summary, err.Error())
+	diags.AddAttributeError(configPath(at), summary, err.Error())
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
@@ -24,17 +28,49 @@ func keyRefused(err error) bool {
 
 // addKeyError explains a failed key verification and what to do about it.
 func addKeyError(diags *diag.Diagnostics, err error) {
+	_, unreachable := unreachableHost(err)
 	switch {
+	case unreachable:
+		addUnreachableError(diags, err)
 	case !keyRefused(err):
 		diags.AddError("Cannot verify the SendGrid API key", "Reading the key's scopes and account from SendGrid failed: "+err.Error())
 	case sendgrid.IsUnauthorized(err):
 		diags.AddError("SendGrid API key is invalid or revoked",
 			"SendGrid answered 401 Unauthorized: the provider's API key is invalid or has been revoked ("+err.Error()+"). "+
 				"Create a new key in SendGrid (Settings > API Keys > Create API Key > Restricted Access) with the scopes "+scopesWithPermissions(connectionRequiredScopes)+
-				", and set it in the provider's api_key or the "+envAPIKey+" environment variable.")
+				", and set it in the provider's api_key or the "+envAPIKey+" environment variable. Until then no connection can be "+
+				"verified and nothing that needs SendGrid can be planned; to remove resources without a valid key, run "+
+				"terraform destroy -refresh=false.")
 	default:
 		diags.AddError("SendGrid API key lacks a permission", forbiddenDetail(err))
 	}
+}
+
+// unreachableHost reports whether err is a request that got no answer from SendGrid (connection
+// refused or reset, a name that does not resolve, a timeout), and the host it was sent to: only
+// the host, since upload URLs carry tokens in their path and query.
+func unreachableHost(err error) (string, bool) {
+	var te *sendgrid.TransportError
+	if !errors.As(err, &te) {
+		return "", false
+	}
+	var ue *url.Error
+	if errors.As(te.Err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			return u.Host, true
+		}
+	}
+	return "the SendGrid API host", true
+}
+
+// addUnreachableError reports a request that got no answer: the network, a proxy or the
+// provider's API URL, not the key.
+func addUnreachableError(diags *diag.Diagnostics, err error) {
+	host, _ := unreachableHost(err)
+	diags.AddError("Cannot reach SendGrid",
+		fmt.Sprintf("No answer from %s (%s). This is not about the API key, which could not be checked: check the network and "+
+			"any proxy (HTTPS_PROXY) between this machine and %s, and the provider's api_url or the %s environment variable, "+
+			"which choose the host.", host, err.Error(), host, envAPIURL))
 }
 
 func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
@@ -44,13 +80,80 @@ func addMissingScopesError(diags *diag.Diagnostics, missing []string) {
 }
 
 // addAPIError reports a failed SendGrid request: a wrong or under-scoped key gets the key
-// diagnostic (addKeyError), anything else an error with summary.
+// diagnostic (addKeyError), no answer at all addUnreachableError, anything else an error with
+// summary.
 func addAPIError(diags *diag.Diagnostics, summary string, err error) {
-	if keyRefused(err) {
+	if _, unreachable := unreachableHost(err); unreachable || keyRefused(err) {
 		addKeyError(diags, err)
 		return
 	}
 	diags.AddError(summary, err.Error())
+}
+
+// Causes that every resource talking to SendGrid meets alike (sharedCauses).
+const (
+	causeNoKey       = "no key"
+	causeKeyRefused  = "key refused"
+	causeUnreachable = "unreachable"
+)
+
+// sharedCauses remembers which problems shared by every resource that talks to SendGrid (the
+// API key missing or refused as invalid, SendGrid unreachable) a plan has reported, so that each
+// is reported once, on the first resource that meets it, rather than once per resource. It lives
+// in providerData, which Configure makes afresh for every walk of Terraform (plan, apply).
+type sharedCauses struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func newSharedCauses() *sharedCauses { return &sharedCauses{seen: map[string]bool{}} }
+
+// first records cause and reports whether it is the first time.
+func (c *sharedCauses) first(cause string) bool {
+	if c == nil {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[cause] {
+		return false
+	}
+	c.seen[cause] = true
+	return true
+}
+
+// sharedCause names the shared cause of err, or "" when err is about the request itself (a 403
+// is: each request may need another permission).
+func sharedCause(err error) string {
+	if _, unreachable := unreachableHost(err); unreachable {
+		return causeUnreachable
+	}
+	if sendgrid.IsUnauthorized(err) {
+		return causeKeyRefused
+	}
+	return ""
+}
+
+// reportShared is for plans and refreshes: when err has a shared cause it reports it, unless an
+// earlier resource of this walk did, and returns true; otherwise it returns false and the caller
+// reports err. A resource left silent still fails the plan, through the first report. Applies
+// report every failure themselves (a resource an apply cannot change must fail).
+func (d *providerData) reportShared(diags *diag.Diagnostics, err error) bool {
+	cause := sharedCause(err)
+	if cause == "" {
+		return false
+	}
+	if d == nil || d.causes.first(cause) {
+		addKeyError(diags, err)
+	}
+	return true
+}
+
+// addPlanKeyError is addKeyError for plans and refreshes (reportShared).
+func (d *providerData) addPlanKeyError(diags *diag.Diagnostics, err error) {
+	if !d.reportShared(diags, err) {
+		addKeyError(diags, err)
+	}
 }
 
 // addEndpointError turns an endpoint.Error into an error on the provider setting it names.
@@ -70,13 +173,33 @@ func tflogf(ctx context.Context, msg string, fields map[string]any) {
 }
 
 // requireClient reports, on the resource or data source at hand, that SendGrid is not configured.
+// Creates, updates, deletes and data sources use it: each must fail on its own.
 func requireClient(data *providerData, diags *diag.Diagnostics) bool {
 	if data != nil && data.client != nil {
 		return true
 	}
+	if data != nil {
+		data.causes.first(causeNoKey)
+	}
+	addNoKeyError(diags)
+	return false
+}
+
+// planClient is requireClient for plans and refreshes: the missing key is reported once per walk
+// (sharedCauses), on the first resource that needs SendGrid.
+func planClient(data *providerData, diags *diag.Diagnostics) bool {
+	if data != nil && data.client != nil {
+		return true
+	}
+	if data == nil || data.causes.first(causeNoKey) {
+		addNoKeyError(diags)
+	}
+	return false
+}
+
+func addNoKeyError(diags *diag.Diagnostics) {
 	diags.AddError("SendGrid API key not configured",
 		"Set api_key in the provider block or the SENDGRID_API_KEY environment variable. The key is never written to state.")
-	return false
 }
 
 // providerDataFrom converts what Configure passed to resources and data sources.
@@ -157,9 +280,20 @@ func snapshotProblem(st export.SnapshotState) string {
 	return ""
 }
 
+// invalidWarningPath is where the warning about skipped invalid rows goes: invalid_profiles when
+// the configuration sets it, else segments, where the rows come from (an attribute left to its
+// default has no line to show, and the CLIs would show the resource's first line).
+func invalidWarningPath(ctx context.Context, cfg tfsdk.Config) path.Path {
+	var v types.String
+	if d := cfg.GetAttribute(ctx, path.Root("invalid_profiles"), &v); d.HasError() || v.IsNull() {
+		return path.Root("segments")
+	}
+	return path.Root("invalid_profiles")
+}
+
 // planWarnings shows the reviewer of the plan what deserves a second look: invalid rows that
-// will be skipped (masked), and segments that select nobody.
-func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags *diag.Diagnostics) {
+// will be skipped (masked, on invalidAt: invalidWarningPath), and segments that select nobody.
+func (r *exportResource) planWarnings(req export.Request, p *export.Plan, invalidAt path.Path, diags *diag.Diagnostics) {
 	failing := req.InvalidPolicy == export.InvalidFail && p.Invalid != nil && p.Invalid.Total > 0
 	if p.Profiles == 0 && !failing {
 		what := "Nothing will be sent."
@@ -167,8 +301,8 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 			what = "In mirror mode this removes from the list every contact this export added."
 		}
 		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
-			fmt.Sprintf("%d rows were read and %d selected, but no valid profile remains. %s Check the sources and filters.",
-				p.Rows, p.Selected, what))
+			fmt.Sprintf("The sources gave %s and the filters selected %d, but no valid profile remains. %s Check the sources and filters.",
+				counted(p.Rows, "row"), p.Selected, what))
 	}
 	if p.Drift {
 		diags.AddAttributeWarning(path.Root("list_id"), "Contacts of this export were removed from the list outside it",
@@ -179,24 +313,54 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 	}
 	if p.ToRemoveNotAdded > 0 {
 		diags.AddAttributeWarning(path.Root("claim_list"), "Removes contacts this export did not add",
-			fmt.Sprintf("claim_list = true makes the list equal to the segments: of the %d contacts this run removes from the list, "+
-				"%d were not added by this export (they were on the list before it, or people or other exports added them). "+
-				"Remove claim_list to keep them.", p.ToRemove, p.ToRemoveNotAdded))
+			fmt.Sprintf("claim_list = true makes the list equal to the segments: this run removes %s from the list, "+
+				"%d of them not added by this export (on the list before it, or added by people or other exports). "+
+				"Remove claim_list to keep them.", counted(p.ToRemove, "contact"), p.ToRemoveNotAdded))
 	}
 	if req.InvalidPolicy == export.InvalidFail || p.Invalid == nil || p.Invalid.Total == 0 {
 		return
 	}
-	diags.AddAttributeWarning(path.Root("invalid_profiles"),
-		fmt.Sprintf("%d invalid profiles will be skipped", p.Invalid.Total),
+	diags.AddAttributeWarning(invalidAt,
+		counted(p.Invalid.Total, "invalid profile")+" will be skipped",
 		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }
 
-// addConfigError reports a configuration error of the engine on its attribute, naming the
-// attribute in the text too (the CLIs point at the resource block for nested attributes).
+// addConfigError reports a configuration error of the engine on its attribute (configPath),
+// naming the attribute in the text too.
 func addConfigError(diags *diag.Diagnostics, c *export.ConfigError) {
 	at := attrPath(c.Attr)
 	summary, detail := configText(c)
-	diags.AddAttributeError(at, summary, at.String()+": "+detail)
+	diags.AddAttributeError(configPath(at), summary, at.String()+": "+detail)
+}
+
+// configPath is the path a diagnostic about the attribute at p carries so that the CLIs show the
+// attribute's line. Terraform (1.8) and OpenTofu (1.12) find a diagnostic's line only through
+// blocks and top-level attributes, followed by at most one index into the attribute's value: for
+// an attribute nested in an object attribute (data_matching.first_name, segments[0].filter) they
+// show the resource's first line instead. Written as an index into the top-level attribute
+// (data_matching["first_name"], segments[0]) the diagnostic lands on the line of that key, or that
+// element, of the value written in the configuration, or on the whole attribute when its value
+// is a reference (sendgrid_connection = sendgridaudience_connection.main). Deeper steps are
+// dropped: the diagnostic's text names the full attribute.
+func configPath(p path.Path) path.Path {
+	steps := p.Steps()
+	if len(steps) < 2 {
+		return p
+	}
+	root, ok := steps[0].(path.PathStepAttributeName)
+	if !ok {
+		return p
+	}
+	at := path.Root(string(root))
+	switch s := steps[1].(type) {
+	case path.PathStepAttributeName:
+		return at.AtMapKey(string(s))
+	case path.PathStepElementKeyString:
+		return at.AtMapKey(string(s))
+	case path.PathStepElementKeyInt:
+		return at.AtListIndex(int(s))
+	}
+	return at
 }
 
 // configText words a configuration error of the engine for the export resource: what is wrong
@@ -233,6 +397,15 @@ func configText(c *export.ConfigError) (summary, detail string) {
 			c.Column, c.Segment, c.ColumnType, c.Field, c.FieldType)
 	}
 	return "Invalid configuration", c.Error()
+}
+
+// counted writes n and the noun, in the singular for exactly one: "1 contact", "2 contacts", "0 rows".
+// Every noun the provider counts takes a regular plural.
+func counted[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func didYouMean(s string) string {

@@ -102,7 +102,9 @@ func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *ex
 	listID := state.ListID.ValueString()
 	now, err := r.data.client.ListContactCount(ctx, listID)
 	if err != nil {
-		addAPIError(diags, "Cannot read the export's list from SendGrid", err)
+		if !r.data.reportShared(diags, err) {
+			addAPIError(diags, "Cannot read the export's list from SendGrid", err)
+		}
 		return false
 	}
 	if use, _ := r.countUse(ctx, state, priv, now); now == seen.Contacts || (seen.Use != "" && seen.Use == use) {
@@ -110,9 +112,9 @@ func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *ex
 	}
 	tflog.Info(ctx, "list changed since the plan's refresh", map[string]any{"list_contacts": now, "at_refresh": seen.Contacts})
 	diags.AddAttributeError(path.Root("list_id"), "The list changed since the plan",
-		fmt.Sprintf("List %s held %d contacts when Terraform last read it (the refresh before the plan) and holds %d now: it "+
+		fmt.Sprintf("List %s held %s when Terraform last read it (the refresh before the plan) and holds %d now: it "+
 			"changed since the plan was made, so the changes the plan showed no longer describe what applying would do. "+
 			"Nothing was sent. Run terraform plan again (with refresh, the default) and review the new changes.",
-			listID, seen.Contacts, now))
+			listID, counted(seen.Contacts, "contact"), now))
 	return false
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -94,6 +95,30 @@ type providerData struct {
 	exportNames *exportNames
 	// refreshed holds the exports Read in this walk of Terraform (see export_listcheck.go).
 	refreshed *refreshedExports
+	// causes holds the problems shared by every resource that a plan has reported (planClient,
+	// reportShared); keys the outcome of the key check (checkKey).
+	causes *sharedCauses
+	keys   keyMemo
+}
+
+// keyMemo holds the outcome of the first key check of a walk of Terraform.
+type keyMemo struct {
+	mu   sync.Mutex
+	done bool
+	kc   keyCheck
+	err  error
+}
+
+// checkKey verifies the provider's API key (verifyKey) once per walk of Terraform: every
+// connection and export of a plan shares the answer, and a refused key costs one request.
+func (d *providerData) checkKey(ctx context.Context) (keyCheck, error) {
+	d.keys.mu.Lock()
+	defer d.keys.mu.Unlock()
+	if !d.keys.done {
+		d.keys.kc, d.keys.err = verifyKey(ctx, d.client)
+		d.keys.done = d.keys.err == nil || sharedCause(d.keys.err) != ""
+	}
+	return d.keys.kc, d.keys.err
 }
 
 func (p *sendgridAudienceProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -248,13 +273,14 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		consentVersion: p.consentVersion,
 
 		databasePassword: cfg.DatabasePassword.ValueString(),
-		remote: profile.RemoteOptions{S3Endpoint: cfg.S3Endpoint.ValueString(), S3Region: cfg.S3Region.ValueString(),
-			S3PathStyle: cfg.S3UsePathStyle.ValueBool()},
-		recordKey:   settingOrEnv(cfg.RecordKey, envRecordKey),
-		plans:       newPlanRegistry(),
-		exportNames: newExportNames(),
-		refreshed:   newRefreshedExports(),
+		recordKey:        settingOrEnv(cfg.RecordKey, envRecordKey),
+		plans:            newPlanRegistry(),
+		exportNames:      newExportNames(),
+		refreshed:        newRefreshedExports(),
+		causes:           newSharedCauses(),
 	}
+	data.remote = profile.RemoteOptions{S3Endpoint: cfg.S3Endpoint.ValueString(), S3Region: cfg.S3Region.ValueString(),
+		S3PathStyle: cfg.S3UsePathStyle.ValueBool()}
 	if apiKey != "" {
 		client, err := sendgrid.New(sendgrid.Config{
 			APIKey:    apiKey,

@@ -168,7 +168,9 @@ func (r *connectionResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			},
 			"profile_cap": schema.Int64Attribute{
 				MarkdownDescription: "The most profiles (distinct contacts) exports through this connection may hold in SendGrid, " +
-					"from your SendGrid contract. Defaults to `100000`.",
+					"from your SendGrid contract. Defaults to `100000`. Checked before every run that adds contacts: the account's " +
+					"contact count plus the contacts the run adds must stay within it. A run that only updates or removes contacts " +
+					"is never refused.",
 				Optional:   true,
 				Computed:   true,
 				Default:    int64default.StaticInt64(100000),
@@ -295,23 +297,24 @@ func (r *connectionResource) ModifyPlan(ctx context.Context, req resource.Modify
 			plan.ConsentedAt = types.StringUnknown()
 		}
 		if fp != "" && !plan.KeyFingerprint.IsUnknown() && plan.KeyFingerprint.ValueString() != fp {
-			// The provider now uses another key: apply verifies it and reads its account again.
+			// The provider now uses another key (a plan without refresh; the refresh records the
+			// new key's account and scopes): apply verifies it and reads its account and scopes.
 			plan.KeyFingerprint = types.StringValue(fp)
 			plan.UserID = types.Int64Unknown()
 			plan.Username = types.StringUnknown()
+			plan.GrantedScopes = types.SetUnknown(types.StringType)
 		}
 	}
+	// Otherwise the account and scopes are those the refresh read, kept from state (the schema's
+	// UseNonNullStateForUnknown): editing display_name or the people changes neither.
 
 	changed := creating || connectionChanged(plan, state)
-	if changed && !creating {
-		plan.GrantedScopes = types.SetUnknown(types.StringType) // apply verifies the key again
-	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	if !changed {
 		return
 	}
 
-	if requireClient(r.data, &resp.Diagnostics) {
+	if planClient(r.data, &resp.Diagnostics) {
 		var recorded *connectionModel // nil for a new connection
 		if !creating {
 			recorded = &state
@@ -437,11 +440,19 @@ func (r *connectionResource) verifyForApply(ctx context.Context, m *connectionMo
 				m.UserID.ValueInt64(), kc.User.UserID, kc.User.Username))
 		return
 	}
-	scopes, d := types.SetValueFrom(ctx, types.StringType, kc.Scopes)
-	diags.Append(d...)
-	m.UserID = types.Int64Value(kc.User.UserID)
-	m.Username = types.StringValue(kc.User.Username)
-	m.GrantedScopes = scopes
+	// Values the plan showed stay as planned (the refresh read them moments ago; the next one
+	// records any change); those it left unknown come from this verification.
+	if m.UserID.IsUnknown() || m.UserID.IsNull() {
+		m.UserID = types.Int64Value(kc.User.UserID)
+	}
+	if m.Username.IsUnknown() || m.Username.IsNull() {
+		m.Username = types.StringValue(kc.User.Username)
+	}
+	if m.GrantedScopes.IsUnknown() || m.GrantedScopes.IsNull() {
+		scopes, d := types.SetValueFrom(ctx, types.StringType, kc.Scopes)
+		diags.Append(d...)
+		m.GrantedScopes = scopes
+	}
 	m.KeyFingerprint = types.StringValue(privacy.KeyFingerprint(r.data.apiKey))
 }
 
@@ -484,17 +495,12 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 func (r *connectionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state connectionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
-	kc, err := verifyKey(ctx, r.data.client)
+	kc, err := r.data.checkKey(ctx)
 	if err != nil {
-		addKeyError(&resp.Diagnostics, err)
-		if sendgrid.IsUnauthorized(err) {
-			resp.Diagnostics.AddError("Connection "+connectionName(state)+" cannot be verified",
-				"Exports through this connection will fail until the provider has a valid key. To remove the connection without "+
-					"a valid key, run terraform destroy -refresh=false.")
-		}
+		r.data.addPlanKeyError(&resp.Diagnostics, err)
 		return
 	}
 	if len(kc.Missing) > 0 {

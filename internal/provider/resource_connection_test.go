@@ -40,9 +40,9 @@ func TestAccConnection_lifecycle(t *testing.T) {
 		statecheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("user_id"), knownvalue.NotNull()),
 		statecheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("granted_scopes"), knownvalue.NotNull()),
 	}
-	var userID knownvalue.Check = knownvalue.NotNull()
+	var userID, scopes knownvalue.Check = knownvalue.NotNull(), knownvalue.NotNull()
 	if env.emulatorOnly(t, "user_id, username and granted_scopes of the emulator's test key") {
-		userID = knownvalue.Int64Exact(testAccUserID)
+		userID, scopes = knownvalue.Int64Exact(testAccUserID), scopesValue(emulator.DefaultScopes())
 		account = []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("user_id"), userID),
 			statecheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("username"), knownvalue.StringExact(testAccUsername)),
@@ -98,8 +98,11 @@ func TestAccConnection_lifecycle(t *testing.T) {
 				Config: updated,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(testAccConnection, plancheck.ResourceActionUpdate),
+					// Editing the connection keeps what the refresh read: the key did not change.
 					plancheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("user_id"), userID),
-					plancheck.ExpectUnknownValue(testAccConnection, tfjsonpath.New("granted_scopes")),
+					plancheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("username"), knownvalue.NotNull()),
+					plancheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("granted_scopes"), scopes),
+					plancheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("key_fingerprint"), knownvalue.StringExact(privacy.KeyFingerprint(env.Key))),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(testAccConnection, tfjsonpath.New("display_name"), knownvalue.StringExact("SendGrid (marketing, EU team)")),
@@ -317,7 +320,7 @@ func TestAccConnection_keyOfAnotherAccountAndRevokedKey(t *testing.T) {
 			{
 				// A revoked key fails the refresh and says why.
 				Config:      env.ProviderConfigWithKey("SG.revoked-key", testAccAdmin) + conn,
-				ExpectError: allWordsRe("SendGrid API key is invalid or revoked", "cannot be verified", "terraform destroy -refresh=false"),
+				ExpectError: allWordsRe("SendGrid API key is invalid or revoked", "no connection can be verified", "terraform destroy -refresh=false"),
 			},
 			{
 				Config: env.ProviderConfigWithKey(otherKey, testAccAdmin) + conn,

@@ -140,12 +140,8 @@ func (r *customFieldResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if exists && !replacing && !renaming {
 		return
 	}
-	if !requireClient(r.data, &resp.Diagnostics) {
-		return
-	}
-	custom, reserved, err := r.data.client.Fields(ctx)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Cannot read SendGrid custom fields", err)
+	custom, reserved, ok := r.planFields(ctx, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	selfID := ""
@@ -186,6 +182,21 @@ func (r *customFieldResource) ModifyPlan(ctx context.Context, req resource.Modif
 				"with delete_on_destroy = true), "+
 				"or reuse an existing field by importing it.", len(custom), sendgrid.MaxCustomFields, name))
 	}
+}
+
+// planFields reads the account's custom and reserved fields while planning.
+func (r *customFieldResource) planFields(ctx context.Context, diags *diag.Diagnostics) (custom, reserved []sendgrid.Field, ok bool) {
+	if !planClient(r.data, diags) {
+		return nil, nil, false
+	}
+	custom, reserved, err := r.data.client.Fields(ctx)
+	if err != nil {
+		if !r.data.reportShared(diags, err) {
+			addAPIError(diags, "Cannot read SendGrid custom fields", err)
+		}
+		return nil, nil, false
+	}
+	return custom, reserved, true
 }
 
 // warnFieldDestroy says, on a destroy plan, whether the field is deleted in SendGrid or kept.
@@ -262,12 +273,14 @@ func (r *customFieldResource) Create(ctx context.Context, req resource.CreateReq
 func (r *customFieldResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state customFieldModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	custom, _, err := r.data.client.Fields(ctx)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Cannot read SendGrid custom fields", err)
+		if !r.data.reportShared(&resp.Diagnostics, err) {
+			addAPIError(&resp.Diagnostics, "Cannot read SendGrid custom fields", err)
+		}
 		return
 	}
 	id := state.ID.ValueString()

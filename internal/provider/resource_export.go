@@ -88,7 +88,7 @@ func (r *exportResource) ValidateConfig(ctx context.Context, req resource.Valida
 		}
 		name := segmentName(s, i)
 		if seen[name] {
-			resp.Diagnostics.AddAttributeError(path.Root("segments").AtListIndex(i).AtName("name"), "Duplicate segment name",
+			resp.Diagnostics.AddAttributeError(configPath(path.Root("segments").AtListIndex(i).AtName("name")), "Duplicate segment name",
 				fmt.Sprintf("Two segments are named %q; give each segment of an export its own name.", name))
 		}
 		seen[name] = true
@@ -146,11 +146,12 @@ func (r *exportResource) checkGovernance(in exportInputs, diags *diag.Diagnostic
 // checkAccount verifies the provider's API key before anything is read or sent: it must be
 // valid, hold the scopes an export needs, and belong to the SendGrid account the connection was
 // verified for, so that profiles never go to another account under this connection's consent
-// (for example an export missing `provider = sendgridaudience.ALIAS`).
-func (r *exportResource) checkAccount(ctx context.Context, in exportInputs, diags *diag.Diagnostics) {
-	kc, err := verifyKey(ctx, r.data.client)
+// (for example an export missing `provider = sendgridaudience.ALIAS`). keyErr reports a failed
+// check: addKeyError, or at plan time providerData.addPlanKeyError.
+func (r *exportResource) checkAccount(ctx context.Context, in exportInputs, diags *diag.Diagnostics, keyErr func(*diag.Diagnostics, error)) {
+	kc, err := r.data.checkKey(ctx)
 	if err != nil {
-		addKeyError(diags, err)
+		keyErr(diags, err)
 		return
 	}
 	if len(kc.Missing) > 0 {
@@ -194,10 +195,10 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	if !requireClient(r.data, &resp.Diagnostics) {
+	if !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
-	r.checkAccount(ctx, in, &resp.Diagnostics)
+	r.checkAccount(ctx, in, &resp.Diagnostics, r.data.addPlanKeyError)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -212,10 +213,10 @@ func (r *exportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	engPlan, err := r.newEngine(ctx).Plan(ctx, in.req)
 	if engPlan != nil {
 		snapshotWarning(in.req, engPlan.SnapshotState, snapErr, &resp.Diagnostics)
-		r.planWarnings(in.req, engPlan, &resp.Diagnostics)
+		r.planWarnings(in.req, engPlan, invalidWarningPath(ctx, req.Config), &resp.Diagnostics)
 	}
 	if err != nil {
-		addEngineError(&resp.Diagnostics, err)
+		r.addPlanEngineError(&resp.Diagnostics, err)
 		return
 	}
 	r.checkSharedCap(in, exportID(plan.ListID.ValueString(), plan.Name.ValueString()), engPlan, &resp.Diagnostics)
@@ -285,10 +286,12 @@ func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPla
 	if state.OnDestroy.ValueString() != destroyRemove {
 		return
 	}
+	removals := -1 // unknown without the API key
 	if r.data != nil && r.data.apiKey != "" {
 		snap, err := r.readSnapshot(ctx, req.Private, &resp.Diagnostics)
-		st := export.CheckSnapshot(export.Request{Previous: snap, APIKey: r.data.apiKey, RecordKey: r.data.recordKey,
-			ListID: state.ListID.ValueString()})
+		var st export.SnapshotState
+		removals, st = export.DestroyRemovals(export.Request{Previous: snap, APIKey: r.data.apiKey, RecordKey: r.data.recordKey,
+			ListID: state.ListID.ValueString(), ListScope: listScope(&state)})
 		if why := snapshotProblem(st); err == nil && why != "" {
 			err = errors.New(why)
 		}
@@ -299,9 +302,12 @@ func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPla
 			return
 		}
 	}
-	resp.Diagnostics.AddWarning("Destroying this export removes its contacts from the list",
-		fmt.Sprintf("on_destroy = %q: the contacts this export put on list %s will be removed from it (they stay in SendGrid).",
-			destroyRemove, state.ListID.ValueString()))
+	what := "the contacts this export put on list " + state.ListID.ValueString()
+	if removals >= 0 {
+		what = fmt.Sprintf("up to %s this export put on list %s", counted(removals, "contact"), state.ListID.ValueString())
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("on_destroy"), "Destroying this export removes its contacts from the list",
+		fmt.Sprintf("on_destroy = %q: %s will be removed from it (they stay in SendGrid).", destroyRemove, what))
 }
 
 func (r *exportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -384,7 +390,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	if diags.HasError() || !requireClient(r.data, diags) {
 		return
 	}
-	r.checkAccount(ctx, in, diags)
+	r.checkAccount(ctx, in, diags, addKeyError)
 	if diags.HasError() {
 		return
 	}
@@ -399,7 +405,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	r.data.plans.forget(in.conn.ID, exportID(plan.ListID.ValueString(), plan.Name.ValueString()))
 	if res == nil {
 		if err != nil {
-			addEngineError(diags, err)
+			addEngineError(diags, err, refusedAtApply)
 		}
 		return
 	}
@@ -430,19 +436,19 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 	})
 	if rep.Deferred > 0 {
 		diags.AddAttributeWarning(path.Root("sync_mode"), "Some removals wait for SendGrid",
-			fmt.Sprintf("%d contacts that left the segments were not found on the list: SendGrid shows the previous run's "+
-				"contacts in searches and exports only minutes after it. They stay recorded as this export's, and the next "+
-				"apply (after a few minutes) removes them; the plan shows them in changes.to_remove until then.", rep.Deferred))
+			fmt.Sprintf("Not found on the list: %s that left the segments. SendGrid shows the previous run's "+
+				"contacts in searches and exports only minutes after it. The export keeps them recorded as its own, and the next "+
+				"apply (after a few minutes) removes them; the plan shows them in changes.to_remove until then.", counted(rep.Deferred, "contact")))
 	}
 	if err != nil {
-		addEngineError(diags, err)
+		addEngineError(diags, err, refusedAtApply)
 		if state == nil {
 			// Terraform taints a resource whose creation failed, and would replace it: a new
 			// export without this run's record, which sends every contact again.
 			diags.AddWarning("Resume this first run with terraform untaint",
 				fmt.Sprintf("The export's first run did not finish, so Terraform marks it tainted and would replace it on the next apply, "+
 					"sending every contact again. State records what SendGrid confirmed; to continue from there, run "+
-					"`terraform untaint` on this export and apply again. (%d contacts were confirmed.)", rep.Created+rep.Updated))
+					"`terraform untaint` on this export and apply again. (SendGrid confirmed %s.)", counted(rep.Created+rep.Updated, "contact")))
 		}
 	}
 }
@@ -465,7 +471,9 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 				"or remove the export.", listID))
 		state.InSync = types.BoolValue(false)
 	case err != nil:
-		resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
+		if !r.data.reportShared(&resp.Diagnostics, err) {
+			resp.Diagnostics.AddError("Cannot read the export's list from SendGrid", err.Error())
+		}
 		return
 	default:
 		use, mark := r.countUse(ctx, &state, req.Private, count)
@@ -477,8 +485,8 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 		if use == "drift" && state.InSync.ValueBool() {
 			tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected_at_least": mark.Members})
 			resp.Diagnostics.AddAttributeWarning(path.Root("in_sync"), "The list changed outside Terraform",
-				fmt.Sprintf("List %s holds %d contacts, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
-					listID, count, mark.Members))
+				fmt.Sprintf("List %s holds %s, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
+					listID, counted(count, "contact"), mark.Members))
 			state.InSync = types.BoolValue(false)
 		}
 	}
@@ -573,8 +581,25 @@ func writeSnapshot(ctx context.Context, priv privateSetter, snap []byte) diag.Di
 	return priv.SetKey(ctx, privateSnapshot, raw)
 }
 
-// addEngineError turns an engine error into diagnostics on the attribute to blame.
-func addEngineError(diags *diag.Diagnostics, err error) {
+// What a run refused before its first request did, said by the errors of such refusals (caps,
+// invalid profiles, the removal guard): at plan time nothing is ever sent, so the plan says only
+// what to do; at apply time that nothing was sent is worth knowing.
+const (
+	refusedAtPlan  = ""
+	refusedAtApply = "Nothing was sent or removed. "
+)
+
+// addPlanEngineError reports an error of the engine's plan: a cause shared by every resource
+// once per plan (reportShared), any other as addEngineError words it for a plan.
+func (r *exportResource) addPlanEngineError(diags *diag.Diagnostics, err error) {
+	if !r.data.reportShared(diags, err) {
+		addEngineError(diags, err, refusedAtPlan)
+	}
+}
+
+// addEngineError turns an engine error into diagnostics on the attribute to blame. refused is
+// refusedAtPlan or refusedAtApply.
+func addEngineError(diags *diag.Diagnostics, err error, refused string) {
 	var (
 		cfgs export.ConfigErrors
 		cfg  *export.ConfigError
@@ -595,13 +620,13 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 	case errors.As(err, &cfg):
 		addConfigError(diags, cfg)
 	case errors.As(err, &capE):
-		addCapError(diags, capE)
+		addCapError(diags, capE, refused)
 	case errors.As(err, &remE):
-		addRemovalError(diags, remE)
+		addRemovalError(diags, remE, refused)
 	case errors.As(err, &inv):
 		diags.AddAttributeError(path.Root("invalid_profiles"),
-			fmt.Sprintf("%d invalid profiles (invalid_profiles = \"fail\")", inv.Invalid.Total),
-			"Nothing was uploaded. Fix these rows in the source, or set invalid_profiles = \"skip\" to leave them out. Values are masked.\n"+
+			counted(inv.Invalid.Total, "invalid profile")+" (invalid_profiles = \"fail\")",
+			refused+"Fix these rows in the source, or set invalid_profiles = \"skip\" to leave them out. Values are masked.\n"+
 				inv.Invalid.Summary(10))
 	case errors.As(err, &sce):
 		at := path.Root("segments")
@@ -609,10 +634,12 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 			at = at.AtListIndex(sce.Index)
 		}
 		diags.AddAttributeError(at, "Segment changed since the plan",
-			err.Error()+". The source now holds other profiles than the plan showed; run terraform plan again and review the new counts.")
+			fmt.Sprintf("The content of segment %q changed after it was read for the plan (its content fingerprint differs). Nothing was uploaded. "+
+				"The source now holds other profiles than the plan showed: run terraform plan again and review the new counts.", sce.Name))
 	case errors.As(err, &fpE):
 		diags.AddError("Segments changed since the plan",
-			err.Error()+". Run terraform plan again and review the new counts.")
+			fmt.Sprintf("The segments' content changed after the plan read it (planned content fingerprint %s, current %s). Nothing was uploaded. "+
+				"Run terraform plan again and review the new counts.", fpE.Planned, fpE.Current))
 	case errors.As(err, &segE):
 		addSegmentError(diags, path.Root("segments").AtListIndex(segE.Index), segE.Err)
 	case errors.As(err, &runE):
@@ -634,31 +661,44 @@ func addEngineError(diags *diag.Diagnostics, err error) {
 	}
 }
 
-// addRemovalError reports a run stopped by the removal guard, with how to allow it.
-func addRemovalError(diags *diag.Diagnostics, e *export.RemovalError) {
+// addRemovalError reports a run stopped by the removal guard, with how to allow it. refused is
+// refusedAtPlan or refusedAtApply.
+func addRemovalError(diags *diag.Diagnostics, e *export.RemovalError, refused string) {
 	if e.Empty {
 		diags.AddAttributeError(path.Root("segments"), "The segments select no profile: the export would empty the list",
-			fmt.Sprintf("In mirror mode this run would remove all %d contacts this export may remove from the list, because the segments "+
-				"select no profile (an empty or header-only source, a filter that matches nobody). Nothing was sent or removed. "+
+			fmt.Sprintf("In mirror mode this run would remove every contact this export may remove from the list (%s), because the segments "+
+				"select no profile (an empty or header-only source, a filter that matches nobody). %s"+
 				"Check the sources; if the list really must be emptied, set allow_mass_removal = true on this export for this run "+
-				"and remove it after the apply.", e.Removing))
+				"and remove it after the apply.", counted(e.Removing, "contact"), refused))
 		return
 	}
 	diags.AddAttributeError(path.Root("max_removal_percent"), "The export would remove too many contacts from the list",
-		fmt.Sprintf("In mirror mode this run would remove %d of the %d contacts this export may remove from the list (%.1f %%), more "+
-			"than max_removal_percent allows (%d %%). Nothing was sent or removed. Check the sources and filters; if these contacts "+
+		fmt.Sprintf("In mirror mode this run would remove %d of the %s this export may remove from the list (%.1f %%), more "+
+			"than max_removal_percent allows (%d %%). %sCheck the sources and filters; if these contacts "+
 			"really left the segments, allow it for this run with allow_mass_removal = true (or a higher max_removal_percent) and "+
-			"remove the allowance after the apply.", e.Removing, e.Removable, e.Percent(), e.MaxPercent))
+			"remove the allowance after the apply.", e.Removing, counted(e.Removable, "contact"), e.Percent(), e.MaxPercent, refused))
 }
 
-// addCapError reports a profile cap on the attribute that sets it, with what to do.
-func addCapError(diags *diag.Diagnostics, c *export.CapError) {
+// addCapError reports a profile cap on the attribute that sets it, with what to do: advice that
+// depends on whether the account had room before the run. refused is refusedAtPlan or
+// refusedAtApply.
+func addCapError(diags *diag.Diagnostics, c *export.CapError, refused string) {
 	if c.Cap == export.CapMaxProfiles {
-		diags.AddAttributeError(path.Root("max_profiles"), "Export exceeds max_profiles", c.Error()+
-			". The segments select more distinct profiles than max_profiles allows: narrow the segments or raise max_profiles.")
+		diags.AddAttributeError(path.Root("max_profiles"), "Export exceeds max_profiles",
+			fmt.Sprintf("The segments select %s, more than max_profiles = %d allows. %sNarrow the segments or raise max_profiles.",
+				counted(c.Wanted, "distinct profile"), c.Limit, refused))
 		return
 	}
-	diags.AddAttributeError(path.Root("sendgrid_connection").AtName("profile_cap"),
-		"Export exceeds the connection's profile cap", fmt.Sprintf("%s. The connection's profile cap is %d. "+
-			"Narrow the segments, remove contacts from SendGrid, or raise the cap.", c.Error(), c.Limit))
+	detail := fmt.Sprintf("The SendGrid account holds %s and this run adds %d new to it, %d in all, over the connection's "+
+		"profile_cap of %d. %s", counted(c.AccountContacts, "contact"), c.Adding, c.Wanted, c.Limit, refused)
+	if c.Full() {
+		detail += "The account is already at or over the cap, so no new contact fits: delete contacts in SendGrid or raise " +
+			"profile_cap on the connection. Narrowing the segments helps only if they then select no contact new to the account; " +
+			"runs that only update or remove contacts are not refused."
+	} else {
+		detail += fmt.Sprintf("The account has room for %d more: narrow the segments of this export so that they add at most "+
+			"that many, delete contacts in SendGrid, or raise profile_cap on the connection.", c.Limit-c.AccountContacts)
+	}
+	diags.AddAttributeError(configPath(path.Root("sendgrid_connection").AtName("profile_cap")),
+		"Export exceeds the connection's profile_cap", detail)
 }

@@ -82,7 +82,7 @@ func TestAccExport_identifierValidationAtPlan(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config:   identifierExportConfig(env, path, listID, `  invalid_profiles = "fail"`),
 			PlanOnly: true,
-			ExpectError: allWordsRe(`3 invalid profiles (invalid_profiles = "fail")`, "Nothing was uploaded",
+			ExpectError: allWordsRe(`3 invalid profiles (invalid_profiles = "fail")`, `invalid_profiles = "fail" Fix these rows in the source`,
 				"sms.csv line 2: phone_number_id not_e164", "E.164", "sms.csv line 3: external_id too_long (255 characters, at most 254)",
 				"sms.csv line 4: anonymous_id control_character"),
 		}},

@@ -525,25 +525,26 @@ func TestAccExport_planTimeRefusals(t *testing.T) {
 		config string
 		want   *regexp.Regexp
 	}{
+		// The CLI shows the attribute's own line (`first_name = "frist_name"`), not the resource's.
 		{"typo in a column", strings.Replace(base, `first_name = "first_name"`, `first_name = "frist_name"`, 1),
-			allWordsRe("Unknown column", "frist_name", `Did you mean "first_name"?`)},
+			allWordsRe("Unknown column", `first_name = "frist_name"`, "data_matching.first_name:", `Did you mean "first_name"?`)},
 		{"missing email mapping", strings.Replace(base, `email      = "email"`, ``, 1),
 			allWordsRe(`attribute "email" is required`)},
 		{"over the cap", f.config(testAccAdmin, `  max_profiles = 50`),
-			allWordsRe("Export exceeds max_profiles", "120 > 50", "nothing was uploaded")},
+			allWordsRe("Export exceeds max_profiles", "max_profiles = 50 The segments select 120 distinct profiles, more than max_profiles = 50 allows. Narrow")},
 		{"consent false", strings.Replace(base, `data_privacy_consent = true`, `data_privacy_consent = false`, 1),
 			allWordsRe("consent", "lawful basis")},
 		{"literal segment with a missing file", strings.Replace(base, "segments   = [data.sendgridaudience_segment.customers]",
 			`segments   = [{ name = "crm", source = "no-such-file.csv" }]`, 1),
 			allWordsRe("Cannot read the segment's source", `segment "crm"`, "no-such-file.csv")},
 		{"unknown custom field", strings.Replace(base, f.field+` = "lifetime_value"`, `tier = "plan"`, 1),
-			allWordsRe("Unknown custom field", "tier")},
+			allWordsRe("Unknown custom field", "custom_fields = {", `data_matching.custom_fields["tier"]: SendGrid has no custom field named "tier"`)},
 		{"invalid rows with fail policy", func() string {
 			bad := *f
 			bad.path = filepath.Join(t.TempDir(), "bad.csv")
 			bad.write(t, synth.Options{Count: 50, Seed: 9, InvalidFraction: 0.1})
 			return bad.config(testAccAdmin, `  invalid_profiles = "fail"`)
-		}(), allWordsRe(`5 invalid profiles (invalid_profiles = "fail")`, "Nothing was uploaded", "bad.csv line")},
+		}(), allWordsRe(`5 invalid profiles (invalid_profiles = "fail")`, `invalid_profiles = "fail" Fix these rows in the source`, "bad.csv line")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -861,7 +862,7 @@ func TestAccExport_segmentChangedBetweenPlanAndApply(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      f.config(testAccAdmin, ""),
-				ExpectError: allWordsRe("Segment changed since the plan", `segment "customers" changed after it was read for the plan`, "run terraform plan again"),
+				ExpectError: allWordsRe("Segment changed since the plan", `segment "customers" changed after it was read for the plan (its content fingerprint differs). Nothing was uploaded. The source now holds other profiles than the plan showed: run terraform plan again`),
 			},
 		},
 	})
@@ -1115,7 +1116,7 @@ resource "sendgridaudience_export" "second" {
 			{Config: connection},
 			{
 				Config:      config(100),
-				ExpectError: regexp.MustCompile(`(?s)exceed its profile cap together.*(newsletter\s+adds\s+\d+.*promo\s+adds|promo\s+adds\s+\d+.*newsletter\s+adds)`),
+				ExpectError: regexp.MustCompile(`(?s)exceed its profile_cap together\s+with\s+sendgridaudience_export\.\w+,.*sendgrid_connection\s+=\s+sendgridaudience_connection\.test.*(newsletter\s+adds\s+\d+.*promo\s+adds|promo\s+adds\s+\d+.*newsletter\s+adds)`),
 			},
 			{
 				PreConfig: func() {

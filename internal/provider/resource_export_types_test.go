@@ -58,7 +58,7 @@ resource "sendgridaudience_export" "test" {
 			{
 				Config:   config(`profile["opt-in"] == true`, `  invalid_profiles = "fail"`),
 				PlanOnly: true,
-				ExpectError: allWordsRe("1 invalid profiles", `customers.jsonl line 13: column "opt-in" wrong_type_for_column`,
+				ExpectError: allWordsRe(`1 invalid profile (invalid_profiles = "fail")`, `customers.jsonl line 13: column "opt-in" wrong_type_for_column`,
 					"the value is a string, but the column is bool"),
 			},
 			{

@@ -5,11 +5,14 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 )
 
 // exportConfigWithSegments is an export configuration holding only the given segments.
@@ -51,8 +54,8 @@ func TestExportValidateConfig_duplicateSegmentNames(t *testing.T) {
 		wantAt string // attribute path of the error; empty for none
 	}{
 		{"distinct", []types.String{s("free"), s("paying")}, ""},
-		{"same name twice", []types.String{s("free"), s("paying"), s("free")}, "segments[2].name"},
-		{"unnamed segment and its positional name", []types.String{s("segment 2"), types.StringNull()}, "segments[1].name"},
+		{"same name twice", []types.String{s("free"), s("paying"), s("free")}, "segments[2]"},
+		{"unnamed segment and its positional name", []types.String{s("segment 2"), types.StringNull()}, "segments[1]"},
 		{"unknown name waits for apply", []types.String{s("free"), types.StringUnknown(), s("free")}, ""},
 	}
 	for _, c := range cases {
@@ -87,5 +90,35 @@ func TestExportValidateConfig_unknownSegmentWaitsForApply(t *testing.T) {
 		resource.ValidateConfigRequest{Config: exportConfigWithSegmentValues(t, elems)}, &resp)
 	if resp.Diagnostics.HasError() {
 		t.Fatalf("want no error while a segment is unknown, got %v", resp.Diagnostics)
+	}
+}
+
+// The warning about skipped invalid rows is shown on invalid_profiles when the configuration sets
+// it, and on segments (where the rows come from) when it is left to its default: an attribute
+// not in the configuration has no line to show.
+func TestInvalidProfilesWarningLandsOnAConfiguredAttribute(t *testing.T) {
+	ctx := context.Background()
+	unset := exportConfigWithSegments(t, types.StringValue("customers"))
+	set := exportConfigWithSegments(t, types.StringValue("customers"))
+	plan := tfsdk.Plan(set)
+	if d := plan.SetAttribute(ctx, path.Root("invalid_profiles"), "skip"); d.HasError() {
+		t.Fatal(d)
+	}
+	set.Raw = plan.Raw
+	inv := &export.InvalidReport{Total: 1, ByReason: map[string]int64{"email: invalid": 1},
+		First: []export.InvalidRow{{Pos: "customers.csv line 2", InvalidField: export.InvalidField{Field: "email", Reason: "invalid"}}}}
+	for _, c := range []struct {
+		cfg  tfsdk.Config
+		want path.Path
+	}{{unset, path.Root("segments")}, {set, path.Root("invalid_profiles")}} {
+		var diags diag.Diagnostics
+		(&exportResource{}).planWarnings(export.Request{InvalidPolicy: export.InvalidSkip}, &export.Plan{Profiles: 3, Invalid: inv},
+			invalidWarningPath(ctx, c.cfg), &diags)
+		if len(diags) != 1 || diags[0].Summary() != "1 invalid profile will be skipped" {
+			t.Fatalf("diags = %v", diags)
+		}
+		if d, ok := diags[0].(diag.DiagnosticWithPath); !ok || !d.Path().Equal(c.want) {
+			t.Errorf("warning on %v, want %s", diags[0], c.want)
+		}
 	}
 }

@@ -167,8 +167,8 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 				what = "the list and all its contacts (from every list of the account)"
 			}
 			resp.Diagnostics.AddWarning("Destroying this binding deletes a SendGrid list",
-				fmt.Sprintf("delete_list_on_destroy = true: SendGrid list %q (%s, %d contacts) is deleted; %s cannot be restored.",
-					state.Name.ValueString(), state.ListID.ValueString(), state.ContactCount.ValueInt64(), what))
+				fmt.Sprintf("delete_list_on_destroy = true: SendGrid list %q (%s, %s) is deleted; %s cannot be restored.",
+					state.Name.ValueString(), state.ListID.ValueString(), counted(state.ContactCount.ValueInt64(), "contact"), what))
 		}
 		return
 	}
@@ -191,7 +191,7 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 	renaming := binding && !newList && !config.Name.IsNull() && !plan.Name.Equal(state.Name)
 	if (creating || renaming) && !plan.Name.IsUnknown() {
 		// SendGrid refuses a second list with the same name: say so while planning.
-		if !requireClient(r.data, &resp.Diagnostics) {
+		if !planClient(r.data, &resp.Diagnostics) {
 			return
 		}
 		r.checkNameFree(ctx, plan.Name.ValueString(), state.ID.ValueString(), &resp.Diagnostics)
@@ -202,13 +202,15 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if !newList || plan.Create.IsUnknown() || plan.Create.ValueBool() || plan.ListID.IsUnknown() || plan.ListID.IsNull() {
 		return
 	}
-	if !requireClient(r.data, &resp.Diagnostics) {
+	if !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	id := plan.ListID.ValueString()
 	l, err := r.data.client.GetList(ctx, id)
 	if err != nil {
-		addListLookupError(&resp.Diagnostics, path.Root("list_id"), id, err)
+		if !r.data.reportShared(&resp.Diagnostics, err) {
+			addListLookupError(&resp.Diagnostics, path.Root("list_id"), id, err)
+		}
 		return
 	}
 	if config.Name.IsNull() {
@@ -220,18 +222,20 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 }
 
 // checkNameFree reports an error on name when another list of the account (not selfID) already
-// has that name.
+// has that name. It runs at plan time.
 func (r *listBindingResource) checkNameFree(ctx context.Context, name, selfID string, diags *diag.Diagnostics) {
 	lists, err := r.data.client.Lists(ctx)
 	if err != nil {
-		addAPIError(diags, "Cannot read SendGrid lists", err)
+		if !r.data.reportShared(diags, err) {
+			addAPIError(diags, "Cannot read SendGrid lists", err)
+		}
 		return
 	}
 	for _, l := range lists {
 		if l.ID != selfID && l.Name == name {
 			diags.AddAttributeError(path.Root("name"), "A SendGrid list with this name already exists",
-				fmt.Sprintf("List %q already exists (id %s, %d contacts) and SendGrid list names are unique. To export to it, bind it: "+
-					"list_id = %q without create = true. Otherwise choose another name.", l.Name, l.ID, l.ContactCount, l.ID))
+				fmt.Sprintf("List %q already exists (id %s, %s) and SendGrid list names are unique. To export to it, bind it: "+
+					"list_id = %q without create = true. Otherwise choose another name.", l.Name, l.ID, counted(l.ContactCount, "contact"), l.ID))
 			return
 		}
 	}
@@ -245,7 +249,7 @@ func addListLookupError(diags *diag.Diagnostics, p path.Path, id string, err err
 			fmt.Sprintf("No contact list with ID %s exists in the SendGrid account of the provider's API key. Check the ID "+
 				"(the sendgridaudience_list data source looks one up by name), make sure the key belongs to the right account, "+
 				"or set create = true and name to create a new list.", id))
-	case keyRefused(err):
+	case keyRefused(err) || sharedCause(err) != "":
 		addKeyError(diags, err)
 	default:
 		diags.AddAttributeError(p, "Cannot read SendGrid list", fmt.Sprintf("Reading list %s failed: %v", id, err))
@@ -308,7 +312,7 @@ func (r *listBindingResource) Create(ctx context.Context, req resource.CreateReq
 func (r *listBindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state listBindingModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !requireClient(r.data, &resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !planClient(r.data, &resp.Diagnostics) {
 		return
 	}
 	id := state.ID.ValueString()
@@ -325,7 +329,9 @@ func (r *listBindingResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	if err != nil {
-		addListLookupError(&resp.Diagnostics, path.Root("list_id"), id, err)
+		if !r.data.reportShared(&resp.Diagnostics, err) {
+			addListLookupError(&resp.Diagnostics, path.Root("list_id"), id, err)
+		}
 		return
 	}
 	state.fill(l)

@@ -74,8 +74,8 @@ func (r *exportResource) checkSharedCap(in exportInputs, id string, p *export.Pl
 	}
 	adding := p.ProjectedContacts - p.AccountContacts
 	all := r.data.plans.record(in.conn.ID, id, adding)
-	if in.conn.ProfileCap <= 0 {
-		return
+	if in.conn.ProfileCap <= 0 || adding <= 0 {
+		return // an export that adds no contact is never refused (export.CapError)
 	}
 	total := p.ProjectedContacts
 	var parts []string
@@ -90,10 +90,10 @@ func (r *exportResource) checkSharedCap(in exportInputs, id string, p *export.Pl
 	if total <= in.conn.ProfileCap {
 		return
 	}
-	diags.AddAttributeError(path.Root("sendgrid_connection").AtName("profile_cap"),
-		"Exports on this connection exceed its profile cap together",
-		fmt.Sprintf("The account holds %d contacts; the exports planned on this connection in this run would bring it to %d, "+
-			"over the connection's profile cap of %d (%s). Each fits alone; together they do not. Nothing was sent. Narrow the "+
-			"segments of one of them, remove contacts from SendGrid, raise the cap, or apply them in separate runs "+
-			"(-target) after making room.", p.AccountContacts, total, in.conn.ProfileCap, strings.Join(parts, ", ")))
+	diags.AddAttributeError(configPath(path.Root("sendgrid_connection").AtName("profile_cap")),
+		"Exports on this connection exceed its profile_cap together",
+		fmt.Sprintf("The account holds %s; the exports planned on this connection in this run would bring it to %d, "+
+			"over the connection's profile_cap of %d (%s). Each fits alone; together they do not. Narrow the "+
+			"segments of one of them, delete contacts in SendGrid, raise profile_cap on the connection, or apply them in separate runs "+
+			"(-target) after making room.", counted(p.AccountContacts, "contact"), total, in.conn.ProfileCap, strings.Join(parts, ", ")))
 }
