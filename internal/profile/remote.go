@@ -79,14 +79,11 @@ func parseRemote(s string, forced Kind) (remoteSpec, error) {
 		rs.kind = forced
 	}
 	switch rs.kind {
-	case KindCSV, KindJSONL:
+	case KindCSV, KindJSONL, KindParquet:
 		return rs, nil
-	case "parquet":
-		return rs, &Error{Pos: Pos{File: rs.display}, Msg: "Parquet objects cannot be read from " + rs.scheme + ":// sources yet",
-			Hint: "export the profiles as CSV or JSON Lines (optionally .gz), or download the Parquet file and name the local copy"}
 	}
 	return rs, &Error{Pos: Pos{File: rs.display}, Msg: "cannot tell the format of the object from its name",
-		Hint: "name an object ending in .csv, .jsonl or .ndjson (optionally followed by .gz or .zst), or prefix the URL with csv: or jsonl:"}
+		Hint: "name an object ending in .csv, .jsonl, .ndjson or .parquet (optionally followed by .gz or .zst), or prefix the URL with csv:, jsonl: or parquet:"}
 }
 
 // remoteFormat returns the kind and compression an object name's extensions say.
@@ -107,7 +104,7 @@ func remoteFormat(name string) (Kind, string) {
 	case ".jsonl", ".ndjson":
 		return KindJSONL, codec
 	case ".parquet":
-		return "parquet", codec
+		return KindParquet, codec
 	}
 	return "", codec
 }
@@ -227,7 +224,7 @@ func newRemoteStore(ctx context.Context, rs remoteSpec, o RemoteOptions) (remote
 	return newHTTPStore(rs, o), nil
 }
 
-// remoteSource is a CSV or JSON Lines source read from a remote object.
+// remoteSource is a source read from a remote object.
 type remoteSource struct {
 	Source
 	info objectInfo
@@ -236,7 +233,8 @@ type remoteSource struct {
 // SourceVersion returns the object's ETag, version ID and size ("" when the store tells none).
 func (s *remoteSource) SourceVersion() string { return s.info.version() }
 
-// openRemote opens an s3:// or https:// source of the given kind (CSV or JSON Lines). It asks
+// openRemote opens an s3:// or https:// source of the given kind (CSV, JSON Lines or Parquet;
+// see openRemoteParquet for the last). It asks
 // for the object's identity once (HEAD); every read of it (the JSON Lines type pass, and each
 // Scan) streams the object again and fails when it no longer has that identity.
 func openRemote(ctx context.Context, kind Kind, spec string, opts Options) (Source, error) {
@@ -251,6 +249,9 @@ func openRemote(ctx context.Context, kind Kind, spec string, opts Options) (Sour
 	info, err := store.stat(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if rs.kind == KindParquet {
+		return openRemoteParquet(ctx, rs, store, info, opts)
 	}
 	open := func(ctx context.Context) (io.ReadCloser, error) {
 		return openRemoteStream(ctx, rs, store, info)

@@ -41,6 +41,13 @@ func newObjectReaderAt(ctx context.Context, name string, store remoteStore, info
 	return &objectReaderAt{ctx: ctx, store: store, info: info, name: name}
 }
 
+// setContext makes ctx bound the requests from now on (a source sets each scan's context).
+func (r *objectReaderAt) setContext(ctx context.Context) {
+	r.mu.Lock()
+	r.ctx = ctx
+	r.mu.Unlock()
+}
+
 // Size is the object's size in bytes.
 func (r *objectReaderAt) Size() int64 { return r.info.Size }
 

@@ -75,7 +75,7 @@ func TestRemoteSpecs(t *testing.T) {
 		{"https://data.example.com/customers.csv?access_token=s3cr3tv4lue", "", "holds a credential"},
 		{"http://data.example.com/customers.csv", "", "only for loopback"},
 		{"https://data.example.com/customers.xlsx", "", "cannot tell the format"},
-		{"s3://profiles/customers.parquet", "", "Parquet objects cannot be read"},
+		{"s3://profiles/customers.parquet", KindParquet, ""},
 	}
 	for _, tt := range tests {
 		kind, err := CheckSpec(tt.spec)

@@ -56,7 +56,7 @@ func (d *segmentDataSource) Metadata(_ context.Context, req datasource.MetadataR
 func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV, JSON Lines or Parquet file, plain or " +
-			"compressed; CSV or JSON Lines object in S3 or on an HTTPS server; SQLite file, PostgreSQL or MySQL/MariaDB database), " +
+			"compressed; CSV, JSON Lines or Parquet object in S3 or on an HTTPS server; SQLite file, PostgreSQL or MySQL/MariaDB database), " +
 			"an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
 			"selects, the source's columns and their types, and a keyed fingerprint of the content; never a profile value. " +
 			"Pass it to `sendgridaudience_export` in `segments`.",
@@ -70,7 +70,7 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				MarkdownDescription: "Where the profiles are: a `.csv` file (header row; RFC 4180), a `.jsonl`/`.ndjson` file, " +
 					"a `.parquet` file (also with a `csv:`, `jsonl:` or `parquet:` prefix, and gzip- or Zstandard-compressed: " +
 					"`customers.csv.gz`, `customers.jsonl.zst`), " +
-					"an object in S3 or an S3-compatible store (`s3://bucket/key.csv`, `.jsonl`, optionally `.gz` or `.zst`; credentials from " +
+					"an object in S3 or an S3-compatible store (`s3://bucket/key.csv`, `.jsonl`, `.parquet`, optionally `.gz` or `.zst`; credentials from " +
 					"the environment) or on an HTTPS server (`https://host/path/customers.csv.gz`, read without credentials), " +
 					"`sqlite:PATH` (or a `.sqlite`/`.db` file), a `postgres://user@host:port/db` URL, or a `mysql://user@host:port/db` " +
 					"URL (MySQL or MariaDB). A URL must not contain a password: PostgreSQL reads it from `PGPASSWORD` or `~/.pgpass`, " +
