@@ -49,19 +49,26 @@ func innerExt(path string) string {
 
 // decompress wraps f, the bytes of the file or object named path, in the decompressor the name
 // asks for (none for a name without .gz or .zst). The returned function closes the decompressor
-// and f. Errors are *Error; read errors of the returned reader are *decompressError.
+// and f; on an error the caller closes f. Errors are *Error; read errors of the returned reader
+// are *decompressError, or the *Error f itself returned (a remote object's dropped connection),
+// passed on unchanged.
 func decompress(path string, f io.ReadCloser) (io.Reader, func() error, error) {
-	switch c := compressionOf(path); c {
+	return decompressAs(path, compressionOf(path), f)
+}
+
+// decompressAs is decompress with the compression suffix (extGzip, extZstd or "") given.
+func decompressAs(path, ext string, f io.ReadCloser) (io.Reader, func() error, error) {
+	switch ext {
 	case extGzip:
 		zr, err := gzip.NewReader(f)
 		if err != nil {
-			return nil, nil, notCompressed(path, c, err)
+			return nil, nil, notCompressed(path, ext, err)
 		}
 		return &decompressReader{r: zr, format: "gzip"}, func() error { _ = zr.Close(); return f.Close() }, nil
 	case extZstd:
 		zr, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(zstdMaxWindow))
 		if err != nil {
-			return nil, nil, notCompressed(path, c, err)
+			return nil, nil, notCompressed(path, ext, err)
 		}
 		return &decompressReader{r: zr, format: "zstd"}, func() error { zr.Close(); return f.Close() }, nil
 	}
@@ -69,6 +76,10 @@ func decompress(path string, f io.ReadCloser) (io.Reader, func() error, error) {
 }
 
 func notCompressed(path, ext string, err error) *Error {
+	var se *Error
+	if errors.As(err, &se) {
+		return se // the underlying stream failed, not the data
+	}
 	format := map[string]string{extGzip: "gzip", extZstd: "Zstandard"}[ext]
 	return &Error{Pos: Pos{File: path}, Err: err,
 		Msg:  "the file name ends in " + ext + ", but the file is not " + format + " data (" + errText(err) + ")",
@@ -86,6 +97,10 @@ func (d *decompressReader) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
 	if err != nil && err != io.EOF {
 		var pe *os.PathError
+		var se *Error
+		if errors.As(err, &se) {
+			return n, se // the underlying stream explained the failure itself
+		}
 		if !errors.As(err, &pe) {
 			err = &decompressError{format: d.format, err: err}
 		}

@@ -141,22 +141,29 @@ func (p *csvParser) read() (int64, error) {
 // csvSource is a CSV file with a header row.
 type csvSource struct {
 	path   string
+	open   streamOpener // nil: the local file at path
 	cols   []Column
 	header []string // raw header fields, to notice a file that changed between scans
 }
 
 func openCSV(path string) (Source, error) {
-	f, err := openFile(path)
+	return openCSVStream(context.Background(), path, nil)
+}
+
+// openCSVStream opens a CSV source whose bytes open returns (nil: the local file at path);
+// path names it in positions and messages.
+func openCSVStream(ctx context.Context, path string, open streamOpener) (Source, error) {
+	f, err := open.openAt(ctx, path)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
-	p := &csvParser{lr: newLineReader(f.Reader)}
+	p := &csvParser{lr: newLineReader(f)}
 	cols, header, err := readCSVHeader(p, path)
 	if err != nil {
 		return nil, err
 	}
-	return &csvSource{path: path, cols: cols, header: header}, nil
+	return &csvSource{path: path, open: open, cols: cols, header: header}, nil
 }
 
 func readCSVHeader(p *csvParser, path string) ([]Column, []string, error) {
@@ -275,12 +282,12 @@ func (s *csvSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	f, err := openFile(s.path)
+	f, err := s.open.openAt(ctx, s.path)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = f.Close() }()
-	p := &csvParser{lr: newLineReader(f.Reader)}
+	p := &csvParser{lr: newLineReader(f)}
 	_, header, err := readCSVHeader(p, s.path)
 	if err != nil {
 		return err

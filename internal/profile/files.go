@@ -3,6 +3,7 @@ package profile
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,9 @@ type lineReader struct {
 }
 
 func newLineReader(r io.Reader) *lineReader {
+	if t, ok := r.(*textFile); ok {
+		r = t.Reader // already buffered
+	}
 	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), first: true}
 }
 
@@ -101,6 +105,18 @@ func openRegular(path string) (*os.File, os.FileInfo, error) {
 		return nil, nil, &Error{Pos: Pos{File: path}, Msg: "the source is a directory, not a file", Hint: "name the profile file itself"}
 	}
 	return f, st, nil
+}
+
+// streamOpener opens the bytes of a file source (a remote object, decompressed) from their
+// start. A source calls it when it is opened and again for each Scan.
+type streamOpener func(ctx context.Context) (io.ReadCloser, error)
+
+// openAt opens the stream, or the local file at path (see openFile) when o is nil.
+func (o streamOpener) openAt(ctx context.Context, path string) (io.ReadCloser, error) {
+	if o == nil {
+		return openFile(path)
+	}
+	return o(ctx)
 }
 
 // textFile is an open text source file (CSV, JSON Lines), decompressed as it is read when its
@@ -194,6 +210,13 @@ func readError(path string, line int64, err error) error {
 	var de *decompressError
 	if errors.As(err, &de) {
 		return de.at(Pos{File: path, Line: line})
+	}
+	var se *Error
+	if errors.As(err, &se) {
+		// The stream explained the failure itself (a dropped connection): keep it, at the line.
+		e := *se
+		e.Pos.Line = line
+		return &e
 	}
 	return &Error{Pos: Pos{File: path, Line: line}, Msg: "reading the file failed: " + errText(err), Err: err,
 		Hint: "check that the file is readable and not being replaced while Terraform runs"}

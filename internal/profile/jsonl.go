@@ -13,6 +13,7 @@ import (
 // its columns and their types are determined.
 type jsonlSource struct {
 	path  string
+	open  streamOpener // nil: the local file at path
 	cols  []Column
 	index map[string]int
 }
@@ -38,12 +39,19 @@ func (in keyInfo) columnType() Type {
 }
 
 func openJSONL(path string, _ int) (Source, error) {
-	f, err := openFile(path)
+	return openJSONLStream(context.Background(), path, nil)
+}
+
+// openJSONLStream opens a JSON Lines source whose bytes open returns (nil: the local file at
+// path); path names it in positions and messages. It reads the bytes once to learn the
+// columns and their types, and each Scan reads them again.
+func openJSONLStream(ctx context.Context, path string, open streamOpener) (Source, error) {
+	f, err := open.openAt(ctx, path)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
-	lr := newLineReader(f.Reader)
+	lr := newLineReader(f)
 	var (
 		p     flatJSON
 		cols  []Column
@@ -109,7 +117,7 @@ func openJSONL(path string, _ int) (Source, error) {
 	for i := range cols {
 		cols[i].Type = infos[i].columnType()
 	}
-	return &jsonlSource{path: path, cols: cols, index: index}, nil
+	return &jsonlSource{path: path, open: open, cols: cols, index: index}, nil
 }
 
 func isBlank(line []byte) bool {
@@ -182,12 +190,12 @@ func (s *jsonlSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	f, err := openFile(s.path)
+	f, err := s.open.openAt(ctx, s.path)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = f.Close() }()
-	lr := newLineReader(f.Reader)
+	lr := newLineReader(f)
 	var p flatJSON
 	ncol := len(s.cols)
 	row := &Row{Values: make([]any, ncol)}

@@ -41,6 +41,7 @@ type segmentDataSourceModel struct {
 	SourceCount  types.Int64  `tfsdk:"source_count"`
 	Columns      types.List   `tfsdk:"columns"`
 	Fingerprint  types.String `tfsdk:"fingerprint"`
+	Version      types.String `tfsdk:"source_version"`
 }
 
 var segmentColumnAttrTypes = map[string]attr.Type{
@@ -55,7 +56,8 @@ func (d *segmentDataSource) Metadata(_ context.Context, req datasource.MetadataR
 func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Previews a segment of customer profiles: a source (CSV, JSON Lines or Parquet file, plain or " +
-			"compressed; SQLite file, PostgreSQL or MySQL/MariaDB database), an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
+			"compressed; CSV, JSON Lines or Parquet object in S3 or on an HTTPS server; SQLite file, PostgreSQL or MySQL/MariaDB database), " +
+			"an optional SQL query and an optional CEL filter. It reports how many profiles the segment " +
 			"selects, the source's columns and their types, and a keyed fingerprint of the content; never a profile value. " +
 			"Pass it to `sendgridaudience_export` in `segments`.",
 		Attributes: map[string]schema.Attribute{
@@ -67,7 +69,10 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"source": schema.StringAttribute{
 				MarkdownDescription: "Where the profiles are: a `.csv` file (header row; RFC 4180), a `.jsonl`/`.ndjson` file, " +
 					"a `.parquet` file (also with a `csv:`, `jsonl:` or `parquet:` prefix, and gzip- or Zstandard-compressed: " +
-					"`customers.csv.gz`, `customers.jsonl.zst`), `sqlite:PATH` (or a `.sqlite`/`.db` file), a `postgres://user@host:port/db` URL, or a `mysql://user@host:port/db` " +
+					"`customers.csv.gz`, `customers.jsonl.zst`), " +
+					"an object in S3 or an S3-compatible store (`s3://bucket/key.csv`, `.jsonl`, `.parquet`, optionally `.gz` or `.zst`; credentials from " +
+					"the environment) or on an HTTPS server (`https://host/path/customers.csv.gz`, read without credentials), " +
+					"`sqlite:PATH` (or a `.sqlite`/`.db` file), a `postgres://user@host:port/db` URL, or a `mysql://user@host:port/db` " +
 					"URL (MySQL or MariaDB). A URL must not contain a password: PostgreSQL reads it from `PGPASSWORD` or `~/.pgpass`, " +
 					"MySQL from `MYSQL_PWD`, and both from the provider's `database_password`, so it never reaches state. CSV columns are " +
 					"strings unless the header names a type (`lifetime_value:double`, `age:int`, `opt_in:bool`, `signed_up:timestamp`).",
@@ -111,6 +116,15 @@ func (d *segmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 					"after the plan read it. Null when the provider has no API key.",
 				Computed: true,
 			},
+			"source_version": schema.StringAttribute{
+				MarkdownDescription: "For `s3://` and `https://` sources, the object's identity as its store reports it without a download " +
+					"(a HEAD request): `etag=\"...\"`, `version=...` (versioned S3 buckets) and `size=...`. Every read of the object is pinned " +
+					"to it, so a read never mixes two versions, and the columns learnt from a version are reused when it is opened again " +
+					"in the same run. The profile count and the fingerprint still need every row, so the data source reads the whole object " +
+					"(a JSON Lines object twice the first time: once for the column types, once for the rows). Null for other sources and " +
+					"for servers that send no ETag.",
+				Computed: true,
+			},
 		},
 	}
 }
@@ -145,6 +159,7 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	spec := segmentSpec(m.Name, m.Source, m.Query, m.Filter)
 	if d.data != nil {
 		spec.Password = d.data.databasePassword
+		spec.Remote = d.data.remote
 	}
 	sum, err := segment.Preview(ctx, spec, key)
 	if err != nil {
@@ -168,6 +183,10 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	m.Columns = types.ListValueMust(types.ObjectType{AttrTypes: segmentColumnAttrTypes}, cols)
 	m.ProfileCount = types.Int64Value(sum.Count)
 	m.SourceCount = types.Int64Value(sum.Scanned)
+	m.Version = types.StringNull()
+	if sum.SourceVersion != "" {
+		m.Version = types.StringValue(sum.SourceVersion)
+	}
 	m.Fingerprint = types.StringNull()
 	if sum.Fingerprint != "" {
 		m.Fingerprint = types.StringValue(segmentFingerprint(d.data.apiKey, sum.Fingerprint))

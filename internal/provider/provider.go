@@ -4,6 +4,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"sync"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/profile"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
@@ -60,6 +63,10 @@ type providerModel struct {
 
 	DatabasePassword types.String `tfsdk:"database_password"`
 	RecordKey        types.String `tfsdk:"record_key"`
+
+	S3Endpoint     types.String `tfsdk:"s3_endpoint"`
+	S3Region       types.String `tfsdk:"s3_region"`
+	S3UsePathStyle types.Bool   `tfsdk:"s3_use_path_style"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -83,6 +90,8 @@ type providerData struct {
 	// configuration; otherwise libpq's PGPASSWORD or ~/.pgpass, or MYSQL_PWD, apply. Never
 	// stored or logged.
 	databasePassword string
+	// remote configures s3:// and https:// segment sources (S3 endpoint, region, path style).
+	remote profile.RemoteOptions
 	// exportNames holds the export names planned on each list in this walk of Terraform.
 	exportNames *exportNames
 	// refreshed holds the exports Read in this walk of Terraform (see export_listcheck.go).
@@ -164,6 +173,22 @@ func (p *sendgridAudienceProvider) Schema(_ context.Context, _ provider.SchemaRe
 				Optional:  true,
 				Sensitive: true,
 			},
+			"s3_endpoint": schema.StringAttribute{
+				MarkdownDescription: "Endpoint of an S3-compatible store (MinIO, Ceph, Cloudflare R2, ...) for `s3://` segment sources, such as " +
+					"`https://minio.internal.example.com:9000`. Unset: AWS S3, or `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` when set. Must be " +
+					"`https://`, except `http://` on a loopback address. Credentials come from the AWS SDK's usual chain (`AWS_ACCESS_KEY_ID` and " +
+					"`AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`, SSO, web identity, container and instance roles), never from the source string or state.",
+				Optional: true,
+			},
+			"s3_region": schema.StringAttribute{
+				MarkdownDescription: "Region of the buckets of `s3://` segment sources. Unset: `AWS_REGION` or the shared configuration, else `us-east-1`.",
+				Optional:            true,
+			},
+			"s3_use_path_style": schema.BoolAttribute{
+				MarkdownDescription: "Address buckets in the path (`endpoint/bucket/key`) rather than the host name (`bucket.endpoint/key`), " +
+					"as most S3-compatible stores need. Default `false`.",
+				Optional: true,
+			},
 			"actor": schema.StringAttribute{
 				MarkdownDescription: "Who runs Terraform, matched against a connection's `administrators` and `contributors`. " +
 					"May also come from `" + envActor + "`. Creating or changing a connection needs an administrator; running an export needs an administrator or a contributor.",
@@ -184,6 +209,11 @@ func (p *sendgridAudienceProvider) ValidateConfig(ctx context.Context, req provi
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if e := cfg.S3Endpoint; !e.IsUnknown() && !e.IsNull() {
+		if msg := checkS3Endpoint(e.ValueString()); msg != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("s3_endpoint"), "Invalid S3 endpoint", msg)
+		}
+	}
 	if cfg.APIURL.IsUnknown() || cfg.APIURL.IsNull() {
 		return
 	}
@@ -192,13 +222,29 @@ func (p *sendgridAudienceProvider) ValidateConfig(ctx context.Context, req provi
 	}
 }
 
+// checkS3Endpoint returns what is wrong with an s3_endpoint, or "": it must be an https://
+// URL without credentials (http:// on loopback only), since profiles travel through it.
+func checkS3Endpoint(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return "s3_endpoint must be an absolute URL such as https://minio.example.com:9000."
+	case u.User != nil || u.RawQuery != "":
+		return "s3_endpoint must not hold a user name, password or query string: S3 credentials come from the environment " +
+			"(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role)."
+	case u.Scheme == "http" && !endpoint.IsLoopback(u.Hostname()):
+		return fmt.Sprintf("profiles would travel unencrypted to %q: use https, or http only for a loopback address.", u.Hostname())
+	}
+	return ""
+}
+
 func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	for name, v := range map[string]types.String{"api_key": cfg.APIKey, "api_url": cfg.APIURL, "region": cfg.Region, "actor": cfg.Actor, "database_password": cfg.DatabasePassword, "record_key": cfg.RecordKey} {
+	for name, v := range map[string]types.String{"api_key": cfg.APIKey, "api_url": cfg.APIURL, "region": cfg.Region, "actor": cfg.Actor, "database_password": cfg.DatabasePassword, "record_key": cfg.RecordKey, "s3_endpoint": cfg.S3Endpoint, "s3_region": cfg.S3Region} {
 		if v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
 				"The provider's "+name+" depends on a value known only after apply. Set it from a variable or an environment variable instead.")
@@ -235,6 +281,8 @@ func (p *sendgridAudienceProvider) Configure(ctx context.Context, req provider.C
 		refreshed:        newRefreshedExports(),
 		causes:           newSharedCauses(),
 	}
+	data.remote = profile.RemoteOptions{S3Endpoint: cfg.S3Endpoint.ValueString(), S3Region: cfg.S3Region.ValueString(),
+		S3PathStyle: cfg.S3UsePathStyle.ValueBool()}
 	if apiKey != "" {
 		client, err := sendgrid.New(sendgrid.Config{
 			APIKey:    apiKey,

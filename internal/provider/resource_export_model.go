@@ -51,13 +51,13 @@ func (r *exportResource) inputs(ctx context.Context, m *exportModel, diags *diag
 	req.ListScope = listScope(m)
 	req.RemovalGuard = export.RemovalGuard{MaxPercent: m.MaxRemovalPercent.ValueInt64(), AllowMassRemoval: m.AllowMassRemoval.ValueBool()}
 	req.InvalidPolicy = export.InvalidPolicy(m.InvalidProfiles.ValueString())
-	password := ""
+	var settings segment.Spec // the sources' settings from the provider configuration
 	if r.data != nil {
 		req.APIKey = r.data.apiKey
 		req.RecordKey = r.data.recordKey
-		password = r.data.databasePassword
+		settings.Password, settings.Remote = r.data.databasePassword, r.data.remote
 	}
-	segsKnown := addSegments(ctx, m.Segments, password, req, diags)
+	segsKnown := addSegments(ctx, m.Segments, settings, req, diags)
 	mappingKnown := addMapping(ctx, m.DataMatching, req, diags)
 	fieldsKnown := addPendingFields(ctx, m.ManagedCustomFields, req, diags)
 	in.allKnown = in.allKnown && segsKnown && mappingKnown && fieldsKnown
@@ -74,7 +74,7 @@ func segmentName(s segmentRefModel, i int) string {
 
 // addSegments adds the segments and their previewed fingerprints to req. It reports whether
 // every value was known.
-func addSegments(ctx context.Context, segments types.List, password string, req *export.Request, diags *diag.Diagnostics) bool {
+func addSegments(ctx context.Context, segments types.List, settings segment.Spec, req *export.Request, diags *diag.Diagnostics) bool {
 	if segments.IsUnknown() || segments.IsNull() {
 		return true
 	}
@@ -86,7 +86,7 @@ func addSegments(ctx context.Context, segments types.List, password string, req 
 			known = false
 		}
 		spec := segment.Spec{Name: segmentName(s, i), Source: s.Source.ValueString(), Query: s.Query.ValueString(),
-			Filter: s.Filter.ValueString(), Password: password}
+			Filter: s.Filter.ValueString(), Password: settings.Password, Remote: settings.Remote}
 		req.SegmentFingerprints = append(req.SegmentFingerprints, previewedFingerprint(req.APIKey, s.Fingerprint.ValueString()))
 		req.Segments = append(req.Segments, spec)
 	}

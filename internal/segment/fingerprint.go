@@ -23,6 +23,9 @@ type Summary struct {
 	// Count: see Segment.ScanAll); FirstInvalid describes the first (position, column, masked value).
 	Invalid      int64
 	FirstInvalid string
+	// SourceVersion identifies a remote object's version (ETag, S3 version ID, size) as its
+	// store reported it before the read; "" for other sources.
+	SourceVersion string
 }
 
 // Preview opens the segment, reads it once and returns its summary. With a key (for example
@@ -36,7 +39,7 @@ func Preview(ctx context.Context, spec Spec, key []byte) (Summary, error) {
 		return Summary{}, err
 	}
 	defer func() { _ = s.Close() }()
-	sum := Summary{Columns: s.Columns()}
+	sum := Summary{Columns: s.Columns(), SourceVersion: s.SourceVersion()}
 	fp := NewFingerprinter(key, sum.Columns)
 	err = s.ScanAll(ctx, func(r *profile.Row, selected bool) error {
 		sum.Scanned++

@@ -88,6 +88,8 @@ type Spec struct {
 	// configuration; without it PGPASSWORD or ~/.pgpass, or MYSQL_PWD, is used. It is never
 	// part of messages.
 	Password string
+	// Remote configures s3:// and https:// sources (S3 endpoint, region, path-style).
+	Remote profile.RemoteOptions
 }
 
 // Error is a problem with a segment, naming the attribute at fault: "source", "query" or
@@ -212,7 +214,7 @@ func Open(ctx context.Context, spec Spec) (*Segment, error) {
 		return nil, err
 	}
 	qctx, cancel := queryDeadline(ctx, kind)
-	src, err := profile.OpenWith(qctx, spec.Source, profile.Options{Query: strings.TrimSpace(spec.Query), Password: spec.Password})
+	src, err := profile.OpenWith(qctx, spec.Source, profile.Options{Query: strings.TrimSpace(spec.Query), Password: spec.Password, Remote: spec.Remote})
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -252,6 +254,15 @@ func (s *Segment) Spec() Spec { return s.spec }
 
 // Kind returns the kind of the segment's source.
 func (s *Segment) Kind() profile.Kind { return s.src.Kind() }
+
+// SourceVersion identifies the version of a remote object (its ETag, S3 version ID and size,
+// from a HEAD request) without reading it; "" for other sources and stores that tell none.
+func (s *Segment) SourceVersion() string {
+	if v, ok := s.src.(interface{ SourceVersion() string }); ok {
+		return v.SourceVersion()
+	}
+	return ""
+}
 
 // Columns returns the source's columns (the caller must not modify the slice).
 func (s *Segment) Columns() []profile.Column { return s.src.Columns() }

@@ -1,0 +1,67 @@
+package segment
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/s3fake"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
+)
+
+// parquetObject writes n synthetic profiles as a Parquet file and returns its path.
+func parquetObject(t testing.TB, n int) string {
+	t.Helper()
+	g, err := synth.New(synth.Options{Count: n, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "profiles.parquet")
+	if err := g.WriteFile(context.Background(), p, synth.Parquet); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A Parquet object previews as the file on disk does, read in place with ranged requests; a
+// compressed one through a private temporary copy that Close removes.
+func TestPreviewOfS3ParquetMatchesLocalFile(t *testing.T) {
+	local := parquetObject(t, 3000)
+	raw, err := os.ReadFile(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s3fake.New(t)
+	remote := s3Remote(t, f)
+	f.Put(t, "profiles.parquet", raw)
+	f.Put(t, "profiles.parquet.gz", gzipFile(t, local))
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	key := []byte("fingerprint key")
+	filter := `country == "United States" && lifetime_value > 100.0`
+	want, err := Preview(context.Background(), Spec{Name: "s", Source: local, Filter: filter}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range []string{"s3://profiles/profiles.parquet", "s3://profiles/profiles.parquet.gz"} {
+		gets := f.Gets.Load()
+		got, err := Preview(context.Background(), Spec{Name: "s", Source: obj, Filter: filter, Remote: remote}, key)
+		if err != nil {
+			t.Fatalf("%s: %v", obj, err)
+		}
+		if got.Count != want.Count || got.Scanned != 3000 || got.Fingerprint != want.Fingerprint || got.SourceVersion == "" {
+			t.Errorf("%s: preview %+v; the local file's %+v", obj, got, want)
+		}
+		t.Logf("%s: %d GET requests for %d bytes", obj, f.Gets.Load()-gets, len(raw))
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+	f.CutAt.Store(int64(len(raw)) / 3)
+	_, err = Preview(context.Background(), Spec{Name: "pq", Source: "s3://profiles/profiles.parquet.gz", Remote: remote}, key)
+	wantSegmentError(t, err, "source", []string{"s3://profiles/profiles.parquet.gz", "nothing read from it is used"})
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left behind after a failed copy: %v", left)
+	}
+}
