@@ -53,54 +53,17 @@ func (p *csvParser) endField(line int64) {
 // last record, *csvSyntaxError for malformed input, errLineTooLong, or a read error.
 func (p *csvParser) read() (int64, error) {
 	p.buf, p.ends, p.fieldLines = p.buf[:0], p.ends[:0], p.fieldLines[:0]
-	var line []byte
-	for {
-		l, err := p.lr.next()
-		if err != nil {
-			return 0, err
-		}
-		if len(l) == 0 || (len(l) == 1 && l[0] == '\n') {
-			continue
-		}
-		line = l
-		break
+	line, err := p.nextNonEmpty()
+	if err != nil {
+		return 0, err
 	}
 	start := p.lr.line
 	pos := 0
 	for {
 		fieldLine, fieldCol := p.lr.line, pos+1
 		if pos < len(line) && line[pos] == '"' {
-			pos++
-			for {
-				i := bytes.IndexByte(line[pos:], '"')
-				if i < 0 {
-					// The field runs on to the next line.
-					p.buf = append(p.buf, line[pos:]...)
-					if len(p.buf) > maxLineBytes {
-						return start, &csvSyntaxError{startLine: start, line: p.lr.line, col: 1,
-							msg:  fmt.Sprintf("a quoted field that starts on line %d runs on for more than %d MiB", start, maxLineBytes>>20),
-							hint: "a closing quote (\") is probably missing; check the field that starts on that line"}
-					}
-					next, err := p.lr.next()
-					if err == io.EOF {
-						return start, &csvSyntaxError{startLine: start, line: fieldLine, col: fieldCol,
-							msg:  fmt.Sprintf("unterminated quoted field: the quote opened on line %d is never closed", fieldLine),
-							hint: "add the closing double quote (\"); a quote inside a quoted field is written twice (\"\")"}
-					}
-					if err != nil {
-						return start, err
-					}
-					line, pos = next, 0
-					continue
-				}
-				p.buf = append(p.buf, line[pos:pos+i]...)
-				pos += i + 1
-				if pos < len(line) && line[pos] == '"' {
-					p.buf = append(p.buf, '"')
-					pos++
-					continue
-				}
-				break
+			if line, pos, err = p.quoted(line, pos+1, start, fieldLine, fieldCol); err != nil {
+				return start, err
 			}
 			switch {
 			case pos < len(line) && line[pos] == ',':
@@ -135,6 +98,56 @@ func (p *csvParser) read() (int64, error) {
 			return start, nil
 		}
 		pos += i + 1
+	}
+}
+
+// nextNonEmpty returns the next line that holds something.
+func (p *csvParser) nextNonEmpty() ([]byte, error) {
+	for {
+		l, err := p.lr.next()
+		if err != nil {
+			return nil, err
+		}
+		if len(l) > 0 && (len(l) != 1 || l[0] != '\n') {
+			return l, nil
+		}
+	}
+}
+
+// quoted appends the quoted field whose text starts at line[pos] (after its opening quote,
+// which is at fieldLine, fieldCol) to the record, reading on while the field holds line breaks,
+// and returns the line and position after its closing quote.
+func (p *csvParser) quoted(line []byte, pos int, start, fieldLine int64, fieldCol int) ([]byte, int, error) {
+	for {
+		i := bytes.IndexByte(line[pos:], '"')
+		if i < 0 {
+			// The field runs on to the next line.
+			p.buf = append(p.buf, line[pos:]...)
+			if len(p.buf) > maxLineBytes {
+				return nil, 0, &csvSyntaxError{startLine: start, line: p.lr.line, col: 1,
+					msg:  fmt.Sprintf("a quoted field that starts on line %d runs on for more than %d MiB", start, maxLineBytes>>20),
+					hint: "a closing quote (\") is probably missing; check the field that starts on that line"}
+			}
+			next, err := p.lr.next()
+			if err == io.EOF {
+				return nil, 0, &csvSyntaxError{startLine: start, line: fieldLine, col: fieldCol,
+					msg:  fmt.Sprintf("unterminated quoted field: the quote opened on line %d is never closed", fieldLine),
+					hint: "add the closing double quote (\"); a quote inside a quoted field is written twice (\"\")"}
+			}
+			if err != nil {
+				return nil, 0, err
+			}
+			line, pos = next, 0
+			continue
+		}
+		p.buf = append(p.buf, line[pos:pos+i]...)
+		pos += i + 1
+		if pos < len(line) && line[pos] == '"' {
+			p.buf = append(p.buf, '"')
+			pos++
+			continue
+		}
+		return line, pos, nil
 	}
 }
 

@@ -202,35 +202,10 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 	if err := s.start(ctx); err != nil {
 		return err
 	}
-	ncol := len(s.cols)
-	plans := make([]pgtype.ScanPlan, ncol)
-	var (
-		i64 int64
-		f64 float64
-		b   bool
-		ts  time.Time
-	)
-	for i, c := range s.cols {
-		if s.fmts[i] != pgtype.BinaryFormatCode {
-			continue
-		}
-		var target any
-		switch c.Type {
-		case TypeInt:
-			target = &i64
-		case TypeDouble:
-			target = &f64
-		case TypeBool:
-			target = &b
-		case TypeTimestamp:
-			target = &ts
-		}
-		plans[i] = s.tmap.PlanScan(s.oids[i], pgtype.BinaryFormatCode, target)
-	}
+	dec := s.newDecoder()
 	rr := s.conn.ExecPrepared(ctx, "", nil, nil, s.fmts)
-	row := &Row{Values: make([]any, ncol)}
+	row := &Row{Values: make([]any, len(s.cols))}
 	row.Pos.File = s.desc
-	intern := newInterner(ncol)
 	var fnErr error
 	for n := int64(1); rr.NextRow(); n++ {
 		if n&1023 == 0 {
@@ -239,43 +214,7 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			}
 		}
 		row.Pos.Row = n
-		vals := rr.Values()
-		for i, raw := range vals {
-			if raw == nil {
-				row.Values[i] = nil
-				continue
-			}
-			if len(raw) > MaxValueBytes {
-				fnErr = valueTooLong(row.Pos, s.cols[i].Name, len(raw))
-				break
-			}
-			var err error
-			switch s.cols[i].Type {
-			case TypeString:
-				if !utf8.Valid(raw) {
-					err = errors.New("invalid UTF-8")
-				}
-				row.Values[i] = intern.str(i, raw)
-			case TypeInt:
-				err = plans[i].Scan(raw, &i64)
-				row.Values[i] = i64
-			case TypeDouble:
-				err = plans[i].Scan(raw, &f64)
-				row.Values[i] = f64
-			case TypeBool:
-				err = plans[i].Scan(raw, &b)
-				row.Values[i] = b
-			case TypeTimestamp:
-				err = plans[i].Scan(raw, &ts)
-				row.Values[i] = ts.UTC()
-			}
-			if err != nil {
-				fnErr = &Error{Pos: row.Pos, Column: s.cols[i].Name, Msg: "the value cannot be read as " + string(s.cols[i].Type),
-					Hint: "convert the column in the query (for example CAST(x AS text)); infinite dates and timestamps cannot be exported"}
-				break
-			}
-		}
-		if fnErr == nil {
+		if fnErr = dec.decode(row, rr.Values()); fnErr == nil {
 			fnErr = fn(row)
 		}
 		if fnErr != nil {
@@ -283,18 +222,7 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 		}
 	}
 	if fnErr != nil {
-		// Stopping early leaves the rest of the result unread. Reading it to the end could
-		// take as long as the whole scan, so drop the connection instead: the server ends the
-		// query when it can no longer send, and the next Scan connects again.
-		_ = s.conn.Conn().Close()
-		_, _ = rr.Close()
-		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = s.conn.Close(closeCtx)
-		cancel()
-		if fnErr == ErrStop {
-			fnErr = nil
-		}
-		return fnErr
+		return s.abort(rr, fnErr)
 	}
 	_, err := rr.Close()
 	// The transaction read only: end it without keeping anything.
@@ -307,6 +235,94 @@ func (s *pgSource) Scan(ctx context.Context, fn func(*Row) error) error {
 			return ctx.Err()
 		}
 		return s.queryError(err, 0)
+	}
+	return nil
+}
+
+// abort ends a scan stopped early (by fn, ErrStop, a bad value or ctx) and returns its error.
+// Reading the rest of the result could take as long as the whole scan, so it drops the
+// connection instead: the server ends the query when it can no longer send, and the next Scan
+// connects again.
+func (s *pgSource) abort(rr *pgconn.ResultReader, fnErr error) error {
+	_ = s.conn.Conn().Close()
+	_, _ = rr.Close()
+	closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_ = s.conn.Close(closeCtx)
+	cancel()
+	if fnErr == ErrStop {
+		return nil
+	}
+	return fnErr
+}
+
+// pgDecoder turns the raw values of a result row into a Row's values by column type: strings
+// (interned) from the text format, the other types with pgx's scan plans for the binary format.
+type pgDecoder struct {
+	cols   []Column
+	plans  []pgtype.ScanPlan
+	intern *interner
+	i64    int64
+	f64    float64
+	b      bool
+	ts     time.Time
+}
+
+func (s *pgSource) newDecoder() *pgDecoder {
+	d := &pgDecoder{cols: s.cols, plans: make([]pgtype.ScanPlan, len(s.cols)), intern: newInterner(len(s.cols))}
+	for i, c := range s.cols {
+		if s.fmts[i] != pgtype.BinaryFormatCode {
+			continue
+		}
+		var target any
+		switch c.Type {
+		case TypeInt:
+			target = &d.i64
+		case TypeDouble:
+			target = &d.f64
+		case TypeBool:
+			target = &d.b
+		case TypeTimestamp:
+			target = &d.ts
+		}
+		d.plans[i] = s.tmap.PlanScan(s.oids[i], pgtype.BinaryFormatCode, target)
+	}
+	return d
+}
+
+// decode fills row.Values from the raw values of one result row.
+func (d *pgDecoder) decode(row *Row, vals [][]byte) error {
+	for i, raw := range vals {
+		if raw == nil {
+			row.Values[i] = nil
+			continue
+		}
+		if len(raw) > MaxValueBytes {
+			return valueTooLong(row.Pos, d.cols[i].Name, len(raw))
+		}
+		var err error
+		switch d.cols[i].Type {
+		case TypeString:
+			if !utf8.Valid(raw) {
+				err = errors.New("invalid UTF-8")
+			}
+			row.Values[i] = d.intern.str(i, raw)
+		case TypeInt:
+			err = d.plans[i].Scan(raw, &d.i64)
+			row.Values[i] = d.i64
+		case TypeDouble:
+			err = d.plans[i].Scan(raw, &d.f64)
+			row.Values[i] = d.f64
+		case TypeBool:
+			err = d.plans[i].Scan(raw, &d.b)
+			row.Values[i] = d.b
+		case TypeTimestamp:
+			err = d.plans[i].Scan(raw, &d.ts)
+			row.Values[i] = d.ts.UTC()
+		}
+		if err != nil {
+			return &Error{Pos: row.Pos, Column: d.cols[i].Name, Msg: "the value cannot be read as " + string(d.cols[i].Type),
+				Hint: "convert the column in the query (for example CAST(x AS text)); infinite dates and timestamps cannot be exported"}
+		}
 	}
 	return nil
 }

@@ -373,82 +373,110 @@ func sqlValue(v any, t Type) (any, *Error) {
 		}
 		v = string(b)
 	}
+	if x, ok := v.(string); ok && t == TypeString && !utf8.ValidString(x) {
+		return nil, &Error{Msg: "the text is not valid UTF-8", Hint: "store text as UTF-8"}
+	}
+	var (
+		out any
+		ok  bool
+	)
 	switch t {
 	case TypeString:
-		switch x := v.(type) {
-		case string:
-			if !utf8.ValidString(x) {
-				return nil, &Error{Msg: "the text is not valid UTF-8", Hint: "store text as UTF-8"}
-			}
-			return v, nil
-		case int64:
-			return strconv.FormatInt(x, 10), nil
-		case float64:
-			return strconv.FormatFloat(x, 'g', -1, 64), nil
-		case bool:
-			return strconv.FormatBool(x), nil
-		case time.Time:
-			return x.UTC().Format(time.RFC3339Nano), nil
-		}
+		out, ok = sqlString(v)
 	case TypeInt:
-		switch x := v.(type) {
-		case int64:
-			return v, nil
-		case float64:
-			if x == math.Trunc(x) && x >= -(1<<63) && x < 1<<63 {
-				return int64(x), nil
-			}
-		case bool:
-			if x {
-				return int64(1), nil
-			}
-			return int64(0), nil
-		case string:
-			if i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
-				return i, nil
-			}
-		}
-		return nil, typeMismatch(v, t)
+		out, ok = sqlInt(v)
 	case TypeDouble:
-		switch x := v.(type) {
-		case float64:
-			return v, nil
-		case int64:
-			return float64(x), nil
-		case string:
-			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
-				return f, nil
-			}
-		}
-		return nil, typeMismatch(v, t)
+		out, ok = sqlDouble(v)
 	case TypeBool:
-		switch x := v.(type) {
-		case bool:
-			return v, nil
-		case int64:
-			if x == 0 || x == 1 {
-				return x == 1, nil
-			}
-		case string:
-			if b, ok := parseBool([]byte(strings.TrimSpace(x))); ok {
-				return b, nil
-			}
-		}
-		return nil, typeMismatch(v, t)
+		out, ok = sqlBool(v)
 	case TypeTimestamp:
-		switch x := v.(type) {
-		case time.Time:
-			return x.UTC(), nil
-		case int64:
-			return time.Unix(x, 0).UTC(), nil
-		case string:
-			if ts, ok := parseTime(strings.TrimSpace(x)); ok {
-				return ts, nil
-			}
-		}
+		out, ok = sqlTimestamp(v)
+	}
+	if !ok {
 		return nil, typeMismatch(v, t)
 	}
-	return nil, typeMismatch(v, t)
+	return out, nil
+}
+
+func sqlString(v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case bool:
+		return strconv.FormatBool(x), true
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano), true
+	}
+	return nil, false
+}
+
+func sqlInt(v any) (any, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case float64:
+		if x == math.Trunc(x) && x >= -(1<<63) && x < 1<<63 {
+			return int64(x), true
+		}
+	case bool:
+		if x {
+			return int64(1), true
+		}
+		return int64(0), true
+	case string:
+		if i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+			return i, true
+		}
+	}
+	return nil, false
+}
+
+func sqlDouble(v any) (any, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+func sqlBool(v any) (any, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case int64:
+		if x == 0 || x == 1 {
+			return x == 1, true
+		}
+	case string:
+		if b, ok := parseBool([]byte(strings.TrimSpace(x))); ok {
+			return b, true
+		}
+	}
+	return nil, false
+}
+
+func sqlTimestamp(v any) (any, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC(), true
+	case int64:
+		return time.Unix(x, 0).UTC(), true
+	case string:
+		if ts, ok := parseTime(strings.TrimSpace(x)); ok {
+			return ts, true
+		}
+	}
+	return nil, false
 }
 
 func typeMismatch(v any, t Type) *Error {
