@@ -23,7 +23,10 @@
 //     wrong keys and missing scopes, each refused at plan time with a message that names the
 //     attribute, the file and row and the field, and says what to do; nothing is uploaded.
 //   - Secrets and personal data (secrets_test.go): after runs with TF_LOG=TRACE, neither the API
-//     key, a database password nor any profile value appears in state, plans, logs or output.
+//     key, a database password nor any profile value appears in state, plans, logs or output;
+//     remote_test.go does the same for a segment read from an object in an S3-compatible store
+//     on loopback (internal/s3fake), with AWS credentials and a session token in the
+//     environment, a wrong secret, invalid profiles and a connection cut mid-read.
 //   - Hostile input (hostile_test.go): SQLite queries that try to write (VACUUM INTO, ATTACH and
 //     DELETE, several statements, PRAGMA writes), CEL cost bombs, filter errors over canary
 //     values (also with TF_LOG=TRACE), a CSV without a header, a file of NULs, a 100,000-column

@@ -103,6 +103,15 @@ func newNeedles(t *testing.T, opts synth.Options) *needles {
 	return n
 }
 
+// add adds the profile values of o.
+func (n *needles) add(o *needles) {
+	for _, m := range []struct{ to, from map[string]bool }{{n.emails, o.emails}, {n.locals, o.locals}, {n.names, o.names}, {n.postals, o.postals}} {
+		for k := range m.from {
+			m.to[k] = true
+		}
+	}
+}
+
 // scan counts the needles in hay by kind; it never returns a value.
 func (n *needles) scan(hay string) map[string]int {
 	found := map[string]int{}
@@ -211,9 +220,7 @@ func TestSecretsStayOut(t *testing.T) {
 
 	emu, listID := newExportEmulator(t, emulator.Config{})
 	n := newNeedles(t, editedData)
-	for k, v := range newNeedles(t, baseData).emails {
-		n.emails[k] = v
-	}
+	n.add(newNeedles(t, baseData))
 	n.secrets["the API key"] = emu.Key
 	n.secrets["the database password"] = pgPassword
 	wrongKey := newKey("wrong")
@@ -247,13 +254,7 @@ func TestSecretsStayOut(t *testing.T) {
 	}
 
 	// Failing plans with TRACE logging: each in its own workspace.
-	failing := []struct {
-		name     string
-		hcl      string
-		env      []string
-		file     string
-		wantWord string
-	}{
+	failing := []failingPlan{
 		{name: "unreachable database", hcl: segmentExportConfig("", fmt.Sprintf(`"postgres://drill@127.0.0.1:%d/profiles?sslmode=disable"`, closedPort(t)), "", "", "", ""),
 			env: []string{"SENDGRID_API_KEY=" + emu.Key, "SENDGRID_API_URL=" + emu.URL, "PGPASSWORD=" + pgPassword, "PGCONNECT_TIMEOUT=3"}, wantWord: "source"},
 		{name: "wrong API key", hcl: segmentExportConfig("", `"customers.csv"`, "", "", "", ""), file: "emails_tricky_valid.csv",
@@ -274,54 +275,9 @@ func TestSecretsStayOut(t *testing.T) {
 			env: []string{"SENDGRID_API_KEY=" + emu.Key}, wantWord: "plain http"},
 	}
 	for i, f := range failing {
-		log := filepath.Join(dir, fmt.Sprintf("failing-%d-trace.log", i))
-		env := append(f.env, "SENDGRIDAUDIENCE_ACTOR=ops@example.com", "TF_LOG=TRACE", "TF_LOG_PATH="+log)
-		fw := cli.newWorkspace(t, f.hcl, map[string]any{"list_id": listID}, env...)
-		fw.secrets = append(fw.secrets, emu.Key, wrongKey, pgPassword)
-		switch f.file {
-		case "":
-		case "canaries":
-			writeDataWithCanaries(t, fw.path("customers.csv"), synth.Options{Count: 20, Seed: 9})
-		case "canaries-no-header":
-			writeDataWithCanaries(t, fw.path("customers.csv"), synth.Options{Count: 20, Seed: 9})
-			data, err := os.ReadFile(fw.path("customers.csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			fw.write("customers.csv", data[bytes.IndexByte(data, '\n')+1:])
-		default:
-			data, err := os.ReadFile(filepath.Join(corpusDir, f.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			fw.write("customers.csv", data)
-		}
-		r := fw.run("plan", "-input=false", "-no-color")
-		if r.Code != 1 || !strings.Contains(normalizeSpace(r.Out()), f.wantWord) {
-			t.Errorf("%s: %s, want a failure mentioning %q\n%s", f.name, r, f.wantWord, tail(r.Out(), 30))
-		}
-		a.file(t, "TRACE log of the "+f.name+" plan", log)
-		for j, o := range fw.outputs {
-			a[fmt.Sprintf("output %d of the %s plan", j, f.name)] = o
-		}
-		if _, err := os.Stat(fw.path("crash.log")); err == nil {
-			a.file(t, "crash.log ("+f.name+")", fw.path("crash.log"))
-		}
+		f.run(t, cli, listID, filepath.Join(dir, fmt.Sprintf("failing-%d-trace.log", i)), a, emu.Key, wrongKey, pgPassword)
 	}
-	if extra := newNeedles(t, synth.Options{Count: 20, Seed: 9}); extra != nil {
-		for k := range extra.emails {
-			n.emails[k] = true
-		}
-		for k := range extra.locals {
-			n.locals[k] = true
-		}
-		for k := range extra.names {
-			n.names[k] = true
-		}
-		for k := range extra.postals {
-			n.postals[k] = true
-		}
-	}
+	n.add(newNeedles(t, synth.Options{Count: 20, Seed: 9}))
 
 	a.file(t, "TRACE log of the export runs", traceLog)
 	for j, o := range ws.outputs {
@@ -334,6 +290,53 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Fatalf("the TRACE log holds %d bytes; TF_LOG=TRACE did not take effect", len(a["TRACE log of the export runs"]))
 	}
 	a.check(t, n)
+}
+
+// failingPlan is a plan that must fail, run with TF_LOG=TRACE in its own workspace.
+type failingPlan struct {
+	name     string
+	hcl      string
+	env      []string
+	file     string // the workspace's customers.csv: "canaries", "canaries-no-header", a corpus file, or "" for none
+	wantWord string // in the failure's output
+}
+
+// run runs the plan, checks that it fails with wantWord, and adds its TRACE log and outputs to
+// a. secrets are masked in the test's own messages.
+func (f failingPlan) run(t *testing.T, cli *cliEnv, listID, log string, a artifacts, secrets ...string) {
+	t.Helper()
+	env := append(f.env, "SENDGRIDAUDIENCE_ACTOR=ops@example.com", "TF_LOG=TRACE", "TF_LOG_PATH="+log)
+	fw := cli.newWorkspace(t, f.hcl, map[string]any{"list_id": listID}, env...)
+	fw.secrets = append(fw.secrets, secrets...)
+	switch f.file {
+	case "":
+	case "canaries":
+		writeDataWithCanaries(t, fw.path("customers.csv"), synth.Options{Count: 20, Seed: 9})
+	case "canaries-no-header":
+		writeDataWithCanaries(t, fw.path("customers.csv"), synth.Options{Count: 20, Seed: 9})
+		data, err := os.ReadFile(fw.path("customers.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.write("customers.csv", data[bytes.IndexByte(data, '\n')+1:])
+	default:
+		data, err := os.ReadFile(filepath.Join(corpusDir, f.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.write("customers.csv", data)
+	}
+	r := fw.run("plan", "-input=false", "-no-color")
+	if r.Code != 1 || !strings.Contains(normalizeSpace(r.Out()), f.wantWord) {
+		t.Errorf("%s: %s, want a failure mentioning %q\n%s", f.name, r, f.wantWord, tail(r.Out(), 30))
+	}
+	a.file(t, "TRACE log of the "+f.name+" plan", log)
+	for j, o := range fw.outputs {
+		a[fmt.Sprintf("output %d of the %s plan", j, f.name)] = o
+	}
+	if _, err := os.Stat(fw.path("crash.log")); err == nil {
+		a.file(t, "crash.log ("+f.name+")", fw.path("crash.log"))
+	}
 }
 
 // TestNeedlesFindLeaks proves the scan: every kind of value is found in the shapes a leak would
