@@ -110,22 +110,23 @@ func remoteFormat(name string) (Kind, string) {
 }
 
 func parseS3URL(s string) (remoteSpec, error) {
-	rest := s[len("s3://"):]
+	rest, query, hasQuery := strings.Cut(s[len("s3://"):], "?")
 	rs := remoteSpec{scheme: "s3"}
-	if i := strings.IndexByte(rest, '?'); i >= 0 {
-		q, err := url.ParseQuery(rest[i+1:])
-		rest = rest[:i]
-		if err != nil || len(q) != 1 || len(q["versionId"]) != 1 || q.Get("versionId") == "" {
-			return rs, &Error{Pos: Pos{File: "s3://" + rest}, Msg: "an s3:// source takes no query string other than ?versionId=...",
-				Hint: "credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role) or the provider configuration, never from the source string, which is stored in Terraform state"}
-		}
-		rs.versionID = q.Get("versionId")
-	}
 	bucket, key, _ := strings.Cut(rest, "/")
 	rs.bucket, rs.key, rs.display = bucket, key, "s3://"+rest
+	// Before anything else names the object: the bucket part may hold a key ID and secret,
+	// which no message may repeat.
 	if strings.Contains(bucket, "@") || strings.Contains(bucket, ":") {
 		return rs, &Error{Msg: "the s3:// URL holds a user name, password or port before the bucket name",
 			Hint: "write s3://bucket/key; credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role), never from the source string, which is stored in Terraform state; an S3-compatible endpoint goes in the provider's s3_endpoint"}
+	}
+	if hasQuery {
+		q, err := url.ParseQuery(query)
+		if err != nil || len(q) != 1 || len(q["versionId"]) != 1 || q.Get("versionId") == "" {
+			return rs, &Error{Pos: Pos{File: rs.display}, Msg: "an s3:// source takes no query string other than ?versionId=...",
+				Hint: "credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role) or the provider configuration, never from the source string, which is stored in Terraform state"}
+		}
+		rs.versionID = q.Get("versionId")
 	}
 	if !validBucket(bucket) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: fmt.Sprintf("%q is not a valid S3 bucket name", bucket),

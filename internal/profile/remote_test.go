@@ -69,6 +69,8 @@ func TestRemoteSpecs(t *testing.T) {
 		{"s3://Profiles_Bucket/customers.csv", "", "not a valid S3 bucket name"},
 		{"s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv", "", "user name, password"},
 		{"s3://profiles/customers.csv?X-Amz-Signature=s3cr3tv4lue", "", "no query string other than ?versionId"},
+		{"s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv?versionId=1&x=2", "", "user name, password"},
+		{"s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv?versionId=1", "", "user name, password"},
 		{"https://user:s3cr3tv4lue@data.example.com/customers.csv", "", "user name or password"},
 		{"https://profiles.s3.amazonaws.com/customers.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F&X-Amz-Signature=s3cr3tv4lue", "", "holds a credential"},
 		{"https://acct.blob.core.windows.net/c/customers.csv?sv=2022&sig=s3cr3tv4lue", "", `parameter "sig"`},
