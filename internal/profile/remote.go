@@ -164,6 +164,10 @@ func parseHTTPURL(s string) (remoteSpec, error) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: "the URL holds a user name or password; the source string is stored in Terraform state, so it must not hold a secret",
 			Hint: "remove the credentials from the URL; https:// sources are read without credentials (use an s3:// source for private objects, with credentials from the environment)"}
 	}
+	if u.Fragment != "" {
+		return rs, &Error{Pos: Pos{File: rs.display}, Msg: "the URL holds a #fragment, which is never sent to the server and may hold a token; the source string is stored in Terraform state",
+			Hint: "remove everything from the # on"}
+	}
 	for name := range u.Query() {
 		low := strings.ToLower(name)
 		for _, frag := range credentialParams {

@@ -75,6 +75,7 @@ func TestRemoteSpecs(t *testing.T) {
 		{"https://profiles.s3.amazonaws.com/customers.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F&X-Amz-Signature=s3cr3tv4lue", "", "holds a credential"},
 		{"https://acct.blob.core.windows.net/c/customers.csv?sv=2022&sig=s3cr3tv4lue", "", `parameter "sig"`},
 		{"https://data.example.com/customers.csv?access_token=s3cr3tv4lue", "", "holds a credential"},
+		{"https://data.example.com/customers.csv#access_token=s3cr3tv4lue", "", "#fragment"},
 		{"http://data.example.com/customers.csv", "", "only for loopback"},
 		{"https://data.example.com/customers.xlsx", "", "cannot tell the format"},
 		{"s3://profiles/customers.parquet", KindParquet, ""},
