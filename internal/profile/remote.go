@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -347,7 +348,19 @@ func openRemoteStream(ctx context.Context, rs remoteSpec, store remoteStore, inf
 		_ = t.Close()
 		return nil, err
 	}
+	if head, _ := t.Peek(512); isHTMLPage(head) {
+		_ = t.Close()
+		return nil, &Error{Pos: Pos{File: rs.display, Line: 1}, Msg: "the object is an HTML page, not " + kindLabel(rs.kind) + " (a sign-in, error or index page served in place of the file?)",
+			Hint: "check that the URL names the file itself and that it is readable without signing in; https:// sources are read without credentials (use an s3:// source for private objects)"}
+	}
 	return t, nil
+}
+
+// isHTMLPage reports whether the start of an object is an HTML document: no CSV header or
+// JSON line starts with <!DOCTYPE html or <html.
+func isHTMLPage(head []byte) bool {
+	head = bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n"))
+	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
 }
 
 // checkedBody counts the bytes of an object's body and turns a body that ends early (a

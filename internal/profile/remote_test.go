@@ -427,3 +427,23 @@ func TestS3EndpointFromEnvironment(t *testing.T) {
 		t.Fatalf("%d rows, %v", len(rows), err)
 	}
 }
+
+// A server that answers with an HTML page (a sign-in or error page served with 200) instead of
+// the file is refused, rather than read as a CSV file whose header is the page.
+func TestHTTPSHTMLPageInsteadOfFile(t *testing.T) {
+	page := "\n  <!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>ada@example.com</body></html>\n"
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		http.ServeContent(w, r, "page", fakeModTime, strings.NewReader(page))
+	}))
+	defer srv.Close()
+	opts := Options{Remote: RemoteOptions{HTTPClient: srv.Client()}}
+	for _, name := range []string{"/customers.csv", "/customers.jsonl", "/customers.csv.gz"} {
+		_, err := OpenWith(context.Background(), srv.URL+name, opts)
+		if name == "/customers.csv.gz" {
+			wantError(t, err, []string{"gzip"}, "ada@example.com")
+			continue
+		}
+		wantError(t, err, []string{srv.URL + name, "an HTML page"}, "ada@example.com", "Sign in")
+	}
+}
