@@ -377,6 +377,10 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	b.n += int64(n)
 	switch {
+	case b.want >= 0 && b.n > b.want:
+		// A body that runs on past the object's size is not the object first seen; stop
+		// here rather than read a body that may never end.
+		return n, b.cut(fmt.Sprintf("the object went on past its size, sending more than its %d bytes", b.want))
 	case err == io.EOF && b.want >= 0 && b.n != b.want:
 		return n, b.cut(fmt.Sprintf("the object ended after %d of its %d bytes", b.n, b.want))
 	case err != nil && err != io.EOF:

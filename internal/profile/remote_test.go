@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -445,5 +446,28 @@ func TestHTTPSHTMLPageInsteadOfFile(t *testing.T) {
 			continue
 		}
 		wantError(t, err, []string{srv.URL + name, "an HTML page"}, "ada@example.com", "Sign in")
+	}
+}
+
+// A body longer than the size the object's HEAD said (a server that keeps sending) fails as
+// soon as it passes that size, instead of being read to the end.
+func TestHTTPSBodyLongerThanHead(t *testing.T) {
+	var sent atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			w.Header().Set("Content-Length", "40")
+			return
+		}
+		_, _ = io.WriteString(w, "email,first_name\n")
+		for i := 0; i < 200000 && r.Context().Err() == nil; i++ {
+			n, _ := fmt.Fprintf(w, "u%d@example.com,N%d\n", i, i)
+			sent.Add(int64(n))
+		}
+	}))
+	defer srv.Close()
+	_, _, err := readAll(t, srv.URL+"/customers.csv", Options{Remote: RemoteOptions{HTTPClient: srv.Client()}})
+	wantError(t, err, []string{"more than its 40 bytes"}, "example.com")
+	if n := sent.Load(); n > 8<<20 {
+		t.Errorf("%d bytes were sent before the read stopped", n)
 	}
 }
