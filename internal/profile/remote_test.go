@@ -471,3 +471,42 @@ func TestHTTPSBodyLongerThanHead(t *testing.T) {
 		t.Errorf("%d bytes were sent before the read stopped", n)
 	}
 }
+
+// hugeFooterStore is an object that claims 5 GiB, whose last 8 bytes say its Parquet footer
+// takes 4 GiB; every other range is zeros. It records the largest range asked for.
+type hugeFooterStore struct{ largest atomic.Int64 }
+
+func (s *hugeFooterStore) stat(context.Context) (objectInfo, error) {
+	return objectInfo{Size: 5 << 30, ETag: `"huge"`}, nil
+}
+
+func (s *hugeFooterStore) get(_ context.Context, info objectInfo, off, n int64) (io.ReadCloser, error) {
+	if n > s.largest.Load() {
+		s.largest.Store(n)
+	}
+	if off+n == info.Size && n <= 8 {
+		tail := []byte{0xF0, 0xFF, 0xFF, 0xFF, 'P', 'A', 'R', '1'}
+		return io.NopCloser(bytes.NewReader(tail[8-n:])), nil
+	}
+	return io.NopCloser(io.LimitReader(zeros{}, n)), nil
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// A Parquet object whose footer claims gigabytes (damaged, or a hostile server) is refused
+// before its footer is read into memory.
+func TestRemoteParquetFooterTooLarge(t *testing.T) {
+	rs, err := parseRemote("https://data.example.com/customers.parquet", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &hugeFooterStore{}
+	info, _ := store.stat(context.Background())
+	_, err = openRemoteParquet(context.Background(), rs, store, info, Options{})
+	wantError(t, err, []string{"footer"})
+	if n := store.largest.Load(); n > maxParquetFooter {
+		t.Errorf("a range of %d bytes was read", n)
+	}
+}
