@@ -144,6 +144,10 @@ func checkMySQLURL(s string) error {
 		return &Error{Msg: "the MySQL URL contains a password; the source string is stored in Terraform state, so it must not hold a secret",
 			Hint: "remove the password from the URL and supply it with the " + mysqlPasswordEnv + " environment variable or the provider's database_password"}
 	}
+	if u.Fragment != "" {
+		return &Error{Msg: "the MySQL URL holds a #fragment, which the server never reads and which may hold a secret; the source string is stored in Terraform state",
+			Hint: "remove everything from the # on"}
+	}
 	if u.Hostname() == "" {
 		return &Error{Msg: "the MySQL URL names no host", Hint: "write mysql://user@host:3306/database"}
 	}

@@ -499,3 +499,10 @@ func TestMySQLLimits(t *testing.T) {
 		t.Errorf("column %q", pe.Column)
 	}
 }
+
+// A #fragment is never sent to the server, but it can hold a secret, and the source string is
+// stored in Terraform state.
+func TestMySQLURLFragmentIsRejected(t *testing.T) {
+	_, err := CheckSpec("mysql://app@127.0.0.1:1/crm#password=Secr3tPw")
+	wantError(t, err, []string{"#fragment"}, "Secr3tPw")
+}
