@@ -161,6 +161,9 @@ func TestS3MissingObjectAndBucket(t *testing.T) {
 	opts := s3Options(t, f)
 	_, err := OpenWith(context.Background(), "s3://profiles/exports/missing.csv", opts)
 	wantError(t, err, []string{"s3://profiles/exports/missing.csv", "the object does not exist", `bucket "profiles", key "exports/missing.csv"`})
+	// A HEAD request's 404 does not say whether the bucket or the key is missing.
+	_, err = OpenWith(context.Background(), "s3://profils/exports/customers.csv", opts)
+	wantError(t, err, []string{"s3://profils/exports/customers.csv", `the bucket "profils" does not exist`})
 }
 
 func TestS3NoCredentials(t *testing.T) {
