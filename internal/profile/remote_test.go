@@ -513,3 +513,14 @@ func TestRemoteParquetFooterTooLarge(t *testing.T) {
 		t.Errorf("a range of %d bytes was read", n)
 	}
 }
+
+// http:// is for loopback only: a loopback server's redirect to plain http:// elsewhere is
+// refused, as the URL itself would be.
+func TestHTTPRedirectToPlainHTTPElsewhere(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://profiles.invalid/customers.csv?token=s3cr3tv4lue", http.StatusFound)
+	}))
+	defer srv.Close()
+	_, err := OpenWith(context.Background(), srv.URL+"/customers.csv", Options{})
+	wantError(t, err, []string{"redirect", "plain http://"}, "s3cr3tv4lue")
+}
