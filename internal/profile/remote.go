@@ -169,14 +169,9 @@ func parseHTTPURL(s string) (remoteSpec, error) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: "the URL holds a #fragment, which is never sent to the server and may hold a token; the source string is stored in Terraform state",
 			Hint: "remove everything from the # on"}
 	}
-	for name := range u.Query() {
-		low := strings.ToLower(name)
-		for _, frag := range credentialParams {
-			if strings.Contains(low, frag) {
-				return rs, &Error{Pos: Pos{File: rs.display}, Msg: fmt.Sprintf("the URL's query string holds a credential (parameter %q); the source string is stored in Terraform state, so it must not hold a secret", name),
-					Hint: "do not use presigned or token URLs as sources: name the object as s3://bucket/key and give the provider credentials through the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role)"}
-			}
-		}
+	if name := credentialParam(u.RawQuery); name != "" {
+		return rs, &Error{Pos: Pos{File: rs.display}, Msg: fmt.Sprintf("the URL's query string holds a credential (parameter %q); the source string is stored in Terraform state, so it must not hold a secret", name),
+			Hint: "do not use presigned or token URLs as sources: name the object as s3://bucket/key and give the provider credentials through the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role)"}
 	}
 	if rs.scheme == "http" && !endpoint.IsLoopback(u.Hostname()) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: "plain http:// is accepted only for loopback addresses; profiles would cross the network unencrypted",
@@ -186,6 +181,26 @@ func parseHTTPURL(s string) (remoteSpec, error) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: fmt.Sprintf("unsupported URL scheme %q", rs.scheme), Hint: "use https:// or s3://"}
 	}
 	return rs, nil
+}
+
+// credentialParam returns the first parameter of a raw query string whose name looks like a
+// credential, or "". Parameters are split at '&' and at ';' (which servers may take as a
+// separator, though url.ParseQuery drops such pairs), and a name that cannot be unescaped is
+// read as it is written: a malformed pair must not hide a token.
+func credentialParam(rawQuery string) string {
+	for _, pair := range strings.FieldsFunc(rawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+		name, _, _ := strings.Cut(pair, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		low := strings.ToLower(name)
+		for _, frag := range credentialParams {
+			if strings.Contains(low, frag) {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // objectInfo is what a HEAD request says about a remote object.
