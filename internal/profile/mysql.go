@@ -134,6 +134,11 @@ func checkMySQLURL(s string) error {
 		return &Error{Msg: "the MySQL URL cannot be parsed",
 			Hint: "write mysql://user@host:3306/database (percent-encode special characters)"}
 	}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		// url.Query() would drop the malformed pairs, and with them any check of what they hold.
+		return &Error{Msg: "the MySQL URL's parameters cannot be parsed (a ';' separator, or a malformed %-escape)",
+			Hint: "write mysql://user@host:3306/database?tls=true, with parameters separated by '&'"}
+	}
 	_, hasPw := u.User.Password()
 	for k := range u.Query() {
 		if strings.EqualFold(k, "password") || strings.EqualFold(k, "passwd") {
