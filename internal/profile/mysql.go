@@ -134,6 +134,11 @@ func checkMySQLURL(s string) error {
 		return &Error{Msg: "the MySQL URL cannot be parsed",
 			Hint: "write mysql://user@host:3306/database (percent-encode special characters)"}
 	}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		// url.Query() would drop the malformed pairs, and with them any check of what they hold.
+		return &Error{Msg: "the MySQL URL's parameters cannot be parsed (a ';' separator, or a malformed %-escape)",
+			Hint: "write mysql://user@host:3306/database?tls=true, with parameters separated by '&'"}
+	}
 	_, hasPw := u.User.Password()
 	for k := range u.Query() {
 		if strings.EqualFold(k, "password") || strings.EqualFold(k, "passwd") {
@@ -143,6 +148,10 @@ func checkMySQLURL(s string) error {
 	if hasPw {
 		return &Error{Msg: "the MySQL URL contains a password; the source string is stored in Terraform state, so it must not hold a secret",
 			Hint: "remove the password from the URL and supply it with the " + mysqlPasswordEnv + " environment variable or the provider's database_password"}
+	}
+	if u.Fragment != "" {
+		return &Error{Msg: "the MySQL URL holds a #fragment, which the server never reads and which may hold a secret; the source string is stored in Terraform state",
+			Hint: "remove everything from the # on"}
 	}
 	if u.Hostname() == "" {
 		return &Error{Msg: "the MySQL URL names no host", Hint: "write mysql://user@host:3306/database"}

@@ -499,3 +499,19 @@ func TestMySQLLimits(t *testing.T) {
 		t.Errorf("column %q", pe.Column)
 	}
 }
+
+// A #fragment is never sent to the server, but it can hold a secret, and the source string is
+// stored in Terraform state.
+func TestMySQLURLFragmentIsRejected(t *testing.T) {
+	_, err := CheckSpec("mysql://app@127.0.0.1:1/crm#password=Secr3tPw")
+	wantError(t, err, []string{"#fragment"}, "Secr3tPw")
+}
+
+// Query parameters that url.Query() drops (after a ';', or with a malformed escape) are refused
+// like any other, so that no password hides in the source string.
+func TestMySQLURLMalformedParametersAreRejected(t *testing.T) {
+	for _, u := range []string{"mysql://app@127.0.0.1:1/crm?tls=true;password=Secr3tPw", "mysql://app@127.0.0.1:1/crm?pass%zzword=Secr3tPw"} {
+		_, err := CheckSpec(u)
+		wantError(t, err, []string{"MySQL URL"}, "Secr3tPw")
+	}
+}

@@ -16,6 +16,12 @@ import (
 // damaged, and believing it would make the reader allocate that much memory.
 const maxParquetPage = 64 << 20
 
+// maxParquetFooter bounds the footer (the file metadata) of a Parquet file. Writers make
+// footers of kilobytes to a few MiB (one entry per column chunk); a larger length in the last
+// bytes of a file means it is damaged, and believing it would make the reader allocate and
+// download that much (up to 4 GiB).
+const maxParquetFooter = 256 << 20
+
 // checkRowGroup reads the page headers of every column chunk of row group g before its pages
 // are read, and refuses a chunk outside the file, a page larger than maxParquetPage or than
 // what is left of its chunk, and a page holding more values than the row group has rows
@@ -102,6 +108,9 @@ func checkFooter(r io.ReaderAt, size int64) error {
 	}
 	if n > size-12 {
 		return fmt.Errorf("the footer claims %d bytes in a file of %d", n, size)
+	}
+	if n > maxParquetFooter {
+		return fmt.Errorf("the footer claims %d bytes; Parquet footers hold at most %d MiB", n, maxParquetFooter>>20)
 	}
 	b := make([]byte, n)
 	if got, err := r.ReadAt(b, size-8-n); got < len(b) {

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -110,22 +111,23 @@ func remoteFormat(name string) (Kind, string) {
 }
 
 func parseS3URL(s string) (remoteSpec, error) {
-	rest := s[len("s3://"):]
+	rest, query, hasQuery := strings.Cut(s[len("s3://"):], "?")
 	rs := remoteSpec{scheme: "s3"}
-	if i := strings.IndexByte(rest, '?'); i >= 0 {
-		q, err := url.ParseQuery(rest[i+1:])
-		rest = rest[:i]
-		if err != nil || len(q) != 1 || len(q["versionId"]) != 1 || q.Get("versionId") == "" {
-			return rs, &Error{Pos: Pos{File: "s3://" + rest}, Msg: "an s3:// source takes no query string other than ?versionId=...",
-				Hint: "credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role) or the provider configuration, never from the source string, which is stored in Terraform state"}
-		}
-		rs.versionID = q.Get("versionId")
-	}
 	bucket, key, _ := strings.Cut(rest, "/")
 	rs.bucket, rs.key, rs.display = bucket, key, "s3://"+rest
+	// Before anything else names the object: the bucket part may hold a key ID and secret,
+	// which no message may repeat.
 	if strings.Contains(bucket, "@") || strings.Contains(bucket, ":") {
 		return rs, &Error{Msg: "the s3:// URL holds a user name, password or port before the bucket name",
 			Hint: "write s3://bucket/key; credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role), never from the source string, which is stored in Terraform state; an S3-compatible endpoint goes in the provider's s3_endpoint"}
+	}
+	if hasQuery {
+		q, err := url.ParseQuery(query)
+		if err != nil || len(q) != 1 || len(q["versionId"]) != 1 || q.Get("versionId") == "" {
+			return rs, &Error{Pos: Pos{File: rs.display}, Msg: "an s3:// source takes no query string other than ?versionId=...",
+				Hint: "credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role) or the provider configuration, never from the source string, which is stored in Terraform state"}
+		}
+		rs.versionID = q.Get("versionId")
 	}
 	if !validBucket(bucket) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: fmt.Sprintf("%q is not a valid S3 bucket name", bucket),
@@ -163,14 +165,13 @@ func parseHTTPURL(s string) (remoteSpec, error) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: "the URL holds a user name or password; the source string is stored in Terraform state, so it must not hold a secret",
 			Hint: "remove the credentials from the URL; https:// sources are read without credentials (use an s3:// source for private objects, with credentials from the environment)"}
 	}
-	for name := range u.Query() {
-		low := strings.ToLower(name)
-		for _, frag := range credentialParams {
-			if strings.Contains(low, frag) {
-				return rs, &Error{Pos: Pos{File: rs.display}, Msg: fmt.Sprintf("the URL's query string holds a credential (parameter %q); the source string is stored in Terraform state, so it must not hold a secret", name),
-					Hint: "do not use presigned or token URLs as sources: name the object as s3://bucket/key and give the provider credentials through the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role)"}
-			}
-		}
+	if u.Fragment != "" {
+		return rs, &Error{Pos: Pos{File: rs.display}, Msg: "the URL holds a #fragment, which is never sent to the server and may hold a token; the source string is stored in Terraform state",
+			Hint: "remove everything from the # on"}
+	}
+	if name := credentialParam(u.RawQuery); name != "" {
+		return rs, &Error{Pos: Pos{File: rs.display}, Msg: fmt.Sprintf("the URL's query string holds a credential (parameter %q); the source string is stored in Terraform state, so it must not hold a secret", name),
+			Hint: "do not use presigned or token URLs as sources: name the object as s3://bucket/key and give the provider credentials through the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role)"}
 	}
 	if rs.scheme == "http" && !endpoint.IsLoopback(u.Hostname()) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: "plain http:// is accepted only for loopback addresses; profiles would cross the network unencrypted",
@@ -180,6 +181,26 @@ func parseHTTPURL(s string) (remoteSpec, error) {
 		return rs, &Error{Pos: Pos{File: rs.display}, Msg: fmt.Sprintf("unsupported URL scheme %q", rs.scheme), Hint: "use https:// or s3://"}
 	}
 	return rs, nil
+}
+
+// credentialParam returns the first parameter of a raw query string whose name looks like a
+// credential, or "". Parameters are split at '&' and at ';' (which servers may take as a
+// separator, though url.ParseQuery drops such pairs), and a name that cannot be unescaped is
+// read as it is written: a malformed pair must not hide a token.
+func credentialParam(rawQuery string) string {
+	for _, pair := range strings.FieldsFunc(rawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+		name, _, _ := strings.Cut(pair, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		low := strings.ToLower(name)
+		for _, frag := range credentialParams {
+			if strings.Contains(low, frag) {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // objectInfo is what a HEAD request says about a remote object.
@@ -342,7 +363,19 @@ func openRemoteStream(ctx context.Context, rs remoteSpec, store remoteStore, inf
 		_ = t.Close()
 		return nil, err
 	}
+	if head, _ := t.Peek(512); isHTMLPage(head) {
+		_ = t.Close()
+		return nil, &Error{Pos: Pos{File: rs.display, Line: 1}, Msg: "the object is an HTML page, not " + kindLabel(rs.kind) + " (a sign-in, error or index page served in place of the file?)",
+			Hint: "check that the URL names the file itself and that it is readable without signing in; https:// sources are read without credentials (use an s3:// source for private objects)"}
+	}
 	return t, nil
+}
+
+// isHTMLPage reports whether the start of an object is an HTML document: no CSV header or
+// JSON line starts with <!DOCTYPE html or <html.
+func isHTMLPage(head []byte) bool {
+	head = bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n"))
+	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
 }
 
 // checkedBody counts the bytes of an object's body and turns a body that ends early (a
@@ -359,6 +392,10 @@ func (b *checkedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	b.n += int64(n)
 	switch {
+	case b.want >= 0 && b.n > b.want:
+		// A body that runs on past the object's size is not the object first seen; stop
+		// here rather than read a body that may never end.
+		return n, b.cut(fmt.Sprintf("the object went on past its size, sending more than its %d bytes", b.want))
 	case err == io.EOF && b.want >= 0 && b.n != b.want:
 		return n, b.cut(fmt.Sprintf("the object ended after %d of its %d bytes", b.n, b.want))
 	case err != nil && err != io.EOF:

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/endpoint"
 )
 
 // httpStore reads a file served over https:// (or http:// on loopback). It sends no
@@ -32,6 +34,10 @@ var defaultHTTPClient = &http.Client{Transport: &http.Transport{
 	}
 	if req.URL.Scheme != "https" && via[0].URL.Scheme == "https" {
 		return fmt.Errorf("a redirect from https to %s was refused", req.URL.Scheme)
+	}
+	if req.URL.Scheme == "http" && !endpoint.IsLoopback(req.URL.Hostname()) {
+		// As for the URL itself: profiles would cross the network unencrypted.
+		return fmt.Errorf("a redirect to plain http:// on %s was refused (http:// is accepted only for loopback addresses)", req.URL.Hostname())
 	}
 	return nil
 }}

@@ -69,9 +69,10 @@ func (st *s3Store) stat(ctx context.Context) (objectInfo, error) {
 	}
 	out, err := st.client.HeadObject(ctx, in)
 	if err != nil {
-		if httpStatus(err) == 403 || httpStatus(err) == 400 {
+		if code := httpStatus(err); code == 403 || code == 400 || code == 404 {
 			// A HEAD response has no body, so no error code: ask again with a GET of one byte,
-			// whose error says which credential is wrong.
+			// whose error says which credential is wrong, or whether the bucket or the key is
+			// missing.
 			_, gerr := st.client.GetObject(ctx, &s3.GetObjectInput{Bucket: in.Bucket, Key: in.Key, VersionId: in.VersionId, Range: aws.String("bytes=0-0")})
 			if gerr != nil && errorCode(gerr) != "" {
 				err = gerr

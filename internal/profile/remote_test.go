@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,10 +70,16 @@ func TestRemoteSpecs(t *testing.T) {
 		{"s3://Profiles_Bucket/customers.csv", "", "not a valid S3 bucket name"},
 		{"s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv", "", "user name, password"},
 		{"s3://profiles/customers.csv?X-Amz-Signature=s3cr3tv4lue", "", "no query string other than ?versionId"},
+		{"s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv?versionId=1&x=2", "", "user name, password"},
+		{"s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv?versionId=1", "", "user name, password"},
 		{"https://user:s3cr3tv4lue@data.example.com/customers.csv", "", "user name or password"},
 		{"https://profiles.s3.amazonaws.com/customers.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F&X-Amz-Signature=s3cr3tv4lue", "", "holds a credential"},
 		{"https://acct.blob.core.windows.net/c/customers.csv?sv=2022&sig=s3cr3tv4lue", "", `parameter "sig"`},
 		{"https://data.example.com/customers.csv?access_token=s3cr3tv4lue", "", "holds a credential"},
+		{"https://data.example.com/customers.csv#access_token=s3cr3tv4lue", "", "#fragment"},
+		{"https://data.example.com/customers.csv?x=1;access_token=s3cr3tv4lue", "", "holds a credential"},
+		{"https://data.example.com/customers.csv?access_token%zz=s3cr3tv4lue", "", "holds a credential"},
+		{"https://data.example.com/customers.csv?%61pi_key=s3cr3tv4lue", "", "holds a credential"},
 		{"http://data.example.com/customers.csv", "", "only for loopback"},
 		{"https://data.example.com/customers.xlsx", "", "cannot tell the format"},
 		{"s3://profiles/customers.parquet", KindParquet, ""},
@@ -157,6 +164,9 @@ func TestS3MissingObjectAndBucket(t *testing.T) {
 	opts := s3Options(t, f)
 	_, err := OpenWith(context.Background(), "s3://profiles/exports/missing.csv", opts)
 	wantError(t, err, []string{"s3://profiles/exports/missing.csv", "the object does not exist", `bucket "profiles", key "exports/missing.csv"`})
+	// A HEAD request's 404 does not say whether the bucket or the key is missing.
+	_, err = OpenWith(context.Background(), "s3://profils/exports/customers.csv", opts)
+	wantError(t, err, []string{"s3://profils/exports/customers.csv", `the bucket "profils" does not exist`})
 }
 
 func TestS3NoCredentials(t *testing.T) {
@@ -423,4 +433,97 @@ func TestS3EndpointFromEnvironment(t *testing.T) {
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("%d rows, %v", len(rows), err)
 	}
+}
+
+// A server that answers with an HTML page (a sign-in or error page served with 200) instead of
+// the file is refused, rather than read as a CSV file whose header is the page.
+func TestHTTPSHTMLPageInsteadOfFile(t *testing.T) {
+	page := "\n  <!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>ada@example.com</body></html>\n"
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		http.ServeContent(w, r, "page", fakeModTime, strings.NewReader(page))
+	}))
+	defer srv.Close()
+	opts := Options{Remote: RemoteOptions{HTTPClient: srv.Client()}}
+	for _, name := range []string{"/customers.csv", "/customers.jsonl", "/customers.csv.gz"} {
+		_, err := OpenWith(context.Background(), srv.URL+name, opts)
+		if name == "/customers.csv.gz" {
+			wantError(t, err, []string{"gzip"}, "ada@example.com")
+			continue
+		}
+		wantError(t, err, []string{srv.URL + name, "an HTML page"}, "ada@example.com", "Sign in")
+	}
+}
+
+// A body longer than the size the object's HEAD said (a server that keeps sending) fails as
+// soon as it passes that size, instead of being read to the end.
+func TestHTTPSBodyLongerThanHead(t *testing.T) {
+	var sent atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			w.Header().Set("Content-Length", "40")
+			return
+		}
+		_, _ = io.WriteString(w, "email,first_name\n")
+		for i := 0; i < 200000 && r.Context().Err() == nil; i++ {
+			n, _ := fmt.Fprintf(w, "u%d@example.com,N%d\n", i, i)
+			sent.Add(int64(n))
+		}
+	}))
+	defer srv.Close()
+	_, _, err := readAll(t, srv.URL+"/customers.csv", Options{Remote: RemoteOptions{HTTPClient: srv.Client()}})
+	wantError(t, err, []string{"more than its 40 bytes"}, "example.com")
+	if n := sent.Load(); n > 8<<20 {
+		t.Errorf("%d bytes were sent before the read stopped", n)
+	}
+}
+
+// hugeFooterStore is an object that claims 5 GiB, whose last 8 bytes say its Parquet footer
+// takes 4 GiB; every other range is zeros. It records the largest range asked for.
+type hugeFooterStore struct{ largest atomic.Int64 }
+
+func (s *hugeFooterStore) stat(context.Context) (objectInfo, error) {
+	return objectInfo{Size: 5 << 30, ETag: `"huge"`}, nil
+}
+
+func (s *hugeFooterStore) get(_ context.Context, info objectInfo, off, n int64) (io.ReadCloser, error) {
+	if n > s.largest.Load() {
+		s.largest.Store(n)
+	}
+	if off+n == info.Size && n <= 8 {
+		tail := []byte{0xF0, 0xFF, 0xFF, 0xFF, 'P', 'A', 'R', '1'}
+		return io.NopCloser(bytes.NewReader(tail[8-n:])), nil
+	}
+	return io.NopCloser(io.LimitReader(zeros{}, n)), nil
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// A Parquet object whose footer claims gigabytes (damaged, or a hostile server) is refused
+// before its footer is read into memory.
+func TestRemoteParquetFooterTooLarge(t *testing.T) {
+	rs, err := parseRemote("https://data.example.com/customers.parquet", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &hugeFooterStore{}
+	info, _ := store.stat(context.Background())
+	_, err = openRemoteParquet(context.Background(), rs, store, info, Options{})
+	wantError(t, err, []string{"footer"})
+	if n := store.largest.Load(); n > maxParquetFooter {
+		t.Errorf("a range of %d bytes was read", n)
+	}
+}
+
+// http:// is for loopback only: a loopback server's redirect to plain http:// elsewhere is
+// refused, as the URL itself would be.
+func TestHTTPRedirectToPlainHTTPElsewhere(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://profiles.invalid/customers.csv?token=s3cr3tv4lue", http.StatusFound)
+	}))
+	defer srv.Close()
+	_, err := OpenWith(context.Background(), srv.URL+"/customers.csv", Options{})
+	wantError(t, err, []string{"redirect", "plain http://"}, "s3cr3tv4lue")
 }
