@@ -363,3 +363,17 @@ func TestPostgresMissingTableHintNamesOnlyTablesThatExist(t *testing.T) {
 	_, _, err = readAll(t, dbDSN, Options{Query: "SELECT email FROM customers"})
 	wantError(t, err, []string{`relation "customers" does not exist`, `the database holds: "crm export", crm.contacts`})
 }
+
+// Query parameters that url.Query() drops (after a ';', or with a malformed escape) and a
+// #fragment are refused, so that no password hides in the source string, which is stored in
+// Terraform state.
+func TestPostgresURLHidingPlacesAreRejected(t *testing.T) {
+	for u, want := range map[string]string{
+		"postgres://app@127.0.0.1:1/crm?sslmode=disable;password=Secr3tPw": "parameters cannot be parsed",
+		"postgres://app@127.0.0.1:1/crm?pass%zzword=Secr3tPw":              "parameters cannot be parsed",
+		"postgres://app@127.0.0.1:1/crm#password=Secr3tPw":                 "#fragment",
+	} {
+		_, err := CheckSpec(u)
+		wantError(t, err, []string{want}, "Secr3tPw")
+	}
+}

@@ -470,6 +470,15 @@ func checkPostgresURL(s string) error {
 		return &Error{Msg: "the PostgreSQL URL cannot be parsed",
 			Hint: "write postgres://user@host:5432/database?sslmode=require (percent-encode special characters)"}
 	}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil {
+		// url.Query() would drop the malformed pairs, and with them any check of what they hold.
+		return &Error{Msg: "the PostgreSQL URL's parameters cannot be parsed (a ';' separator, or a malformed %-escape)",
+			Hint: "write postgres://user@host:5432/database?sslmode=require, with parameters separated by '&'"}
+	}
+	if u.Fragment != "" || strings.HasSuffix(s, "#") {
+		return &Error{Msg: "the PostgreSQL URL has a #fragment, which names nothing in a database and is stored in Terraform state",
+			Hint: "remove the # and what follows it"}
+	}
 	_, hasPw := u.User.Password()
 	if !hasPw {
 		for k := range u.Query() {
