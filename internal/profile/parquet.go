@@ -73,13 +73,11 @@ func openParquetFile(ctx context.Context, path string, opts Options) (Source, er
 	}
 	size, release := st.Size(), f.Close
 	if compressionOf(path) != "" {
-		tmp, n, err := inflateToTemp(ctx, path, f)
-		_ = f.Close()
+		tmp, n, err := inflateToTemp(ctx, path, f, size)
 		if err != nil {
 			return nil, err
 		}
-		f, size = tmp, n
-		release = func() error { return removeTemp(tmp) }
+		f, size, release = tmp.File, n, tmp.Close
 	}
 	src, err := newParquet(ctx, path, f, size, opts)
 	if err != nil {
@@ -90,42 +88,76 @@ func openParquetFile(ctx context.Context, path string, opts Options) (Source, er
 	return src, nil
 }
 
-// inflateToTemp decompresses the file f (named path) into a new temporary file, readable by
-// its owner only, and returns it open with its size. On failure nothing is left behind.
-func inflateToTemp(ctx context.Context, path string, f *os.File) (*os.File, int64, error) {
+// inflateToTemp decompresses the file f (named path, of size bytes) into a private temporary
+// file and closes f.
+func inflateToTemp(ctx context.Context, path string, f *os.File, size int64) (spooledFile, int64, error) {
 	r, closeFn, err := decompress(path, f)
 	if err != nil {
-		return nil, 0, err
+		_ = f.Close()
+		return spooledFile{}, 0, err
 	}
 	defer func() { _ = closeFn() }()
-	tmp, err := os.CreateTemp("", "sendgridaudience-*.parquet")
-	if err != nil {
-		return nil, 0, &Error{Pos: Pos{File: path}, Err: err, Msg: "cannot create a temporary file to decompress the Parquet file into: " + errText(err),
-			Hint: "a compressed Parquet file is decompressed into the temporary directory (TMPDIR) first: make it writable and large enough, or decompress the file beforehand"}
-	}
-	n, err := io.Copy(tmp, ctxReader{ctx: ctx, r: r})
-	if err != nil {
-		_ = removeTemp(tmp)
-		if ctx.Err() != nil {
-			return nil, 0, ctx.Err()
-		}
-		var de *decompressError
-		if errors.As(err, &de) {
-			return nil, 0, de.at(Pos{File: path})
-		}
-		return nil, 0, &Error{Pos: Pos{File: path}, Err: err, Msg: "decompressing the Parquet file into a temporary file failed: " + errText(err),
-			Hint: "check the file, and the space in the temporary directory (TMPDIR), or decompress the file beforehand"}
-	}
-	return tmp, n, nil
+	return spoolToTemp(ctx, path, r, size)
 }
 
-// removeTemp closes and removes a temporary file.
-func removeTemp(f *os.File) error {
-	err := f.Close()
+// maxInflateRatio bounds how many times its compressed size a compressed Parquet file may grow
+// in its temporary file. Parquet compresses its pages itself, so gzip or Zstandard over it
+// gains a few times at most; a decompression bomb gains a thousandfold and would fill the
+// temporary directory.
+const maxInflateRatio = 100
+
+// inflateLimit is the most a compressed Parquet file of compressed bytes may decompress to
+// (no limit when its size is unknown, compressed < 0).
+func inflateLimit(compressed int64) int64 {
+	if compressed < 0 || compressed > (math.MaxInt64-(64<<20))/maxInflateRatio {
+		return math.MaxInt64 - 1
+	}
+	return compressed*maxInflateRatio + 64<<20
+}
+
+// spooledFile is a private temporary copy of a decompressed Parquet file; Close removes it.
+type spooledFile struct{ *os.File }
+
+func (f spooledFile) Close() error {
+	err := f.File.Close()
 	if rerr := os.Remove(f.Name()); err == nil {
 		err = rerr
 	}
 	return err
+}
+
+// spoolToTemp copies r, the decompressed stream of the compressed Parquet file name (compressed
+// bytes long, or -1 if unknown), into a new temporary file readable by its owner only, and
+// returns it open with its size. On failure nothing is left behind.
+func spoolToTemp(ctx context.Context, name string, r io.Reader, compressed int64) (spooledFile, int64, error) {
+	const hint = "a compressed Parquet file is decompressed into the temporary directory (TMPDIR) first: make it writable and large enough, or store the file uncompressed (Parquet compresses its pages itself)"
+	f, err := os.CreateTemp("", "sendgridaudience-*.parquet")
+	if err != nil {
+		return spooledFile{}, 0, &Error{Pos: Pos{File: name}, Err: err, Msg: "cannot create a temporary file to decompress the Parquet file into: " + errText(err), Hint: hint}
+	}
+	tmp := spooledFile{f}
+	limit := inflateLimit(compressed)
+	n, err := io.Copy(tmp.File, io.LimitReader(ctxReader{ctx: ctx, r: r}, limit+1))
+	if err == nil && n > limit {
+		err = &Error{Pos: Pos{File: name}, Msg: fmt.Sprintf("the file decompresses to more than %d times its compressed size, which no real Parquet file does: it is damaged or a decompression bomb", maxInflateRatio),
+			Hint: "check the file that was exported, or store it uncompressed (Parquet compresses its pages itself)"}
+	}
+	if err != nil {
+		_ = tmp.Close()
+		if ctx.Err() != nil {
+			return spooledFile{}, 0, ctx.Err()
+		}
+		var de *decompressError
+		if errors.As(err, &de) {
+			return spooledFile{}, 0, de.at(Pos{File: name})
+		}
+		var se *Error
+		if errors.As(err, &se) {
+			return spooledFile{}, 0, se
+		}
+		return spooledFile{}, 0, &Error{Pos: Pos{File: name}, Err: err, Msg: "decompressing the Parquet file into a temporary file failed: " + errText(err), Hint: hint}
+	}
+	return tmp, n, nil
 }
 
 // ctxReader stops reading when its context is done.

@@ -424,3 +424,29 @@ func TestParquetDamagedFooterIsRefused(t *testing.T) {
 		t.Errorf("good footer: %v, %d bytes left", err, w.left())
 	}
 }
+
+// A compressed Parquet file that decompresses to far more than any real one (a decompression
+// bomb) is refused before it fills the temporary directory, and leaves nothing behind.
+func TestCompressedParquetBombRefused(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < 160; i++ { // 160 MiB of zeros, about 160 KiB compressed
+		_, _ = zw.Write(zeros)
+	}
+	_ = zw.Close()
+	bomb := writeBytes(t, "bomb.parquet.gz", gz.Bytes())
+	_, _, err := readAll(t, bomb, Options{})
+	wantError(t, err, []string{bomb, "decompresses to more than 100 times its compressed size", "decompression bomb"})
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) != 0 {
+		t.Errorf("temporary files left after a refused file: %v", left)
+	}
+	if got, want := inflateLimit(1000), int64(100_000+64<<20); got != want {
+		t.Errorf("inflateLimit(1000) = %d, want %d", got, want)
+	}
+	if got := inflateLimit(-1); got < 1<<62 {
+		t.Errorf("inflateLimit of an unknown size = %d, want no limit", got)
+	}
+}

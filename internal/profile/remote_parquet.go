@@ -2,9 +2,6 @@ package profile
 
 import (
 	"context"
-	"errors"
-	"io"
-	"os"
 )
 
 // openRemoteParquet opens a Parquet object. A plain one is read in place with ranged requests
@@ -45,7 +42,7 @@ func openSpooledParquet(ctx context.Context, rs remoteSpec, store remoteStore, i
 	if err != nil {
 		return nil, err
 	}
-	tmp, n, err := spoolToTemp(ctx, rs.display, rc)
+	tmp, n, err := spoolToTemp(ctx, rs.display, rc, info.Size)
 	_ = rc.Close()
 	if err != nil {
 		return nil, err
@@ -56,44 +53,4 @@ func openSpooledParquet(ctx context.Context, rs remoteSpec, store remoteStore, i
 		return nil, err
 	}
 	return &remoteSource{Source: src, info: info}, nil
-}
-
-// spooledFile is a private temporary copy of an object; Close removes it.
-type spooledFile struct{ *os.File }
-
-func (f spooledFile) Close() error {
-	err := f.File.Close()
-	if rerr := os.Remove(f.Name()); err == nil {
-		err = rerr
-	}
-	return err
-}
-
-// spoolToTemp copies r into a new temporary file readable by its owner only and returns it
-// with its size. On failure nothing is left behind.
-func spoolToTemp(ctx context.Context, name string, r io.Reader) (spooledFile, int64, error) {
-	f, err := os.CreateTemp("", "sendgridaudience-*.parquet")
-	if err != nil {
-		return spooledFile{}, 0, &Error{Pos: Pos{File: name}, Err: err, Msg: "cannot create a temporary file to decompress the Parquet object into: " + errText(err),
-			Hint: "a compressed Parquet object is decompressed into the temporary directory (TMPDIR) first: make it writable and large enough, or store the object uncompressed (Parquet compresses its pages itself)"}
-	}
-	tmp := spooledFile{f}
-	n, err := io.Copy(tmp.File, r)
-	if err != nil {
-		_ = tmp.Close()
-		if ctx.Err() != nil {
-			return spooledFile{}, 0, ctx.Err()
-		}
-		var de *decompressError
-		if errors.As(err, &de) {
-			return spooledFile{}, 0, de.at(Pos{File: name})
-		}
-		var se *Error
-		if errors.As(err, &se) {
-			return spooledFile{}, 0, se
-		}
-		return spooledFile{}, 0, &Error{Pos: Pos{File: name}, Err: err, Msg: "copying the Parquet object into a temporary file failed: " + errText(err),
-			Hint: "check the space in the temporary directory (TMPDIR), or store the object uncompressed"}
-	}
-	return tmp, n, nil
 }
