@@ -16,10 +16,10 @@ import (
 
 const s3Object = "s3://" + s3fake.Bucket + "/exports/customers.csv.gz"
 
-// awsEnv is the environment of a run that reaches the store with the given credentials, kept
-// apart from the machine's own AWS configuration.
-func awsEnv(id, secret, token string) []string {
-	return []string{"AWS_ACCESS_KEY_ID=" + id, "AWS_SECRET_ACCESS_KEY=" + secret, "AWS_SESSION_TOKEN=" + token,
+// awsEnv is the environment of a run that reaches the store with its key ID and the given
+// secret and session token, kept apart from the machine's own AWS configuration.
+func awsEnv(secret, token string) []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + s3fake.KeyID, "AWS_SECRET_ACCESS_KEY=" + secret, "AWS_SESSION_TOKEN=" + token,
 		"AWS_PROFILE=", "AWS_CONFIG_FILE=/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL_S3=", "AWS_REGION=" + s3fake.Region}
 }
@@ -72,7 +72,7 @@ func TestSecretsStayOutOfS3Runs(t *testing.T) {
 
 	dir := t.TempDir()
 	traceLog := filepath.Join(dir, "export-trace.log")
-	ws := cli.newWorkspace(t, hcl, map[string]any{"list_id": listID}, emu.providerEnv(append(awsEnv(s3fake.KeyID, s3fake.Secret, token), "TF_LOG=TRACE", "TF_LOG_PATH="+traceLog)...)...)
+	ws := cli.newWorkspace(t, hcl, map[string]any{"list_id": listID}, emu.providerEnv(append(awsEnv(s3fake.Secret, token), "TF_LOG=TRACE", "TF_LOG_PATH="+traceLog)...)...)
 	ws.secrets = append(ws.secrets, s3fake.Secret, token)
 	putCanaries(t, store, baseData)
 	ws.mustRun(nil, applyArgs...)
@@ -92,16 +92,16 @@ func TestSecretsStayOutOfS3Runs(t *testing.T) {
 
 	withKey := emu.providerEnv()
 	failing := []failingPlan{
-		{name: "wrong secret access key", hcl: hcl, env: append(withKey, awsEnv(s3fake.KeyID, wrongSecret, token)...),
+		{name: "wrong secret access key", hcl: hcl, env: append(withKey, awsEnv(wrongSecret, token)...),
 			wantWord: "secret access key does not match"},
 		{name: "invalid profiles in the object", hcl: segmentExportConfig(provider, fmt.Sprintf("%q", s3Object), "", "", "", failInvalid),
-			env: append(withKey, awsEnv(s3fake.KeyID, s3fake.Secret, token)...), wantWord: "invalid profile"},
+			env: append(withKey, awsEnv(s3fake.Secret, token)...), wantWord: "invalid profile"},
 	}
 	for i, f := range failing {
 		f.run(t, cli, listID, filepath.Join(dir, fmt.Sprintf("failing-%d-trace.log", i)), a, emu.Key, s3fake.Secret, token, wrongSecret)
 	}
 	store.CutAt.Store(int64(size / 2))
-	cut := failingPlan{name: "connection cut mid-read", hcl: hcl, env: append(withKey, awsEnv(s3fake.KeyID, s3fake.Secret, token)...),
+	cut := failingPlan{name: "connection cut mid-read", hcl: hcl, env: append(withKey, awsEnv(s3fake.Secret, token)...),
 		wantWord: "reading the object failed"}
 	cut.run(t, cli, listID, filepath.Join(dir, "cut-trace.log"), a, emu.Key, s3fake.Secret, token)
 	store.CutAt.Store(0)

@@ -172,6 +172,14 @@ func TestAccModeSelection(t *testing.T) {
 	}
 }
 
+// emulatedMembers returns the emails on the emulator's list once SendGrid has applied every
+// job it accepted: it applies them later, and nobody waits for removal jobs (their status is
+// not served), so reading the list right after an apply could see it before the removals.
+func (e *testAccEnv) emulatedMembers(listID string) []string {
+	e.Emulator.FlushJobs()
+	return e.Emulator.ListMembers(e.Key, listID)
+}
+
 // testAccListMembers returns which of emails are on the list: from the emulator, or (real mode)
 // by searching SendGrid, polling until want holds or a few minutes have passed, since SendGrid
 // applies jobs, search results and list counts minutes after a job completes.
@@ -179,11 +187,8 @@ func (e *testAccEnv) testAccListMembers(t *testing.T, listID string, emails []st
 	t.Helper()
 	count := func() (int, error) {
 		if !e.Real {
-			// SendGrid applies an accepted job later (removal jobs are not followed): let the
-			// emulator run every accepted job before reading the list.
-			e.Emulator.FlushJobs()
 			on := map[string]bool{}
-			for _, m := range e.Emulator.ListMembers(e.Key, listID) {
+			for _, m := range e.emulatedMembers(listID) {
 				on[m] = true
 			}
 			n := 0

@@ -158,10 +158,7 @@ resource "sendgridaudience_export" "test" {
 // want and none of the test's other addresses (polling while SendGrid catches up).
 func (f *exportFixture) checkMembers(t *testing.T, want []string) error {
 	if !f.env.Real {
-		// Removals from a list are jobs SendGrid runs after the request returns, and nobody
-		// waits for them (their status is not served): let the emulator run the requested ones.
-		f.env.Emulator.FlushJobs()
-		got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
+		got := f.env.emulatedMembers(f.listID)
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			return fmt.Errorf("list holds %d contacts, want %d (the segments exactly)", len(got), len(want))
 		}
@@ -806,7 +803,7 @@ func TestAccExport_onDestroyRemovesOnlyItsContacts(t *testing.T) {
 					if !f.env.emulatorOnly(t, "the list and the account as the emulator holds them") {
 						return f.checkMembers(t, nil) // none of the export's contacts is left on the list
 					}
-					got := f.env.Emulator.ListMembers(f.env.Key, f.listID)
+					got := f.env.emulatedMembers(f.listID)
 					if want := []string{before, other}; strings.Join(got, ",") != strings.Join(want, ",") {
 						return fmt.Errorf("after destroy the list holds %d contacts; want only the 2 the export did not add", len(got))
 					}
