@@ -1,10 +1,7 @@
 package drill
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,18 +27,9 @@ func putCanaries(t *testing.T, store *s3fake.Server, opts synth.Options) int {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "customers.csv")
 	writeDataWithCanaries(t, path, opts)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write(raw)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	store.Put(t, strings.TrimPrefix(s3Object, "s3://"+s3fake.Bucket+"/"), gz.Bytes())
-	return gz.Len()
+	gz := s3fake.GzipFile(t, path)
+	store.Put(t, strings.TrimPrefix(s3Object, "s3://"+s3fake.Bucket+"/"), gz)
+	return len(gz)
 }
 
 // TestSecretsStayOutOfS3Runs exports a segment read from a gzipped CSV object in an

@@ -2,7 +2,6 @@ package profile
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -28,19 +27,6 @@ func s3Options(t testing.TB, f *s3fake.Server) Options {
 	t.Helper()
 	f.Env(t)
 	return Options{Remote: RemoteOptions{S3Endpoint: f.URL, S3PathStyle: true, S3Region: s3fake.Region}}
-}
-
-func gzipObject(t testing.TB, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 func zstdObject(t testing.TB, b []byte) []byte {
@@ -104,9 +90,9 @@ func TestS3SourcesStreamEachFormat(t *testing.T) {
 	opts := s3Options(t, f)
 	jsonl := `{"email":"ada@example.com","first_name":"Ada","age":36}` + "\n" + `{"email":"bob@example.com","first_name":"Bob","age":41}` + "\n"
 	f.Put(t, "exports/customers.csv", []byte(remoteCSV))
-	f.Put(t, "exports/customers.csv.gz", gzipObject(t, []byte(remoteCSV)))
+	f.Put(t, "exports/customers.csv.gz", s3fake.Gzip(t, []byte(remoteCSV)))
 	f.Put(t, "exports/customers.jsonl.zst", zstdObject(t, []byte(jsonl)))
-	f.Put(t, "exports/part-0000.gz", gzipObject(t, []byte(jsonl)))
+	f.Put(t, "exports/part-0000.gz", s3fake.Gzip(t, []byte(jsonl)))
 	for _, spec := range []string{"s3://profiles/exports/customers.csv", "s3://profiles/exports/customers.csv.gz",
 		"s3://profiles/exports/customers.jsonl.zst", "jsonl:s3://profiles/exports/part-0000.gz"} {
 		cols, rows, err := readAll(t, spec, opts)
@@ -190,7 +176,7 @@ func TestS3ConnectionDroppedMidRead(t *testing.T) {
 	for _, key := range []string{"big.csv", "big.csv.gz"} {
 		data := []byte(b.String())
 		if strings.HasSuffix(key, ".gz") {
-			data = gzipObject(t, data)
+			data = s3fake.Gzip(t, data)
 		}
 		f.Put(t, key, data)
 		src, err := OpenWith(context.Background(), "s3://profiles/"+key, opts)
@@ -233,7 +219,7 @@ func TestS3CorruptGzip(t *testing.T) {
 	f.Put(t, "customers.csv.gz", []byte(remoteCSV))
 	_, err := OpenWith(context.Background(), "s3://profiles/customers.csv.gz", opts)
 	wantError(t, err, []string{"s3://profiles/customers.csv.gz", "is not gzip data"}, "ada@example.com")
-	gz := gzipObject(t, []byte(remoteCSV))
+	gz := s3fake.Gzip(t, []byte(remoteCSV))
 	f.Put(t, "truncated.csv.gz", gz[:len(gz)-12])
 	_, _, err = readAll(t, "s3://profiles/truncated.csv.gz", opts)
 	wantError(t, err, []string{"s3://profiles/truncated.csv.gz", "gzip data is truncated"})
@@ -255,7 +241,7 @@ func httpsFile(t testing.TB, name string, data *[]byte) *httptest.Server {
 }
 
 func TestHTTPSSources(t *testing.T) {
-	data := gzipObject(t, []byte(remoteCSV))
+	data := s3fake.Gzip(t, []byte(remoteCSV))
 	srv := httpsFile(t, "customers.csv.gz", &data)
 	opts := Options{Remote: RemoteOptions{HTTPClient: srv.Client()}}
 	cols, rows, err := readAll(t, srv.URL+"/exports/customers.csv.gz?generation=3", opts)
@@ -276,7 +262,7 @@ func TestHTTPSSources(t *testing.T) {
 	if v := src.(interface{ SourceVersion() string }).SourceVersion(); v != fmt.Sprintf(`etag="%x" size=%d`, len(data), len(data)) {
 		t.Errorf("SourceVersion() = %q", v)
 	}
-	data = gzipObject(t, []byte(remoteCSV+"eve@example.com,Eve,29\n"))
+	data = s3fake.Gzip(t, []byte(remoteCSV+"eve@example.com,Eve,29\n"))
 	err = src.Scan(context.Background(), func(*Row) error { return nil })
 	wantError(t, err, []string{"the object changed while it was read"})
 }

@@ -1,11 +1,8 @@
 package provider
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,16 +34,9 @@ func TestAccSegmentDataSourceS3(t *testing.T) {
 	if err := g.WriteFile(context.Background(), csvPath, synth.CSV); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(csvPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write(raw)
-	_ = zw.Close()
+	gz := s3fake.GzipFile(t, csvPath)
 	store := s3fake.New(t)
-	store.Put(t, "exports/customers.csv.gz", gz.Bytes())
+	store.Put(t, "exports/customers.csv.gz", gz)
 	store.Env(t)
 
 	provider := strings.Replace(env.ProviderConfig(testAccAdmin), "provider \"sendgridaudience\" {\n",
@@ -73,7 +63,7 @@ data "sendgridaudience_segment" %q {
 					same,
 					statecheck.ExpectKnownValue("data.sendgridaudience_segment.s3", tfjsonpath.New("source_count"), knownvalue.Int64Exact(300)),
 					statecheck.ExpectKnownValue("data.sendgridaudience_segment.s3", tfjsonpath.New("source_version"),
-						knownvalue.StringRegexp(regexp.MustCompile(fmt.Sprintf(`^etag="[0-9a-f]+" .*size=%d$`, gz.Len())))),
+						knownvalue.StringRegexp(regexp.MustCompile(fmt.Sprintf(`^etag="[0-9a-f]+" .*size=%d$`, len(gz))))),
 					statecheck.ExpectKnownValue("data.sendgridaudience_segment.local", tfjsonpath.New("source_version"), knownvalue.Null()),
 				},
 				Check: func(s *terraform.State) error {

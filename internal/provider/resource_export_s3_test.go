@@ -1,10 +1,7 @@
 package provider
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -40,18 +37,9 @@ func newS3ExportFixture(t *testing.T, opts synth.Options) *s3ExportFixture {
 // upload puts the profile file, gzipped, in the store.
 func (f *s3ExportFixture) upload(t *testing.T) {
 	t.Helper()
-	raw, err := os.ReadFile(f.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write(raw)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.store.Put(t, "exports/customers.csv.gz", gz.Bytes())
-	f.size = gz.Len()
+	gz := s3fake.GzipFile(t, f.path)
+	f.store.Put(t, "exports/customers.csv.gz", gz)
+	f.size = len(gz)
 }
 
 func (f *s3ExportFixture) config() string {

@@ -6,11 +6,13 @@ package s3fake
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -182,4 +184,28 @@ func checkSigV4(r *http.Request, keyID, secret string) string {
 		return "SignatureDoesNotMatch"
 	}
 	return ""
+}
+
+// Gzip returns data compressed with gzip, as a warehouse export writes a .gz object.
+func Gzip(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// GzipFile returns the local file at path compressed with gzip.
+func GzipFile(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Gzip(t, data)
 }

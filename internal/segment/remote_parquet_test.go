@@ -35,7 +35,7 @@ func TestPreviewOfS3ParquetMatchesLocalFile(t *testing.T) {
 	f := s3fake.New(t)
 	remote := s3Remote(t, f)
 	f.Put(t, "profiles.parquet", raw)
-	f.Put(t, "profiles.parquet.gz", gzipFile(t, local))
+	f.Put(t, "profiles.parquet.gz", s3fake.GzipFile(t, local))
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	key := []byte("fingerprint key")

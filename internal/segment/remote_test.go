@@ -1,8 +1,6 @@
 package segment
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"os"
 	"testing"
@@ -19,28 +17,13 @@ func s3Remote(t testing.TB, f *s3fake.Server) profile.RemoteOptions {
 	return profile.RemoteOptions{S3Endpoint: f.URL, S3PathStyle: true, S3Region: s3fake.Region}
 }
 
-func gzipFile(t testing.TB, path string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	_, _ = zw.Write(raw)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // An object in S3 previews as the same file on disk does: count, columns and types, the
 // filter checked against them, the same content fingerprint; and its version from the store.
 func TestPreviewOfS3ObjectsMatchesLocalFiles(t *testing.T) {
 	_, srcs := dataset(t, 3000)
 	f := s3fake.New(t)
 	remote := s3Remote(t, f)
-	f.Put(t, "exports/profiles.csv.gz", gzipFile(t, srcs["csv"]))
+	f.Put(t, "exports/profiles.csv.gz", s3fake.GzipFile(t, srcs["csv"]))
 	jsonl, err := os.ReadFile(srcs["jsonl"])
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +56,7 @@ func TestPreviewOfS3ObjectCutMidRead(t *testing.T) {
 	_, srcs := dataset(t, 3000)
 	f := s3fake.New(t)
 	remote := s3Remote(t, f)
-	data := gzipFile(t, srcs["csv"])
+	data := s3fake.GzipFile(t, srcs["csv"])
 	f.Put(t, "profiles.csv.gz", data)
 	f.CutAt.Store(int64(len(data)) * 2 / 3)
 	_, err := Preview(context.Background(), Spec{Name: "active", Source: "s3://profiles/profiles.csv.gz", Remote: remote}, []byte("k"))
