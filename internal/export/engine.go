@@ -195,6 +195,10 @@ type Plan struct {
 	// settle window of the previous run: taken for SendGrid's lag, and the list is not read
 	// (checked again later).
 	Settling bool
+	// RecentRun is true when the previous run finished within the settle window: SendGrid may not
+	// show the contacts it sent in searches yet, and the apply defers the removal of those it does
+	// not find (Report.Deferred).
+	RecentRun bool
 	// AccountContacts is the account's contact count; ProjectedContacts the count after the
 	// export (an upper bound: profiles already in the account but not on the list count as new).
 	AccountContacts, ProjectedContacts int64
@@ -780,6 +784,7 @@ func (r *run) summarize() *Plan {
 		Fingerprint: fingerprint(r.keys.fingerprint, r.ch.cur),
 		Rows:        r.counts.rows, Selected: r.counts.selected, Profiles: int64(len(r.ch.cur)), Duplicates: r.ch.dups,
 		Invalid: r.inv, Segments: r.counts.perSeg, SnapshotState: r.state, Settling: r.base.settling,
+		RecentRun:    r.e.Settling(r.req.PreviousRunFinished),
 		ScanDuration: r.e.now().Sub(r.started),
 	}
 }

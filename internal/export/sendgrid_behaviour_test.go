@@ -422,10 +422,13 @@ func TestLeaverNotFoundWhileSettlingIsDeferred(t *testing.T) {
 		t.Fatalf("run right after: %+v", res2.Report)
 	}
 	req.Previous, req.PreviousRunFinished = res2.Snapshot, res2.Report.FinishedAt
-	if p, err := v.eng.Plan(context.Background(), req); err != nil || p.ToRemove != 15 {
-		t.Fatalf("plan after the deferred removals: %v %+v", err, p)
+	if p, err := v.eng.Plan(context.Background(), req); err != nil || p.ToRemove != 15 || !p.RecentRun {
+		t.Fatalf("plan after the deferred removals: %v %+v (RecentRun %v, want true)", err, p, p != nil && p.RecentRun)
 	}
 	clock.Advance(DefaultSettleWindow)
+	if p, err := v.eng.Plan(context.Background(), req); err != nil || p.RecentRun {
+		t.Fatalf("plan after the window: %v, RecentRun %v, want false", err, p != nil && p.RecentRun)
+	}
 	res3 := v.mustApply(req)
 	if res3.Report.Removed != 15 || res3.Report.Deferred != 0 {
 		t.Fatalf("run after the window: %+v", res3.Report)

@@ -318,7 +318,14 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 			fmt.Sprintf("List %s does not hold as many contacts as this export's last run left, and that run finished only minutes "+
 				"ago: SendGrid shows a run's contacts in counts and searches minutes later. This plan does not read the list, so "+
 				"members this export did not add are not in changes.to_remove yet; plan again once %s have passed since that run "+
-				"(%s sets the window).", req.ListID, export.DefaultSettleWindow, envSettleWindow))
+				"(%s sets the window).", req.ListID, settleWindow(), envSettleWindow))
+	}
+	if p.RecentRun && p.ToRemove > 0 {
+		diags.AddAttributeWarning(path.Root("sync_mode"), "Some removals may wait for SendGrid",
+			fmt.Sprintf("This run removes %s, and the export's last run finished less than %s ago. SendGrid shows the "+
+				"contacts a run sends in searches only minutes later, and a contact is removed by the ID a search finds: "+
+				"those the last run sent that SendGrid does not show yet stay on the list, recorded as this export's, and the "+
+				"apply says how many. The first apply after that window removes them.", counted(p.ToRemove, "contact"), settleWindow()))
 	}
 	if p.ToRemoveNotAdded > 0 {
 		diags.AddAttributeWarning(path.Root("claim_list"), "Removes contacts this export did not add",

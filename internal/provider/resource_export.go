@@ -98,13 +98,19 @@ func (r *exportResource) ValidateConfig(ctx context.Context, req resource.Valida
 // envSettleWindow overrides export.DefaultSettleWindow (a Go duration such as "5m").
 const envSettleWindow = "SENDGRIDAUDIENCE_SETTLE_WINDOW"
 
-func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
-	e := &export.Engine{Client: r.data.client, Now: r.data.now}
+// settleWindow is how long after a run SendGrid may not show it yet: envSettleWindow, or
+// export.DefaultSettleWindow.
+func settleWindow() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv(envSettleWindow)); err == nil {
-		e.SettleWindow = d
-		if d == 0 {
-			e.SettleWindow = -1
-		}
+		return d
+	}
+	return export.DefaultSettleWindow
+}
+
+func (r *exportResource) newEngine(ctx context.Context) *export.Engine {
+	e := &export.Engine{Client: r.data.client, Now: r.data.now, SettleWindow: settleWindow()}
+	if e.SettleWindow == 0 {
+		e.SettleWindow = -1 // no window
 	}
 	last := time.Time{}
 	e.Progress = func(p export.Progress) {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -144,5 +145,29 @@ func TestSettlingPlanSaysTheListIsNotRead(t *testing.T) {
 	}
 	if d := warnings(export.ScopeList, false); len(d) != 0 {
 		t.Errorf("a settled plan warns: %v", d)
+	}
+}
+
+// A plan that removes contacts soon after the last run says that some removals may wait, since
+// SendGrid may not find the contacts that run sent yet; a plan that removes nothing, or comes
+// after the window, does not.
+func TestRecentRunPlanSaysRemovalsMayWait(t *testing.T) {
+	warnings := func(p *export.Plan) diag.Diagnostics {
+		var diags diag.Diagnostics
+		(&exportResource{}).planWarnings(export.Request{ListID: "l1", SyncMode: export.SyncMirror}, p, &diags)
+		return diags
+	}
+	diags := warnings(&export.Plan{Profiles: 3, ToRemove: 2, RecentRun: true})
+	if len(diags) != 1 || diags[0].Summary() != "Some removals may wait for SendGrid" || !strings.Contains(diags[0].Detail(), "removes 2 contacts") {
+		t.Fatalf("diags = %v", diags)
+	}
+	if d, ok := diags[0].(diag.DiagnosticWithPath); !ok || !d.Path().Equal(path.Root("sync_mode")) {
+		t.Errorf("warning on %v, want sync_mode", diags[0])
+	}
+	if d := warnings(&export.Plan{Profiles: 3, RecentRun: true}); len(d) != 0 {
+		t.Errorf("a plan that removes nothing warns: %v", d)
+	}
+	if d := warnings(&export.Plan{Profiles: 3, ToRemove: 2}); len(d) != 0 {
+		t.Errorf("a plan after the settle window warns: %v", d)
 	}
 }
