@@ -103,6 +103,10 @@ func checkMySQLTokens(toks []mysqlToken) *Error {
 		return &Error{Msg: fmt.Sprintf("syntax error: the query starts with %q, not SELECT, WITH or VALUES: only one such statement can run on a segment's read-only source", truncateRunes(first, 20)),
 			Hint: "check the query; " + readOnlyHint}
 	}
+	if kw := withStatement(toks); kw != "" {
+		return &Error{Msg: "the query's WITH clause leads into " + article(kw) + " " + kw + " statement, which a segment's read-only source refuses: only a SELECT can follow WITH",
+			Hint: readOnlyHint}
+	}
 	for _, t := range toks {
 		if strings.EqualFold(t.text, "INTO") {
 			return &Error{Msg: "the query holds INTO (SELECT ... INTO OUTFILE, DUMPFILE or variables), which a segment's read-only source refuses: INTO writes a file on the server or sets variables instead of returning rows",
@@ -110,6 +114,33 @@ func checkMySQLTokens(toks []mysqlToken) *Error {
 		}
 	}
 	return nil
+}
+
+// withStatement returns the statement keyword (upper case) that follows the common table
+// expressions of a WITH query when it is not a query (MySQL 8 runs WITH ... DELETE, UPDATE and
+// INSERT), or "". Outside parentheses such a query reads WITH [RECURSIVE] name AS [, name AS
+// ...] and then its statement; column lists and bodies are in parentheses.
+func withStatement(toks []mysqlToken) string {
+	var top []string
+	for _, t := range toks {
+		if t.depth == 0 && t.text != ";" {
+			top = append(top, strings.ToUpper(t.text))
+		}
+	}
+	if len(top) == 0 || top[0] != "WITH" {
+		return ""
+	}
+	i := 1
+	if i < len(top) && top[i] == "RECURSIVE" {
+		i++
+	}
+	for i+1 < len(top) && top[i+1] == "AS" {
+		i += 2
+	}
+	if i < len(top) && top[i] != "SELECT" && top[i] != "VALUES" && mysqlStatementKeywords[top[i]] {
+		return top[i]
+	}
+	return ""
 }
 
 // severalStatements reports whether anything but semicolons follows the first semicolon.
@@ -127,10 +158,12 @@ func severalStatements(toks []mysqlToken) bool {
 	return false
 }
 
-// mysqlToken is a word or a semicolon of a query, and its byte offset.
+// mysqlToken is a word or a semicolon of a query, its byte offset, and how many parentheses
+// enclose it.
 type mysqlToken struct {
-	text string
-	pos  int
+	text  string
+	pos   int
+	depth int
 }
 
 // mysqlStatement returns the query up to its first semicolon, as a server that reads
@@ -151,6 +184,7 @@ func mysqlStatement(query string) string {
 // the error is for what cannot be read safely: an executable comment or an unterminated
 // comment.
 func mysqlTokens(query string, esc mysqlEscapes) (toks []mysqlToken, open, err *Error) {
+	depth := 0
 	for i := 0; i < len(query); {
 		c := query[i]
 		switch {
@@ -175,14 +209,20 @@ func mysqlTokens(query string, esc mysqlEscapes) (toks []mysqlToken, open, err *
 			}
 			i = end
 		case c == ';':
-			toks = append(toks, mysqlToken{";", i})
+			toks = append(toks, mysqlToken{";", i, depth})
+			i++
+		case c == '(':
+			depth++
+			i++
+		case c == ')':
+			depth = max(depth-1, 0)
 			i++
 		case isWordByte(c) || c >= 0x80:
 			j := i
 			for j < len(query) && (isWordByte(query[j]) || query[j] == '$' || query[j] >= 0x80) {
 				j++
 			}
-			toks = append(toks, mysqlToken{query[i:j], i})
+			toks = append(toks, mysqlToken{query[i:j], i, depth})
 			i = j
 		default:
 			i++
