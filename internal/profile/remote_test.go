@@ -531,3 +531,15 @@ func TestHTTPSParquetWithoutRanges(t *testing.T) {
 		t.Errorf("error %q blames the file or masks the URL", msg)
 	}
 }
+
+// The provider has no setting for AWS credentials, so no S3 message sends the user to its
+// configuration for them.
+func TestS3CredentialHintsNameOnlyTheSDKChain(t *testing.T) {
+	for _, spec := range []string{"s3://profiles/customers.csv?X-Amz-Signature=s3cr3tv4lue", "s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv"} {
+		_, err := CheckSpec(spec)
+		pe := wantError(t, err, []string{"credentials come from the environment"}, "s3cr3tv4lue")
+		if pe != nil && strings.Contains(pe.Error(), "provider configuration") {
+			t.Errorf("CheckSpec(%q): %q points to the provider configuration for credentials", spec, pe.Error())
+		}
+	}
+}
