@@ -20,7 +20,7 @@ terraform {
 }
 
 variable "profiles_object" {
-  description = "The profiles: s3://BUCKET/KEY or https://HOST/PATH, ending in .csv, .jsonl or .ndjson, optionally followed by .gz or .zst."
+  description = "The profiles: s3://BUCKET/KEY or https://HOST/PATH, ending in .csv, .jsonl, .ndjson or .parquet, optionally followed by .gz or .zst."
   type        = string
   default     = "s3://example-warehouse-exports/marketing/customers.csv.gz"
 }
