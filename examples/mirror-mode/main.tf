@@ -61,11 +61,9 @@ resource "sendgridaudience_export" "trial_users" {
   on_destroy = "keep"
 }
 
-output "changes" {
-  description = "to_remove counts the contacts that leave the list in the next run."
-  value       = sendgridaudience_export.trial_users.changes
-}
-
+# The plan shows in the export's changes.to_remove how many contacts the run takes off the list.
+# (No output of changes: the refresh clears it, so the plan after every run would show it as
+# changed outside Terraform.) last_run.removed says how many the last run removed.
 output "last_run" {
   value = sendgridaudience_export.trial_users.last_run
 }

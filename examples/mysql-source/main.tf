@@ -98,6 +98,9 @@ output "segment" {
   }
 }
 
-output "changes" {
-  value = sendgridaudience_export.customers.changes
+# The run report. (The plan shows what a run will do in the export's `changes`; an output of
+# `changes` would show as changed outside Terraform in the plan after every run, because the
+# refresh clears it.)
+output "last_run" {
+  value = sendgridaudience_export.customers.last_run
 }

@@ -20,7 +20,7 @@ terraform {
 }
 
 variable "profiles_object" {
-  description = "The profiles: s3://BUCKET/KEY or https://HOST/PATH, ending in .csv, .jsonl or .ndjson, optionally followed by .gz or .zst."
+  description = "The profiles: s3://BUCKET/KEY or https://HOST/PATH, ending in .csv, .jsonl, .ndjson or .parquet, optionally followed by .gz or .zst."
   type        = string
   default     = "s3://example-warehouse-exports/marketing/customers.csv.gz"
 }
@@ -86,6 +86,9 @@ output "segment" {
   }
 }
 
-output "changes" {
-  value = sendgridaudience_export.warehouse.changes
+# The run report. (The plan shows what a run will do in the export's `changes`; an output of
+# `changes` would show as changed outside Terraform in the plan after every run, because the
+# refresh clears it.)
+output "last_run" {
+  value = sendgridaudience_export.warehouse.last_run
 }

@@ -231,13 +231,30 @@ func newParquet(ctx context.Context, name string, r io.ReaderAt, size int64, _ O
 	return s, nil
 }
 
+// sourceError is the error of the reader under the Parquet file (a remote object's request
+// that failed, a connection cut), which already names the object and says what to do: the file
+// itself may be fine, so it is not reported as "not Parquet" or "damaged".
+func sourceError(err error) *Error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
+
 func notParquet(name string, err error) *Error {
+	if pe := sourceError(err); pe != nil {
+		return pe
+	}
 	return &Error{Pos: Pos{File: name}, Err: err,
 		Msg:  "the file is not a readable Parquet file (" + privacy.Scrub(errText(err), "") + ")",
 		Hint: "check that the file is complete (a Parquet file ends with its footer, so a truncated copy cannot be read) and was written as Parquet"}
 }
 
 func damagedParquet(pos Pos, err error) *Error {
+	if pe := sourceError(err); pe != nil {
+		return pe
+	}
 	return &Error{Pos: pos, Err: err,
 		Msg:  "the Parquet file is damaged (" + privacy.Scrub(errText(err), "") + "); no profile of the file is used",
 		Hint: "write or copy the file again; check it with a Parquet tool (for example: parquet-tools inspect FILE)"}

@@ -125,7 +125,7 @@ func parseS3URL(s string) (remoteSpec, error) {
 		q, err := url.ParseQuery(query)
 		if err != nil || len(q) != 1 || len(q["versionId"]) != 1 || q.Get("versionId") == "" {
 			return rs, &Error{Pos: Pos{File: rs.display}, Msg: "an s3:// source takes no query string other than ?versionId=...",
-				Hint: "credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role) or the provider configuration, never from the source string, which is stored in Terraform state"}
+				Hint: "credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role), never from the source string, which is stored in Terraform state"}
 		}
 		rs.versionID = q.Get("versionId")
 	}

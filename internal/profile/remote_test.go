@@ -513,3 +513,33 @@ func TestHTTPRedirectToPlainHTTPElsewhere(t *testing.T) {
 	_, err := OpenWith(context.Background(), srv.URL+"/customers.csv", Options{})
 	wantError(t, err, []string{"redirect", "plain http://"}, "s3cr3tv4lue")
 }
+
+// A server that ignores Range requests cannot serve a Parquet object: the error says so, names
+// the URL unmasked, and does not call the file "not Parquet".
+func TestHTTPSParquetWithoutRanges(t *testing.T) {
+	data := parquetBytes(t, []pqEmail{{Email: "user1@example.com", N: 1}})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(data) // 200 with the whole file, whatever the Range header asks
+		}
+	}))
+	t.Cleanup(srv.Close)
+	_, err := OpenWith(context.Background(), srv.URL+"/exports/customers.parquet", Options{Remote: RemoteOptions{HTTPClient: srv.Client()}})
+	pe := wantError(t, err, []string{srv.URL + "/exports/customers.parquet", "does not serve byte ranges", "supports Range requests"})
+	if msg := pe.Error(); strings.Contains(msg, "not a readable Parquet file") || strings.Contains(msg, "***") {
+		t.Errorf("error %q blames the file or masks the URL", msg)
+	}
+}
+
+// The provider has no setting for AWS credentials, so no S3 message sends the user to its
+// configuration for them.
+func TestS3CredentialHintsNameOnlyTheSDKChain(t *testing.T) {
+	for _, spec := range []string{"s3://profiles/customers.csv?X-Amz-Signature=s3cr3tv4lue", "s3://AKIAEXAMPLE:s3cr3tv4lue@profiles/customers.csv"} {
+		_, err := CheckSpec(spec)
+		pe := wantError(t, err, []string{"credentials come from the environment"}, "s3cr3tv4lue")
+		if pe != nil && strings.Contains(pe.Error(), "provider configuration") {
+			t.Errorf("CheckSpec(%q): %q points to the provider configuration for credentials", spec, pe.Error())
+		}
+	}
+}

@@ -220,6 +220,12 @@ func lastRunValue(rep *export.Report, runErr error) types.Object {
 	}
 	msg := fmt.Sprintf("%s: %d sent (%d created, %d updated), %d removed, %d errored, %d invalid skipped",
 		rep.Status, rep.Requested, rep.Created, rep.Updated, rep.Removed, rep.Errored, rep.SkippedInvalid)
+	switch {
+	case rep.Deferred == 1:
+		msg += "; 1 removal waits for SendGrid (the next apply removes it)"
+	case rep.Deferred > 1:
+		msg += fmt.Sprintf("; %d removals wait for SendGrid (the next apply removes them)", rep.Deferred)
+	}
 	if runErr != nil {
 		msg = string(rep.Status) + ": " + runErr.Error()
 	}

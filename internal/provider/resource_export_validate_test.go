@@ -171,3 +171,25 @@ func TestRecentRunPlanSaysRemovalsMayWait(t *testing.T) {
 		t.Errorf("a plan after the settle window warns: %v", d)
 	}
 }
+
+// A run whose removals wait for SendGrid says so in last_run.message, which monitoring reads:
+// "0 removed" alone would read as nothing left to do.
+func TestLastRunMessageCountsDeferredRemovals(t *testing.T) {
+	msg := func(rep export.Report) string {
+		v, ok := lastRunValue(&rep, nil).Attributes()["message"].(types.String)
+		if !ok {
+			t.Fatal("no message")
+		}
+		return v.ValueString()
+	}
+	if got, want := msg(export.Report{Status: export.StatusNoChanges, Deferred: 1}),
+		"no_changes: 0 sent (0 created, 0 updated), 0 removed, 0 errored, 0 invalid skipped; 1 removal waits for SendGrid (the next apply removes it)"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if got := msg(export.Report{Status: export.StatusSucceeded, Requested: 3, Created: 3, Removed: 1, Deferred: 2}); !strings.HasSuffix(got, "; 2 removals wait for SendGrid (the next apply removes them)") {
+		t.Errorf("message %q does not count the 2 waiting removals", got)
+	}
+	if got := msg(export.Report{Status: export.StatusSucceeded, Requested: 3, Created: 3}); strings.Contains(got, "wait") {
+		t.Errorf("message %q mentions waiting removals that there are not", got)
+	}
+}

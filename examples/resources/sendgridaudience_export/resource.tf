@@ -63,11 +63,9 @@ resource "sendgridaudience_export" "newsletter" {
   }
 }
 
-# What the plan and the last run did: counts only, never a profile value.
-output "newsletter_changes" {
-  value = sendgridaudience_export.newsletter.changes
-}
-
+# What the last run did: counts only, never a profile value. (What a run will do is in the
+# plan's changes; an output of changes would show as changed outside Terraform in the plan after
+# every run, because the refresh clears it.)
 output "newsletter_last_run" {
   value = sendgridaudience_export.newsletter.last_run
 }
