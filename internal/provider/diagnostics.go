@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -318,14 +319,14 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 			fmt.Sprintf("List %s does not hold as many contacts as this export's last run left, and that run finished only minutes "+
 				"ago: SendGrid shows a run's contacts in counts and searches minutes later. This plan does not read the list, so "+
 				"members this export did not add are not in changes.to_remove yet; plan again once %s have passed since that run "+
-				"(%s sets the window).", req.ListID, settleWindow(), envSettleWindow))
+				"(%s sets the window).", req.ListID, durationText(settleWindow()), envSettleWindow))
 	}
 	if p.RecentRun && p.ToRemove > 0 {
 		diags.AddAttributeWarning(path.Root("sync_mode"), "Some removals may wait for SendGrid",
 			fmt.Sprintf("This run removes %s, and the export's last run finished less than %s ago. SendGrid shows the "+
 				"contacts a run sends in searches only minutes later, and a contact is removed by the ID a search finds: "+
 				"those the last run sent that SendGrid does not show yet stay on the list, recorded as this export's, and the "+
-				"apply says how many. The first apply after that window removes them.", counted(p.ToRemove, "contact"), settleWindow()))
+				"apply says how many. An apply after SendGrid shows them, usually minutes later, removes them.", counted(p.ToRemove, "contact"), durationText(settleWindow())))
 	}
 	if p.ToRemoveNotAdded > 0 {
 		diags.AddAttributeWarning(path.Root("claim_list"), "Removes contacts this export did not add",
@@ -422,6 +423,17 @@ func configText(c *export.ConfigError) (summary, detail string) {
 
 // counted writes n and the noun, in the singular for exactly one: "1 contact", "2 contacts", "0 rows".
 // Every noun the provider counts takes a regular plural.
+// durationText writes d as people do: "15 minutes", "3 seconds", or Go's form (1m30s).
+func durationText(d time.Duration) string {
+	switch {
+	case d >= time.Minute && d%time.Minute == 0:
+		return counted(int64(d/time.Minute), "minute")
+	case d >= 0 && d%time.Second == 0:
+		return counted(int64(d/time.Second), "second")
+	}
+	return d.String()
+}
+
 func counted[N int | int64](n N, noun string) string {
 	if n == 1 {
 		return "1 " + noun

@@ -452,7 +452,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		diags.AddAttributeWarning(path.Root("sync_mode"), "Some removals wait for SendGrid",
 			fmt.Sprintf("Not found on the list: %s that left the segments. SendGrid shows the previous run's "+
 				"contacts in searches and exports only minutes after it. The export keeps them recorded as its own, and the next "+
-				"apply (after a few minutes) removes them; the plan shows them in changes.to_remove until then.", counted(rep.Deferred, "contact")))
+				"apply after SendGrid shows them, usually minutes later, removes them; the plan shows them in changes.to_remove until then.", counted(rep.Deferred, "contact")))
 	}
 	if err != nil {
 		addEngineError(diags, err, refusedAtApply)

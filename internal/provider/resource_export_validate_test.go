@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -191,5 +192,16 @@ func TestLastRunMessageCountsDeferredRemovals(t *testing.T) {
 	}
 	if got := msg(export.Report{Status: export.StatusSucceeded, Requested: 3, Created: 3}); strings.Contains(got, "wait") {
 		t.Errorf("message %q mentions waiting removals that there are not", got)
+	}
+}
+
+func TestDurationText(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		15 * time.Minute: "15 minutes", time.Minute: "1 minute", 3 * time.Second: "3 seconds",
+		90 * time.Second: "90 seconds", 1500 * time.Millisecond: "1.5s",
+	} {
+		if got := durationText(d); got != want {
+			t.Errorf("durationText(%v) = %q, want %q", d, got, want)
+		}
 	}
 }
