@@ -222,9 +222,9 @@ func lastRunValue(rep *export.Report, runErr error) types.Object {
 		rep.Status, rep.Requested, rep.Created, rep.Updated, rep.Removed, rep.Errored, rep.SkippedInvalid)
 	switch {
 	case rep.Deferred == 1:
-		msg += "; 1 removal waits for SendGrid (the next apply removes it)"
+		msg += "; 1 removal waits for SendGrid (an apply removes it once SendGrid shows it)"
 	case rep.Deferred > 1:
-		msg += fmt.Sprintf("; %d removals wait for SendGrid (the next apply removes them)", rep.Deferred)
+		msg += fmt.Sprintf("; %d removals wait for SendGrid (an apply removes them once SendGrid shows them)", rep.Deferred)
 	}
 	if runErr != nil {
 		msg = string(rep.Status) + ": " + runErr.Error()

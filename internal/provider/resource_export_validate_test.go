@@ -184,10 +184,10 @@ func TestLastRunMessageCountsDeferredRemovals(t *testing.T) {
 		return v.ValueString()
 	}
 	if got, want := msg(export.Report{Status: export.StatusNoChanges, Deferred: 1}),
-		"no_changes: 0 sent (0 created, 0 updated), 0 removed, 0 errored, 0 invalid skipped; 1 removal waits for SendGrid (the next apply removes it)"; got != want {
+		"no_changes: 0 sent (0 created, 0 updated), 0 removed, 0 errored, 0 invalid skipped; 1 removal waits for SendGrid (an apply removes it once SendGrid shows it)"; got != want {
 		t.Errorf("message %q, want %q", got, want)
 	}
-	if got := msg(export.Report{Status: export.StatusSucceeded, Requested: 3, Created: 3, Removed: 1, Deferred: 2}); !strings.HasSuffix(got, "; 2 removals wait for SendGrid (the next apply removes them)") {
+	if got := msg(export.Report{Status: export.StatusSucceeded, Requested: 3, Created: 3, Removed: 1, Deferred: 2}); !strings.HasSuffix(got, "; 2 removals wait for SendGrid (an apply removes them once SendGrid shows them)") {
 		t.Errorf("message %q does not count the 2 waiting removals", got)
 	}
 	if got := msg(export.Report{Status: export.StatusSucceeded, Requested: 3, Created: 3}); strings.Contains(got, "wait") {
