@@ -90,6 +90,9 @@ head -n 3 customers.csv | cut -c1-120
 
 export SENDGRID_API_URL="$url" SENDGRID_API_KEY="$key" SENDGRIDAUDIENCE_ACTOR="ops@example.com"
 export TF_VAR_list_id="$list_id"
+# This emulator shows a job's contacts at once (no -consistency-lag), so the provider need not
+# allow for SendGrid's minutes of lag after a run (the settle window).
+export SENDGRIDAUDIENCE_SETTLE_WINDOW=0
 
 show_list() {
   sleep 1.2 # the emulator saves its state at most once a second
