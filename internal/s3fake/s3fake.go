@@ -9,6 +9,8 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -75,7 +77,7 @@ func NewOnDisk(t testing.TB, dir string) *Server {
 func serve(t testing.TB, backend gofakes3.Backend) *Server {
 	f := &Server{backend: backend}
 	s3h := gofakes3.New(f.backend, gofakes3.WithTimeSkewLimit(0)).Server()
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if code := checkSigV4(r, KeyID, Secret); code != "" {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
@@ -92,6 +94,8 @@ func serve(t testing.TB, backend gofakes3.Backend) *Server {
 		}
 		s3h.ServeHTTP(w, r)
 	}))
+	f.srv.Config.ErrorLog = log.New(quietWriter{os.Stderr}, "s3fake: ", log.LstdFlags)
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	f.URL = f.srv.URL
 	return f
@@ -184,6 +188,18 @@ func checkSigV4(r *http.Request, keyID, secret string) string {
 		return "SignatureDoesNotMatch"
 	}
 	return ""
+}
+
+// quietWriter passes the server's log on, without the "superfluous response.WriteHeader" lines
+// gofakes3 causes when a client stops reading a response early (a benchmark's or test's
+// reader, by design).
+type quietWriter struct{ w io.Writer }
+
+func (q quietWriter) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("superfluous response.WriteHeader")) {
+		return len(p), nil
+	}
+	return q.w.Write(p)
 }
 
 // Gzip returns data compressed with gzip, as a warehouse export writes a .gz object.
