@@ -275,8 +275,6 @@ func (e *Engine) ownMembers(ctx context.Context, req *Request, prev *snapshot.Sn
 	}
 }
 
-// removesOnDestroy reports whether RemoveAll takes a member off the list: the snapshot records
-// it, and the export added it or claims the whole list.
 // DestroyRemovals returns how many contacts RemoveAll would remove at most: those of the
 // export's record that it added (every one with ScopeList) and has not already removed, counted
 // without reading the list.
@@ -288,17 +286,22 @@ func DestroyRemovals(req Request) (int, SnapshotState) {
 	}
 	n := 0
 	for _, en := range prev.Entries {
-		if en.Content != removalPending && removesOnDestroy(&req, prev, en.Email) {
+		if en.Content != removalPending && removable(&req, prev, en.Email) {
 			n++
 		}
 	}
 	return n, st
 }
 
+// removesOnDestroy reports whether RemoveAll takes a member off the list: the snapshot records
+// it, and the export added it or claims the whole list.
 func removesOnDestroy(req *Request, prev *snapshot.Snapshot, eh uint64) bool {
-	if _, ok := prev.Find(eh); !ok {
-		return false
-	}
+	_, ok := prev.Find(eh)
+	return ok && removable(req, prev, eh)
+}
+
+// removable is removesOnDestroy for an entry of prev: the export added it or claims the list.
+func removable(req *Request, prev *snapshot.Snapshot, eh uint64) bool {
 	return req.ListScope == ScopeList || !prev.Adopts(eh)
 }
 
@@ -306,7 +309,7 @@ func removesOnDestroy(req *Request, prev *snapshot.Snapshot, eh uint64) bool {
 // not among the members read.
 func missingConfirmed(req *Request, prev *snapshot.Snapshot, m *members) bool {
 	for _, en := range prev.Entries {
-		if en.Content != 0 && en.Content != removalPending && !m.has(en.Email) && removesOnDestroy(req, prev, en.Email) {
+		if en.Content != 0 && en.Content != removalPending && !m.has(en.Email) && removable(req, prev, en.Email) {
 			return true
 		}
 	}
