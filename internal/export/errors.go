@@ -190,17 +190,17 @@ type CapError struct {
 func (e *CapError) Error() string {
 	if e.Cap == CapConnection {
 		return fmt.Sprintf("the connection's profile_cap of %d would be exceeded: the account holds %s and the run adds %d new, %d in all",
-			e.Limit, counted(e.AccountContacts, "contact"), e.Adding, e.Wanted)
+			e.Limit, Counted(e.AccountContacts, "contact"), e.Adding, e.Wanted)
 	}
-	return fmt.Sprintf("max_profiles of %d exceeded: the segments select %s", e.Limit, counted(e.Wanted, "distinct profile"))
+	return fmt.Sprintf("max_profiles of %d exceeded: the segments select %s", e.Limit, Counted(e.Wanted, "distinct profile"))
 }
 
 // Full reports whether the account already held the cap's worth of contacts or more before the
 // run (connection cap): no new contact fits, whatever the segments select.
 func (e *CapError) Full() bool { return e.AccountContacts >= e.Limit }
 
-// counted writes n and the noun, in the singular for exactly one: "1 contact", "2 contacts".
-func counted[N int | int64](n N, noun string) string {
+// Counted writes n and the noun, in the singular for exactly one: "1 contact", "2 contacts".
+func Counted[N int | int64](n N, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
@@ -215,5 +215,5 @@ type InvalidProfilesError struct {
 
 func (e *InvalidProfilesError) Error() string {
 	return fmt.Sprintf("%s and the invalid-profile policy is to fail; nothing was uploaded. %s",
-		counted(e.Invalid.Total, "invalid profile"), e.Invalid.Summary(5))
+		Counted(e.Invalid.Total, "invalid profile"), e.Invalid.Summary(5))
 }

@@ -52,10 +52,10 @@ func (e *RemovalError) Percent() float64 {
 func (e *RemovalError) Error() string {
 	if e.Empty {
 		return fmt.Sprintf("the segments select no profile, so the run would remove every contact the export may remove from the list (%s); nothing was sent",
-			counted(e.Removing, "contact"))
+			Counted(e.Removing, "contact"))
 	}
 	return fmt.Sprintf("the run would remove %d of the %s the export may remove from the list (%.1f %%, more than the %d %% allowed); nothing was sent",
-		e.Removing, counted(e.Removable, "contact"), e.Percent(), e.MaxPercent)
+		e.Removing, Counted(e.Removable, "contact"), e.Percent(), e.MaxPercent)
 }
 
 // checkRemovals applies the removal guard to the plan's removals.

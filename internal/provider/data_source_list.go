@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
@@ -136,7 +137,7 @@ func pickListByName(lists []sendgrid.List, name string) (l sendgrid.List, summar
 		})
 		parts := make([]string, len(ls))
 		for i, l := range ls {
-			parts[i] = fmt.Sprintf("  - %q (id %s, %s)", l.Name, l.ID, counted(l.ContactCount, "contact"))
+			parts[i] = fmt.Sprintf("  - %q (id %s, %s)", l.Name, l.ID, export.Counted(l.ContactCount, "contact"))
 		}
 		return strings.Join(parts, "\n")
 	}
@@ -144,7 +145,7 @@ func pickListByName(lists []sendgrid.List, name string) (l sendgrid.List, summar
 	case 1:
 		return exact[0], "", ""
 	case 0:
-		detail = fmt.Sprintf("No list in the SendGrid account is named exactly %q (the account has %s).", name, counted(len(lists), "list"))
+		detail = fmt.Sprintf("No list in the SendGrid account is named exactly %q (the account has %s).", name, export.Counted(len(lists), "list"))
 		if len(near) > 0 {
 			detail += " Lists with a similar name:\n" + describe(near)
 		}

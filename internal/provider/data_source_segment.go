@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/privacy"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/segment"
 )
@@ -171,7 +172,7 @@ func (d *segmentDataSource) Read(ctx context.Context, req datasource.ReadRequest
 			fmt.Sprintf("Segment %q has %s with a value that does not fit its column's type, which comes from the source "+
 				"(the header of a CSV file, the values of most rows of a JSON Lines file, the schema of a database); the first: %s. "+
 				"Such a row is not filtered: an export reports it as an invalid profile, skipped or failing the plan as its "+
-				"invalid_profiles says. Fix the values in the source.", m.Name.ValueString(), counted(sum.Invalid, "row"), sum.FirstInvalid))
+				"invalid_profiles says. Fix the values in the source.", m.Name.ValueString(), export.Counted(sum.Invalid, "row"), sum.FirstInvalid))
 	}
 	cols := make([]attr.Value, 0, len(sum.Columns))
 	for _, c := range sum.Columns {

@@ -303,7 +303,7 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 		}
 		diags.AddAttributeWarning(path.Root("segments"), "The segments select no profiles",
 			fmt.Sprintf("The sources gave %s and the filters selected %d, but no valid profile remains. %s Check the sources and filters.",
-				counted(p.Rows, "row"), p.Selected, what))
+				export.Counted(p.Rows, "row"), p.Selected, what))
 	}
 	if p.Drift {
 		diags.AddAttributeWarning(path.Root("list_id"), "Contacts of this export were removed from the list outside it",
@@ -326,13 +326,13 @@ func (r *exportResource) planWarnings(req export.Request, p *export.Plan, diags 
 			fmt.Sprintf("This run removes %s, and the export's last run finished less than %s ago. SendGrid shows the "+
 				"contacts a run sends in searches only minutes later, and a contact is removed by the ID a search finds: "+
 				"those the last run sent that SendGrid does not show yet stay on the list, recorded as this export's, and the "+
-				"apply says how many. An apply after SendGrid shows them, usually minutes later, removes them.", counted(p.ToRemove, "contact"), durationText(settleWindow())))
+				"apply says how many. An apply after SendGrid shows them, usually minutes later, removes them.", export.Counted(p.ToRemove, "contact"), durationText(settleWindow())))
 	}
 	if p.ToRemoveNotAdded > 0 {
 		diags.AddAttributeWarning(path.Root("claim_list"), "Removes contacts this export did not add",
 			fmt.Sprintf("claim_list = true makes the list equal to the segments: this run removes %s from the list, "+
 				"%d of them not added by this export (on the list before it, or added by people or other exports). "+
-				"Remove claim_list to keep them.", counted(p.ToRemove, "contact"), p.ToRemoveNotAdded))
+				"Remove claim_list to keep them.", export.Counted(p.ToRemove, "contact"), p.ToRemoveNotAdded))
 	}
 }
 
@@ -343,7 +343,7 @@ func invalidWarning(req export.Request, p *export.Plan, invalidAt path.Path, dia
 		return
 	}
 	diags.AddAttributeWarning(invalidAt,
-		counted(p.Invalid.Total, "invalid profile")+" will be skipped",
+		export.Counted(p.Invalid.Total, "invalid profile")+" will be skipped",
 		"These rows break SendGrid's rules and are left out (invalid_profiles = \"skip\"). Values are masked.\n"+p.Invalid.Summary(10))
 }
 
@@ -427,18 +427,11 @@ func configText(c *export.ConfigError) (summary, detail string) {
 func durationText(d time.Duration) string {
 	switch {
 	case d >= time.Minute && d%time.Minute == 0:
-		return counted(int64(d/time.Minute), "minute")
+		return export.Counted(int64(d/time.Minute), "minute")
 	case d >= 0 && d%time.Second == 0:
-		return counted(int64(d/time.Second), "second")
+		return export.Counted(int64(d/time.Second), "second")
 	}
 	return d.String()
-}
-
-func counted[N int | int64](n N, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func didYouMean(s string) string {

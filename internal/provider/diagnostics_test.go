@@ -109,8 +109,8 @@ func TestCounted(t *testing.T) {
 		n    int64
 		want string
 	}{{0, "0 contacts"}, {1, "1 contact"}, {2, "2 contacts"}} {
-		if got := counted(c.n, "contact"); got != c.want {
-			t.Errorf("counted(%d) = %q, want %q", c.n, got, c.want)
+		if got := export.Counted(c.n, "contact"); got != c.want {
+			t.Errorf("export.Counted(%d) = %q, want %q", c.n, got, c.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 )
 
 // How apply keeps to what the plan showed when the list changes in between.
@@ -115,6 +116,6 @@ func (r *exportResource) checkListUnchanged(ctx context.Context, state, plan *ex
 		fmt.Sprintf("List %s held %s when Terraform last read it (the refresh before the plan) and holds %d now: it "+
 			"changed since the plan was made, so the changes the plan showed no longer describe what applying would do. "+
 			"Nothing was sent. Run terraform plan again (with refresh, the default) and review the new changes.",
-			listID, counted(seen.Contacts, "contact"), now))
+			listID, export.Counted(seen.Contacts, "contact"), now))
 	return false
 }

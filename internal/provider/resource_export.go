@@ -318,7 +318,7 @@ func (r *exportResource) planDestroy(ctx context.Context, req resource.ModifyPla
 	}
 	what := "the contacts this export put on list " + state.ListID.ValueString()
 	if removals >= 0 {
-		what = fmt.Sprintf("up to %s this export put on list %s", counted(removals, "contact"), state.ListID.ValueString())
+		what = fmt.Sprintf("up to %s this export put on list %s", export.Counted(removals, "contact"), state.ListID.ValueString())
 	}
 	resp.Diagnostics.AddAttributeWarning(path.Root("on_destroy"), "Destroying this export removes its contacts from the list",
 		fmt.Sprintf("on_destroy = %q: %s will be removed from it (they stay in SendGrid).", destroyRemove, what))
@@ -452,7 +452,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 		diags.AddAttributeWarning(path.Root("sync_mode"), "Some removals wait for SendGrid",
 			fmt.Sprintf("Not found on the list: %s that left the segments. SendGrid shows the previous run's "+
 				"contacts in searches and exports only minutes after it. The export keeps them recorded as its own, and the next "+
-				"apply after SendGrid shows them, usually minutes later, removes them; the plan shows them in changes.to_remove until then.", counted(rep.Deferred, "contact")))
+				"apply after SendGrid shows them, usually minutes later, removes them; the plan shows them in changes.to_remove until then.", export.Counted(rep.Deferred, "contact")))
 	}
 	if err != nil {
 		addEngineError(diags, err, refusedAtApply)
@@ -462,7 +462,7 @@ func (r *exportResource) run(ctx context.Context, state *exportModel, priv priva
 			diags.AddWarning("Resume this first run with terraform untaint",
 				fmt.Sprintf("The export's first run did not finish, so Terraform marks it tainted and would replace it on the next apply, "+
 					"sending every contact again. State records what SendGrid confirmed; to continue from there, run "+
-					"`terraform untaint` on this export and apply again. (SendGrid confirmed %s.)", counted(rep.Created+rep.Updated, "contact")))
+					"`terraform untaint` on this export and apply again. (SendGrid confirmed %s.)", export.Counted(rep.Created+rep.Updated, "contact")))
 		}
 	}
 }
@@ -500,7 +500,7 @@ func (r *exportResource) Read(ctx context.Context, req resource.ReadRequest, res
 			tflog.Info(ctx, "list drifted since the last run", map[string]any{"list_contacts": count, "expected_at_least": mark.Members})
 			resp.Diagnostics.AddAttributeWarning(path.Root("in_sync"), "The list changed outside Terraform",
 				fmt.Sprintf("List %s holds %s, fewer than the %d this export left on it. The next apply re-runs the export to bring the list back in line with the segments.",
-					listID, counted(count, "contact"), mark.Members))
+					listID, export.Counted(count, "contact"), mark.Members))
 			state.InSync = types.BoolValue(false)
 		}
 	}
@@ -639,7 +639,7 @@ func addEngineError(diags *diag.Diagnostics, err error, refused string) {
 		addRemovalError(diags, remE, refused)
 	case errors.As(err, &inv):
 		diags.AddAttributeError(path.Root("invalid_profiles"),
-			counted(inv.Invalid.Total, "invalid profile")+" (invalid_profiles = \"fail\")",
+			export.Counted(inv.Invalid.Total, "invalid profile")+" (invalid_profiles = \"fail\")",
 			refused+"Fix these rows in the source, or set invalid_profiles = \"skip\" to leave them out. Values are masked.\n"+
 				inv.Invalid.Summary(10))
 	case errors.As(err, &sce):
@@ -683,14 +683,14 @@ func addRemovalError(diags *diag.Diagnostics, e *export.RemovalError, refused st
 			fmt.Sprintf("In mirror mode this run would remove every contact this export may remove from the list (%s), because the segments "+
 				"select no profile (an empty or header-only source, a filter that matches nobody). %s"+
 				"Check the sources; if the list really must be emptied, set allow_mass_removal = true on this export for this run "+
-				"and remove it after the apply.", counted(e.Removing, "contact"), refused))
+				"and remove it after the apply.", export.Counted(e.Removing, "contact"), refused))
 		return
 	}
 	diags.AddAttributeError(path.Root("max_removal_percent"), "The export would remove too many contacts from the list",
 		fmt.Sprintf("In mirror mode this run would remove %d of the %s this export may remove from the list (%.1f %%), more "+
 			"than max_removal_percent allows (%d %%). %sCheck the sources and filters; if these contacts "+
 			"really left the segments, allow it for this run with allow_mass_removal = true (or a higher max_removal_percent) and "+
-			"remove the allowance after the apply.", e.Removing, counted(e.Removable, "contact"), e.Percent(), e.MaxPercent, refused))
+			"remove the allowance after the apply.", e.Removing, export.Counted(e.Removable, "contact"), e.Percent(), e.MaxPercent, refused))
 }
 
 // addCapError reports a profile cap on the attribute that sets it, with what to do: advice that
@@ -700,11 +700,11 @@ func addCapError(diags *diag.Diagnostics, c *export.CapError, refused string) {
 	if c.Cap == export.CapMaxProfiles {
 		diags.AddAttributeError(path.Root("max_profiles"), "Export exceeds max_profiles",
 			fmt.Sprintf("The segments select %s, more than max_profiles = %d allows. %sNarrow the segments or raise max_profiles.",
-				counted(c.Wanted, "distinct profile"), c.Limit, refused))
+				export.Counted(c.Wanted, "distinct profile"), c.Limit, refused))
 		return
 	}
 	detail := fmt.Sprintf("The SendGrid account holds %s and this run adds %d new to it, %d in all, over the connection's "+
-		"profile_cap of %d. %s", counted(c.AccountContacts, "contact"), c.Adding, c.Wanted, c.Limit, refused)
+		"profile_cap of %d. %s", export.Counted(c.AccountContacts, "contact"), c.Adding, c.Wanted, c.Limit, refused)
 	if c.Full() {
 		detail += "The account is already at or over the cap, so no new contact fits: delete contacts in SendGrid or raise " +
 			"profile_cap on the connection. Narrowing the segments helps only if they then select no contact new to the account; " +

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/export"
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/sendgrid"
 )
 
@@ -168,7 +169,7 @@ func (r *listBindingResource) ModifyPlan(ctx context.Context, req resource.Modif
 			}
 			resp.Diagnostics.AddWarning("Destroying this binding deletes a SendGrid list",
 				fmt.Sprintf("delete_list_on_destroy = true: SendGrid list %q (%s, %s) is deleted; %s cannot be restored.",
-					state.Name.ValueString(), state.ListID.ValueString(), counted(state.ContactCount.ValueInt64(), "contact"), what))
+					state.Name.ValueString(), state.ListID.ValueString(), export.Counted(state.ContactCount.ValueInt64(), "contact"), what))
 		}
 		return
 	}
@@ -235,7 +236,7 @@ func (r *listBindingResource) checkNameFree(ctx context.Context, name, selfID st
 		if l.ID != selfID && l.Name == name {
 			diags.AddAttributeError(path.Root("name"), "A SendGrid list with this name already exists",
 				fmt.Sprintf("List %q already exists (id %s, %s) and SendGrid list names are unique. To export to it, bind it: "+
-					"list_id = %q without create = true. Otherwise choose another name.", l.Name, l.ID, counted(l.ContactCount, "contact"), l.ID))
+					"list_id = %q without create = true. Otherwise choose another name.", l.Name, l.ID, export.Counted(l.ContactCount, "contact"), l.ID))
 			return
 		}
 	}

@@ -95,5 +95,5 @@ func (r *exportResource) checkSharedCap(in exportInputs, id string, p *export.Pl
 		fmt.Sprintf("The account holds %s; the exports planned on this connection in this run would bring it to %d, "+
 			"over the connection's profile_cap of %d (%s). Each fits alone; together they do not. Narrow the "+
 			"segments of one of them, delete contacts in SendGrid, raise profile_cap on the connection, or apply them in separate runs "+
-			"(-target) after making room.", counted(p.AccountContacts, "contact"), total, in.conn.ProfileCap, strings.Join(parts, ", ")))
+			"(-target) after making room.", export.Counted(p.AccountContacts, "contact"), total, in.conn.ProfileCap, strings.Join(parts, ", ")))
 }
