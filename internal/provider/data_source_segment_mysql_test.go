@@ -36,7 +36,8 @@ func TestAccSegmentDataSourceMySQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = db.Close() }()
+	// Registered first, so it runs last: after the cleanup below has dropped the user and table.
+	t.Cleanup(func() { _ = db.Close() })
 	suffix := time.Now().UnixNano() % 1e9
 	table, user := fmt.Sprintf("acc_segment_%d", suffix), fmt.Sprintf("acc_reader_%d", suffix)
 	const password = "Acc-Test-Pw-7731"
@@ -51,8 +52,11 @@ func TestAccSegmentDataSourceMySQL(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() {
-		_, _ = db.Exec("DROP USER IF EXISTS '" + user + "'@'127.0.0.1'")
-		_, _ = db.Exec("DROP TABLE IF EXISTS " + table)
+		for _, stmt := range []string{"DROP USER IF EXISTS '" + user + "'@'127.0.0.1'", "DROP TABLE IF EXISTS " + table} {
+			if _, err := db.Exec(stmt); err != nil {
+				t.Errorf("cleanup: %s: %v", stmt, err)
+			}
+		}
 	})
 	u.User = url.User(user)
 	env, _, _ := testAccNewSharedEnv(t, "") // reads no SendGrid data
