@@ -339,7 +339,7 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 		return nil, &Error{
 			Pos:     Pos{File: loc},
 			InQuery: true,
-			Msg:     fmt.Sprintf("a SQL query cannot be used with a %s file", kindLabel(kind)),
+			Msg:     fmt.Sprintf("a SQL query cannot be used with a %s file", kind.Label()),
 			Hint:    "remove the query, and select profiles with a filter instead; queries are for sqlite:, postgres:// and mysql:// sources",
 		}
 	}
@@ -373,7 +373,8 @@ func CheckSpec(spec string) (Kind, error) {
 	return k, err
 }
 
-func kindLabel(k Kind) string {
+// Label names the kind as people write it: "CSV", "JSON Lines", "PostgreSQL".
+func (k Kind) Label() string {
 	switch k {
 	case KindCSV:
 		return "CSV"

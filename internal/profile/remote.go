@@ -365,7 +365,7 @@ func openRemoteStream(ctx context.Context, rs remoteSpec, store remoteStore, inf
 	}
 	if head, _ := t.Peek(512); isHTMLPage(head) {
 		_ = t.Close()
-		return nil, &Error{Pos: Pos{File: rs.display, Line: 1}, Msg: "the object is an HTML page, not " + kindLabel(rs.kind) + " (a sign-in, error or index page served in place of the file?)",
+		return nil, &Error{Pos: Pos{File: rs.display, Line: 1}, Msg: "the object is an HTML page, not " + rs.kind.Label() + " (a sign-in, error or index page served in place of the file?)",
 			Hint: "check that the URL names the file itself and that it is readable without signing in; https:// sources are read without credentials (use an s3:// source for private objects)"}
 	}
 	return t, nil

@@ -176,7 +176,7 @@ func checkQuery(spec Spec, kind profile.Kind) error {
 	q := strings.TrimSpace(spec.Query)
 	if q != "" && !kind.IsDatabase() {
 		return &Error{Segment: spec.Name, Attribute: "query",
-			Msg:  fmt.Sprintf("a SQL query applies only to database sources (sqlite:, postgres://, mysql://), and this source is a %s file", kindName(kind)),
+			Msg:  fmt.Sprintf("a SQL query applies only to database sources (sqlite:, postgres://, mysql://), and this source is a %s file", kind.Label()),
 			Hint: "remove the query and select profiles with the filter attribute (a CEL expression), or load the file into SQLite"}
 	}
 	if q != "" && kind == profile.KindSQLite {
@@ -190,16 +190,6 @@ func checkQuery(spec Spec, kind profile.Kind) error {
 		}
 	}
 	return nil
-}
-
-func kindName(k profile.Kind) string {
-	switch k {
-	case profile.KindJSONL:
-		return "JSON Lines"
-	case profile.KindParquet:
-		return "Parquet"
-	}
-	return strings.ToUpper(string(k))
 }
 
 // Open opens the segment's source (connecting to a database and describing the query), and
