@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,22 +169,13 @@ func checkMySQLURL(s string) error {
 				Hint: "remove it; the only parameter is tls (true, false, skip-verify or preferred)"}
 		}
 		for _, v := range vs {
-			if !containsString(allowed, v) {
+			if !slices.Contains(allowed, v) {
 				return &Error{Msg: fmt.Sprintf("the MySQL URL's %s parameter must be one of %s", k, strings.Join(allowed, ", ")),
 					Hint: "write for example mysql://user@host:3306/database?tls=true"}
 			}
 		}
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // connect opens the connection and makes the session read-only, with times in UTC.

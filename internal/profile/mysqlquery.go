@@ -217,9 +217,9 @@ func mysqlTokens(query string, esc mysqlEscapes) (toks []mysqlToken, open, err *
 		case c == ')':
 			depth = max(depth-1, 0)
 			i++
-		case isWordByte(c) || c >= 0x80:
+		case isWordByte(c):
 			j := i
-			for j < len(query) && (isWordByte(query[j]) || query[j] == '$' || query[j] >= 0x80) {
+			for j < len(query) && (isWordByte(query[j]) || query[j] == '$') {
 				j++
 			}
 			toks = append(toks, mysqlToken{query[i:j], i, depth})

@@ -182,8 +182,10 @@ func (w *thriftWalker) value(t byte, d int) error {
 		return errors.New("the metadata is nested too deeply")
 	}
 	switch t {
-	case thriftTrue, thriftFalse, thriftByte:
-		return w.skip(map[byte]uint64{thriftTrue: 0, thriftFalse: 0, thriftByte: 1}[t])
+	case thriftTrue, thriftFalse:
+		return nil // the value is in the type
+	case thriftByte:
+		return w.skip(1)
 	case thriftI16, thriftI32, thriftI64:
 		_, err := w.varint()
 		return err
