@@ -15,11 +15,7 @@ const s3Object = "s3://" + s3fake.Bucket + "/exports/customers.csv.gz"
 
 // awsEnv is the environment of a run that reaches the store with its key ID and the given
 // secret and session token, kept apart from the machine's own AWS configuration.
-func awsEnv(secret, token string) []string {
-	return []string{"AWS_ACCESS_KEY_ID=" + s3fake.KeyID, "AWS_SECRET_ACCESS_KEY=" + secret, "AWS_SESSION_TOKEN=" + token,
-		"AWS_PROFILE=", "AWS_CONFIG_FILE=/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL_S3=", "AWS_REGION=" + s3fake.Region}
-}
+func awsEnv(secret, token string) []string { return s3fake.EnvList(s3fake.KeyID, secret, token) }
 
 // putCanaries puts the synthetic data set with the canary rows in the store, gzipped, as
 // s3Object, and returns the object's size.

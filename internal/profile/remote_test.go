@@ -317,9 +317,7 @@ func TestObjectReaderAt(t *testing.T) {
 			t.Errorf("%s: ReadAt past the end = %d, %v", rs.display, n, err)
 		}
 	}
-	store, _ := newRemoteStore(context.Background(), s3rs, opts.Remote)
-	info, _ := store.stat(context.Background())
-	ra := newObjectReaderAt(context.Background(), s3rs.display, store, info)
+	ra := openReaderAt(t, s3rs, opts.Remote)
 	gets := f.Gets.Load()
 	f.CutAt.Store(10)
 	_, err = ra.ReadAt(make([]byte, 4096), 100)
@@ -331,10 +329,11 @@ func TestObjectReaderAt(t *testing.T) {
 	// Small reads are served from the blocks already fetched.
 	big := bytes.Repeat([]byte("abcdefghij"), 300_000) // 3 MB
 	f.Put(t, "big.parquet", big)
-	bigrs, _ := parseS3URL("s3://profiles/big.parquet")
-	store, _ = newRemoteStore(context.Background(), bigrs, opts.Remote)
-	info, _ = store.stat(context.Background())
-	ra = newObjectReaderAt(context.Background(), bigrs.display, store, info)
+	bigrs, err := parseS3URL("s3://profiles/big.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra = openReaderAt(t, bigrs, opts.Remote)
 	gets = f.Gets.Load()
 	buf := make([]byte, 100)
 	for _, off := range []int64{0, 5000, 2_500_000, 700_000, 2_600_000, 90} {
@@ -542,4 +541,18 @@ func TestS3CredentialHintsNameOnlyTheSDKChain(t *testing.T) {
 			t.Errorf("CheckSpec(%q): %q points to the provider configuration for credentials", spec, pe.Error())
 		}
 	}
+}
+
+// openReaderAt opens the object rs names for ranged reads.
+func openReaderAt(t *testing.T, rs remoteSpec, o RemoteOptions) *objectReaderAt {
+	t.Helper()
+	store, err := newRemoteStore(context.Background(), rs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := store.stat(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newObjectReaderAt(context.Background(), rs.display, store, info)
 }

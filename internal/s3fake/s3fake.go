@@ -44,8 +44,8 @@ type Server struct {
 	backend gofakes3.Backend
 	// CutAt > 0 aborts GET responses after this many body bytes.
 	CutAt atomic.Int64
-	// Gets counts the GET requests served.
-	Gets atomic.Int64
+	// Gets counts the GET requests served; RangedGets those of them that ask for a byte range.
+	Gets, RangedGets atomic.Int64
 }
 
 // New starts a store with one bucket (Bucket) held in memory, stopped when the test ends.
@@ -88,6 +88,9 @@ func serve(t testing.TB, backend gofakes3.Backend) *Server {
 		}
 		if r.Method == http.MethodGet {
 			f.Gets.Add(1)
+			if r.Header.Get("Range") != "" {
+				f.RangedGets.Add(1)
+			}
 			if n := f.CutAt.Load(); n > 0 {
 				w = &cuttingWriter{ResponseWriter: w, left: n}
 			}
@@ -115,13 +118,18 @@ func (f *Server) Env(t testing.TB) {
 // the SDK from the machine's own AWS configuration.
 func SetEnv(t testing.TB, id, secret string) {
 	t.Helper()
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": "",
-		"AWS_PROFILE": "", "AWS_CONFIG_FILE": "/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_S3": "", "AWS_REGION": "us-east-1",
-	} {
+	for _, kv := range EnvList(id, secret, "") {
+		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
+}
+
+// EnvList is the environment SetEnv sets, as KEY=VALUE entries for a child process, with the
+// session token given.
+func EnvList(id, secret, token string) []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + id, "AWS_SECRET_ACCESS_KEY=" + secret, "AWS_SESSION_TOKEN=" + token,
+		"AWS_PROFILE=", "AWS_CONFIG_FILE=/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent/aws-credentials",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=", "AWS_ENDPOINT_URL_S3=", "AWS_REGION=" + Region}
 }
 
 // Put stores data under key in the bucket (replacing an object there).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/s3fake"
@@ -45,7 +46,7 @@ func TestPreviewOfS3ParquetMatchesLocalFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, obj := range []string{"s3://profiles/profiles.parquet", "s3://profiles/profiles.parquet.gz"} {
-		gets := f.Gets.Load()
+		gets, ranged := f.Gets.Load(), f.RangedGets.Load()
 		got, err := Preview(context.Background(), Spec{Name: "s", Source: obj, Filter: filter, Remote: remote}, key)
 		if err != nil {
 			t.Fatalf("%s: %v", obj, err)
@@ -53,7 +54,12 @@ func TestPreviewOfS3ParquetMatchesLocalFile(t *testing.T) {
 		if got.Count != want.Count || got.Scanned != 3000 || got.Fingerprint != want.Fingerprint || got.SourceVersion == "" {
 			t.Errorf("%s: preview %+v; the local file's %+v", obj, got, want)
 		}
-		t.Logf("%s: %d GET requests for %d bytes", obj, f.Gets.Load()-gets, len(raw))
+		// The plain object is read in place (footer, then column chunks); the compressed one is
+		// streamed once, whole, into its temporary copy.
+		n, nRanged := f.Gets.Load()-gets, f.RangedGets.Load()-ranged
+		if compressed := strings.HasSuffix(obj, ".gz"); compressed && (n != 1 || nRanged != 0) || !compressed && (n < 2 || nRanged != n) {
+			t.Errorf("%s: %d GET requests, %d of them ranged", obj, n, nRanged)
+		}
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("temporary files left behind: %v", left)
