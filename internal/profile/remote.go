@@ -43,7 +43,7 @@ type remoteSpec struct {
 	url       *url.URL // https
 	display   string   // how positions and messages name the object: s3://bucket/key or scheme://host/path
 	kind      Kind
-	codec     string // "", "gzip" or "zstd", from the name's last extension
+	codec     string // "", extGzip or extZstd, from the name's last extension
 }
 
 // isRemote reports whether s (lower case) is an s3://, https:// or http:// URL.
@@ -92,9 +92,9 @@ func remoteFormat(name string) (Kind, string) {
 	codec := ""
 	switch strings.ToLower(path.Ext(name)) {
 	case ".gz", ".gzip":
-		codec = "gzip"
+		codec = extGzip
 	case ".zst", ".zstd":
-		codec = "zstd"
+		codec = extZstd
 	}
 	if codec != "" {
 		name = strings.TrimSuffix(name, path.Ext(name))
@@ -343,16 +343,11 @@ func (c *columnCache) reuse(key string, open streamOpener) Source {
 // openRemoteStream streams the object from its start: checked for length and dropped
 // connections, decompressed as its name says, and refused when it starts as UTF-16.
 func openRemoteStream(ctx context.Context, rs remoteSpec, store remoteStore, info objectInfo) (io.ReadCloser, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	body, err := store.get(ctx, info, 0, -1)
+	rc, err := openBody(ctx, rs.display, store, info, 0, -1)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	idle := &idleBody{rc: body, cancel: cancel}
-	idle.timer = time.AfterFunc(RemoteIdleTimeout, idle.expire)
-	var rc io.ReadCloser = &checkedBody{rc: idle, name: rs.display, want: info.Size}
-	r, closeFn, err := decompressAs(rs.display, map[string]string{"gzip": extGzip, "zstd": extZstd}[rs.codec], rc)
+	r, closeFn, err := decompressAs(rs.display, rs.codec, rc)
 	if err != nil {
 		_ = rc.Close()
 		return nil, err
@@ -369,6 +364,25 @@ func openRemoteStream(ctx context.Context, rs remoteSpec, store remoteStore, inf
 			Hint: "check that the URL names the file itself and that it is readable without signing in; https:// sources are read without credentials (use an s3:// source for private objects)"}
 	}
 	return t, nil
+}
+
+// openBody reads n bytes from off (n < 0: to the end) of the object named name, in the version
+// info describes: the body fails when the connection stalls for RemoteIdleTimeout, is cut, or
+// ends before its length (n, or the object's size).
+func openBody(ctx context.Context, name string, store remoteStore, info objectInfo, off, n int64) (io.ReadCloser, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	body, err := store.get(ctx, info, off, n)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	idle := &idleBody{rc: body, cancel: cancel}
+	idle.timer = time.AfterFunc(RemoteIdleTimeout, idle.expire)
+	want := n
+	if n < 0 {
+		want = info.Size
+	}
+	return &checkedBody{rc: idle, name: name, want: want}, nil
 }
 
 // isHTMLPage reports whether the start of an object is an HTML document: no CSV header or

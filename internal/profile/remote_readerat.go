@@ -99,16 +99,11 @@ func (r *objectReaderAt) cached(p []byte, off int64) bool {
 
 // fetch fills p with the bytes at off, in one ranged request.
 func (r *objectReaderAt) fetch(p []byte, off int64) error {
-	body, err := r.store.get(r.ctx, r.info, off, int64(len(p)))
+	body, err := openBody(r.ctx, r.name, r.store, r.info, off, int64(len(p)))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = body.Close() }()
-	if _, err := io.ReadFull(&checkedBody{rc: body, name: r.name, want: int64(len(p))}, p); err != nil {
-		if _, ok := err.(*Error); !ok {
-			err = (&checkedBody{name: r.name}).cut("a range ended early: " + errText(err))
-		}
-		return err
-	}
-	return nil
+	_, err = io.ReadFull(body, p) // checkedBody words every failure, an early end included
+	return err
 }

@@ -556,3 +556,43 @@ func openReaderAt(t *testing.T, rs remoteSpec, o RemoteOptions) *objectReaderAt 
 	}
 	return newObjectReaderAt(context.Background(), rs.display, store, info)
 }
+
+// A ranged read (Parquet objects are read in place) whose connection stalls fails after
+// RemoteIdleTimeout, as a streamed read does, instead of waiting for the scan's deadline.
+func TestHTTPSStalledRange(t *testing.T) {
+	defer func(d time.Duration) { RemoteIdleTimeout = d }(RemoteIdleTimeout)
+	RemoteIdleTimeout = 300 * time.Millisecond
+	const size = 1000
+	release := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Accept-Ranges", "bytes")
+		if r.Method == http.MethodHead {
+			w.Header().Set("Content-Length", fmt.Sprint(size))
+			return
+		}
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-%d/%d", size-1, size))
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		w.WriteHeader(http.StatusPartialContent)
+		_, _ = w.Write(make([]byte, size/2))
+		if fl, ok := w.(http.Flusher); ok {
+			fl.Flush()
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	rs, err := parseHTTPURL(srv.URL + "/blob.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra := openReaderAt(t, rs, RemoteOptions{HTTPClient: srv.Client()})
+	start := time.Now()
+	_, err = ra.ReadAt(make([]byte, 100), 0)
+	wantError(t, err, []string{"/blob.parquet", "no data arrived for 300ms", "nothing read from it is used"})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the stalled read took %s", d)
+	}
+}
