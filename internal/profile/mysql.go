@@ -130,29 +130,11 @@ var mysqlURLParams = map[string][]string{"tls": {"true", "false", "skip-verify",
 // checkMySQLURL rejects mysql:// URLs that cannot be parsed, carry a password, name no host
 // or carry a parameter other than tls. The error never repeats the URL.
 func checkMySQLURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return &Error{Msg: "the MySQL URL cannot be parsed",
-			Hint: "write mysql://user@host:3306/database (percent-encode special characters)"}
-	}
-	if _, err := url.ParseQuery(u.RawQuery); err != nil {
-		// url.Query() would drop the malformed pairs, and with them any check of what they hold.
-		return &Error{Msg: "the MySQL URL's parameters cannot be parsed (a ';' separator, or a malformed %-escape)",
-			Hint: "write mysql://user@host:3306/database?tls=true, with parameters separated by '&'"}
-	}
-	_, hasPw := u.User.Password()
-	for k := range u.Query() {
-		if strings.EqualFold(k, "password") || strings.EqualFold(k, "passwd") {
-			hasPw = true
-		}
-	}
-	if hasPw {
-		return &Error{Msg: "the MySQL URL contains a password; the source string is stored in Terraform state, so it must not hold a secret",
-			Hint: "remove the password from the URL and supply it with the " + mysqlPasswordEnv + " environment variable or the provider's database_password"}
-	}
-	if u.Fragment != "" {
-		return &Error{Msg: "the MySQL URL holds a #fragment, which the server never reads and which may hold a secret; the source string is stored in Terraform state",
-			Hint: "remove everything from the # on"}
+	u, uerr := checkDBURL(s, "MySQL", "mysql://user@host:3306/database?tls=true",
+		"remove the password from the URL and supply it with the "+mysqlPasswordEnv+" environment variable or the provider's database_password",
+		"password", "passwd")
+	if uerr != nil {
+		return uerr
 	}
 	if u.Hostname() == "" {
 		return &Error{Msg: "the MySQL URL names no host", Hint: "write mysql://user@host:3306/database"}

@@ -466,36 +466,48 @@ func fileKind(k Kind, p, spec string) (Kind, string, error) {
 // checkPostgresURL rejects URLs that cannot be parsed or carry a password. The error never
 // repeats the URL, which may hold the secret.
 func checkPostgresURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return &Error{Msg: "the PostgreSQL URL cannot be parsed",
-			Hint: "write postgres://user@host:5432/database?sslmode=require (percent-encode special characters)"}
-	}
-	if _, err := url.ParseQuery(u.RawQuery); err != nil {
-		// url.Query() would drop the malformed pairs, and with them any check of what they hold.
-		return &Error{Msg: "the PostgreSQL URL's parameters cannot be parsed (a ';' separator, or a malformed %-escape)",
-			Hint: "write postgres://user@host:5432/database?sslmode=require, with parameters separated by '&'"}
-	}
-	if u.Fragment != "" || strings.HasSuffix(s, "#") {
-		return &Error{Msg: "the PostgreSQL URL has a #fragment, which names nothing in a database and is stored in Terraform state",
-			Hint: "remove the # and what follows it"}
-	}
-	_, hasPw := u.User.Password()
-	if !hasPw {
-		for k := range u.Query() {
-			if strings.EqualFold(k, "password") {
-				hasPw = true
-			}
-		}
-	}
-	if hasPw {
-		return &Error{Msg: "the PostgreSQL URL contains a password; the source string is stored in Terraform state, so it must not hold a secret",
-			Hint: "remove the password from the URL and supply it with the PGPASSWORD environment variable, a ~/.pgpass file (PGPASSFILE), or the provider configuration"}
+	u, uerr := checkDBURL(s, "PostgreSQL", "postgres://user@host:5432/database?sslmode=require",
+		"remove the password from the URL and supply it with the PGPASSWORD environment variable, a ~/.pgpass file (PGPASSFILE), or the provider configuration",
+		"password")
+	if uerr != nil {
+		return uerr
 	}
 	if u.Host == "" && u.Query().Get("host") == "" {
 		return &Error{Msg: "the PostgreSQL URL names no host", Hint: "write postgres://user@host:5432/database"}
 	}
 	return nil
+}
+
+// checkDBURL parses the URL of a database source (label: "PostgreSQL", "MySQL") and refuses
+// what would put a secret in the source string, which Terraform stores in state: a password in
+// the user information or in a parameter named one of pwParams (pwHint says where it goes
+// instead), parameters that url.Query() would drop unchecked, and a #fragment. example is the
+// URL form the hints show. The errors never repeat the URL.
+func checkDBURL(s, label, example, pwHint string, pwParams ...string) (*url.URL, *Error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, &Error{Msg: "the " + label + " URL cannot be parsed", Hint: "write " + example + " (percent-encode special characters)"}
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, &Error{Msg: "the " + label + " URL's parameters cannot be parsed (a ';' separator, or a malformed %-escape)",
+			Hint: "write " + example + ", with parameters separated by '&'"}
+	}
+	if u.Fragment != "" || strings.HasSuffix(s, "#") {
+		return nil, &Error{Msg: "the " + label + " URL has a #fragment, which names nothing in a database and may hold a secret; the source string is stored in Terraform state",
+			Hint: "remove the # and what follows it"}
+	}
+	_, hasPw := u.User.Password()
+	for k := range q {
+		for _, p := range pwParams {
+			hasPw = hasPw || strings.EqualFold(k, p)
+		}
+	}
+	if hasPw {
+		return nil, &Error{Msg: "the " + label + " URL contains a password; the source string is stored in Terraform state, so it must not hold a secret",
+			Hint: pwHint}
+	}
+	return u, nil
 }
 
 // Error is a problem with a source: where it is, which column, what is wrong and what to do.
