@@ -27,7 +27,8 @@ func TestAccSegmentDataSourceS3(t *testing.T) {
 	env, _, _ := testAccNewSharedEnv(t, "") // reads no SendGrid data
 	dir := t.TempDir()
 	csvPath := filepath.Join(dir, "customers.csv")
-	g, err := synth.New(synth.Options{Count: 300, Seed: 19})
+	opts := synth.Options{Count: 300, Seed: 19}
+	g, err := synth.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ data "sendgridaudience_segment" %q {
 					statecheck.CompareValuePairs("data.sendgridaudience_segment.local", tfjsonpath.New("profile_count"),
 						"data.sendgridaudience_segment.s3", tfjsonpath.New("profile_count"), compare.ValuesSame()),
 					same,
-					statecheck.ExpectKnownValue("data.sendgridaudience_segment.s3", tfjsonpath.New("source_count"), knownvalue.Int64Exact(300)),
+					statecheck.ExpectKnownValue("data.sendgridaudience_segment.s3", tfjsonpath.New("source_count"), knownvalue.Int64Exact(int64(opts.Count))),
 					statecheck.ExpectKnownValue("data.sendgridaudience_segment.s3", tfjsonpath.New("source_version"),
 						knownvalue.StringRegexp(regexp.MustCompile(fmt.Sprintf(`^etag="[0-9a-f]+" .*size=%d$`, len(gz))))),
 					statecheck.ExpectKnownValue("data.sendgridaudience_segment.local", tfjsonpath.New("source_version"), knownvalue.Null()),

@@ -3,32 +3,18 @@ package segment
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/s3fake"
-	"github.com/sendgridaudience/terraform-provider-sendgridaudience/internal/synth"
 )
-
-// parquetObject writes n synthetic profiles as a Parquet file and returns its path.
-func parquetObject(t testing.TB, n int) string {
-	t.Helper()
-	g, err := synth.New(synth.Options{Count: n, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "profiles.parquet")
-	if err := g.WriteFile(context.Background(), p, synth.Parquet); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // A Parquet object previews as the file on disk does, read in place with ranged requests; a
 // compressed one through a private temporary copy that Close removes.
 func TestPreviewOfS3ParquetMatchesLocalFile(t *testing.T) {
-	local := parquetObject(t, 3000)
+	const n = 3000
+	_, srcs := dataset(t, n)
+	local := srcs["parquet"]
 	raw, err := os.ReadFile(local)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +37,7 @@ func TestPreviewOfS3ParquetMatchesLocalFile(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", obj, err)
 		}
-		if got.Count != want.Count || got.Scanned != 3000 || got.Fingerprint != want.Fingerprint || got.SourceVersion == "" {
+		if got.Count != want.Count || got.Scanned != n || got.Fingerprint != want.Fingerprint || got.SourceVersion == "" {
 			t.Errorf("%s: preview %+v; the local file's %+v", obj, got, want)
 		}
 		// The plain object is read in place (footer, then column chunks); the compressed one is

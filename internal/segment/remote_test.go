@@ -20,7 +20,8 @@ func s3Remote(t testing.TB, f *s3fake.Server) profile.RemoteOptions {
 // An object in S3 previews as the same file on disk does: count, columns and types, the
 // filter checked against them, the same content fingerprint; and its version from the store.
 func TestPreviewOfS3ObjectsMatchesLocalFiles(t *testing.T) {
-	_, srcs := dataset(t, 3000)
+	const n = 3000
+	_, srcs := dataset(t, n)
 	f := s3fake.New(t)
 	remote := s3Remote(t, f)
 	f.Put(t, "exports/profiles.csv.gz", s3fake.GzipFile(t, srcs["csv"]))
@@ -40,7 +41,7 @@ func TestPreviewOfS3ObjectsMatchesLocalFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Count != local.Count || got.Scanned != 3000 || got.Fingerprint != local.Fingerprint || len(got.Columns) != len(local.Columns) {
+		if got.Count != local.Count || got.Scanned != n || got.Fingerprint != local.Fingerprint || len(got.Columns) != len(local.Columns) {
 			t.Errorf("%s: preview %+v; the local file's %+v", obj, got, local)
 		}
 		if got.SourceVersion == "" || local.SourceVersion != "" {
