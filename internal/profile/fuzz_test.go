@@ -207,7 +207,7 @@ func FuzzParquet(f *testing.F) {
 	f.Add(good)
 	f.Add(parquetBytes(f, []pqNested{{Email: "user1@example.com"}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		src, err := openParquet(context.Background(), "f.parquet", bytes.NewReader(data), int64(len(data)), Options{})
+		src, err := openParquet(context.Background(), "f.parquet", bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			var pe *Error
 			if !errors.As(err, &pe) {

@@ -66,7 +66,7 @@ type parquetConv func(v parquet.Value, in *interner, col int) (any, *Error)
 
 // openParquetFile opens a local Parquet file, decompressing a .gz or .zst one into a private
 // temporary file first (Parquet needs random access).
-func openParquetFile(ctx context.Context, path string, opts Options) (Source, error) {
+func openParquetFile(ctx context.Context, path string) (Source, error) {
 	f, st, err := openRegular(path)
 	if err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func openParquetFile(ctx context.Context, path string, opts Options) (Source, er
 		}
 		f, size, release = tmp.File, n, tmp.Close
 	}
-	src, err := newParquet(ctx, path, f, size, opts)
+	src, err := openParquet(ctx, path, f, size)
 	if err != nil {
 		_ = release()
 		return nil, err
@@ -177,16 +177,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // messages. It reads the file's footer and schema; Scan reads the row groups through r, which
 // must stay readable until the source is closed. If r is an io.Closer, Close closes it; when
 // openParquet fails, r is left open for the caller to close.
-func openParquet(ctx context.Context, name string, r io.ReaderAt, size int64, opts Options) (Source, error) { //nolint:unparam // opts is part of the opener remote sources call
-	s, err := newParquet(ctx, name, r, size, opts)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// newParquet is openParquet.
-func newParquet(ctx context.Context, name string, r io.ReaderAt, size int64, _ Options) (src *parquetSource, err error) {
+func openParquet(ctx context.Context, name string, r io.ReaderAt, size int64) (src *parquetSource, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

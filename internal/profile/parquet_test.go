@@ -294,7 +294,7 @@ func TestCompressedParquetUsesPrivateTempFile(t *testing.T) {
 
 func TestParquetFromReaderAt(t *testing.T) {
 	data := parquetBytes(t, []pqEmail{{Email: "user1@example.com", N: 1}})
-	src, err := openParquet(context.Background(), "s3://bucket/customers.parquet", bytes.NewReader(data), int64(len(data)), Options{})
+	src, err := openParquet(context.Background(), "s3://bucket/customers.parquet", bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,12 +318,12 @@ func TestParquetDamagedPageStopsTheScan(t *testing.T) {
 		rows[i] = pqEmail{Email: "user" + strings.Repeat("x", i%7) + "@example.com", N: int64(i)}
 	}
 	data := parquetBytes(t, rows, parquet.MaxRowsPerRowGroup(1000), parquet.Compression(&snappy.Codec{}))
-	src, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(data), int64(len(data)), Options{})
+	src, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Damage the pages of the second row group (its first column chunk), keeping the footer.
-	rg := src.(*parquetSource).file.Metadata().RowGroups[1]
+	rg := src.file.Metadata().RowGroups[1]
 	off := rg.Columns[0].MetaData.DataPageOffset
 	for i := off + 8; i < off+64 && i < int64(len(data)); i++ {
 		data[i] = 0xFF
@@ -378,7 +378,7 @@ func TestParquetHugePageHeaderIsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			damaged := append(append(bytes.Clone(data[:start]), enc...), data[start+cr.n:]...)
-			src, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(damaged), int64(len(damaged)), Options{})
+			src, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(damaged), int64(len(damaged)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -402,7 +402,7 @@ func TestParquetDamagedFooterIsRefused(t *testing.T) {
 	data := parquetBytes(t, []pqEmail{{Email: "user1@example.com", N: 1}})
 	long := bytes.Clone(data)
 	copy(long[len(long)-8:], []byte{0xff, 0xff, 0xff, 0x7f})
-	_, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(long), int64(len(long)), Options{})
+	_, err := openParquet(context.Background(), "customers.parquet", bytes.NewReader(long), int64(len(long)))
 	wantError(t, err, []string{"customers.parquet", "not a readable Parquet file", "the footer claims"})
 
 	// A list of 2^31-1 elements in a few bytes: struct field 1 of type list (0x19), a list

@@ -357,7 +357,7 @@ func OpenWith(ctx context.Context, spec string, opts Options) (Source, error) {
 	case KindSQLite:
 		return openSQLite(ctx, loc, opts.Query)
 	case KindParquet:
-		return openParquetFile(ctx, loc, opts)
+		return openParquetFile(ctx, loc)
 	case KindMySQL:
 		return openMySQL(ctx, loc, opts)
 	default:

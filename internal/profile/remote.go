@@ -272,7 +272,7 @@ func openRemote(ctx context.Context, kind Kind, spec string, opts Options) (Sour
 		return nil, err
 	}
 	if rs.kind == KindParquet {
-		return openRemoteParquet(ctx, rs, store, info, opts)
+		return openRemoteParquet(ctx, rs, store, info)
 	}
 	open := func(ctx context.Context) (io.ReadCloser, error) {
 		return openRemoteStream(ctx, rs, store, info)

@@ -9,16 +9,16 @@ import (
 // is read crosses the network and nothing is written to disk. A compressed one (.parquet.gz,
 // .parquet.zst) has to be whole for random access: it is streamed, decompressed, into a private
 // temporary file (mode 0600, in TMPDIR) that Close removes.
-func openRemoteParquet(ctx context.Context, rs remoteSpec, store remoteStore, info objectInfo, opts Options) (Source, error) {
+func openRemoteParquet(ctx context.Context, rs remoteSpec, store remoteStore, info objectInfo) (Source, error) {
 	if rs.codec != "" {
-		return openSpooledParquet(ctx, rs, store, info, opts)
+		return openSpooledParquet(ctx, rs, store, info)
 	}
 	if info.Size < 0 {
 		return nil, &Error{Pos: Pos{File: rs.display}, Msg: "the server does not tell the object's size, which reading Parquet needs",
 			Hint: "serve the file from a server that answers HEAD requests with its Content-Length, or use an s3:// source"}
 	}
 	ra := newObjectReaderAt(ctx, rs.display, store, info)
-	src, err := openParquet(ctx, rs.display, ra, info.Size, opts)
+	src, err := openParquet(ctx, rs.display, ra, info.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (s *remoteParquetSource) Scan(ctx context.Context, fn func(*Row) error) err
 	return s.Source.Scan(ctx, fn)
 }
 
-func openSpooledParquet(ctx context.Context, rs remoteSpec, store remoteStore, info objectInfo, opts Options) (Source, error) {
+func openSpooledParquet(ctx context.Context, rs remoteSpec, store remoteStore, info objectInfo) (Source, error) {
 	rc, err := openRemoteStream(ctx, rs, store, info)
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func openSpooledParquet(ctx context.Context, rs remoteSpec, store remoteStore, i
 	if err != nil {
 		return nil, err
 	}
-	src, err := openParquet(ctx, rs.display, tmp, n, opts)
+	src, err := openParquet(ctx, rs.display, tmp, n)
 	if err != nil {
 		_ = tmp.Close()
 		return nil, err

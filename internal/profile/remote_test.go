@@ -495,7 +495,7 @@ func TestRemoteParquetFooterTooLarge(t *testing.T) {
 	}
 	store := &hugeFooterStore{}
 	info, _ := store.stat(context.Background())
-	_, err = openRemoteParquet(context.Background(), rs, store, info, Options{})
+	_, err = openRemoteParquet(context.Background(), rs, store, info)
 	wantError(t, err, []string{"footer"})
 	if n := store.largest.Load(); n > maxParquetFooter {
 		t.Errorf("a range of %d bytes was read", n)
